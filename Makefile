@@ -1,0 +1,37 @@
+# Thin wrapper over CMake. `make demo` and `make test` each install what is missing first.
+BUILD ?= build
+SANITIZE_BUILD ?= build-sanitize
+JOBS ?= $(shell nproc)
+PYTHON ?= /usr/bin/python3
+
+.PHONY: deps build demo test test-cpp test-python test-sanitize clean
+
+deps:
+	bash .ci/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSPIKERATE_WERROR=ON
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	./$(BUILD)/spikerate demo
+
+# Everything CI runs: the C++ suite, the Python suite, and the C++ suite again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+test: build
+	$(MAKE) --no-print-directory test-cpp test-python test-sanitize
+
+test-cpp:
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-python:
+	cd analysis && $(PYTHON) -m pytest -q
+
+test-sanitize:
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIKERATE_WERROR=ON \
+	  -DSPIKERATE_SANITIZE=ON
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target spikerate_tests
+	ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) $(SANITIZE_BUILD)

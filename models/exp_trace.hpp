@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cmath>
+#include <limits>
+
+namespace spikerate::models {
+
+// A spike trace that decays exponentially between events, evaluated exactly at event times,
+// never stepped:  x(t) = x(t_last) exp(-(t - t_last) / tau).
+struct ExpTrace {
+    double value = 0.0;                                        // x(t_last)
+    double t_last = -std::numeric_limits<double>::infinity();  // [ms] time of the last update
+
+    double at(double t, double tau) const { return value * std::exp(-(t - t_last) / tau); }
+    // All-to-all interaction: every spike adds one.
+    void add_one(double t, double tau) {
+        value = at(t, tau) + 1.0;
+        t_last = t;
+    }
+    // Nearest-spike interaction: every spike resets the trace to one.
+    void set_one(double t) {
+        value = 1.0;
+        t_last = t;
+    }
+};
+
+}  // namespace spikerate::models

@@ -1,0 +1,40 @@
+#include "lif_cond.hpp"
+
+#include "param_check.hpp"
+
+namespace spikerate::models {
+
+void LifCondParams::validate() const {
+    require_positive("C_m", C_m, "pF");
+    require_positive("g_L", g_L, "nS");
+    require_positive("tau_syn_e", tau_syn_e, "ms");
+    require_positive("tau_syn_i", tau_syn_i, "ms");
+    require_positive("tau_theta", tau_theta, "ms");
+    require_non_negative("t_ref", t_ref, "ms");
+    require_non_negative("theta_plus", theta_plus, "mV");
+    require_finite("E_L", E_L, "mV");
+    require_finite("E_e", E_e, "mV");
+    require_finite("E_i", E_i, "mV");
+    require_finite("I_e", I_e, "pA");
+    require_less("V_reset", V_reset, "V_th", V_th, "mV");
+}
+
+LifCond::LifCond(const Params& params)
+    : p_(params), theta_decay_rate_(params.theta_frozen ? 0.0 : 1.0 / params.tau_theta) {
+    p_.validate();
+}
+
+void LifCond::operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double /*t*/) const {
+    const Eigen::Index n = x.size() / n_vars;
+    const auto V = x.segment(V_m * n, n);
+    const auto ge = x.segment(g_e * n, n);
+    const auto gi = x.segment(g_i * n, n);
+    dxdt.resize(x.size());
+    dxdt.segment(V_m * n, n) =
+        (p_.g_L * (p_.E_L - V) + ge * (p_.E_e - V) + gi * (p_.E_i - V) + p_.I_e) / p_.C_m;
+    dxdt.segment(g_e * n, n) = -ge / p_.tau_syn_e;
+    dxdt.segment(g_i * n, n) = -gi / p_.tau_syn_i;
+    dxdt.segment(theta * n, n) = -theta_decay_rate_ * x.segment(theta * n, n);
+}
+
+}  // namespace spikerate::models

@@ -1,0 +1,84 @@
+#pragma once
+
+// lif_cond: leaky integrate-and-fire neuron with exponentially decaying conductances, reversal
+// potentials and an optional adaptive threshold (Vogels & Abbott 2005, J. Neurosci. 25:10786;
+// Diehl & Cook 2015, Front. Comput. Neurosci. 9:99).
+//
+//   C_m dV_m/dt  = g_L (E_L - V_m) + g_e (E_e - V_m) + g_i (E_i - V_m) + I_e
+//   dg_e/dt      = -g_e / tau_syn_e
+//   dg_i/dt      = -g_i / tau_syn_i
+//   dtheta/dt    = -theta / tau_theta          (0 while the threshold adaptation is frozen)
+//
+// Events: an excitatory (inhibitory) input spike of weight w >= 0 [nS] makes g_e (g_i) jump by w.
+// Threshold: V_m >= V_th + theta emits a spike; V_m is set to V_reset and held there for t_ref;
+// theta jumps by theta_plus (not while frozen). theta_plus = 0 disables the adaptation.
+// tau_m = C_m / g_L. Models written with conductances "in units of the leak conductance"
+// (Diehl & Cook, Brian2's examples) use g_L = 1 nS and C_m = tau_m * 1 nS.
+// Units: ms, mV, nS, pA, pF. The V_m equation is not linear in the state (g_e V_m), so this model
+// is integrated with the generic odeint steppers.
+
+#include <array>
+#include <string_view>
+
+#include <Eigen/Core>
+
+namespace spikerate::models {
+
+struct LifCondParams {
+    double C_m = 200.0;          // [pF] membrane capacitance
+    double g_L = 10.0;           // [nS] leak conductance
+    double E_L = -60.0;          // [mV] resting potential
+    double V_th = -50.0;         // [mV] spike threshold (without theta)
+    double V_reset = -60.0;      // [mV] reset potential
+    double t_ref = 5.0;          // [ms] refractory period
+    double E_e = 0.0;            // [mV] excitatory reversal potential
+    double E_i = -80.0;          // [mV] inhibitory reversal potential
+    double tau_syn_e = 5.0;      // [ms] excitatory conductance time constant
+    double tau_syn_i = 10.0;     // [ms] inhibitory conductance time constant
+    double I_e = 0.0;            // [pA] constant bias current
+    double theta_plus = 0.0;     // [mV] threshold increment per spike (0: no adaptation)
+    double tau_theta = 1e7;      // [ms] decay time constant of theta
+    bool theta_frozen = false;   // theta neither jumps nor decays (Diehl & Cook's test phase)
+
+    double tau_m() const { return C_m / g_L; }  // [ms]
+    void validate() const;  // throws ParamError naming the key and the bound it broke
+};
+
+class LifCond {
+public:
+    using Params = LifCondParams;
+    static constexpr std::string_view id = "lif_cond";
+
+    enum Var : int { V_m, g_e, g_i, theta, n_vars };
+    static constexpr std::array<std::string_view, n_vars> var_names{"V_m", "g_e", "g_i", "theta"};
+    static constexpr std::array<std::string_view, n_vars> var_units{"mV", "nS", "nS", "mV"};
+    static constexpr std::array<int, 2> receptor_var{g_e, g_i};
+    static constexpr std::string_view weight_unit = "nS";
+
+    explicit LifCond(const Params& params);  // validates
+
+    const Params& params() const { return p_; }
+    double resting_value(int var) const { return var == V_m ? p_.E_L : 0.0; }
+    double refractory_period() const { return p_.t_ref; }  // [ms]
+
+    // The ODE right-hand side over a whole population: x holds n_vars contiguous blocks of N
+    // values, variable k in x.segment(k * N, N). Pure: no side effects, no refractory logic.
+    void operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double t) const;
+
+    bool above_threshold(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
+        return x[V_m * n + i] >= p_.V_th + x[theta * n + i];
+    }
+    void reset(Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
+        x[V_m * n + i] = p_.V_reset;
+        if (!p_.theta_frozen) x[theta * n + i] += p_.theta_plus;
+    }
+    void hold_refractory(Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
+        x[V_m * n + i] = p_.V_reset;
+    }
+
+private:
+    Params p_;
+    double theta_decay_rate_;  // [1/ms] 1/tau_theta, or 0 while frozen
+};
+
+}  // namespace spikerate::models

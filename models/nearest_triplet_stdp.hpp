@@ -1,0 +1,67 @@
+#pragma once
+
+// nearest_triplet_stdp: the nearest-spike triplet rule of Diehl & Cook's released code
+// (Diehl & Cook 2015, Front. Comput. Neurosci. 9:99; after Pfister & Gerstner 2006).
+//
+//   pre spike arriving at t:  x_pre = 1;            dw = -nu_pre * x_post1(t)
+//   post spike at t:          dw = nu_post * x_pre(t) * x_post2(t^-);  x_post1 = 1;  x_post2 = 1
+//   x_pre decays with tau_pre, x_post1 with tau_post1, x_post2 with tau_post2.
+//
+// x_post2 is read before it is set, so the first post spike after a long silence potentiates
+// nothing. Weights are clipped to [w_min, w_max] (released code: [0, 1]).
+// Closed forms the tests check, traces initially zero:
+//   pre at t1, post at t2 > t1, no earlier post:      dw = 0
+//   post at t0, pre at t1, post at t2 (t0 < t1 < t2):
+//     dw = -nu_pre e^{-(t1-t0)/tau_post1} + nu_post e^{-(t2-t1)/tau_pre} e^{-(t2-t0)/tau_post2}
+
+#include "exp_trace.hpp"
+#include "weight_bounds.hpp"
+
+namespace spikerate::models {
+
+struct NearestTripletStdpParams {
+    double nu_pre = 0.0001;   // depression rate, per presynaptic spike
+    double nu_post = 0.01;    // potentiation rate, per postsynaptic spike
+    double tau_pre = 20.0;    // [ms]
+    double tau_post1 = 20.0;  // [ms] depression trace
+    double tau_post2 = 40.0;  // [ms] triplet (potentiation-gating) trace
+    WeightBounds bounds{};
+
+    void validate() const;
+};
+
+class NearestTripletStdp {
+public:
+    using Params = NearestTripletStdpParams;
+    static constexpr const char* id = "nearest_triplet_stdp";
+
+    struct SynapseState {
+        ExpTrace pre;
+    };
+    struct PostState {
+        ExpTrace post1;
+        ExpTrace post2;
+    };
+
+    explicit NearestTripletStdp(const Params& params);  // validates
+
+    const WeightBounds& bounds() const { return p_.bounds; }
+
+    double on_pre(SynapseState& syn, const PostState& post, double /*w*/, double t) const {
+        syn.pre.set_one(t);
+        return -p_.nu_pre * post.post1.at(t, p_.tau_post1);
+    }
+    double on_post(const SynapseState& syn, const PostState& before, double /*w*/,
+                   double t) const {
+        return p_.nu_post * syn.pre.at(t, p_.tau_pre) * before.post2.at(t, p_.tau_post2);
+    }
+    void after_post(PostState& post, double t) const {
+        post.post1.set_one(t);
+        post.post2.set_one(t);
+    }
+
+private:
+    Params p_;
+};
+
+}  // namespace spikerate::models

@@ -1,0 +1,82 @@
+#pragma once
+
+// pair_stdp: pair-based spike-timing-dependent plasticity on exact exponential traces
+// (Song, Miller & Abbott 2000, Nat. Neurosci. 3:919; van Rossum et al. 2000, J. Neurosci.
+// 20:8812 for the multiplicative form; Morrison et al. 2008, Biol. Cybern. 98:459 for traces).
+//
+//   pre spike arriving at the synapse at t:  x_pre += 1 (or = 1);  dw = -A_minus f_-(w) x_post(t)
+//   post spike at t:                          dw = +A_plus f_+(w) x_pre(t);  x_post += 1 (or = 1)
+//   x_pre decays with tau_plus, x_post with tau_minus.
+//   additive:        f_+ = f_- = 1, weights clipped to [w_min, w_max]
+//   multiplicative:  f_+ = (w_max - w), f_- = (w - w_min)  (soft bounds)
+//
+// One pair, dt = t_post - t_pre_arrival, traces initially zero (the closed form the tests check):
+//   dt > 0: dw = A_plus f_+ exp(-dt / tau_plus);   dt < 0: dw = -A_minus f_- exp(dt / tau_minus).
+// A_plus, A_minus are magnitudes in the unit of the weight (additive) or per unit weight
+// (multiplicative). Traces interact all-to-all (every spike adds one) or nearest-spike (reset to one).
+
+#include "exp_trace.hpp"
+#include "weight_bounds.hpp"
+
+namespace spikerate::models {
+
+struct PairStdpParams {
+    enum class Weighting { additive, multiplicative };
+    enum class Interaction { all_to_all, nearest };
+
+    double tau_plus = 20.0;   // [ms] decay of the presynaptic trace (potentiation window)
+    double tau_minus = 20.0;  // [ms] decay of the postsynaptic trace (depression window)
+    double A_plus = 0.01;     // potentiation amplitude
+    double A_minus = 0.0105;  // depression amplitude (a magnitude: the change is -A_minus ...)
+    Weighting weighting = Weighting::additive;
+    Interaction interaction = Interaction::all_to_all;
+    WeightBounds bounds{};
+
+    void validate() const;
+};
+
+class PairStdp {
+public:
+    using Params = PairStdpParams;
+    static constexpr const char* id = "pair_stdp";
+
+    struct SynapseState {  // per synapse: the presynaptic trace as seen at the synapse
+        ExpTrace pre;
+    };
+    struct PostState {  // per postsynaptic neuron
+        ExpTrace post;
+    };
+
+    explicit PairStdp(const Params& params);  // validates
+
+    const WeightBounds& bounds() const { return p_.bounds; }
+
+    // A presynaptic spike reaches the synapse at t [ms]: updates the synapse's trace and returns
+    // the weight change.
+    double on_pre(SynapseState& syn, const PostState& post, double w, double t) const {
+        bump(syn.pre, t, p_.tau_plus);
+        const double f = p_.weighting == Params::Weighting::additive ? 1.0 : w - p_.bounds.w_min;
+        return -p_.A_minus * f * post.post.at(t, p_.tau_minus);
+    }
+    // The postsynaptic neuron spikes at t: the weight change of one incoming synapse, with the
+    // postsynaptic traces as they were before this spike.
+    double on_post(const SynapseState& syn, const PostState& /*before*/, double w, double t) const {
+        const double f = p_.weighting == Params::Weighting::additive ? 1.0 : p_.bounds.w_max - w;
+        return p_.A_plus * f * syn.pre.at(t, p_.tau_plus);
+    }
+    // After every incoming synapse has seen the postsynaptic spike at t.
+    void after_post(PostState& post, double t) const { bump(post.post, t, p_.tau_minus); }
+
+private:
+    void bump(ExpTrace& trace, double t, double tau) const {
+        if (p_.interaction == Params::Interaction::all_to_all) {
+            trace.add_one(t, tau);
+        } else {
+            trace.set_one(t);
+        }
+    }
+
+    Params p_;
+};
+
+}  // namespace spikerate::models

@@ -1,0 +1,112 @@
+#include "network.hpp"
+
+#include <fmt/format.h>
+
+#include "models/error.hpp"
+#include "sim/neuron_population.hpp"
+#include "sim/sources.hpp"
+
+namespace spikerate::sim {
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+
+// The scenario builder's table of models: one line per model.
+std::unique_ptr<Population> make_population(const PopulationSpec& spec, const TimeGrid& grid,
+                                            std::uint64_t seed) {
+    return std::visit(
+        Overloaded{
+            [&](const models::LifCurrParams& p) -> std::unique_ptr<Population> {
+                return std::make_unique<NeuronPopulation<models::LifCurr>>(
+                    spec.name, spec.size, p, spec.integration, grid, spec.initial, seed);
+            },
+            [&](const models::LifCondParams& p) -> std::unique_ptr<Population> {
+                return std::make_unique<NeuronPopulation<models::LifCond>>(
+                    spec.name, spec.size, p, spec.integration, grid, spec.initial, seed);
+            },
+            [&](const PoissonSourceParams& p) -> std::unique_ptr<Population> {
+                return std::make_unique<PoissonSource>(spec.name, spec.size, p.rate_hz, grid, seed);
+            },
+            [&](const SpikeTrainSourceParams& p) -> std::unique_ptr<Population> {
+                return std::make_unique<SpikeTrainSource>(spec.name, spec.size, p, grid);
+            },
+        },
+        spec.model);
+}
+
+template <class Container>
+auto find_named(Container& items, std::string_view name) -> decltype(items.front().get()) {
+    for (auto& item : items) {
+        if (item->name() == name) return item.get();
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) {
+    spec_.validate();
+    for (const auto& pop : spec_.populations) {
+        populations_.push_back(make_population(pop, grid_, spec_.seed));
+    }
+    for (const auto& proj : spec_.projections) {
+        projections_.push_back(make_projection(proj, population(proj.pre), population(proj.post),
+                                               grid_, spec_.seed));
+    }
+}
+
+void Network::step() {
+    for (auto& projection : projections_) projection->deliver(step_);
+    for (auto& population : populations_) population->advance(step_);
+    for (auto& projection : projections_) projection->collect(step_);
+    ++step_;
+}
+
+void Network::run(double duration_ms, const std::function<void(const Network&)>& after_step) {
+    const std::int64_t n = grid_.steps_in(duration_ms, "run duration");
+    for (std::int64_t k = 0; k < n; ++k) {
+        step();
+        if (after_step) after_step(*this);
+    }
+}
+
+Population& Network::population(std::string_view name) {
+    if (auto* p = find_named(populations_, name)) return *p;
+    throw Error(fmt::format("no population named '{}'", name));
+}
+const Population& Network::population(std::string_view name) const {
+    return const_cast<Network*>(this)->population(name);
+}
+Projection& Network::projection(std::string_view name) {
+    if (auto* p = find_named(projections_, name)) return *p;
+    throw Error(fmt::format("no projection named '{}'", name));
+}
+const Projection& Network::projection(std::string_view name) const {
+    return const_cast<Network*>(this)->projection(name);
+}
+
+void Network::throw_wrong_kind(std::string_view name) const {
+    throw Error(fmt::format("population '{}' is a {}, not the kind asked for", name,
+                            population(name).model_id()));
+}
+
+void SpikeRecorder::record(const TimeGrid& grid) {
+    for (const Spike& spike : population_.spikes()) {
+        times_ms_.push_back(grid.time(spike.time));
+        node_ids_.push_back(spike.node);
+    }
+}
+
+std::vector<double> SpikeRecorder::times_of(std::uint32_t node) const {
+    std::vector<double> times;
+    for (std::size_t s = 0; s < node_ids_.size(); ++s) {
+        if (node_ids_[s] == node) times.push_back(times_ms_[s]);
+    }
+    return times;
+}
+
+}  // namespace spikerate::sim

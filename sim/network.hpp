@@ -1,0 +1,89 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "sim/network_spec.hpp"
+#include "sim/population.hpp"
+#include "sim/projection.hpp"
+#include "sim/time_grid.hpp"
+
+namespace spikerate::sim {
+
+// A built spiking network: owns its populations and projections and advances them together.
+//
+//   sim::Network net(spec);             // validates the spec, then builds
+//   net.run(1000.0);                    // [ms]
+//   net.population("exc").spike_count();
+class Network {
+public:
+    explicit Network(NetworkSpec spec);
+    Network(Network&&) noexcept = default;
+    Network& operator=(Network&&) noexcept = default;
+
+    // One step, from t_n to t_{n+1}:
+    //   1. deliver  every projection hands the spikes arriving in [t_n, t_{n+1}) to its target;
+    //               plastic synapses run on_pre at the exact arrival time;
+    //   2. advance  every population applies its input, integrates to t_{n+1}, emits spikes
+    //               (sources stamp them at t_n, neuron models at t_{n+1} or, in precise mode,
+    //               at the exact crossing time);
+    //   3. collect  every projection runs on_post for its target's new spikes, then queues its
+    //               source's new spikes for t_spike + delay.
+    // A spike stamped t with delay d (>= one step) therefore acts at exactly t + d.
+    void step();
+    // Advances by duration_ms (a whole number of steps), calling after_step after each step.
+    void run(double duration_ms, const std::function<void(const Network&)>& after_step = {});
+
+    std::int64_t steps_done() const { return step_; }
+    double time_ms() const { return grid_.time(step_); }
+    const TimeGrid& grid() const { return grid_; }
+    const NetworkSpec& spec() const { return spec_; }
+
+    // Lookup by name; throws Error naming the missing element.
+    Population& population(std::string_view name);
+    const Population& population(std::string_view name) const;
+    Projection& projection(std::string_view name);
+    const Projection& projection(std::string_view name) const;
+    // The population as its concrete type (e.g. PoissonSource to change rates); throws Error if
+    // it is another kind.
+    template <class T>
+    T& population_as(std::string_view name) {
+        auto* p = dynamic_cast<T*>(&population(name));
+        if (p == nullptr) throw_wrong_kind(name);
+        return *p;
+    }
+
+    const std::vector<std::unique_ptr<Population>>& populations() const { return populations_; }
+    const std::vector<std::unique_ptr<Projection>>& projections() const { return projections_; }
+
+private:
+    [[noreturn]] void throw_wrong_kind(std::string_view name) const;
+
+    NetworkSpec spec_;
+    TimeGrid grid_;
+    std::vector<std::unique_ptr<Population>> populations_;
+    std::vector<std::unique_ptr<Projection>> projections_;
+    std::int64_t step_ = 0;
+};
+
+// Collects the spikes of one population in memory, in emission order (by step, then node).
+class SpikeRecorder {
+public:
+    explicit SpikeRecorder(const Population& population) : population_(population) {}
+    void record(const TimeGrid& grid);  // appends the population's spikes of the last step
+
+    const std::vector<double>& times_ms() const { return times_ms_; }
+    const std::vector<std::uint32_t>& node_ids() const { return node_ids_; }
+    // Spike times of one neuron [ms].
+    std::vector<double> times_of(std::uint32_t node) const;
+
+private:
+    const Population& population_;
+    std::vector<double> times_ms_;
+    std::vector<std::uint32_t> node_ids_;
+};
+
+}  // namespace spikerate::sim

@@ -1,0 +1,299 @@
+#include "network_spec.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "models/error.hpp"
+#include "sim/random_stream.hpp"
+
+namespace spikerate::sim {
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+
+// Runs check() and prefixes any ParamError it throws with the element it is about.
+template <class Check>
+void in_context(const std::string& context, Check&& check) {
+    try {
+        check();
+    } catch (const ParamError& e) {
+        throw ParamError(context + ": " + e.what());
+    }
+}
+
+bool is_neuron_model(const PopulationModel& model) {
+    return std::holds_alternative<models::LifCurrParams>(model) ||
+           std::holds_alternative<models::LifCondParams>(model);
+}
+
+std::vector<std::string_view> variable_names(const PopulationModel& model) {
+    if (std::holds_alternative<models::LifCurrParams>(model)) {
+        return {models::LifCurr::var_names.begin(), models::LifCurr::var_names.end()};
+    }
+    if (std::holds_alternative<models::LifCondParams>(model)) {
+        return {models::LifCond::var_names.begin(), models::LifCond::var_names.end()};
+    }
+    return {};
+}
+
+const char* integration_name(Integration integration) {
+    switch (integration) {
+        case Integration::automatic: return "automatic";
+        case Integration::rk4: return "rk4";
+        case Integration::dopri5: return "dopri5";
+        case Integration::exact: return "exact";
+        case Integration::precise: return "precise";
+    }
+    return "?";
+}
+
+}  // namespace
+
+const char* model_id(const PopulationModel& model) {
+    return std::visit(Overloaded{
+                          [](const models::LifCurrParams&) { return "lif_curr"; },
+                          [](const models::LifCondParams&) { return "lif_cond"; },
+                          [](const PoissonSourceParams&) { return "poisson"; },
+                          [](const SpikeTrainSourceParams&) { return "spike_train"; },
+                      },
+                      model);
+}
+
+double Distribution::sample(const RandomStream& stream, std::uint64_t a, std::uint32_t b) const {
+    switch (kind) {
+        case Kind::constant: return this->a;
+        case Kind::uniform: return this->a + (this->b - this->a) * stream.uniform(a, b);
+        case Kind::normal: return this->a + this->b * stream.normal(a, b);
+    }
+    return this->a;
+}
+
+double Distribution::lowest() const {
+    return kind == Kind::normal ? -std::numeric_limits<double>::infinity() : a;
+}
+
+void Distribution::validate(const std::string& key, const char* unit) const {
+    if (!std::isfinite(a) || !std::isfinite(b)) {
+        throw ParamError(fmt::format("{}: parameters must be finite numbers", key));
+    }
+    if (kind == Kind::uniform && !(a < b)) {
+        throw ParamError(fmt::format("{} = uniform({} {}, {} {}): the lower bound must be below "
+                                     "the upper bound", key, a, unit, b, unit));
+    }
+    if (kind == Kind::normal && !(b >= 0.0)) {
+        throw ParamError(fmt::format("{} = normal(mean {} {}, sd {} {}): sd must be >= 0", key, a,
+                                     unit, b, unit));
+    }
+}
+
+void PopulationSpec::validate() const {
+    if (name.empty()) throw ParamError("a population has an empty name");
+    const std::string context = fmt::format("population '{}' ({})", name, model_id(model));
+    in_context(context, [&] {
+        if (size == 0) throw ParamError("size = 0: must be >= 1");
+        std::visit(Overloaded{
+                       [](const models::LifCurrParams& p) { p.validate(); },
+                       [](const models::LifCondParams& p) { p.validate(); },
+                       [](const PoissonSourceParams& p) {
+                           if (!(std::isfinite(p.rate_hz) && p.rate_hz >= 0.0)) {
+                               throw ParamError(
+                                   fmt::format("rate_hz = {} Hz: must be >= 0", p.rate_hz));
+                           }
+                       },
+                       [this](const SpikeTrainSourceParams& p) {
+                           if (p.times_ms.size() != p.node_ids.size()) {
+                               throw ParamError(fmt::format(
+                                   "times_ms has {} entries but node_ids has {}: they must match",
+                                   p.times_ms.size(), p.node_ids.size()));
+                           }
+                           for (std::size_t s = 0; s < p.times_ms.size(); ++s) {
+                               if (p.node_ids[s] >= size) {
+                                   throw ParamError(fmt::format(
+                                       "node_ids[{}] = {}: out of range for size {}", s,
+                                       p.node_ids[s], size));
+                               }
+                               if (!(std::isfinite(p.times_ms[s]) && p.times_ms[s] >= 0.0)) {
+                                   throw ParamError(fmt::format(
+                                       "times_ms[{}] = {} ms: must be finite and >= 0", s,
+                                       p.times_ms[s]));
+                               }
+                           }
+                       },
+                   },
+                   model);
+
+        const bool lif_curr = std::holds_alternative<models::LifCurrParams>(model);
+        if (!is_neuron_model(model) && integration != Integration::automatic) {
+            throw ParamError(fmt::format("integration = {}: sources have no state to integrate",
+                                         integration_name(integration)));
+        }
+        if ((integration == Integration::exact || integration == Integration::precise) &&
+            !lif_curr) {
+            throw ParamError(fmt::format(
+                "integration = {}: needs a model with an exact propagator (lif_curr)",
+                integration_name(integration)));
+        }
+        const auto names = variable_names(model);
+        for (const auto& init : initial) {
+            if (std::find(names.begin(), names.end(), init.variable) == names.end()) {
+                throw ParamError(fmt::format("initial value for unknown state variable '{}'",
+                                             init.variable));
+            }
+            init.value.validate("initial " + init.variable, "");
+        }
+    });
+}
+
+void NetworkSpec::validate() const {
+    const TimeGrid grid(dt_ms);
+    std::map<std::string, const PopulationSpec*, std::less<>> by_name;
+    for (const auto& pop : populations) {
+        pop.validate();
+        if (!by_name.emplace(pop.name, &pop).second) {
+            throw ParamError(fmt::format("population '{}' is defined twice", pop.name));
+        }
+        if (const auto* poisson = std::get_if<PoissonSourceParams>(&pop.model)) {
+            if (poisson->rate_hz * dt_ms * 1e-3 > 1.0) {
+                throw ParamError(fmt::format(
+                    "population '{}' (poisson): rate_hz = {} Hz exceeds one spike per step "
+                    "(1 / dt = {} Hz)", pop.name, poisson->rate_hz, 1e3 / dt_ms));
+            }
+        }
+    }
+
+    std::set<std::string, std::less<>> projection_names;
+    for (const auto& proj : projections) {
+        const std::string name = proj.resolved_name();
+        const std::string context = fmt::format("projection '{}'", name);
+        if (!projection_names.insert(name).second) {
+            throw ParamError(context + ": defined twice (give the projections distinct names)");
+        }
+        const auto pre = by_name.find(proj.pre);
+        const auto post = by_name.find(proj.post);
+        if (pre == by_name.end()) {
+            throw ParamError(fmt::format("{}: pre = '{}' is not a population", context, proj.pre));
+        }
+        if (post == by_name.end()) {
+            throw ParamError(fmt::format("{}: post = '{}' is not a population", context, proj.post));
+        }
+        const PopulationSpec& pre_pop = *pre->second;
+        const PopulationSpec& post_pop = *post->second;
+        in_context(context, [&] {
+            if (!is_neuron_model(post_pop.model)) {
+                throw ParamError(fmt::format("post = '{}' is a {} source, which takes no input",
+                                             post_pop.name, model_id(post_pop.model)));
+            }
+            const std::uint32_t n_pre = pre_pop.size;
+            const std::uint32_t n_post = post_pop.size;
+            std::visit(
+                Overloaded{
+                    [](const connect::AllToAll&) {},
+                    [&](const connect::OneToOne&) {
+                        if (n_pre != n_post) {
+                            throw ParamError(fmt::format(
+                                "one_to_one needs equal sizes, got {} pre and {} post", n_pre,
+                                n_post));
+                        }
+                    },
+                    [](const connect::FixedProbability& c) {
+                        if (!(c.p >= 0.0 && c.p <= 1.0)) {
+                            throw ParamError(fmt::format("p = {}: must be in [0, 1]", c.p));
+                        }
+                    },
+                    [&](const connect::FixedInDegree& c) {
+                        const std::uint32_t available =
+                            n_pre - ((!c.allow_autapses && n_pre == n_post) ? 1U : 0U);
+                        if (!c.allow_multapses && c.k > available) {
+                            throw ParamError(fmt::format(
+                                "k = {} exceeds the {} distinct presynaptic neurons available "
+                                "without multapses", c.k, available));
+                        }
+                        if (available == 0 && c.k > 0) {
+                            throw ParamError("no presynaptic neuron available");
+                        }
+                    },
+                    [&](const connect::FromList& c) {
+                        if (c.pre.size() != c.post.size()) {
+                            throw ParamError(fmt::format(
+                                "from_list has {} pre and {} post indices: they must match",
+                                c.pre.size(), c.post.size()));
+                        }
+                        for (std::size_t s = 0; s < c.pre.size(); ++s) {
+                            if (c.pre[s] >= n_pre) {
+                                throw ParamError(fmt::format(
+                                    "pre index {} of synapse {} is out of range for '{}' (size {})",
+                                    c.pre[s], s, pre_pop.name, n_pre));
+                            }
+                            if (c.post[s] >= n_post) {
+                                throw ParamError(fmt::format(
+                                    "post index {} of synapse {} is out of range for '{}' (size {})",
+                                    c.post[s], s, post_pop.name, n_post));
+                            }
+                        }
+                    },
+                },
+                proj.connection);
+
+            proj.weight.validate("weight", "");
+            if (proj.weight.lowest() < 0.0) {
+                throw ParamError(
+                    "weight can be negative: weights are non-negative magnitudes, the receptor "
+                    "(excitatory or inhibitory) gives the sign of the effect");
+            }
+            proj.delay_ms.validate("delay_ms", "ms");
+            if (proj.delay_ms.lowest() < dt_ms * (1.0 - 1e-9)) {
+                throw ParamError(fmt::format(
+                    "delay_ms can be {} ms, shorter than dt = {} ms: delays must be at least one "
+                    "step", proj.delay_ms.lowest(), dt_ms));
+            }
+
+            const models::WeightBounds* bounds = std::visit(
+                Overloaded{
+                    [](const NoPlasticity&) -> const models::WeightBounds* { return nullptr; },
+                    [](const models::PairStdpParams& p) {
+                        p.validate();
+                        return &p.bounds;
+                    },
+                    [](const models::NearestTripletStdpParams& p) {
+                        p.validate();
+                        return &p.bounds;
+                    },
+                },
+                proj.plasticity);
+            if (bounds != nullptr) {
+                const double highest =
+                    proj.weight.kind == Distribution::Kind::normal
+                        ? std::numeric_limits<double>::infinity()
+                        : proj.weight.b;
+                if (proj.weight.lowest() < bounds->w_min || highest > bounds->w_max) {
+                    throw ParamError(fmt::format(
+                        "initial weights can leave the plasticity bounds [w_min, w_max] = "
+                        "[{}, {}]", bounds->w_min, bounds->w_max));
+                }
+                if (post_pop.integration == Integration::precise) {
+                    throw ParamError(fmt::format(
+                        "plasticity onto '{}' in precise mode is not supported: within a step, "
+                        "pre and post events would be ordered by step, not by exact time",
+                        post_pop.name));
+                }
+            }
+            if (proj.storage == Storage::dense) {
+                const auto* all = std::get_if<connect::AllToAll>(&proj.connection);
+                if (all == nullptr || !all->allow_autapses) {
+                    throw ParamError("storage = dense needs a complete all-to-all connection");
+                }
+            }
+        });
+    }
+}
+
+}  // namespace spikerate::sim

@@ -1,0 +1,134 @@
+#pragma once
+
+// The description of a spiking network: plain aggregates with defaults, checked by validate()
+// and turned into runtime objects by Network's constructor. Nothing here simulates.
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "models/lif_cond.hpp"
+#include "models/lif_curr.hpp"
+#include "models/nearest_triplet_stdp.hpp"
+#include "models/pair_stdp.hpp"
+#include "sim/time_grid.hpp"
+
+namespace spikerate::sim {
+
+class RandomStream;
+
+// A number given as a constant or drawn per element.
+struct Distribution {
+    enum class Kind { constant, uniform, normal };
+    Kind kind = Kind::constant;
+    double a = 0.0;  // constant: the value; uniform: lower bound; normal: mean
+    double b = 0.0;  // uniform: upper bound (exclusive); normal: standard deviation
+
+    static Distribution constant(double value) { return {Kind::constant, value, value}; }
+    static Distribution uniform(double low, double high) { return {Kind::uniform, low, high}; }
+    static Distribution normal(double mean, double sd) { return {Kind::normal, mean, sd}; }
+
+    double sample(const RandomStream& stream, std::uint64_t a, std::uint32_t b) const;
+    double lowest() const;  // smallest value it can take (-inf for normal)
+    void validate(const std::string& key, const char* unit) const;
+};
+
+// Connection rules. Autapses are synapses between neurons with the same index: for a projection
+// from a population onto itself, a neuron onto itself; between two populations of the same size,
+// the i-th of each (Diehl & Cook's "all but self" inhibition between paired layers).
+namespace connect {
+struct AllToAll {
+    bool allow_autapses = true;
+};
+struct OneToOne {};
+struct FixedProbability {
+    double p = 0.1;  // probability of each (pre, post) pair
+    bool allow_autapses = true;
+};
+struct FixedInDegree {
+    std::uint32_t k = 1;  // incoming synapses per postsynaptic neuron
+    bool allow_autapses = true;
+    bool allow_multapses = true;  // the same pair may be drawn more than once
+};
+struct FromList {  // explicit synapses, synapse s from pre[s] to post[s]
+    std::vector<std::uint32_t> pre;
+    std::vector<std::uint32_t> post;
+};
+}  // namespace connect
+using ConnectionRule = std::variant<connect::AllToAll, connect::OneToOne, connect::FixedProbability,
+                                    connect::FixedInDegree, connect::FromList>;
+
+// Sources: populations without state that emit spikes.
+struct PoissonSourceParams {
+    double rate_hz = 10.0;  // [Hz] of every neuron, changeable between presentations
+};
+struct SpikeTrainSourceParams {  // spike s of node node_ids[s] at times_ms[s]
+    std::vector<double> times_ms;
+    std::vector<std::uint32_t> node_ids;
+};
+
+enum class Integration {
+    automatic,  // exact where the model has a propagator, else rk4
+    rk4,        // odeint runge_kutta4, one fixed step per dt
+    dopri5,     // odeint controlled dopri5 within each dt (abs/rel tolerance 1e-9)
+    exact,      // the model's exact propagator (lif_curr)
+    precise,    // exact propagator + threshold crossing located inside the step (lif_curr)
+};
+
+struct InitialValue {
+    std::string variable;  // a state variable of the model, e.g. "V_m"
+    Distribution value;    // in the variable's unit
+};
+
+using PopulationModel = std::variant<models::LifCurrParams, models::LifCondParams,
+                                     PoissonSourceParams, SpikeTrainSourceParams>;
+
+struct PopulationSpec {
+    std::string name;
+    std::uint32_t size = 1;
+    PopulationModel model = models::LifCurrParams{};
+    Integration integration = Integration::automatic;
+    std::vector<InitialValue> initial;  // variables not listed start at the model's rest
+
+    void validate() const;
+};
+
+struct NoPlasticity {};
+using PlasticityRule =
+    std::variant<NoPlasticity, models::PairStdpParams, models::NearestTripletStdpParams>;
+
+enum class Storage {
+    automatic,  // dense for complete all-to-all, sparse otherwise
+    dense,      // weight matrix n_pre x n_post, row-major by presynaptic neuron
+    sparse,     // CSR by presynaptic neuron (+ an index by postsynaptic neuron when plastic)
+};
+
+struct ProjectionSpec {
+    std::string name;  // defaults to "<pre>-><post>"
+    std::string pre;
+    std::string post;
+    ConnectionRule connection = connect::AllToAll{};
+    Distribution weight = Distribution::constant(1.0);    // [pA] onto lif_curr, [nS] onto lif_cond
+    Distribution delay_ms = Distribution::constant(1.0);  // [ms] rounded to whole steps, >= dt
+    Receptor receptor = Receptor::excitatory;
+    PlasticityRule plasticity = NoPlasticity{};
+    Storage storage = Storage::automatic;
+
+    std::string resolved_name() const { return name.empty() ? pre + "->" + post : name; }
+};
+
+struct NetworkSpec {
+    double dt_ms = 0.1;      // [ms]
+    std::uint64_t seed = 1;  // every random number derives from it
+    std::vector<PopulationSpec> populations;
+    std::vector<ProjectionSpec> projections;
+
+    // Checks everything that does not need the network built: parameters, names, references,
+    // sizes, index ranges. Throws ParamError whose message starts with the element it is about.
+    void validate() const;
+};
+
+const char* model_id(const PopulationModel& model);
+
+}  // namespace spikerate::sim

@@ -1,0 +1,266 @@
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <variant>
+#include <vector>
+
+#include <boost/math/tools/toms748_solve.hpp>
+#include <fmt/format.h>
+
+#include "models/error.hpp"
+#include "sim/network_spec.hpp"
+#include "sim/odeint_eigen.hpp"
+#include "sim/population.hpp"
+#include "sim/random_stream.hpp"
+
+namespace spikerate::sim {
+
+// Models with closed-form subthreshold dynamics (lif_curr) offer the exact and precise modes.
+template <class Model>
+concept HasExactPropagator = requires(const Model& m, Eigen::ArrayXd& x,
+                                      const typename Model::Neuron& s) {
+    m.propagate(m.propagator(0.1), x);
+    { m.propagate(s, 0.1) } -> std::same_as<typename Model::Neuron>;
+    m.threshold_distance(s);
+};
+
+template <class Model>
+struct PropagatorOf {
+    using type = std::monostate;
+};
+template <class Model>
+    requires HasExactPropagator<Model>
+struct PropagatorOf<Model> {
+    using type = typename Model::Propagator;
+};
+
+// A population of one neuron model: the state is one array of Model::n_vars contiguous blocks of
+// N values (variable k at x.segment(k * N, N)), advanced a whole population at a time.
+//
+// Grid modes (rk4, dopri5, exact), per step from t to t + dt:
+//   1. the summed input of the step jumps the receptor variables (arrival at t);
+//   2. the state is integrated to t + dt with the model's right-hand side (odeint) or propagator;
+//   3. refractory neurons are held at reset; others at or above threshold spike at t + dt, are
+//      reset and become refractory for round(t_ref / dt) steps.
+// Precise mode (models with an exact propagator): each neuron is propagated from input to input
+// inside the step; when V_m ends a stretch at or above threshold, the crossing is located by
+// root finding on the closed form, and the spike, reset and refractory period start there.
+// (A crossing that returns below threshold within one stretch is not seen, as in NEST's
+// precise models.)
+template <class Model>
+class NeuronPopulation final : public Population {
+public:
+    using Params = typename Model::Params;
+    static constexpr Eigen::Index n_vars = Model::n_vars;
+
+    NeuronPopulation(std::string name, std::uint32_t size, const Params& params,
+                     Integration integration, const TimeGrid& grid,
+                     const std::vector<InitialValue>& initial, std::uint64_t seed)
+        : Population(std::move(name), size, integration == Integration::precise),
+          model_(params),
+          integration_(resolve(integration)),
+          grid_(grid),
+          x_(n_vars * size),
+          refractory_steps_left_(size, 0),
+          refractory_steps_(static_cast<std::int32_t>(
+              std::llround(model_.refractory_period() / grid.dt()))),
+          refractory_left_ms_(integration_ == Integration::precise ? size : 0, 0.0),
+          dopri5_(odeint::make_controlled(1e-9, 1e-9, Dopri5Stepper())) {
+        const Eigen::Index n = size;
+        for (int k = 0; k < n_vars; ++k) x_.segment(k * n, n).setConstant(model_.resting_value(k));
+        for (const auto& init : initial) {
+            const int k = variable_index(init.variable);
+            const RandomStream stream(seed, "initial/" + name_ + "/" + init.variable);
+            for (std::uint32_t i = 0; i < size; ++i) x_[k * n + i] = init.value.sample(stream, i, 0);
+        }
+        if constexpr (HasExactPropagator<Model>) {
+            propagator_ = model_.propagator(grid_.dt());
+        }
+        check_finite(0);
+    }
+
+    std::string_view model_id() const override { return Model::id; }
+    const Model& model() const { return model_; }
+    Integration integration() const { return integration_; }
+
+    void advance(std::int64_t step) override {
+        begin_step();
+        if constexpr (HasExactPropagator<Model>) {
+            if (integration_ == Integration::precise) {
+                advance_precise(step);
+                check_finite(step + 1);
+                return;
+            }
+        }
+        advance_grid(step);
+        check_finite(step + 1);
+    }
+
+    std::span<const std::string_view> variable_names() const override {
+        return Model::var_names;
+    }
+    std::string_view variable_unit(std::string_view variable) const override {
+        return Model::var_units[variable_index(variable)];
+    }
+    std::span<double> variable(std::string_view variable) override {
+        return {x_.data() + variable_index(variable) * static_cast<Eigen::Index>(size_), size_};
+    }
+
+private:
+    static Integration resolve(Integration integration) {
+        if (integration != Integration::automatic) return integration;
+        return HasExactPropagator<Model> ? Integration::exact : Integration::rk4;
+    }
+
+    int variable_index(std::string_view variable) const {
+        const auto& names = Model::var_names;
+        const auto it = std::find(names.begin(), names.end(), variable);
+        if (it == names.end()) Population::variable(variable);  // throws, naming the population
+        return static_cast<int>(it - names.begin());
+    }
+
+    void advance_grid(std::int64_t step) {
+        const Eigen::Index n = size_;
+        for (int r = 0; r < n_receptors; ++r) {
+            x_.segment(Model::receptor_var[r] * n, n) += summed_input_.segment(r * n, n);
+        }
+        summed_input_.setZero();
+
+        const double t = grid_.time(step);
+        const double dt = grid_.dt();
+        switch (integration_) {
+            case Integration::rk4: rk4_.do_step(std::cref(model_), x_, t, dt); break;
+            case Integration::dopri5:
+                dopri5_.reset();  // the input jumps made its cached derivative stale
+                odeint::integrate_adaptive(std::ref(dopri5_), std::cref(model_), x_, t, t + dt,
+                                           dt);
+                break;
+            case Integration::exact:
+                if constexpr (HasExactPropagator<Model>) model_.propagate(propagator_, x_);
+                break;
+            case Integration::automatic:
+            case Integration::precise: break;  // resolved / handled before
+        }
+
+        for (Eigen::Index i = 0; i < n; ++i) {
+            if (refractory_steps_left_[i] > 0) {
+                model_.hold_refractory(x_, n, i);
+                --refractory_steps_left_[i];
+            } else if (model_.above_threshold(x_, n, i)) {
+                model_.reset(x_, n, i);
+                refractory_steps_left_[i] = refractory_steps_;
+                emit(static_cast<std::uint32_t>(i), SpikeTime{step + 1, 0.0});
+            }
+        }
+        neuron_updates_ += size_;
+    }
+
+    void advance_precise(std::int64_t step)
+        requires HasExactPropagator<Model>
+    {
+        // Full sort key, so equal inputs apply in one order whatever their arrival order.
+        std::sort(timed_input_.begin(), timed_input_.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.node, a.offset, a.receptor, a.weight) <
+                   std::tie(b.node, b.offset, b.receptor, b.weight);
+        });
+        const Eigen::Index n = size_;
+        const double dt = grid_.dt();
+        auto input = timed_input_.cbegin();
+        for (std::uint32_t i = 0; i < size_; ++i) {
+            auto s = Model::load(x_, n, i);
+            double t = 0.0;  // [ms] since the start of the step
+            double& refractory_until = refractory_left_ms_[i];
+            for (;;) {
+                const bool has_input = input != timed_input_.cend() && input->node == i;
+                const double stop = has_input ? input->offset : dt;
+                evolve_precise(i, step, s, t, stop, refractory_until);
+                if (!has_input) break;
+                Model::receive(s, static_cast<int>(input->receptor), input->weight);
+                ++input;
+            }
+            Model::store(s, x_, n, i);
+            refractory_until = std::max(0.0, refractory_until - dt);
+        }
+        timed_input_.clear();
+        neuron_updates_ += size_;
+    }
+
+    // Evolves neuron i from t to stop (both [ms] since the start of the step), emitting spikes
+    // at their exact times.
+    template <class Neuron>
+    void evolve_precise(std::uint32_t i, std::int64_t step, Neuron& s, double& t, double stop,
+                        double& refractory_until) {
+        while (t < stop) {
+            if (refractory_until > t) {
+                const double until = std::min(refractory_until, stop);
+                s = model_.propagate(s, until - t);
+                model_.hold_refractory(s);
+                t = until;
+                continue;
+            }
+            double spike_after = 0.0;  // [ms] after t
+            if (!model_.above_threshold(s)) {
+                const Neuron end = model_.propagate(s, stop - t);
+                if (!model_.above_threshold(end)) {
+                    s = end;
+                    t = stop;
+                    return;
+                }
+                spike_after = locate_crossing(s, stop - t, model_.threshold_distance(end));
+                s = model_.propagate(s, spike_after);
+            }
+            t += spike_after;
+            model_.reset(s);
+            refractory_until = t + model_.refractory_period();
+            emit(i, grid_.at_offset(step, t));
+        }
+    }
+
+    // The time h in (0, h_max] at which V_m reaches threshold, from below at h = 0.
+    template <class Neuron>
+    double locate_crossing(const Neuron& s, double h_max, double distance_at_h_max) const {
+        const auto distance = [&](double h) {
+            return model_.threshold_distance(model_.propagate(s, h));
+        };
+        std::uintmax_t max_iterations = 100;
+        const auto [low, high] = boost::math::tools::toms748_solve(
+            distance, 0.0, h_max, distance(0.0), distance_at_h_max,
+            boost::math::tools::eps_tolerance<double>(50), max_iterations);
+        return high;  // the end of the bracket where V_m >= V_th
+    }
+
+    void check_finite(std::int64_t step) const {
+        if (x_.allFinite()) [[likely]] return;
+        const Eigen::Index n = size_;
+        for (Eigen::Index k = 0; k < n_vars; ++k) {
+            for (Eigen::Index i = 0; i < n; ++i) {
+                if (!std::isfinite(x_[k * n + i])) {
+                    throw NumericalError(fmt::format(
+                        "population '{}' ({}): {} of neuron {} became {} at t = {} ms (the "
+                        "dynamics diverged: dt = {} ms too large, or an extreme weight or "
+                        "parameter?)",
+                        name_, Model::id, Model::var_names[k], i, x_[k * n + i],
+                        grid_.time(step), grid_.dt()));
+                }
+            }
+        }
+    }
+
+    Model model_;
+    Integration integration_;
+    TimeGrid grid_;
+    Eigen::ArrayXd x_;
+    std::vector<std::int32_t> refractory_steps_left_;  // grid modes
+    std::int32_t refractory_steps_;
+    std::vector<double> refractory_left_ms_;  // precise mode: [ms] left from the step's start
+    [[no_unique_address]] typename PropagatorOf<Model>::type propagator_{};
+    Rk4Stepper rk4_;
+    ControlledDopri5 dopri5_;
+};
+
+}  // namespace spikerate::sim

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "sim/time_grid.hpp"
+
+namespace spikerate::sim {
+
+// N neurons (or spike sources) of one model, advanced together: one virtual call per population
+// per step, concrete loops over contiguous arrays inside.
+class Population {
+public:
+    // keeps_input_times: inputs are kept with their offset inside the step (precise mode) instead
+    // of being summed per neuron and applied at the start of the step.
+    Population(std::string name, std::uint32_t size, bool keeps_input_times);
+    virtual ~Population() = default;
+    Population(const Population&) = delete;
+    Population& operator=(const Population&) = delete;
+
+    const std::string& name() const { return name_; }
+    std::uint32_t size() const { return size_; }
+    virtual std::string_view model_id() const = 0;
+    bool keeps_input_times() const { return keeps_input_times_; }
+
+    // Advances from t_step to t_{step+1}: applies the input received for this step, integrates,
+    // and emits spikes (replacing those of the previous step).
+    virtual void advance(std::int64_t step) = 0;
+    std::span<const Spike> spikes() const { return spikes_; }
+
+    // A spike of weight w (in the model's weight unit, >= 0) reaches `node` through `receptor`,
+    // `offset` ms after the start of the current step.
+    void receive(std::uint32_t node, Receptor receptor, double offset, double w) {
+        if (keeps_input_times_) {
+            timed_input_.push_back(TimedInput{node, receptor, offset, w});
+        } else {
+            summed_input_[static_cast<int>(receptor) * size_ + node] += w;
+        }
+    }
+
+    // State variables (neuron models; sources have none): names, units and values, one value
+    // per neuron. Throws Error naming the population for an unknown variable.
+    virtual std::span<const std::string_view> variable_names() const { return {}; }
+    virtual std::string_view variable_unit(std::string_view variable) const;
+    virtual std::span<double> variable(std::string_view variable);
+    std::span<const double> variable(std::string_view variable) const {
+        return const_cast<Population*>(this)->variable(variable);
+    }
+
+    // Work done: neuron state updates (N per step for neuron models) and spikes emitted.
+    std::uint64_t neuron_updates() const { return neuron_updates_; }
+    std::uint64_t spike_count() const { return spike_count_; }
+
+protected:
+    struct TimedInput {
+        std::uint32_t node;
+        Receptor receptor;
+        double offset;  // [ms] inside the current step
+        double weight;
+    };
+
+    void emit(std::uint32_t node, SpikeTime time) {
+        spikes_.push_back(Spike{node, time});
+        ++spike_count_;
+    }
+    void begin_step() { spikes_.clear(); }
+
+    std::string name_;
+    std::uint32_t size_;
+    bool keeps_input_times_;
+    Eigen::ArrayXd summed_input_;  // receptor r of neuron i at r * size + i
+    std::vector<TimedInput> timed_input_;
+    std::vector<Spike> spikes_;
+    std::uint64_t neuron_updates_ = 0;
+    std::uint64_t spike_count_ = 0;
+};
+
+}  // namespace spikerate::sim

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "sim/network_spec.hpp"
+#include "sim/population.hpp"
+
+namespace spikerate::sim {
+
+// Synapses from one population onto another, with per-synapse weights and integer delays.
+// A spike emitted at t reaches its synapse at exactly t + delay: there the weight goes to the
+// target's receptor and, for plastic projections, the rule's on_pre runs; a spike of the target
+// runs on_post on every synapse onto it. Weights stay within the rule's bounds, clipped in one
+// place after every update.
+class Projection {
+public:
+    Projection(std::string name, Population& pre, Population& post, Receptor receptor)
+        : name_(std::move(name)), pre_(pre), post_(post), receptor_(receptor) {}
+    virtual ~Projection() = default;
+    Projection(const Projection&) = delete;
+    Projection& operator=(const Projection&) = delete;
+
+    const std::string& name() const { return name_; }
+    const Population& pre() const { return pre_; }
+    const Population& post() const { return post_; }
+    Receptor receptor() const { return receptor_; }
+    virtual std::string_view plasticity_id() const = 0;  // "none", "pair_stdp", ...
+    virtual bool is_dense() const = 0;
+
+    virtual std::size_t n_synapses() const = 0;
+    virtual std::uint32_t pre_of(std::size_t synapse) const = 0;
+    virtual std::uint32_t post_of(std::size_t synapse) const = 0;
+    virtual std::span<const double> weights() const = 0;         // by synapse id
+    virtual std::span<const std::int32_t> delay_steps() const = 0;
+
+    // Start of a step: hands every spike arriving in [t_step, t_step+1) to the target (on_pre
+    // runs at the arrival time).
+    virtual void deliver(std::int64_t step) = 0;
+    // End of a step: on_post for the target's new spikes, then queues the source's new spikes.
+    virtual void collect(std::int64_t step) = 0;
+
+    // Work done: spikes delivered to a synapse, and weight updates by the plasticity rule.
+    std::uint64_t synaptic_events() const { return synaptic_events_; }
+    std::uint64_t plasticity_updates() const { return plasticity_updates_; }
+
+protected:
+    std::string name_;
+    Population& pre_;
+    Population& post_;
+    Receptor receptor_;
+    std::uint64_t synaptic_events_ = 0;
+    std::uint64_t plasticity_updates_ = 0;
+};
+
+// Builds the projection a validated spec describes. Weights are drawn from the stream
+// "weights/<name>" and delays from "delays/<name>", counter (synapse, 0); connections from
+// "connect/<name>".
+std::unique_ptr<Projection> make_projection(const ProjectionSpec& spec, Population& pre,
+                                            Population& post, const TimeGrid& grid,
+                                            std::uint64_t seed);
+
+}  // namespace spikerate::sim

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace spikerate::sim {
+
+// Counter-based random numbers (Random123 Philox4x32-10). A stream is keyed by the run's seed
+// and a name ("poisson/input", "connect/exc->inh"); each draw by a counter chosen by the caller,
+// typically (step, neuron, k) or (neuron, draw). The same (seed, name, counter) gives the same
+// number whatever the construction order, thread count or, later, MPI rank.
+class RandomStream {
+public:
+    RandomStream(std::uint64_t seed, std::string_view name);
+
+    // Four independent uniformly distributed 32-bit words for the counter (a, b, c).
+    std::array<std::uint32_t, 4> bits(std::uint64_t a, std::uint32_t b, std::uint32_t c = 0) const;
+    // Uniform in the open interval (0, 1), 53-bit resolution.
+    double uniform(std::uint64_t a, std::uint32_t b, std::uint32_t c = 0) const;
+    // Standard normal (Box-Muller on one counter's four words).
+    double normal(std::uint64_t a, std::uint32_t b, std::uint32_t c = 0) const;
+
+private:
+    std::array<std::uint32_t, 2> key_;
+};
+
+}  // namespace spikerate::sim

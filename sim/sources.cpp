@@ -1,0 +1,103 @@
+#include "sources.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "models/error.hpp"
+
+namespace spikerate::sim {
+
+PoissonSource::PoissonSource(std::string name, std::uint32_t size, double rate_hz,
+                             const TimeGrid& grid, std::uint64_t seed)
+    : Population(std::move(name), size, false),
+      grid_(grid),
+      stream_(seed, "poisson/" + name_),
+      rates_hz_(size),
+      log_silence_(size),
+      next_spike_step_(size) {
+    set_rate(rate_hz);
+}
+
+void PoissonSource::set_rates(std::span<const double> rates_hz) {
+    if (rates_hz.size() != size_) {
+        throw ParamError(fmt::format("population '{}' (poisson): got {} rates for {} neurons",
+                                     name_, rates_hz.size(), size_));
+    }
+    const double max_rate = 1e3 / grid_.dt();
+    for (std::size_t i = 0; i < rates_hz.size(); ++i) {
+        if (!(rates_hz[i] >= 0.0 && rates_hz[i] <= max_rate)) {
+            throw ParamError(fmt::format(
+                "population '{}' (poisson): rate of neuron {} = {} Hz must be in [0, 1/dt = {} Hz]",
+                name_, i, rates_hz[i], max_rate));
+        }
+    }
+    std::copy(rates_hz.begin(), rates_hz.end(), rates_hz_.begin());
+    for (std::uint32_t i = 0; i < size_; ++i) {
+        log_silence_[i] = std::log1p(-rates_hz_[i] * grid_.dt() * 1e-3);
+        draw_next_spike(i, next_step_);
+    }
+}
+
+void PoissonSource::draw_next_spike(std::uint32_t i, std::int64_t from_step) {
+    if (log_silence_[i] == 0.0) {  // rate 0
+        next_spike_step_[i] = std::numeric_limits<std::int64_t>::max();
+        return;
+    }
+    // log(u) / log(1 - p) >= 0; for p = 1 it is 0 (a spike every step).
+    const double u = stream_.uniform(static_cast<std::uint64_t>(from_step), i);
+    const double silent_steps = std::floor(std::log(u) / log_silence_[i]);
+    next_spike_step_[i] = silent_steps >= 1e15 ? std::numeric_limits<std::int64_t>::max()
+                                               : from_step + static_cast<std::int64_t>(silent_steps);
+}
+
+void PoissonSource::set_rate(double rate_hz) {
+    const std::vector<double> rates(size_, rate_hz);
+    set_rates(rates);
+}
+
+void PoissonSource::advance(std::int64_t step) {
+    begin_step();
+    for (std::uint32_t i = 0; i < size_; ++i) {
+        if (next_spike_step_[i] == step) {
+            emit(i, SpikeTime{step, 0.0});
+            draw_next_spike(i, step + 1);
+        }
+    }
+    next_step_ = step + 1;
+}
+
+SpikeTrainSource::SpikeTrainSource(std::string name, std::uint32_t size,
+                                   const SpikeTrainSourceParams& params, const TimeGrid& grid)
+    : Population(std::move(name), size, false) {
+    if (params.times_ms.size() != params.node_ids.size()) {
+        throw ParamError(fmt::format("population '{}' (spike_train): {} times but {} node ids",
+                                     name_, params.times_ms.size(), params.node_ids.size()));
+    }
+    schedule_.reserve(params.times_ms.size());
+    for (std::size_t s = 0; s < params.times_ms.size(); ++s) {
+        if (params.node_ids[s] >= size_) {
+            throw ParamError(fmt::format(
+                "population '{}' (spike_train): node_ids[{}] = {} is out of range for size {}",
+                name_, s, params.node_ids[s], size_));
+        }
+        schedule_.push_back(Spike{params.node_ids[s], grid.locate(params.times_ms[s])});
+    }
+    std::sort(schedule_.begin(), schedule_.end(), [](const Spike& a, const Spike& b) {
+        return std::tie(a.time.step, a.time.offset, a.node) <
+               std::tie(b.time.step, b.time.offset, b.node);
+    });
+}
+
+void SpikeTrainSource::advance(std::int64_t step) {
+    begin_step();
+    while (next_ < schedule_.size() && schedule_[next_].time.step == step) {
+        emit(schedule_[next_].node, schedule_[next_].time);
+        ++next_;
+    }
+}
+
+}  // namespace spikerate::sim

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "sim/network_spec.hpp"
+#include "sim/population.hpp"
+#include "sim/random_stream.hpp"
+
+namespace spikerate::sim {
+
+// Independent Poisson spike trains: in each step neuron i spikes with probability
+// p_i = rate_i * dt, as Brian2's PoissonGroup. Instead of one draw per neuron and step, the
+// number of silent steps before the next spike is drawn, geometric with parameter p_i
+// (floor(log u / log(1 - p_i)), the same distribution), so the cost is one draw per spike.
+// Draws come from the stream "poisson/<name>" with counter (step of the draw, i): a neuron's
+// spikes do not depend on the other neurons. Spikes are stamped at the start of their step.
+class PoissonSource final : public Population {
+public:
+    PoissonSource(std::string name, std::uint32_t size, double rate_hz, const TimeGrid& grid,
+                  std::uint64_t seed);
+
+    std::string_view model_id() const override { return "poisson"; }
+    void advance(std::int64_t step) override;
+
+    // New rates [Hz], one per neuron, e.g. between presentations; they apply from the next step
+    // advanced (the process is memoryless, so the waiting times are redrawn). Throws ParamError
+    // for a wrong count or a rate outside [0, 1 / dt].
+    void set_rates(std::span<const double> rates_hz);
+    void set_rate(double rate_hz);  // the same rate for every neuron
+    std::span<const double> rates() const { return rates_hz_; }
+
+private:
+    void draw_next_spike(std::uint32_t i, std::int64_t from_step);
+
+    TimeGrid grid_;
+    RandomStream stream_;
+    std::vector<double> rates_hz_;
+    std::vector<double> log_silence_;  // log(1 - rate * dt): log-probability of a silent step
+    std::vector<std::int64_t> next_spike_step_;
+    std::int64_t next_step_ = 0;  // the step the next advance() simulates
+};
+
+// Explicit spike times per neuron, replayed as given (exact times: a spike at t with delay d
+// reaches its target at exactly t + d).
+class SpikeTrainSource final : public Population {
+public:
+    SpikeTrainSource(std::string name, std::uint32_t size, const SpikeTrainSourceParams& params,
+                     const TimeGrid& grid);
+
+    std::string_view model_id() const override { return "spike_train"; }
+    void advance(std::int64_t step) override;
+
+private:
+    std::vector<Spike> schedule_;  // sorted by (time, node)
+    std::size_t next_ = 0;
+};
+
+}  // namespace spikerate::sim

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+
+namespace spikerate::sim {
+
+// A point in simulated time as a step of the dt grid plus an offset inside that step:
+// t = step * dt + offset with 0 <= offset < dt. Grid-mode spikes have offset 0; precise-mode
+// spikes keep their exact off-grid time. Integer steps keep delays exact however long the run.
+struct SpikeTime {
+    std::int64_t step = 0;
+    double offset = 0.0;  // [ms]
+};
+
+struct Spike {
+    std::uint32_t node;  // 0-based index within the emitting population
+    SpikeTime time;
+};
+
+// The simulation clock's grid.
+class TimeGrid {
+public:
+    explicit TimeGrid(double dt_ms);  // throws ParamError unless dt > 0
+
+    double dt() const { return dt_; }  // [ms]
+    double time(std::int64_t step) const { return static_cast<double>(step) * dt_; }
+    double time(SpikeTime t) const { return time(t.step) + t.offset; }
+
+    // Locates t_ms >= 0 on the grid; times within 1e-9 dt of a grid point snap to it, so that
+    // 1.0 ms with dt = 0.1 ms is step 10, offset 0.
+    SpikeTime locate(double t_ms) const;
+    // A spike time offset [ms] after the start of `step`, 0 <= offset <= dt, brought into
+    // canonical form (an offset of dt is the start of the next step).
+    SpikeTime at_offset(std::int64_t step, double offset) const;
+    // The number of steps in a duration that must be a whole number of steps; throws
+    // ParamError naming `what` otherwise.
+    std::int64_t steps_in(double duration_ms, const char* what) const;
+
+private:
+    double dt_;
+};
+
+// Which synaptic variable of the target an incoming spike acts on.
+enum class Receptor : std::uint8_t { excitatory = 0, inhibitory = 1 };
+inline constexpr int n_receptors = 2;
+
+}  // namespace spikerate::sim
