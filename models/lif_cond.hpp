@@ -24,7 +24,11 @@
 
 namespace spikerate::models {
 
+class LifCond;
+
 struct LifCondParams {
+    using Model = LifCond;  // the model these parameters describe
+
     double C_m = 200.0;          // [pF] membrane capacitance
     double g_L = 10.0;           // [nS] leak conductance
     double E_L = -60.0;          // [mV] resting potential

@@ -21,7 +21,11 @@
 
 namespace spikerate::models {
 
+class LifCurr;
+
 struct LifCurrParams {
+    using Model = LifCurr;  // the model these parameters describe
+
     double C_m = 250.0;      // [pF] membrane capacitance
     double tau_m = 10.0;     // [ms] membrane time constant
     double E_L = -70.0;      // [mV] resting potential

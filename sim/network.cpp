@@ -15,24 +15,22 @@ struct Overloaded : Ts... {
     using Ts::operator()...;
 };
 
-// The scenario builder's table of models: one line per model.
+// Neuron models (parameters naming their Model) become NeuronPopulation<Model>; the list of
+// models is the PopulationModel variant in network_spec.hpp.
 std::unique_ptr<Population> make_population(const PopulationSpec& spec, const TimeGrid& grid,
                                             std::uint64_t seed) {
     return std::visit(
         Overloaded{
-            [&](const models::LifCurrParams& p) -> std::unique_ptr<Population> {
-                return std::make_unique<NeuronPopulation<models::LifCurr>>(
-                    spec.name, spec.size, p, spec.integration, grid, spec.initial, seed);
-            },
-            [&](const models::LifCondParams& p) -> std::unique_ptr<Population> {
-                return std::make_unique<NeuronPopulation<models::LifCond>>(
-                    spec.name, spec.size, p, spec.integration, grid, spec.initial, seed);
-            },
             [&](const PoissonSourceParams& p) -> std::unique_ptr<Population> {
                 return std::make_unique<PoissonSource>(spec.name, spec.size, p.rate_hz, grid, seed);
             },
             [&](const SpikeTrainSourceParams& p) -> std::unique_ptr<Population> {
                 return std::make_unique<SpikeTrainSource>(spec.name, spec.size, p, grid);
+            },
+            [&](const auto& p) -> std::unique_ptr<Population> {
+                using Model = typename std::decay_t<decltype(p)>::Model;
+                return std::make_unique<NeuronPopulation<Model>>(
+                    spec.name, spec.size, p, spec.integration, grid, spec.initial, seed);
             },
         },
         spec.model);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "models/error.hpp"
+#include "sim/model_concepts.hpp"
 #include "sim/random_stream.hpp"
 
 namespace spikerate::sim {
@@ -30,19 +31,26 @@ void in_context(const std::string& context, Check&& check) {
     }
 }
 
+// Parameters of a neuron model name it as Params::Model; sources have no model class.
+template <class Params>
+concept NeuronParams = requires { typename Params::Model; };
+
 bool is_neuron_model(const PopulationModel& model) {
-    return std::holds_alternative<models::LifCurrParams>(model) ||
-           std::holds_alternative<models::LifCondParams>(model);
+    return std::visit([](const auto& p) { return NeuronParams<std::decay_t<decltype(p)>>; }, model);
 }
 
 std::vector<std::string_view> variable_names(const PopulationModel& model) {
-    if (std::holds_alternative<models::LifCurrParams>(model)) {
-        return {models::LifCurr::var_names.begin(), models::LifCurr::var_names.end()};
-    }
-    if (std::holds_alternative<models::LifCondParams>(model)) {
-        return {models::LifCond::var_names.begin(), models::LifCond::var_names.end()};
-    }
-    return {};
+    return std::visit(
+        [](const auto& p) -> std::vector<std::string_view> {
+            using Params = std::decay_t<decltype(p)>;
+            if constexpr (NeuronParams<Params>) {
+                const auto& names = Params::Model::var_names;
+                return {names.begin(), names.end()};
+            } else {
+                return {};
+            }
+        },
+        model);
 }
 
 const char* integration_name(Integration integration) {
@@ -60,10 +68,11 @@ const char* integration_name(Integration integration) {
 
 const char* model_id(const PopulationModel& model) {
     return std::visit(Overloaded{
-                          [](const models::LifCurrParams&) { return "lif_curr"; },
-                          [](const models::LifCondParams&) { return "lif_cond"; },
                           [](const PoissonSourceParams&) { return "poisson"; },
                           [](const SpikeTrainSourceParams&) { return "spike_train"; },
+                          [](const auto& p) {
+                              return std::decay_t<decltype(p)>::Model::id.data();
+                          },
                       },
                       model);
 }
@@ -101,8 +110,6 @@ void PopulationSpec::validate() const {
     in_context(context, [&] {
         if (size == 0) throw ParamError("size = 0: must be >= 1");
         std::visit(Overloaded{
-                       [](const models::LifCurrParams& p) { p.validate(); },
-                       [](const models::LifCondParams& p) { p.validate(); },
                        [](const PoissonSourceParams& p) {
                            if (!(std::isfinite(p.rate_hz) && p.rate_hz >= 0.0)) {
                                throw ParamError(
@@ -128,18 +135,28 @@ void PopulationSpec::validate() const {
                                }
                            }
                        },
+                       [](const auto& neuron_params) { neuron_params.validate(); },
                    },
                    model);
 
-        const bool lif_curr = std::holds_alternative<models::LifCurrParams>(model);
+        const bool has_propagator = std::visit(
+            [](const auto& p) {
+                using Params = std::decay_t<decltype(p)>;
+                if constexpr (NeuronParams<Params>) {
+                    return HasExactPropagator<typename Params::Model>;
+                } else {
+                    return false;
+                }
+            },
+            model);
         if (!is_neuron_model(model) && integration != Integration::automatic) {
             throw ParamError(fmt::format("integration = {}: sources have no state to integrate",
                                          integration_name(integration)));
         }
         if ((integration == Integration::exact || integration == Integration::precise) &&
-            !lif_curr) {
+            !has_propagator) {
             throw ParamError(fmt::format(
-                "integration = {}: needs a model with an exact propagator (lif_curr)",
+                "integration = {}: needs a model with an exact propagator, such as lif_curr",
                 integration_name(integration)));
         }
         const auto names = variable_names(model);

@@ -13,21 +13,13 @@
 #include <fmt/format.h>
 
 #include "models/error.hpp"
+#include "sim/model_concepts.hpp"
 #include "sim/network_spec.hpp"
 #include "sim/odeint_eigen.hpp"
 #include "sim/population.hpp"
 #include "sim/random_stream.hpp"
 
 namespace spikerate::sim {
-
-// Models with closed-form subthreshold dynamics (lif_curr) offer the exact and precise modes.
-template <class Model>
-concept HasExactPropagator = requires(const Model& m, Eigen::ArrayXd& x,
-                                      const typename Model::Neuron& s) {
-    m.propagate(m.propagator(0.1), x);
-    { m.propagate(s, 0.1) } -> std::same_as<typename Model::Neuron>;
-    m.threshold_distance(s);
-};
 
 template <class Model>
 struct PropagatorOf {

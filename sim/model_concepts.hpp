@@ -1,0 +1,19 @@
+#pragma once
+
+#include <concepts>
+
+#include <Eigen/Core>
+
+namespace spikerate::sim {
+
+// Models with closed-form subthreshold dynamics (lif_curr): they offer the exact and precise
+// integration modes.
+template <class Model>
+concept HasExactPropagator = requires(const Model& m, Eigen::ArrayXd& x,
+                                      const typename Model::Neuron& s) {
+    m.propagate(m.propagator(0.1), x);
+    { m.propagate(s, 0.1) } -> std::same_as<typename Model::Neuron>;
+    m.threshold_distance(s);
+};
+
+}  // namespace spikerate::sim
