@@ -58,9 +58,8 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) 
 }
 
 void Network::step() {
-    for (auto& projection : projections_) projection->deliver(step_);
     for (auto& population : populations_) population->advance(step_);
-    for (auto& projection : projections_) projection->collect(step_);
+    for (auto& projection : projections_) projection->propagate(step_);
     ++step_;
 }
 

@@ -25,14 +25,15 @@ public:
     Network& operator=(Network&&) noexcept = default;
 
     // One step, from t_n to t_{n+1}:
-    //   1. deliver  every projection hands the spikes arriving in [t_n, t_{n+1}) to its target;
-    //               plastic synapses run on_pre at the exact arrival time;
-    //   2. advance  every population applies its input, integrates to t_{n+1}, emits spikes
-    //               (sources stamp them at t_n, neuron models at t_{n+1} or, in precise mode,
-    //               at the exact crossing time);
-    //   3. collect  every projection runs on_post for its target's new spikes, then queues its
-    //               source's new spikes for t_spike + delay.
-    // A spike stamped t with delay d (>= one step) therefore acts at exactly t + d.
+    //   1. advance    every population applies the input that arrived for this step,
+    //                 integrates to t_{n+1} and emits spikes (sources stamp them at t_n, neuron
+    //                 models at t_{n+1} or, in precise mode, at the exact crossing time);
+    //   2. propagate  every projection queues its source's new spikes for t_spike + delay, then
+    //                 hands its target the spikes arriving in the next step (on_pre at the exact
+    //                 arrival time) and runs on_post for the target's new spikes; at equal times
+    //                 an arrival is processed before a postsynaptic spike, as in Brian2.
+    // A spike stamped t with delay d (>= one step) therefore acts at exactly t + d, and after a
+    // step every event up to t_{n+1} has been processed.
     void step();
     // Advances by duration_ms (a whole number of steps), calling after_step after each step.
     void run(double duration_ms, const std::function<void(const Network&)>& after_step = {});

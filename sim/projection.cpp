@@ -1,5 +1,6 @@
 #include "projection.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -50,7 +51,8 @@ public:
           plasticity_(std::move(rule_state)) {
         std::int32_t max_delay = 1;
         for (const auto d : delays_) max_delay = std::max(max_delay, d);
-        // Spikes of step n carry stamps n or n + 1 and arrive up to max_delay steps later.
+        // Spikes of step n carry stamps n or n + 1 and arrive up to max_delay steps later;
+        // slot n + 1 is emptied before step n ends.
         arrivals_.resize(static_cast<std::size_t>(max_delay) + 2);
     }
 
@@ -62,44 +64,32 @@ public:
     std::span<const double> weights() const override { return weights_; }
     std::span<const std::int32_t> delay_steps() const override { return delays_; }
 
-    void deliver(std::int64_t step) override {
-        auto& arriving = slot(step);
-        for (const Arrival& a : arriving) {
-            const std::uint32_t target = connectivity_.post_of(a.synapse);
-            double& w = weights_[a.synapse];
-            post_.receive(target, receptor_, a.offset, w);
-            if constexpr (is_plastic<Rule>) {
-                const double t = grid_.time(step) + a.offset;
-                w = plasticity_.rule.bounds().clip(
-                    w + plasticity_.rule.on_pre(plasticity_.synapse[a.synapse],
-                                                plasticity_.post[target], w, t));
-            }
-        }
-        synaptic_events_ += arriving.size();
-        if constexpr (is_plastic<Rule>) plasticity_updates_ += arriving.size();
-        arriving.clear();
-    }
-
-    void collect(std::int64_t /*step*/) override {
-        if constexpr (is_plastic<Rule>) {
-            auto& rule = plasticity_.rule;
-            for (const Spike& spike : post_.spikes()) {
-                const double t = grid_.time(spike.time);
-                auto& post_state = plasticity_.post[spike.node];
-                connectivity_.for_each_incoming(spike.node, [&](std::size_t s, std::uint32_t) {
-                    double& w = weights_[s];
-                    w = rule.bounds().clip(w + rule.on_post(plasticity_.synapse[s], post_state, w, t));
-                    ++plasticity_updates_;
-                });
-                rule.after_post(post_state, t);
-            }
-        }
+    void propagate(std::int64_t step) override {
         for (const Spike& spike : pre_.spikes()) {
             connectivity_.for_each_outgoing(spike.node, [&](std::size_t s, std::uint32_t) {
                 slot(spike.time.step + delays_[s])
                     .push_back(Arrival{static_cast<std::uint32_t>(s), spike.time.offset});
             });
         }
+
+        auto& arriving = slot(step + 1);
+        const double t_next = grid_.time(step + 1);
+        if constexpr (is_plastic<Rule>) {
+            // Grid-mode targets spike at t_{n+1} exactly: arrivals at t_{n+1} come before those
+            // spikes, arrivals later in the step after them, in time order.
+            const auto later = std::stable_partition(arriving.begin(), arriving.end(),
+                                                     [](const Arrival& a) { return a.offset == 0.0; });
+            std::stable_sort(later, arriving.end(),
+                             [](const Arrival& a, const Arrival& b) { return a.offset < b.offset; });
+            deliver(arriving.begin(), later, t_next);
+            apply_post_spikes();
+            deliver(later, arriving.end(), t_next);
+            plasticity_updates_ += arriving.size();
+        } else {
+            deliver(arriving.begin(), arriving.end(), t_next);
+        }
+        synaptic_events_ += arriving.size();
+        arriving.clear();
     }
 
 private:
@@ -109,6 +99,38 @@ private:
     };
     std::vector<Arrival>& slot(std::int64_t step) {
         return arrivals_[static_cast<std::size_t>(step) % arrivals_.size()];
+    }
+    using ArrivalIt = typename std::vector<Arrival>::iterator;
+
+    // Hands arrivals of the step starting at t_step to the target; runs on_pre if plastic.
+    void deliver(ArrivalIt first, ArrivalIt last, double t_step) {
+        for (auto a = first; a != last; ++a) {
+            const std::uint32_t target = connectivity_.post_of(a->synapse);
+            double& w = weights_[a->synapse];
+            post_.receive(target, receptor_, a->offset, w);
+            if constexpr (is_plastic<Rule>) {
+                w = plasticity_.rule.bounds().clip(
+                    w + plasticity_.rule.on_pre(plasticity_.synapse[a->synapse],
+                                                plasticity_.post[target], w, t_step + a->offset));
+            }
+        }
+    }
+
+    // on_post on every synapse onto each neuron the target just fired.
+    void apply_post_spikes()
+        requires is_plastic<Rule>
+    {
+        auto& rule = plasticity_.rule;
+        for (const Spike& spike : post_.spikes()) {
+            const double t = grid_.time(spike.time);
+            auto& post_state = plasticity_.post[spike.node];
+            connectivity_.for_each_incoming(spike.node, [&](std::size_t s, std::uint32_t) {
+                double& w = weights_[s];
+                w = rule.bounds().clip(w + rule.on_post(plasticity_.synapse[s], post_state, w, t));
+                ++plasticity_updates_;
+            });
+            rule.after_post(post_state, t);
+        }
     }
 
     TimeGrid grid_;

@@ -37,11 +37,13 @@ public:
     virtual std::span<const double> weights() const = 0;         // by synapse id
     virtual std::span<const std::int32_t> delay_steps() const = 0;
 
-    // Start of a step: hands every spike arriving in [t_step, t_step+1) to the target (on_pre
-    // runs at the arrival time).
-    virtual void deliver(std::int64_t step) = 0;
-    // End of a step: on_post for the target's new spikes, then queues the source's new spikes.
-    virtual void collect(std::int64_t step) = 0;
+    // After the populations advanced over step n (to t_{n+1}): queues the source's new spikes
+    // for t_spike + delay, then processes, in time order, what happens from t_{n+1} on: hands
+    // the target every spike arriving in step n+1 (arrival [t_{n+1}, t_{n+2})), running on_pre
+    // at the arrival time, and runs on_post for the target's spikes at t_{n+1}. At equal times
+    // the arrival comes first (on_post sees it, its on_pre does not see the post spike), as in
+    // Brian2.
+    virtual void propagate(std::int64_t step) = 0;
 
     // Work done: spikes delivered to a synapse, and weight updates by the plasticity rule.
     std::uint64_t synaptic_events() const { return synaptic_events_; }

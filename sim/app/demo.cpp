@@ -6,46 +6,14 @@
 
 #include <fmt/ostream.h>
 
+#include "sim/examples.hpp"
 #include "sim/network.hpp"
 
 namespace spikerate::app {
 
 namespace {
 
-constexpr double g_max = 0.01;  // [nS] with g_L = 1 nS: "0.01 in units of the leak conductance"
-
-sim::NetworkSpec song_miller_abbott(std::uint64_t seed) {
-    models::LifCondParams neuron{};
-    neuron.C_m = 10.0;  // [pF] tau_m = C_m / g_L = 10 ms
-    neuron.g_L = 1.0;
-    neuron.E_L = -74.0;
-    neuron.V_th = -54.0;
-    neuron.V_reset = -60.0;
-    neuron.t_ref = 0.0;
-    neuron.E_e = 0.0;
-    neuron.tau_syn_e = 5.0;
-
-    models::PairStdpParams stdp{};
-    stdp.tau_plus = 20.0;
-    stdp.tau_minus = 20.0;
-    stdp.A_plus = 0.01 * g_max;
-    stdp.A_minus = 1.05 * stdp.A_plus;
-    stdp.bounds = {.w_min = 0.0, .w_max = g_max};
-
-    sim::NetworkSpec spec{.dt_ms = 0.1, .seed = seed};
-    spec.populations = {
-        {.name = "input", .size = 1000, .model = sim::PoissonSourceParams{.rate_hz = 15.0}},
-        {.name = "neuron", .size = 1, .model = neuron},
-    };
-    spec.projections = {{
-        .pre = "input",
-        .post = "neuron",
-        .weight = sim::Distribution::uniform(0.0, g_max),
-        .delay_ms = sim::Distribution::constant(0.1),
-        .plasticity = stdp,
-    }};
-    return spec;
-}
+constexpr double g_max = sim::examples::song_2000_g_max;
 
 struct WeightSummary {
     double mean;
@@ -65,7 +33,7 @@ WeightSummary summarise(std::span<const double> w) {
 }  // namespace
 
 int run_demo(double duration_s, std::uint64_t seed, std::ostream& out) {
-    sim::Network net(song_miller_abbott(seed));
+    sim::Network net(sim::examples::song_miller_abbott_2000(seed));
     const auto& synapses = net.projection("input->neuron");
     const auto& neuron = net.population("neuron");
 
