@@ -44,6 +44,24 @@ struct LifCondParams {
     double tau_theta = 1e7;      // [ms] decay time constant of theta
     bool theta_frozen = false;   // theta neither jumps nor decays (Diehl & Cook's test phase)
 
+    // Calls v(name, field, unit) for every parameter: how scenario files and output name them.
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("C_m", C_m, "pF");
+        v("g_L", g_L, "nS");
+        v("E_L", E_L, "mV");
+        v("V_th", V_th, "mV");
+        v("V_reset", V_reset, "mV");
+        v("t_ref", t_ref, "ms");
+        v("E_e", E_e, "mV");
+        v("E_i", E_i, "mV");
+        v("tau_syn_e", tau_syn_e, "ms");
+        v("tau_syn_i", tau_syn_i, "ms");
+        v("I_e", I_e, "pA");
+        v("theta_plus", theta_plus, "mV");
+        v("tau_theta", tau_theta, "ms");
+        v("theta_frozen", theta_frozen, "");
+    }
     double tau_m() const { return C_m / g_L; }  // [ms]
     void validate() const;  // throws ParamError naming the key and the bound it broke
 };

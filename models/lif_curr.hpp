@@ -36,6 +36,19 @@ struct LifCurrParams {
     double tau_syn_i = 2.0;  // [ms] inhibitory synaptic current time constant
     double I_e = 0.0;        // [pA] constant bias current
 
+    // Calls v(name, field, unit) for every parameter: how scenario files and output name them.
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("C_m", C_m, "pF");
+        v("tau_m", tau_m, "ms");
+        v("E_L", E_L, "mV");
+        v("V_th", V_th, "mV");
+        v("V_reset", V_reset, "mV");
+        v("t_ref", t_ref, "ms");
+        v("tau_syn_e", tau_syn_e, "ms");
+        v("tau_syn_i", tau_syn_i, "ms");
+        v("I_e", I_e, "pA");
+    }
     void validate() const;   // throws ParamError naming the key and the bound it broke
 };
 

@@ -27,6 +27,18 @@ struct NearestTripletStdpParams {
     double tau_post2 = 40.0;  // [ms] triplet (potentiation-gating) trace
     WeightBounds bounds{};
 
+    // Calls v(name, field, unit) for every parameter. Rates and bounds are in the projection's
+    // weight unit.
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("nu_pre", nu_pre, "");
+        v("nu_post", nu_post, "");
+        v("tau_pre", tau_pre, "ms");
+        v("tau_post1", tau_post1, "ms");
+        v("tau_post2", tau_post2, "ms");
+        v("w_min", bounds.w_min, "");
+        v("w_max", bounds.w_max, "");
+    }
     void validate() const;
 };
 

@@ -15,6 +15,9 @@
 // A_plus, A_minus are magnitudes in the unit of the weight (additive) or per unit weight
 // (multiplicative). Traces interact all-to-all (every spike adds one) or nearest-spike (reset to one).
 
+#include <array>
+#include <utility>
+
 #include "exp_trace.hpp"
 #include "weight_bounds.hpp"
 
@@ -32,6 +35,23 @@ struct PairStdpParams {
     Interaction interaction = Interaction::all_to_all;
     WeightBounds bounds{};
 
+    // Calls v(name, field, unit) for every parameter; enums are passed with their names
+    // (v(name, field, choices)). Amplitudes and bounds are in the projection's weight unit.
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("tau_plus", tau_plus, "ms");
+        v("tau_minus", tau_minus, "ms");
+        v("A_plus", A_plus, "");
+        v("A_minus", A_minus, "");
+        v("weighting", weighting,
+          std::array{std::pair{"additive", Weighting::additive},
+                     std::pair{"multiplicative", Weighting::multiplicative}});
+        v("interaction", interaction,
+          std::array{std::pair{"all_to_all", Interaction::all_to_all},
+                     std::pair{"nearest", Interaction::nearest}});
+        v("w_min", bounds.w_min, "");
+        v("w_max", bounds.w_max, "");
+    }
     void validate() const;
 };
 

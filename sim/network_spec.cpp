@@ -179,7 +179,7 @@ void NetworkSpec::validate() const {
             throw ParamError(fmt::format("population '{}' is defined twice", pop.name));
         }
         if (const auto* poisson = std::get_if<PoissonSourceParams>(&pop.model)) {
-            if (poisson->rate_hz * dt_ms * 1e-3 > 1.0) {
+            if (poisson->rate_hz > 1e3 / dt_ms) {  // the same bound as PoissonSource::set_rates
                 throw ParamError(fmt::format(
                     "population '{}' (poisson): rate_hz = {} Hz exceeds one spike per step "
                     "(1 / dt = {} Hz)", pop.name, poisson->rate_hz, 1e3 / dt_ms));
@@ -287,10 +287,12 @@ void NetworkSpec::validate() const {
                 },
                 proj.plasticity);
             if (bounds != nullptr) {
+                // A constant's value is a (b is unused: Distribution{.a = 1.5} leaves it 0).
                 const double highest =
                     proj.weight.kind == Distribution::Kind::normal
                         ? std::numeric_limits<double>::infinity()
-                        : proj.weight.b;
+                        : (proj.weight.kind == Distribution::Kind::constant ? proj.weight.a
+                                                                            : proj.weight.b);
                 if (proj.weight.lowest() < bounds->w_min || highest > bounds->w_max) {
                     throw ParamError(fmt::format(
                         "initial weights can leave the plasticity bounds [w_min, w_max] = "

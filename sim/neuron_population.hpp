@@ -77,6 +77,7 @@ public:
     }
 
     std::string_view model_id() const override { return Model::id; }
+    std::string_view weight_unit() const override { return Model::weight_unit; }
     const Model& model() const { return model_; }
     Integration integration() const { return integration_; }
 
@@ -112,7 +113,9 @@ private:
     int variable_index(std::string_view variable) const {
         const auto& names = Model::var_names;
         const auto it = std::find(names.begin(), names.end(), variable);
-        if (it == names.end()) Population::variable(variable);  // throws, naming the population
+        // Throws, naming the population. (Not Population::variable: in this const member it
+        // resolves to the const overload, which dispatches back here and recurses forever.)
+        if (it == names.end()) Population::variable_unit(variable);
         return static_cast<int>(it - names.begin());
     }
 

@@ -26,6 +26,8 @@ public:
     const std::string& name() const { return name_; }
     std::uint32_t size() const { return size_; }
     virtual std::string_view model_id() const = 0;
+    // The unit of weights onto this population ("pA", "nS"); sources take no input: "".
+    virtual std::string_view weight_unit() const { return ""; }
     bool keeps_input_times() const { return keeps_input_times_; }
 
     // Advances from t_step to t_{step+1}: applies the input received for this step, integrates,

@@ -37,7 +37,8 @@ void PoissonSource::set_rates(std::span<const double> rates_hz) {
     }
     std::copy(rates_hz.begin(), rates_hz.end(), rates_hz_.begin());
     for (std::uint32_t i = 0; i < size_; ++i) {
-        log_silence_[i] = std::log1p(-rates_hz_[i] * grid_.dt() * 1e-3);
+        // At rate = 1/dt the product can round to 1 + 2^-52, whose log1p is NaN: cap p at 1.
+        log_silence_[i] = std::log1p(-std::min(1.0, rates_hz_[i] * grid_.dt() * 1e-3));
         draw_next_spike(i, next_step_);
     }
 }

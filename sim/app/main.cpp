@@ -6,12 +6,41 @@
 
 #include "models/error.hpp"
 #include "sim/app/demo.hpp"
+#include "sim/app/run_command.hpp"
+#include "sim/io/run_file.hpp"
 
 namespace {
 
-// Exit codes: 0 success, 1 runtime error, 2 invalid parameters or usage, 3 numerical failure,
-// 4 internal error.
-enum ExitCode : int { ok = 0, runtime_error = 1, usage_error = 2, numerical_error = 3, internal = 4 };
+// Exit codes (also in the README).
+enum ExitCode : int {
+    success = 0,
+    runtime_failure = 1,    // I/O or other failure while running
+    invalid_input = 2,      // bad command line, invalid scenario, output refused: nothing written
+    numerical_failure = 3,  // the state diverged (NaN/inf); the .partial file is left
+    internal_error = 4,     // a bug: please report it
+};
+
+template <class Command>
+int report_errors(Command&& command) {
+    try {
+        return command();
+    } catch (const spikerate::ParamError& e) {  // includes scenario errors
+        fmt::print(stderr, "spikerate: {}\n", e.what());
+        return invalid_input;
+    } catch (const spikerate::app::OutputRefused& e) {
+        fmt::print(stderr, "spikerate: {}\n", e.what());
+        return invalid_input;
+    } catch (const spikerate::NumericalError& e) {
+        fmt::print(stderr, "spikerate: numerical failure: {}\n", e.what());
+        return numerical_failure;
+    } catch (const spikerate::Error& e) {
+        fmt::print(stderr, "spikerate: {}\n", e.what());
+        return runtime_failure;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "spikerate: internal error: {}\n", e.what());
+        return internal_error;
+    }
+}
 
 }  // namespace
 
@@ -20,13 +49,32 @@ int main(int argc, char** argv) {
                  "networks on the same tasks"};
     cli.set_version_flag("--version", std::string("spikerate ") + SPIKERATE_VERSION);
     cli.require_subcommand(1);
-    cli.footer("Examples:\n  spikerate demo\n  spikerate demo --duration 100 --seed 7");
+    cli.footer(
+        "Examples:\n"
+        "  spikerate run data/scenarios/coba.toml -o /tmp/coba.h5\n"
+        "  spikerate run data/scenarios/stdp_song2000.toml --set run.duration_ms=10000\n"
+        "  spikerate validate data/scenarios/cuba.toml\n"
+        "Exit codes: 0 success, 1 failure while running, 2 invalid input (nothing written),\n"
+        "  3 numerical failure, 4 internal error, 130 interrupted.");
+
+    spikerate::app::RunOptions options;
+    auto* run = cli.add_subcommand("run", "run a scenario and write its HDF5 output");
+    auto* validate = cli.add_subcommand("validate", "check a scenario without running it");
+    for (auto* command : {run, validate}) {
+        command->add_option("scenario", options.scenario, "scenario file (TOML)")
+            ->required()
+            ->check(CLI::ExistingFile);
+        command->add_option("--set", options.overrides,
+                            "override a scenario key: key.path=value (TOML value), repeatable");
+        command->add_option("-o,--output", options.output, "output file (default: run.output)");
+    }
+    run->add_flag("--force", options.force, "overwrite an existing output file");
+    run->add_flag("-q,--quiet", options.quiet, "no progress and no summary");
 
     double duration_s = 20.0;
     std::uint64_t seed = 1;
     auto* demo = cli.add_subcommand(
-        "demo", "run the built-in example network (Song, Miller & Abbott 2000 STDP) and print "
-                "what it did");
+        "demo", "run the built-in example (Song, Miller & Abbott 2000 STDP) and print what it did");
     demo->add_option("--duration", duration_s, "simulated time [s]")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
@@ -35,23 +83,10 @@ int main(int argc, char** argv) {
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return cli.exit(e) == 0 ? ok : usage_error;
+        return cli.exit(e) == 0 ? success : invalid_input;
     }
 
-    try {
-        if (*demo) return spikerate::app::run_demo(duration_s, seed, std::cout);
-    } catch (const spikerate::ParamError& e) {
-        fmt::print(stderr, "spikerate: invalid parameter: {}\n", e.what());
-        return usage_error;
-    } catch (const spikerate::NumericalError& e) {
-        fmt::print(stderr, "spikerate: numerical failure: {}\n", e.what());
-        return numerical_error;
-    } catch (const spikerate::Error& e) {
-        fmt::print(stderr, "spikerate: {}\n", e.what());
-        return runtime_error;
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "spikerate: internal error: {}\n", e.what());
-        return internal;
-    }
-    return ok;
+    if (*run) return report_errors([&] { return spikerate::app::run_scenario(options); });
+    if (*validate) return report_errors([&] { return spikerate::app::validate_scenario(options); });
+    return report_errors([&] { return spikerate::app::run_demo(duration_s, seed, std::cout); });
 }

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/error.hpp"
+
+namespace spikerate::app {
+
+// The run was refused before it started: the output exists (without --force), or cannot be
+// written. Nothing was written.
+class OutputRefused : public Error {
+public:
+    using Error::Error;
+};
+
+struct RunOptions {
+    std::string scenario;              // path to the TOML file
+    std::string output;                // overrides run.output when not empty
+    std::vector<std::string> overrides;  // --set key.path=value
+    bool force = false;                // overwrite an existing output file
+    bool quiet = false;                // no progress, no summary
+};
+
+// spikerate run: validates the scenario and the output path, builds the network, runs it while
+// recording into the HDF5 file, writes the metrics, prints a summary. Throws the project's
+// errors; main() maps them to exit codes. Returns 130 when interrupted (SIGINT/SIGTERM), leaving
+// the .partial file.
+int run_scenario(const RunOptions& options);
+
+// spikerate validate: everything `run` checks before simulating, including building the
+// network; prints what the scenario describes.
+int validate_scenario(const RunOptions& options);
+
+}  // namespace spikerate::app

@@ -1,0 +1,111 @@
+#pragma once
+
+// The run's HDF5 output file, in SONATA's layouts (spikes, frame reports) plus /metrics.
+// The exact layout is documented in sim/io/FORMAT.md. HDF5 itself appears only in run_file.cpp.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "models/error.hpp"
+#include "sim/recorder.hpp"
+
+namespace spikerate::sim::io {
+
+// Output could not be created, written, renamed or read; the message names the path.
+class IoError : public Error {
+public:
+    using Error::Error;
+};
+
+inline constexpr int format_version = 1;
+
+struct RunAttributes {
+    std::string spikerate_version;
+    std::uint64_t seed = 0;
+    std::string scenario;  // the resolved scenario text
+    double dt_ms = 0.0;
+};
+
+using ReportLayout = sim::ReportLayout;
+
+// Writes one run. The file is created as "<path>.partial" (root attribute complete = 0) and
+// renamed to <path> with complete = 1 by finish(); a run that stops early leaves the
+// .partial file, readable up to its last flush.
+class RunFileWriter final : public sim::RecordingSink {
+public:
+    // Throws IoError before anything is written if <path> exists and overwrite is false, if
+    // <path>.partial exists and overwrite is false, or if the directory is not writable.
+    RunFileWriter(std::filesystem::path path, bool overwrite, const RunAttributes& attributes);
+    ~RunFileWriter() override;  // without finish(): flushes and closes, leaving the .partial file
+    RunFileWriter(const RunFileWriter&) = delete;
+    RunFileWriter& operator=(const RunFileWriter&) = delete;
+
+    const std::filesystem::path& path() const;          // the final path
+    const std::filesystem::path& partial_path() const;  // where it is being written
+
+    // /spikes/<population> with empty extendible timestamps (float64, ms) and node_ids (uint64).
+    void add_spike_population(const std::string& population) override;
+    // Appends spikes; the caller appends in time order (ties by node id) across calls.
+    void append_spikes(const std::string& population, std::span<const double> times_ms,
+                       std::span<const std::uint64_t> node_ids) override;
+
+    // /report/<name> with its mapping and an empty extendible data [0 x elements] (float32).
+    // Returns the handle for append_frames.
+    std::size_t add_report(const ReportLayout& layout) override;
+    // Appends n_frames frames (row-major, frames x elements) and updates mapping/time's stop.
+    void append_frames(std::size_t report, std::span<const float> frames,
+                       std::size_t n_frames) override;
+
+    // /metrics/<path> scalar float64 dataset with attribute units ("" for counts).
+    void write_metric(const std::string& path, double value, const std::string& units);
+    // /metrics/<path> uint64 scalar (counts).
+    void write_count(const std::string& path, std::uint64_t value);
+
+    void flush();   // everything appended so far is readable by another process
+    void finish();  // complete = 1, close, rename to path()
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Reading back (tests, tools): the same names and types as written.
+struct SpikesRead {
+    std::vector<double> timestamps_ms;
+    std::vector<std::uint64_t> node_ids;
+    std::string sorting;  // enum label: "none", "by_id" or "by_time"
+};
+struct ReportRead {
+    ReportLayout layout;  // t_start/t_step from mapping/time, units from data
+    double t_stop_ms = 0.0;
+    std::size_t n_frames = 0;
+    std::vector<float> data;  // row-major frames x elements
+};
+class RunFileReader {
+public:
+    explicit RunFileReader(const std::filesystem::path& path);  // throws IoError
+    ~RunFileReader();
+    RunFileReader(const RunFileReader&) = delete;
+    RunFileReader& operator=(const RunFileReader&) = delete;
+
+    RunAttributes attributes() const;
+    int format_version() const;
+    bool complete() const;
+    std::vector<std::string> spike_populations() const;
+    SpikesRead spikes(const std::string& population) const;
+    std::vector<std::string> reports() const;
+    ReportRead report(const std::string& name) const;
+    double metric(const std::string& path) const;        // float64 or uint64 scalar
+    std::string metric_units(const std::string& path) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace spikerate::sim::io

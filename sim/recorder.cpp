@@ -1,0 +1,146 @@
+#include "recorder.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
+namespace spikerate::sim {
+
+Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingSink& sink,
+                   std::size_t buffer_values)
+    : sink_(sink), buffer_values_(std::max<std::size_t>(buffer_values, 1)) {
+    spec.validate(network.spec());
+    const TimeGrid& grid = network.grid();
+    const double now = network.time_ms();
+
+    for (const auto& name : spec.spikes) {
+        sink_.add_spike_population(name);
+        spikes_.push_back(SpikeChannel{&network.population(name), {}, {}, {}});
+    }
+
+    for (const auto& w : spec.weights) {
+        const Projection& projection = network.projection(w.projection);
+        const std::uint32_t n_post = projection.post().size();
+        std::vector<std::uint32_t> posts = w.post_neurons;
+        if (posts.empty()) {
+            posts.resize(n_post);
+            std::iota(posts.begin(), posts.end(), 0U);
+        }
+        // Synapses onto each recorded neuron, ordered by presynaptic neuron.
+        std::vector<std::vector<std::size_t>> incoming(n_post);
+        for (std::size_t s = 0; s < projection.n_synapses(); ++s) {
+            incoming[projection.post_of(s)].push_back(s);
+        }
+        ReportLayout layout{.name = w.name,
+                            .units = std::string(projection.post().weight_unit()),
+                            .index_pointers = {0},
+                            .t_start_ms = now,
+                            .t_step_ms = w.every_ms};
+        std::vector<std::uint64_t> sources;
+        WeightChannel channel{&projection, {}, grid.steps_in(w.every_ms, "every_ms"), 0, {}};
+        for (const auto post : posts) {
+            auto& in = incoming[post];
+            std::stable_sort(in.begin(), in.end(), [&](std::size_t a, std::size_t b) {
+                return projection.pre_of(a) < projection.pre_of(b);
+            });
+            layout.node_ids.push_back(post);
+            for (const auto s : in) {
+                layout.element_ids.push_back(s);
+                sources.push_back(projection.pre_of(s));
+                channel.synapses.push_back(s);
+            }
+            layout.index_pointers.push_back(layout.element_ids.size());
+        }
+        layout.extra_element_mapping.emplace_back("source_node_ids", std::move(sources));
+        channel.report = sink_.add_report(layout);
+        weights_.push_back(std::move(channel));
+    }
+
+    for (const auto& st : spec.states) {
+        const Population& population = network.population(st.population);
+        std::vector<std::uint32_t> neurons = st.neurons;
+        if (neurons.empty()) {
+            neurons.resize(population.size());
+            std::iota(neurons.begin(), neurons.end(), 0U);
+        }
+        ReportLayout layout{.name = st.name,
+                            .units = std::string(population.variable_unit(st.variable)),
+                            .node_ids = {neurons.begin(), neurons.end()},
+                            .index_pointers = {},
+                            .element_ids = std::vector<std::uint64_t>(neurons.size(), 0),
+                            .t_start_ms = now,
+                            .t_step_ms = st.every_ms};
+        layout.index_pointers.resize(neurons.size() + 1);
+        std::iota(layout.index_pointers.begin(), layout.index_pointers.end(), std::uint64_t{0});
+        states_.push_back(StateChannel{population.variable(st.variable), std::move(neurons),
+                                       grid.steps_in(st.every_ms, "every_ms"),
+                                       sink_.add_report(layout), {}});
+    }
+
+    // Frame 0: the state before the first step.
+    for (auto& w : weights_) push_frame(w);
+    for (auto& st : states_) push_frame(st);
+}
+
+void Recorder::push_frame(WeightChannel& w) {
+    const auto weights = w.projection->weights();
+    for (const auto s : w.synapses) w.frames.push_back(static_cast<float>(weights[s]));
+    if (w.frames.size() >= buffer_values_) flush_frames(w.frames, w.report, w.synapses.size());
+}
+
+void Recorder::push_frame(StateChannel& st) {
+    for (const auto i : st.neurons) st.frames.push_back(static_cast<float>(st.values[i]));
+    if (st.frames.size() >= buffer_values_) flush_frames(st.frames, st.report, st.neurons.size());
+}
+
+void Recorder::after_step(const Network& network) {
+    const TimeGrid& grid = network.grid();
+    for (auto& channel : spikes_) {
+        const auto spikes = channel.population->spikes();
+        channel.step_spikes.assign(spikes.begin(), spikes.end());
+        // Grid spikes share one time and come by node; precise ones need the sort.
+        std::sort(channel.step_spikes.begin(), channel.step_spikes.end(),
+                  [](const Spike& a, const Spike& b) {
+                      return std::tie(a.time.step, a.time.offset, a.node) <
+                             std::tie(b.time.step, b.time.offset, b.node);
+                  });
+        for (const Spike& spike : channel.step_spikes) {
+            channel.times_ms.push_back(grid.time(spike.time));
+            channel.node_ids.push_back(spike.node);
+        }
+        if (channel.times_ms.size() >= buffer_values_) {
+            sink_.append_spikes(channel.population->name(), channel.times_ms, channel.node_ids);
+            channel.times_ms.clear();
+            channel.node_ids.clear();
+        }
+    }
+    record_frames(network);
+}
+
+void Recorder::record_frames(const Network& network) {
+    const std::int64_t step = network.steps_done();
+    for (auto& w : weights_) {
+        if (step % w.every_steps == 0) push_frame(w);
+    }
+    for (auto& st : states_) {
+        if (step % st.every_steps == 0) push_frame(st);
+    }
+}
+
+void Recorder::flush_frames(std::vector<float>& frames, std::size_t report, std::size_t frame_size) {
+    if (frames.empty() || frame_size == 0) return;
+    sink_.append_frames(report, frames, frames.size() / frame_size);
+    frames.clear();
+}
+
+void Recorder::flush() {
+    for (auto& channel : spikes_) {
+        sink_.append_spikes(channel.population->name(), channel.times_ms, channel.node_ids);
+        channel.times_ms.clear();
+        channel.node_ids.clear();
+    }
+    for (auto& w : weights_) flush_frames(w.frames, w.report, w.synapses.size());
+    for (auto& st : states_) flush_frames(st.frames, st.report, st.neurons.size());
+}
+
+}  // namespace spikerate::sim

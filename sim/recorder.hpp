@@ -1,0 +1,90 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/network.hpp"
+#include "sim/recording_spec.hpp"
+
+namespace spikerate::sim {
+
+// The layout of a SONATA frame report: node k owns elements [index_pointers[k],
+// index_pointers[k+1]); one frame holds one value per element.
+struct ReportLayout {
+    std::string name;   // /report/<name>
+    std::string units;  // of the data
+    std::vector<std::uint64_t> node_ids;        // one per node
+    std::vector<std::uint64_t> index_pointers;  // nodes + 1
+    std::vector<std::uint64_t> element_ids;     // one per element (synapse id, or 0 for a neuron)
+    double t_start_ms = 0.0;                    // time of the first frame
+    double t_step_ms = 1.0;                     // between frames
+    // Further mapping datasets, one value per element, e.g. {"source_node_ids", pre ids}.
+    std::vector<std::pair<std::string, std::vector<std::uint64_t>>> extra_element_mapping;
+};
+
+// Where recorded data goes: the HDF5 run file (io::RunFileWriter), or memory in tests.
+class RecordingSink {
+public:
+    virtual ~RecordingSink() = default;
+    virtual void add_spike_population(const std::string& population) = 0;
+    // Spikes in time order (ties by node id), across calls too.
+    virtual void append_spikes(const std::string& population, std::span<const double> times_ms,
+                               std::span<const std::uint64_t> node_ids) = 0;
+    virtual std::size_t add_report(const ReportLayout& layout) = 0;
+    virtual void append_frames(std::size_t report, std::span<const float> frames,
+                               std::size_t n_frames) = 0;
+};
+
+// Records what a RecordingSpec asks for while a network runs, buffering a bounded amount
+// (buffer_values per spike population or report) before handing it to the sink, so memory does
+// not grow with the run's length.
+//
+//   Recorder recorder(spec, net, sink);   // writes frame 0 of every report (t = now)
+//   net.run(duration, [&](const Network& n) { recorder.after_step(n); });
+//   recorder.flush();                      // hands over what is buffered
+class Recorder {
+public:
+    Recorder(const RecordingSpec& spec, const Network& network, RecordingSink& sink,
+             std::size_t buffer_values = 1 << 16);
+
+    void after_step(const Network& network);
+    void flush();  // everything buffered goes to the sink
+
+private:
+    struct SpikeChannel {
+        const Population* population;
+        std::vector<Spike> step_spikes;  // reused: one step's spikes, sorted by time
+        std::vector<double> times_ms;
+        std::vector<std::uint64_t> node_ids;
+    };
+    struct WeightChannel {
+        const Projection* projection;
+        std::vector<std::size_t> synapses;  // gather order: by post neuron, then pre
+        std::int64_t every_steps;
+        std::size_t report;
+        std::vector<float> frames;
+    };
+    struct StateChannel {
+        std::span<const double> values;  // the population's variable
+        std::vector<std::uint32_t> neurons;
+        std::int64_t every_steps;
+        std::size_t report;
+        std::vector<float> frames;
+    };
+
+    void record_frames(const Network& network);
+    void push_frame(WeightChannel& channel);  // appends one frame; hands over when full
+    void push_frame(StateChannel& channel);
+    void flush_frames(std::vector<float>& frames, std::size_t report, std::size_t frame_size);
+
+    RecordingSink& sink_;
+    std::size_t buffer_values_;
+    std::vector<SpikeChannel> spikes_;
+    std::vector<WeightChannel> weights_;
+    std::vector<StateChannel> states_;
+};
+
+}  // namespace spikerate::sim

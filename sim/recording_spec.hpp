@@ -1,0 +1,42 @@
+#pragma once
+
+// What a run records, as plain descriptions; sim/recorder.hpp turns them into recorders.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/network_spec.hpp"
+
+namespace spikerate::sim {
+
+// The weights of a projection every every_ms, in the SONATA frame-report layout where the node
+// is the postsynaptic neuron and the elements are the synapses onto it.
+struct WeightReportSpec {
+    std::string name;        // report name: /report/<name>
+    std::string projection;  // resolved projection name, e.g. "input->neuron"
+    double every_ms = 1000.0;               // [ms] a whole number of steps
+    std::vector<std::uint32_t> post_neurons;  // postsynaptic neurons to record; empty: all
+};
+
+// One state variable of chosen neurons every every_ms, in the SONATA frame-report layout (one
+// element per neuron).
+struct StateReportSpec {
+    std::string name;        // report name: /report/<name>
+    std::string population;
+    std::string variable;    // a state variable of the population's model, e.g. "V_m"
+    double every_ms = 1.0;   // [ms] a whole number of steps
+    std::vector<std::uint32_t> neurons;  // empty: all
+};
+
+struct RecordingSpec {
+    std::vector<std::string> spikes;  // populations whose spikes are written
+    std::vector<WeightReportSpec> weights;
+    std::vector<StateReportSpec> states;
+
+    // Checks names, references, indices and intervals against the network; throws ParamError
+    // whose message starts with "record.spikes", "record.weights.<name>" or "record.state.<name>".
+    void validate(const NetworkSpec& network) const;
+};
+
+}  // namespace spikerate::sim

@@ -1,0 +1,173 @@
+// Recorders against an in-memory sink: what reaches the sink is what the network did, in the
+// SONATA layouts, and never more than a bounded buffer at a time.
+#include <algorithm>
+#include <map>
+
+#include <catch2/catch.hpp>
+
+#include "sim/network.hpp"
+#include "sim/recorder.hpp"
+
+using namespace spikerate;
+
+namespace {
+
+struct MemorySink final : sim::RecordingSink {
+    struct Spikes {
+        std::vector<double> times;
+        std::vector<std::uint64_t> nodes;
+    };
+    std::map<std::string, Spikes> spikes;
+    std::vector<sim::ReportLayout> layouts;
+    std::vector<std::vector<float>> frames;  // per report, concatenated
+    std::size_t largest_append = 0;
+
+    void add_spike_population(const std::string& population) override { spikes[population]; }
+    void append_spikes(const std::string& population, std::span<const double> times_ms,
+                       std::span<const std::uint64_t> node_ids) override {
+        REQUIRE(times_ms.size() == node_ids.size());
+        largest_append = std::max(largest_append, times_ms.size());
+        auto& s = spikes.at(population);
+        s.times.insert(s.times.end(), times_ms.begin(), times_ms.end());
+        s.nodes.insert(s.nodes.end(), node_ids.begin(), node_ids.end());
+    }
+    std::size_t add_report(const sim::ReportLayout& layout) override {
+        layouts.push_back(layout);
+        frames.emplace_back();
+        return layouts.size() - 1;
+    }
+    void append_frames(std::size_t report, std::span<const float> data,
+                       std::size_t n_frames) override {
+        REQUIRE(data.size() == n_frames * layouts[report].element_ids.size());
+        largest_append = std::max(largest_append, data.size());
+        frames[report].insert(frames[report].end(), data.begin(), data.end());
+    }
+};
+
+sim::NetworkSpec small_plastic_network() {
+    models::LifCurrParams neuron{};
+    neuron.I_e = 300.0;  // [pA] fires on its own, so post spikes drive plasticity
+    models::PairStdpParams stdp{};
+    stdp.A_plus = 5.0;
+    stdp.A_minus = 5.5;
+    stdp.bounds = {.w_min = 0.0, .w_max = 200.0};
+    sim::NetworkSpec spec{.dt_ms = 0.1, .seed = 11};
+    spec.populations = {
+        {.name = "input", .size = 20, .model = sim::PoissonSourceParams{.rate_hz = 40.0}},
+        {.name = "exc", .size = 6, .model = neuron},
+    };
+    spec.projections = {{
+        .pre = "input", .post = "exc",
+        .connection = sim::connect::FixedProbability{.p = 0.5},
+        .weight = sim::Distribution::uniform(50.0, 150.0),
+        .delay_ms = sim::Distribution::uniform(0.5, 2.0),
+        .plasticity = stdp,
+    }};
+    return spec;
+}
+
+}  // namespace
+
+TEST_CASE("recorder: spikes, weight and state reports reach the sink as the network produced them",
+          "[recorder]") {
+    const std::size_t buffer = GENERATE(std::size_t{7}, std::size_t{1} << 16);
+    sim::Network net(small_plastic_network());
+    const sim::RecordingSpec spec{
+        .spikes = {"exc", "input"},
+        .weights = {{.name = "w", .projection = "input->exc", .every_ms = 5.0, .post_neurons = {4, 1}}},
+        .states = {{.name = "v", .population = "exc", .variable = "V_m", .every_ms = 0.5}},
+    };
+    MemorySink sink;
+    sim::Recorder recorder(spec, net, sink, buffer);
+    sim::SpikeRecorder reference(net.population("exc"));
+
+    const auto& projection = net.projection("input->exc");
+    std::vector<std::vector<float>> expected_weights{{}};
+    std::vector<std::vector<float>> expected_v{{}};
+    const auto v = net.population("exc").variable("V_m");
+    const auto snapshot_weights = [&](std::vector<float>& out) {
+        for (const std::uint32_t post : {4U, 1U}) {
+            for (std::uint32_t pre = 0; pre < 20; ++pre) {
+                for (std::size_t s = 0; s < projection.n_synapses(); ++s) {
+                    if (projection.post_of(s) == post && projection.pre_of(s) == pre) {
+                        out.push_back(static_cast<float>(projection.weights()[s]));
+                    }
+                }
+            }
+        }
+    };
+    snapshot_weights(expected_weights.back());
+    expected_v.back().assign(v.begin(), v.end());
+
+    net.run(100.0, [&](const sim::Network& n) {
+        recorder.after_step(n);
+        reference.record(n.grid());
+        if (n.steps_done() % 50 == 0) snapshot_weights(expected_weights.emplace_back());
+        if (n.steps_done() % 5 == 0) expected_v.emplace_back(v.begin(), v.end());
+    });
+    recorder.flush();
+
+    SECTION("spikes: same times and ids, in time order") {
+        CHECK(sink.spikes.at("exc").times == reference.times_ms());
+        CHECK(std::equal(sink.spikes.at("exc").nodes.begin(), sink.spikes.at("exc").nodes.end(),
+                         reference.node_ids().begin(), reference.node_ids().end()));
+        CHECK(std::is_sorted(sink.spikes.at("input").times.begin(), sink.spikes.at("input").times.end()));
+        CHECK(sink.spikes.at("input").times.size() == net.population("input").spike_count());
+        CHECK(reference.times_ms().size() > 10);
+    }
+    SECTION("weights: node = post neuron, elements = its synapses by pre, frames every 5 ms from 0") {
+        const auto& layout = sink.layouts.at(0);
+        CHECK(layout.units == "pA");
+        CHECK(layout.node_ids == std::vector<std::uint64_t>{4, 1});
+        REQUIRE(layout.index_pointers.size() == 3);
+        const auto& sources = layout.extra_element_mapping.at(0);
+        CHECK(sources.first == "source_node_ids");
+        for (std::size_t k = 0; k < 2; ++k) {
+            for (auto e = layout.index_pointers[k]; e < layout.index_pointers[k + 1]; ++e) {
+                CHECK(projection.post_of(layout.element_ids[e]) == layout.node_ids[k]);
+                CHECK(projection.pre_of(layout.element_ids[e]) == sources.second[e]);
+            }
+        }
+        CHECK(layout.t_start_ms == 0.0);
+        CHECK(layout.t_step_ms == 5.0);
+        std::vector<float> expected;
+        for (const auto& f : expected_weights) expected.insert(expected.end(), f.begin(), f.end());
+        CHECK(expected_weights.size() == 21);  // t = 0, 5, ..., 100 ms
+        CHECK(sink.frames.at(0) == expected);
+        CHECK(expected_weights.front() != expected_weights.back());  // plasticity did act
+    }
+    SECTION("state: every neuron's V_m every 0.5 ms from t = 0") {
+        const auto& layout = sink.layouts.at(1);
+        CHECK(layout.units == "mV");
+        CHECK(layout.node_ids.size() == 6);
+        CHECK(layout.index_pointers.back() == 6);
+        std::vector<float> expected;
+        for (const auto& f : expected_v) {
+            for (const double x : f) expected.push_back(static_cast<float>(x));
+        }
+        CHECK(sink.frames.at(1) == expected);
+    }
+    SECTION("bounded buffers: no single hand-over exceeds the buffer plus one step or frame") {
+        const std::size_t one_frame = std::max<std::size_t>(sink.layouts.at(0).element_ids.size(), 6);
+        CHECK(sink.largest_append <= buffer + std::max<std::size_t>(one_frame, 20));
+    }
+}
+
+TEST_CASE("recorder: a recording spec naming unknown things is rejected", "[recorder]") {
+    sim::Network net(small_plastic_network());
+    MemorySink sink;
+    CHECK_THROWS_WITH(sim::Recorder(sim::RecordingSpec{.spikes = {"nope"}}, net, sink),
+                      Catch::Contains("record.spikes") && Catch::Contains("nope"));
+    CHECK_THROWS_WITH(
+        sim::Recorder(sim::RecordingSpec{.states = {{.name = "v", .population = "exc", .variable = "g_e"}}},
+                      net, sink),
+        Catch::Contains("record.state.v") && Catch::Contains("V_m"));
+    CHECK_THROWS_WITH(
+        sim::Recorder(sim::RecordingSpec{.weights = {{.name = "w", .projection = "input->exc", .every_ms = 0.25}}},
+                      net, sink),
+        Catch::Contains("record.weights.w") && Catch::Contains("multiple of dt"));
+    CHECK_THROWS_WITH(
+        sim::Recorder(sim::RecordingSpec{.states = {{.name = "v", .population = "exc", .variable = "V_m", .neurons = {6}}}},
+                      net, sink),
+        Catch::Contains("record.state.v") && Catch::Contains("out of range"));
+}
