@@ -13,8 +13,12 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSPIKERATE_WERROR=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The default scenario: Song, Miller & Abbott (2000) STDP, 100 s simulated (about 1 s), then a
+# look at its HDF5 output from Python. The output lives in build/, so re-running replaces it.
 demo: build
-	./$(BUILD)/spikerate demo
+	mkdir -p $(BUILD)/demo
+	./$(BUILD)/spikerate run data/scenarios/stdp_song2000.toml -o $(BUILD)/demo/stdp_song2000.h5 --force
+	$(PYTHON) analysis/examples/song2000_summary.py $(BUILD)/demo/stdp_song2000.h5
 
 # Everything CI runs: the C++ suite, the Python suite, and the C++ suite again under
 # AddressSanitizer + UndefinedBehaviorSanitizer.

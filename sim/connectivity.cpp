@@ -70,8 +70,10 @@ std::vector<SparseConnectivity::Pair> connect_pairs(const ConnectionRule& rule, 
                     std::uint64_t j = 0;
                     for (std::uint32_t draw = 0;; ++draw) {
                         if (c.p < 1.0) {
-                            j += static_cast<std::uint64_t>(
-                                std::floor(std::log(stream.uniform(i, draw)) / log_q));
+                            // Compared as a double first: for tiny p the gap overflows integers.
+                            const double gap = std::floor(std::log(stream.uniform(i, draw)) / log_q);
+                            if (gap >= static_cast<double>(n_post - j)) break;
+                            j += static_cast<std::uint64_t>(gap);
                         }
                         if (j >= n_post) break;
                         const auto post = static_cast<std::uint32_t>(j);
@@ -81,11 +83,12 @@ std::vector<SparseConnectivity::Pair> connect_pairs(const ConnectionRule& rule, 
                 }
             },
             [&](const connect::FixedInDegree& c) {
-                const bool exclude_self = !c.allow_autapses && n_pre == n_post;
-                const std::uint32_t pool = n_pre - (exclude_self ? 1U : 0U);
                 std::vector<std::uint32_t> chosen;
                 for (std::uint32_t j = 0; j < n_post; ++j) {
                     chosen.clear();
+                    // Autapses are same-index pairs, as for the other rules.
+                    const bool exclude_self = !c.allow_autapses && j < n_pre;
+                    const std::uint32_t pool = n_pre - (exclude_self ? 1U : 0U);
                     // Draw from the pool [0, pool) and map around neuron j when it is excluded.
                     const auto pick = [&](std::uint32_t draw, std::uint32_t below) {
                         return static_cast<std::uint32_t>(stream.uniform(j, draw) * below);

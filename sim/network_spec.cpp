@@ -90,6 +90,15 @@ double Distribution::lowest() const {
     return kind == Kind::normal ? -std::numeric_limits<double>::infinity() : a;
 }
 
+double Distribution::highest() const {
+    switch (kind) {
+        case Kind::constant: return a;  // b is unused (Distribution{.a = 1.5} leaves it 0)
+        case Kind::uniform: return b;
+        case Kind::normal: return std::numeric_limits<double>::infinity();
+    }
+    return b;
+}
+
 void Distribution::validate(const std::string& key, const char* unit) const {
     if (!std::isfinite(a) || !std::isfinite(b)) {
         throw ParamError(fmt::format("{}: parameters must be finite numbers", key));
@@ -106,6 +115,10 @@ void Distribution::validate(const std::string& key, const char* unit) const {
 
 void PopulationSpec::validate() const {
     if (name.empty()) throw ParamError("a population has an empty name");
+    if (name.find('/') != std::string::npos) {
+        throw ParamError(fmt::format("population '{}': names cannot contain '/' (they name HDF5 "
+                                     "groups in the output)", name));
+    }
     const std::string context = fmt::format("population '{}' ({})", name, model_id(model));
     in_context(context, [&] {
         if (size == 0) throw ParamError("size = 0: must be >= 1");
@@ -191,6 +204,10 @@ void NetworkSpec::validate() const {
     for (const auto& proj : projections) {
         const std::string name = proj.resolved_name();
         const std::string context = fmt::format("projection '{}'", name);
+        if (name.find('/') != std::string::npos) {
+            throw ParamError(context + ": names cannot contain '/' (they name HDF5 groups in the "
+                                       "output)");
+        }
         if (!projection_names.insert(name).second) {
             throw ParamError(context + ": defined twice (give the projections distinct names)");
         }
@@ -227,8 +244,8 @@ void NetworkSpec::validate() const {
                         }
                     },
                     [&](const connect::FixedInDegree& c) {
-                        const std::uint32_t available =
-                            n_pre - ((!c.allow_autapses && n_pre == n_post) ? 1U : 0U);
+                        // Post neurons with an index below n_pre lose their same-index pre.
+                        const std::uint32_t available = n_pre - (!c.allow_autapses ? 1U : 0U);
                         if (!c.allow_multapses && c.k > available) {
                             throw ParamError(fmt::format(
                                 "k = {} exceeds the {} distinct presynaptic neurons available "
@@ -288,12 +305,7 @@ void NetworkSpec::validate() const {
                 proj.plasticity);
             if (bounds != nullptr) {
                 // A constant's value is a (b is unused: Distribution{.a = 1.5} leaves it 0).
-                const double highest =
-                    proj.weight.kind == Distribution::Kind::normal
-                        ? std::numeric_limits<double>::infinity()
-                        : (proj.weight.kind == Distribution::Kind::constant ? proj.weight.a
-                                                                            : proj.weight.b);
-                if (proj.weight.lowest() < bounds->w_min || highest > bounds->w_max) {
+                if (proj.weight.lowest() < bounds->w_min || proj.weight.highest() > bounds->w_max) {
                     throw ParamError(fmt::format(
                         "initial weights can leave the plasticity bounds [w_min, w_max] = "
                         "[{}, {}]", bounds->w_min, bounds->w_max));

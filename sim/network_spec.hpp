@@ -30,7 +30,8 @@ struct Distribution {
     static Distribution normal(double mean, double sd) { return {Kind::normal, mean, sd}; }
 
     double sample(const RandomStream& stream, std::uint64_t a, std::uint32_t b) const;
-    double lowest() const;  // smallest value it can take (-inf for normal)
+    double lowest() const;   // smallest value it can take (-inf for normal)
+    double highest() const;  // largest value it can take (+inf for normal)
     void validate(const std::string& key, const char* unit) const;
 };
 

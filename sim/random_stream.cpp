@@ -25,10 +25,11 @@ std::uint64_t fnv1a64(std::string_view s) {
     return h;
 }
 
-// Maps two 32-bit words to a double in the open interval (0, 1).
+// Maps two 32-bit words to a double in the open interval (0, 1): 52 random bits plus one half,
+// so the largest value is 1 - 2^-53 (exactly representable) and the smallest 2^-53.
 double open_unit(std::uint32_t hi, std::uint32_t lo) {
-    const std::uint64_t x = (static_cast<std::uint64_t>(hi) << 32 | lo) >> 11;  // 53 bits
-    return (static_cast<double>(x) + 0.5) * 0x1.0p-53;
+    const std::uint64_t x = (static_cast<std::uint64_t>(hi) << 32 | lo) >> 12;  // 52 bits
+    return (static_cast<double>(x) + 0.5) * 0x1.0p-52;
 }
 
 }  // namespace

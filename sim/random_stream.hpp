@@ -16,7 +16,7 @@ public:
 
     // Four independent uniformly distributed 32-bit words for the counter (a, b, c).
     std::array<std::uint32_t, 4> bits(std::uint64_t a, std::uint32_t b, std::uint32_t c = 0) const;
-    // Uniform in the open interval (0, 1), 53-bit resolution.
+    // Uniform in the open interval (0, 1), 52-bit resolution.
     double uniform(std::uint64_t a, std::uint32_t b, std::uint32_t c = 0) const;
     // Standard normal (Box-Muller on one counter's four words).
     double normal(std::uint64_t a, std::uint32_t b, std::uint32_t c = 0) const;

@@ -1,11 +1,8 @@
 // The spikerate command-line program.
-#include <iostream>
-
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "models/error.hpp"
-#include "sim/app/demo.hpp"
 #include "sim/app/run_command.hpp"
 #include "sim/io/run_file.hpp"
 
@@ -71,15 +68,6 @@ int main(int argc, char** argv) {
     run->add_flag("--force", options.force, "overwrite an existing output file");
     run->add_flag("-q,--quiet", options.quiet, "no progress and no summary");
 
-    double duration_s = 20.0;
-    std::uint64_t seed = 1;
-    auto* demo = cli.add_subcommand(
-        "demo", "run the built-in example (Song, Miller & Abbott 2000 STDP) and print what it did");
-    demo->add_option("--duration", duration_s, "simulated time [s]")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    demo->add_option("--seed", seed, "random seed")->capture_default_str();
-
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -87,6 +75,5 @@ int main(int argc, char** argv) {
     }
 
     if (*run) return report_errors([&] { return spikerate::app::run_scenario(options); });
-    if (*validate) return report_errors([&] { return spikerate::app::validate_scenario(options); });
-    return report_errors([&] { return spikerate::app::run_demo(duration_s, seed, std::cout); });
+    return report_errors([&] { return spikerate::app::validate_scenario(options); });
 }

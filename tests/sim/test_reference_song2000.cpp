@@ -5,7 +5,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "sim/examples.hpp"
+#include <filesystem>
+
+#include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
 
 using namespace spikerate;
@@ -64,16 +66,20 @@ TEST_CASE("stdp: an arrival at the time of a post spike is processed first, as i
     CHECK(w == Approx(0.5 + stdp.A_plus).epsilon(1e-12));
 }
 
-TEST_CASE("song 2000: weights and rate after 100 s match Brian2 2.5.1", "[reference][song2000]") {
+TEST_CASE("song 2000: the shipped scenario after 100 s matches Brian2 2.5.1", "[reference][song2000]") {
     // Brian2 2.5.1's example, run on this machine (seed 1): 26.4 Hz over the 100 s, 23.4 % of
     // weights below 0.1 g_max and 18.5 % above 0.9 g_max, mean weight 0.475 g_max.
     // spikerate over seeds 1-12: 26.0 +- 1.2 Hz, 23.8 +- 1.1 %, 19.5 +- 0.9 %, mean weight
     // 0.4735 +- 0.002 g_max. The bounds are those means +- 4 standard deviations; with the
     // opposite equal-time convention the run gives 17.5 Hz and mean weight 0.461 g_max (fails).
-    sim::Network net(sim::examples::song_miller_abbott_2000(1));
-    net.run(100'000.0);
-    const double g_max = sim::examples::song_2000_g_max;
-    const auto w = net.projection("input->neuron").weights();
+    const auto file = std::filesystem::path(__FILE__).parent_path() / "../../data/scenarios/stdp_song2000.toml";
+    const auto scenario = sim::io::load_scenario(file);
+    REQUIRE(scenario.run.duration_ms == 100'000.0);
+    sim::Network net(scenario.network);
+    net.run(scenario.run.duration_ms);
+
+    const double g_max = 0.01;  // [nS] the scenario's w_max
+    const auto w = net.projection("input_neuron").weights();
     const auto fraction = [&](auto pred) {
         return static_cast<double>(std::count_if(w.begin(), w.end(), pred)) / w.size();
     };
