@@ -28,8 +28,10 @@ test: build
 test-cpp:
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
+# The analysis package's tests, then the command line as a user runs it (needs the build).
 test-python:
 	cd analysis && $(PYTHON) -m pytest -q
+	SPIKERATE_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/cli
 
 test-sanitize:
 	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPIKERATE_WERROR=ON \
