@@ -31,24 +31,50 @@ void in_context(const std::string& context, Check&& check) {
     }
 }
 
-// Parameters of a neuron model name it as Params::Model; sources have no model class.
-template <class Params>
-concept NeuronParams = requires { typename Params::Model; };
+}  // namespace
 
 bool is_neuron_model(const PopulationModel& model) {
     return std::visit([](const auto& p) { return NeuronParams<std::decay_t<decltype(p)>>; }, model);
 }
 
-std::vector<std::string_view> variable_names(const PopulationModel& model) {
+bool has_exact_propagator(const PopulationModel& model) {
     return std::visit(
-        [](const auto& p) -> std::vector<std::string_view> {
+        [](const auto& p) {
             using Params = std::decay_t<decltype(p)>;
             if constexpr (NeuronParams<Params>) {
-                const auto& names = Params::Model::var_names;
-                return {names.begin(), names.end()};
+                return HasExactPropagator<typename Params::Model>;
+            } else {
+                return false;
+            }
+        },
+        model);
+}
+
+std::string_view weight_unit(const PopulationModel& model) {
+    return std::visit(
+        [](const auto& p) -> std::string_view {
+            using Params = std::decay_t<decltype(p)>;
+            if constexpr (NeuronParams<Params>) {
+                return Params::Model::weight_unit;
             } else {
                 return {};
             }
+        },
+        model);
+}
+
+std::vector<StateVariable> state_variables(const PopulationModel& model) {
+    return std::visit(
+        [](const auto& p) {
+            using Params = std::decay_t<decltype(p)>;
+            std::vector<StateVariable> vars;
+            if constexpr (NeuronParams<Params>) {
+                using Model = typename Params::Model;
+                for (std::size_t i = 0; i < Model::var_names.size(); ++i) {
+                    vars.push_back({Model::var_names[i], Model::var_units[i]});
+                }
+            }
+            return vars;
         },
         model);
 }
@@ -63,8 +89,6 @@ const char* integration_name(Integration integration) {
     }
     return "?";
 }
-
-}  // namespace
 
 const char* model_id(const PopulationModel& model) {
     return std::visit(Overloaded{
@@ -152,16 +176,7 @@ void PopulationSpec::validate() const {
                    },
                    model);
 
-        const bool has_propagator = std::visit(
-            [](const auto& p) {
-                using Params = std::decay_t<decltype(p)>;
-                if constexpr (NeuronParams<Params>) {
-                    return HasExactPropagator<typename Params::Model>;
-                } else {
-                    return false;
-                }
-            },
-            model);
+        const bool has_propagator = has_exact_propagator(model);
         if (!is_neuron_model(model) && integration != Integration::automatic) {
             throw ParamError(fmt::format("integration = {}: sources have no state to integrate",
                                          integration_name(integration)));
@@ -172,9 +187,10 @@ void PopulationSpec::validate() const {
                 "integration = {}: needs a model with an exact propagator, such as lif_curr",
                 integration_name(integration)));
         }
-        const auto names = variable_names(model);
+        const auto vars = state_variables(model);
         for (const auto& init : initial) {
-            if (std::find(names.begin(), names.end(), init.variable) == names.end()) {
+            if (std::none_of(vars.begin(), vars.end(),
+                             [&](const StateVariable& v) { return v.name == init.variable; })) {
                 throw ParamError(fmt::format("initial value for unknown state variable '{}'",
                                              init.variable));
             }

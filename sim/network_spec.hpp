@@ -130,6 +130,21 @@ struct NetworkSpec {
     void validate() const;
 };
 
-const char* model_id(const PopulationModel& model);
+// What is known of a population's model without building it. Neuron parameter structs name
+// their model (Params::Model); sources do not.
+template <class Params>
+concept NeuronParams = requires { typename Params::Model; };
+
+struct StateVariable {
+    std::string_view name;
+    std::string_view unit;
+};
+
+const char* model_id(const PopulationModel& model);              // "lif_cond", "poisson", ...
+bool is_neuron_model(const PopulationModel& model);
+bool has_exact_propagator(const PopulationModel& model);         // offers exact and precise
+std::string_view weight_unit(const PopulationModel& model);      // "" for sources
+std::vector<StateVariable> state_variables(const PopulationModel& model);  // none for sources
+const char* integration_name(Integration integration);
 
 }  // namespace spikerate::sim

@@ -18,20 +18,6 @@ const PopulationSpec* find_population(const NetworkSpec& network, const std::str
     return nullptr;
 }
 
-std::vector<std::string_view> variables_of(const PopulationModel& model) {
-    return std::visit(
-        [](const auto& p) -> std::vector<std::string_view> {
-            using Params = std::decay_t<decltype(p)>;
-            if constexpr (requires { typename Params::Model; }) {
-                const auto& names = Params::Model::var_names;
-                return {names.begin(), names.end()};
-            } else {
-                return {};
-            }
-        },
-        model);
-}
-
 void check_interval(const std::string& context, double every_ms, double dt_ms) {
     const TimeGrid grid(dt_ms);
     if (!(every_ms > 0.0)) {
@@ -93,7 +79,8 @@ void RecordingSpec::validate(const NetworkSpec& network) const {
             throw ParamError(fmt::format("{}: population = '{}' is not a population", context,
                                          report.population));
         }
-        const auto vars = variables_of(pop->model);
+        std::vector<std::string_view> vars;
+        for (const auto& v : state_variables(pop->model)) vars.push_back(v.name);
         if (std::find(vars.begin(), vars.end(), report.variable) == vars.end()) {
             throw ParamError(fmt::format("{}: variable = '{}': '{}' ({}) has the variables [{}]",
                                          context, report.variable, pop->name, model_id(pop->model),

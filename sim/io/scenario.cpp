@@ -579,68 +579,11 @@ bool required_connection_field(std::string_view key) {
     return key == "p" || key == "k" || key == "pre" || key == "post";
 }
 
-template <class Params>
-concept NeuronParams = requires {
-    typename Params::Model;
-};
-
-bool is_neuron(const PopulationModel& model) {
-    return std::visit([](const auto& p) { return NeuronParams<std::decay_t<decltype(p)>>; }, model);
-}
-
-bool has_exact_propagator(const PopulationModel& model) {
-    return std::visit(
-        [](const auto& p) {
-            using Params = std::decay_t<decltype(p)>;
-            if constexpr (NeuronParams<Params>) {
-                return HasExactPropagator<typename Params::Model>;
-            } else {
-                return false;
-            }
-        },
-        model);
-}
-
-std::string weight_unit(const PopulationModel& model) {
-    return std::visit(
-        [](const auto& p) -> std::string {
-            using Params = std::decay_t<decltype(p)>;
-            if constexpr (NeuronParams<Params>) {
-                return std::string(Params::Model::weight_unit);
-            } else {
-                return {};
-            }
-        },
-        model);
-}
-
-struct StateVariable {
-    std::string name;
-    std::string unit;
-};
-
-std::vector<StateVariable> state_variables(const PopulationModel& model) {
-    return std::visit(
-        [](const auto& p) {
-            using Params = std::decay_t<decltype(p)>;
-            std::vector<StateVariable> vars;
-            if constexpr (NeuronParams<Params>) {
-                using Model = typename Params::Model;
-                for (std::size_t i = 0; i < Model::var_names.size(); ++i) {
-                    vars.push_back(
-                        {std::string(Model::var_names[i]), std::string(Model::var_units[i])});
-                }
-            }
-            return vars;
-        },
-        model);
-}
-
 std::vector<std::string> all_weight_keys() {
     std::vector<std::string> keys;
     for_each_alternative<PopulationModel>([&](const auto& params) {
-        if (std::string unit = weight_unit(PopulationModel{params}); !unit.empty()) {
-            keys.push_back("weight_" + unit);
+        if (const auto unit = weight_unit(PopulationModel{params}); !unit.empty()) {
+            keys.push_back("weight_" + std::string(unit));
         }
     });
     std::sort(keys.begin(), keys.end());
@@ -901,7 +844,7 @@ class Loader {
         PopulationSpec pop;
         pop.name = name;
         pop.model = *model;
-        const bool neuron = is_neuron(pop.model);
+        const bool neuron = is_neuron_model(pop.model);
         const bool spike_train = std::holds_alternative<SpikeTrainSourceParams>(pop.model);
 
         std::vector<std::string> valid = common;
@@ -957,8 +900,9 @@ class Loader {
             if (node == nullptr) continue;
             const std::string path = t.key_path(keys[i]);
             pop.initial.push_back(
-                InitialValue{vars[i].name, to_distribution(ctx_, *node, path, vars[i].unit)});
-            element.add("initial " + vars[i].name, node, &t.table, path);
+                InitialValue{std::string(vars[i].name),
+                             to_distribution(ctx_, *node, path, std::string(vars[i].unit))});
+            element.add("initial " + std::string(vars[i].name), node, &t.table, path);
         }
     }
 
@@ -1010,7 +954,7 @@ class Loader {
     std::vector<std::string> population_names(bool neurons_only = false) const {
         std::vector<std::string> names;
         for (const auto& pop : scenario_.network.populations) {
-            if (!neurons_only || is_neuron(pop.model)) names.push_back(pop.name);
+            if (!neurons_only || is_neuron_model(pop.model)) names.push_back(pop.name);
         }
         return names;
     }
@@ -1058,13 +1002,13 @@ class Loader {
         proj.post = post.name;
         element.add("pre", t.find("pre"), &t.table, t.key_path("pre"));
         element.add("post", t.find("post"), &t.table, t.key_path("post"));
-        if (!is_neuron(post.model)) {
+        if (!is_neuron_model(post.model)) {
             ctx_.fail(*t.find("post"), t.key_path("post"),
                       fmt::format("'{}' is a {} source, which takes no input (expected a neuron "
                                   "population, {})",
                                   post.name, model_id(post.model), one_of(population_names(true))));
         }
-        const std::string unit = weight_unit(post.model);
+        const std::string unit(weight_unit(post.model));
         read_weight(t, proj, post, unit, element);
 
         if (const auto* delay = t.find("delay_ms")) {
@@ -1337,7 +1281,7 @@ class Loader {
         const std::string path = t.key_path("variable");
         report.variable = to_string(ctx_, variable, path, "a state variable name");
         std::vector<std::string> vars;
-        for (const auto& var : state_variables(pop.model)) vars.push_back(var.name);
+        for (const auto& var : state_variables(pop.model)) vars.emplace_back(var.name);
         if (vars.empty()) {
             ctx_.fail(variable, path,
                       fmt::format("'{}' is a {} source, which has no state variables", pop.name,

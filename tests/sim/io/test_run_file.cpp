@@ -3,13 +3,8 @@
 #include <catch2/catch.hpp>
 
 // The tests also look at the file with the HDF5 C API, to check the types on disk rather than
-// what the reader converts them to. The test target gets HDF5's library through spikerate_io
-// but not its include directory (Debian: /usr/include/hdf5/serial).
-#if __has_include(<hdf5.h>)
+// what the reader converts them to.
 #include <hdf5.h>
-#else
-#include <hdf5/serial/hdf5.h>
-#endif
 
 #include <signal.h>
 #include <sys/stat.h>
