@@ -76,11 +76,18 @@ public:
         const double t_next = grid_.time(step + 1);
         if constexpr (is_plastic<Rule>) {
             // Grid-mode targets spike at t_{n+1} exactly: arrivals at t_{n+1} come before those
-            // spikes, arrivals later in the step after them, in time order.
-            const auto later = std::stable_partition(arriving.begin(), arriving.end(),
-                                                     [](const Arrival& a) { return a.offset == 0.0; });
-            std::stable_sort(later, arriving.end(),
-                             [](const Arrival& a, const Arrival& b) { return a.offset < b.offset; });
+            // spikes, arrivals later in the step after them, in time order. Off-grid arrivals
+            // (from precise or spike-train sources) are rare: sort only when there are any, as
+            // the stable algorithms allocate.
+            auto later = arriving.end();
+            if (std::any_of(arriving.begin(), arriving.end(),
+                            [](const Arrival& a) { return a.offset != 0.0; })) {
+                later = std::stable_partition(arriving.begin(), arriving.end(),
+                                              [](const Arrival& a) { return a.offset == 0.0; });
+                std::stable_sort(later, arriving.end(), [](const Arrival& a, const Arrival& b) {
+                    return a.offset < b.offset;
+                });
+            }
             deliver(arriving.begin(), later, t_next);
             apply_post_spikes();
             deliver(later, arriving.end(), t_next);

@@ -48,17 +48,6 @@ double rounding(double steps) { return 8.0 * eps * 100.0 * steps; }
 double rk4_defect(double z) { return std::pow(z, 5) / 120.0; }
 double dopri5_defect(double z) { return std::pow(z, 6) / 1800.0; }
 
-const char* mode_name(Integration mode) {
-    switch (mode) {
-        case Integration::automatic: return "automatic";
-        case Integration::rk4: return "rk4";
-        case Integration::dopri5: return "dopri5";
-        case Integration::exact: return "exact";
-        case Integration::precise: return "precise";
-    }
-    return "?";
-}
-
 // One neuron, population "n".
 sim::NetworkSpec single_neuron_spec(double dt, sim::PopulationModel model, Integration integration,
                                     std::vector<sim::InitialValue> initial = {}) {
@@ -226,7 +215,7 @@ TEST_CASE("lif_curr: subthreshold response to a constant current matches the clo
           "[lif][lif_curr][subthreshold]") {
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const Integration mode = GENERATE(Integration::exact, Integration::rk4, Integration::dopri5);
-    INFO("dt = " << dt << " ms, integration = " << mode_name(mode));
+    INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
     const LifCurrParams p{.I_e = 300.0};  // R I_e = 12 mV < V_th - E_L = 15 mV
     const double R = p.tau_m / p.C_m;
     const double V_inf = p.E_L + R * p.I_e;
@@ -348,7 +337,7 @@ TEST_CASE("lif_curr: the response to one input spike matches the closed-form PSP
 
     SECTION("an inhibitory input hyperpolarises by the same amount") {
         for (const Integration mode : {Integration::exact, Integration::rk4}) {
-            INFO("integration = " << mode_name(mode));
+            INFO("integration = " << sim::integration_name(mode));
             const Recording exc = simulate(spec_with(mode, sim::Receptor::excitatory), duration);
             const Recording inh = simulate(spec_with(mode, sim::Receptor::inhibitory), duration);
             double lowest = 0.0;
@@ -399,7 +388,7 @@ TEST_CASE("lif_curr: first spike under constant current matches the closed form"
           "[lif][lif_curr][first_spike]") {
     const double dt = GENERATE(0.1, 0.05, 0.01, 0.25);
     const Integration mode = GENERATE(Integration::exact, Integration::rk4, Integration::precise);
-    INFO("dt = " << dt << " ms, integration = " << mode_name(mode));
+    INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
     const LifCurrParams p{.I_e = 500.0};  // R I = 20 mV
     const double R = p.tau_m / p.C_m;
     const double V_inf = p.E_L + R * p.I_e;
@@ -500,7 +489,7 @@ TEST_CASE("lif_curr: refractory clamp and interspike interval under constant cur
           "[lif][lif_curr][refractory]") {
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const Integration mode = GENERATE(Integration::exact, Integration::rk4, Integration::precise);
-    INFO("dt = " << dt << " ms, integration = " << mode_name(mode));
+    INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
     const LifCurrParams p{.V_reset = -65.0, .t_ref = 2.0, .I_e = 500.0};  // R I = 20 mV
     const double R = p.tau_m / p.C_m;
     const double V_inf = p.E_L + R * p.I_e;
@@ -704,7 +693,7 @@ TEST_CASE("lif_cond: subthreshold response to a constant current matches the clo
     // Without input the V_m equation is linear: V_inf = E_L + I_e / g_L, tau_m = C_m / g_L.
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const Integration mode = GENERATE(Integration::rk4, Integration::dopri5);
-    INFO("dt = " << dt << " ms, integration = " << mode_name(mode));
+    INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
     const LifCondParams p{.I_e = 80.0};  // V_inf = -52 mV < V_th = -50 mV
     const double tau_m = p.tau_m();
     const double V_inf = p.E_L + p.I_e / p.g_L;
@@ -724,7 +713,7 @@ TEST_CASE("lif_cond: first spike under constant current is stamped within one st
           "[lif][lif_cond][first_spike]") {
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const Integration mode = GENERATE(Integration::rk4, Integration::dopri5);
-    INFO("dt = " << dt << " ms, integration = " << mode_name(mode));
+    INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
     const LifCondParams p{.I_e = 150.0};  // V_inf = -45 mV
     const double tau_m = p.tau_m();
     const double V_inf = p.E_L + p.I_e / p.g_L;
@@ -814,7 +803,7 @@ TEST_CASE("lif_cond: V_m approaches but never exceeds the excitatory reversal po
     const LifCondParams p{.V_th = 10.0, .E_e = 0.0};
     for (const auto& [mode, w] :
          {std::pair{Integration::rk4, 1000.0}, std::pair{Integration::dopri5, 1e5}}) {
-        INFO("integration = " << mode_name(mode) << ", w = " << w << " nS");
+        INFO("integration = " << sim::integration_name(mode) << ", w = " << w << " nS");
         sim::NetworkSpec spec = single_neuron_spec(0.1, p, mode);
         add_input(spec, {1.0}, w, 1.0);
         const Recording rec = simulate(spec, 20.0);
@@ -972,7 +961,7 @@ TEST_CASE("lif: a non-finite state is reported naming the population and the var
     SECTION("a NaN written into V_m is caught at the next step") {
         const Integration mode =
             GENERATE(Integration::exact, Integration::rk4, Integration::precise);
-        INFO("integration = " << mode_name(mode));
+        INFO("integration = " << sim::integration_name(mode));
         sim::Network net(single_neuron_spec(0.1, LifCurrParams{}, mode));
         net.run(1.0);
         net.population("n").variable("V_m")[0] = std::nan("");
