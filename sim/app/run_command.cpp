@@ -1,7 +1,6 @@
 #include "run_command.hpp"
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -40,23 +39,12 @@ fs::path output_path(const RunOptions& options, const io::Scenario& scenario) {
 // Refuses an output path the run could not write, before anything is built or simulated.
 void check_output_path(const fs::path& out, bool force) {
     if (out.empty()) throw OutputRefused("no output file: set run.output or pass -o FILE");
-    std::error_code ec;
-    if (fs::is_directory(out, ec)) {
-        throw OutputRefused(fmt::format("output '{}' is a directory", out.string()));
-    }
-    if (fs::exists(out, ec) && !force) {
-        throw OutputRefused(fmt::format(
-            "output '{}' exists; pass --force to overwrite it, or -o to write elsewhere",
-            out.string()));
-    }
-    const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
-    if (!fs::is_directory(dir, ec)) {
-        throw OutputRefused(fmt::format("cannot write '{}': directory '{}' does not exist",
-                                        out.string(), dir.string()));
-    }
-    if (access(dir.c_str(), W_OK) != 0) {
-        throw OutputRefused(fmt::format("cannot write '{}': directory '{}' is not writable",
-                                        out.string(), dir.string()));
+    try {
+        io::RunFileWriter::check_can_write(out, force);
+    } catch (const io::IoError& e) {
+        throw OutputRefused(fmt::format("{}{}", e.what(),
+                                        force ? "" : "; pass --force to overwrite, or -o to "
+                                                     "write elsewhere"));
     }
 }
 

@@ -560,6 +560,37 @@ struct RunFileWriter::Impl {
     }
 };
 
+void RunFileWriter::check_can_write(const fs::path& path, bool overwrite) {
+    fs::path partial = path;
+    partial += ".partial";
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+        if (!overwrite) {
+            throw IoError(fmt::format("{}: output file exists (overwrite not requested)",
+                                      path.string()));
+        }
+        if (fs::is_directory(path, ec)) {
+            throw IoError(fmt::format("{}: is a directory, cannot be replaced by the output file",
+                                      path.string()));
+        }
+    }
+    if (fs::exists(partial, ec) && !overwrite) {
+        throw IoError(fmt::format(
+            "{}: partial output file exists, left by an interrupted run? (overwrite not "
+            "requested)",
+            partial.string()));
+    }
+    const std::string dir = parent_dir(partial);
+    if (!fs::is_directory(dir, ec)) {
+        throw IoError(fmt::format("{}: cannot create output file: directory '{}' does not exist",
+                                  partial.string(), dir));
+    }
+    if (::access(dir.c_str(), W_OK) != 0) {
+        throw IoError(fmt::format("{}: cannot create output file: directory '{}' is not writable",
+                                  partial.string(), dir));
+    }
+}
+
 RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const RunAttributes& attributes)
     : impl_(std::make_unique<Impl>()) {
     const Quiet quiet;
@@ -570,23 +601,8 @@ RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const RunAttributes&
     m.partial += ".partial";
     m.file = m.partial.string();
 
+    check_can_write(m.path, overwrite);
     std::error_code ec;
-    if (fs::exists(m.path, ec)) {
-        if (!overwrite) {
-            throw IoError(fmt::format("{}: output file exists (overwrite not requested)",
-                                      m.path.string()));
-        }
-        if (fs::is_directory(m.path, ec)) {
-            throw IoError(fmt::format("{}: is a directory, cannot be replaced by the output file",
-                                      m.path.string()));
-        }
-    }
-    if (fs::exists(m.partial, ec) && !overwrite) {
-        throw IoError(fmt::format(
-            "{}: partial output file exists, left by an interrupted run? (overwrite not "
-            "requested)",
-            m.file));
-    }
 
     const Plist fapl = writer_access_plist(m.file);
     const hid_t id =

@@ -42,6 +42,11 @@ public:
     // <path>.partial exists and overwrite is false, or if the directory is not writable.
     RunFileWriter(std::filesystem::path path, bool overwrite, const RunAttributes& attributes);
     ~RunFileWriter() override;  // without finish(): flushes and closes, leaving the .partial file
+
+    // The constructor's checks, without creating anything: throws IoError if <path> or
+    // <path>.partial exists and overwrite is false, if <path> is a directory, or if its directory
+    // does not exist or is not writable. Lets a caller refuse before expensive work.
+    static void check_can_write(const std::filesystem::path& path, bool overwrite);
     RunFileWriter(const RunFileWriter&) = delete;
     RunFileWriter& operator=(const RunFileWriter&) = delete;
 

@@ -61,6 +61,18 @@ def test_an_existing_output_is_not_overwritten_without_force(spikerate, tmp_path
         assert f.attrs["complete"] == 1
 
 
+def test_a_partial_file_left_by_a_killed_run_is_not_overwritten_without_force(spikerate, tmp_path):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(MINIMAL)
+    partial = tmp_path / "result.h5.partial"
+    partial.write_bytes(b"what a killed run left")
+    refused = spikerate("run", scenario, "-o", tmp_path / "result.h5")
+    assert refused.returncode == 2
+    assert "partial" in refused.stderr and "--force" in refused.stderr
+    assert partial.read_bytes() == b"what a killed run left"
+    assert files_in(tmp_path) == ["result.h5.partial", "s.toml"]
+
+
 def test_an_unwritable_output_fails_before_the_run(spikerate, tmp_path):
     scenario = tmp_path / "s.toml"
     scenario.write_text(MINIMAL.replace("20.0", "1e7"))  # would take hours if it started
