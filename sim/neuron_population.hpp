@@ -113,9 +113,7 @@ private:
     int variable_index(std::string_view variable) const {
         const auto& names = Model::var_names;
         const auto it = std::find(names.begin(), names.end(), variable);
-        // Throws, naming the population. (Not Population::variable: in this const member it
-        // resolves to the const overload, which dispatches back here and recurses forever.)
-        if (it == names.end()) Population::variable_unit(variable);
+        if (it == names.end()) throw_unknown_variable(variable);
         return static_cast<int>(it - names.begin());
     }
 

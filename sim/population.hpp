@@ -66,6 +66,8 @@ protected:
         double weight;
     };
 
+    [[noreturn]] void throw_unknown_variable(std::string_view variable) const;
+
     void emit(std::uint32_t node, SpikeTime time) {
         spikes_.push_back(Spike{node, time});
         ++spike_count_;

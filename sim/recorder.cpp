@@ -96,15 +96,18 @@ void Recorder::push_frame(StateChannel& st) {
 void Recorder::after_step(const Network& network) {
     const TimeGrid& grid = network.grid();
     for (auto& channel : spikes_) {
-        const auto spikes = channel.population->spikes();
-        channel.step_spikes.assign(spikes.begin(), spikes.end());
         // Grid spikes share one time and come by node; precise ones need the sort.
-        std::sort(channel.step_spikes.begin(), channel.step_spikes.end(),
-                  [](const Spike& a, const Spike& b) {
-                      return std::tie(a.time.step, a.time.offset, a.node) <
-                             std::tie(b.time.step, b.time.offset, b.node);
-                  });
-        for (const Spike& spike : channel.step_spikes) {
+        const auto by_time = [](const Spike& a, const Spike& b) {
+            return std::tie(a.time.step, a.time.offset, a.node) <
+                   std::tie(b.time.step, b.time.offset, b.node);
+        };
+        std::span<const Spike> spikes = channel.population->spikes();
+        if (!std::is_sorted(spikes.begin(), spikes.end(), by_time)) {
+            channel.step_spikes.assign(spikes.begin(), spikes.end());
+            std::sort(channel.step_spikes.begin(), channel.step_spikes.end(), by_time);
+            spikes = channel.step_spikes;
+        }
+        for (const Spike& spike : spikes) {
             channel.times_ms.push_back(grid.time(spike.time));
             channel.node_ids.push_back(spike.node);
         }

@@ -56,7 +56,7 @@ public:
 private:
     struct SpikeChannel {
         const Population* population;
-        std::vector<Spike> step_spikes;  // reused: one step's spikes, sorted by time
+        std::vector<Spike> step_spikes;  // reused: one step's spikes, when they need sorting
         std::vector<double> times_ms;
         std::vector<std::uint64_t> node_ids;
     };
