@@ -34,8 +34,8 @@ Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingS
         ReportLayout layout{.name = w.name,
                             .units = std::string(projection.post().weight_unit()),
                             .index_pointers = {0},
-                            .t_start_ms = now,
-                            .t_step_ms = w.every_ms};
+                            .time_start = now,
+                            .time_step = w.every_ms};
         std::vector<std::uint64_t> sources;
         WeightChannel channel{&projection, {}, grid.steps_in(w.every_ms, "every_ms"), 0, {}};
         for (const auto post : posts) {
@@ -68,8 +68,8 @@ Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingS
                             .node_ids = {neurons.begin(), neurons.end()},
                             .index_pointers = {},
                             .element_ids = std::vector<std::uint64_t>(neurons.size(), 0),
-                            .t_start_ms = now,
-                            .t_step_ms = st.every_ms};
+                            .time_start = now,
+                            .time_step = st.every_ms};
         layout.index_pointers.resize(neurons.size() + 1);
         std::iota(layout.index_pointers.begin(), layout.index_pointers.end(), std::uint64_t{0});
         states_.push_back(StateChannel{population.variable(st.variable), std::move(neurons),

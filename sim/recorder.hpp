@@ -19,8 +19,11 @@ struct ReportLayout {
     std::vector<std::uint64_t> node_ids;        // one per node
     std::vector<std::uint64_t> index_pointers;  // nodes + 1
     std::vector<std::uint64_t> element_ids;     // one per element (synapse id, or 0 for a neuron)
-    double t_start_ms = 0.0;                    // time of the first frame
-    double t_step_ms = 1.0;                     // between frames
+    // The frames' axis: frame f is taken at time_start + f * time_step, in time_units: "ms"
+    // for the spiking network's reports, "examples" (examples seen) for the rate network's.
+    double time_start = 0.0;
+    double time_step = 1.0;
+    std::string time_units = "ms";
     // Further mapping datasets, one value per element, e.g. {"source_node_ids", pre ids}.
     std::vector<std::pair<std::string, std::vector<std::uint64_t>>> extra_element_mapping;
 };

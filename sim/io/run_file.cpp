@@ -38,6 +38,8 @@ constexpr const char* metrics_group = "metrics";
 // Spike datasets: 64 Ki elements per chunk = 512 KiB for float64 and uint64, which fits the
 // default 1 MiB chunk cache of each dataset, so small appends accumulate in memory.
 constexpr hsize_t spike_chunk_elements = hsize_t{64} * 1024;
+// Metric series (learning curves) hold a few hundred points: 8 KiB chunks.
+constexpr hsize_t series_chunk_elements = 1024;
 
 // Report data: chunks of whole frames (rows) of about report_chunk_target_bytes; a frame wider
 // than report_chunk_max_bytes is split into column blocks of that size, one frame per chunk.
@@ -311,15 +313,15 @@ void write_fixed_dataset(hid_t parent, const std::string& parent_path, const std
 
 // An empty extendible 1-D dataset (spikes).
 Dataset create_extendible_1d(hid_t parent, const std::string& parent_path, const std::string& name,
-                             hid_t file_type, const std::string& file) {
+                             hid_t file_type, const std::string& file,
+                             hsize_t chunk_elements = spike_chunk_elements) {
     const std::string object = join(parent_path, name);
     const hsize_t dims = 0;
     const hsize_t maxdims = H5S_UNLIMITED;
     const auto space = checked<Dataspace>(H5Screate_simple(1, &dims, &maxdims), file, object,
                                           "cannot create dataspace");
     const Plist dcpl = dataset_create_plist(file, object);
-    check(H5Pset_chunk(dcpl.get(), 1, &spike_chunk_elements), file, object,
-          "cannot set chunk shape");
+    check(H5Pset_chunk(dcpl.get(), 1, &chunk_elements), file, object, "cannot set chunk shape");
     return checked<Dataset>(H5Dcreate2(parent, name.c_str(), file_type, space.get(), H5P_DEFAULT,
                                        dcpl.get(), H5P_DEFAULT),
                             file, object, "cannot create dataset");
@@ -482,6 +484,15 @@ struct SpikePopulation {
     bool sorted = true;      // what the sorting attribute says: by_time, else none
 };
 
+// A growing 1-D series under /metrics, kept open while the run appends to it.
+struct MetricSeries {
+    std::string object;  // /metrics/<path>
+    Dataset data;
+    hsize_t size = 0;
+    bool counts = false;  // uint64 counts, else float64 measurements
+    std::string units;
+};
+
 struct Report {
     std::string name;
     std::string object;  // /report/<name>
@@ -491,8 +502,8 @@ struct Report {
     Dataset time;
     hsize_t elements = 0;
     hsize_t frames = 0;
-    double t_start_ms = 0.0;
-    double t_step_ms = 1.0;
+    double time_start = 0.0;
+    double time_step = 1.0;
 };
 
 }  // namespace
@@ -507,6 +518,7 @@ struct RunFileWriter::Impl {
     Group metrics;
     std::map<std::string, SpikePopulation> populations;
     std::vector<Report> reports;
+    std::map<std::string, MetricSeries> series;  // by metric path
     bool overwrite = false;
     bool finished = false;
 
@@ -525,6 +537,9 @@ struct RunFileWriter::Impl {
     // Closes every object, then the file; throws on the first failure (ids are released
     // regardless, by the handles).
     void close_all() {
+        for (auto& [path, m] : series) {
+            check(m.data.close(), file, m.object, "cannot close dataset");
+        }
         for (auto& r : reports) {
             check(r.time.close(), file, join(r.object, "mapping/time"), "cannot close dataset");
             check(r.data.close(), file, join(r.object, "data"), "cannot close dataset");
@@ -551,6 +566,7 @@ struct RunFileWriter::Impl {
 
     // Releases everything without checking (destructor, error paths).
     void release() noexcept {
+        series.clear();
         reports.clear();
         populations.clear();
         metrics.reset();
@@ -753,10 +769,11 @@ std::size_t RunFileWriter::add_report(const ReportLayout& layout) {
         throw invalid(fmt::format(
             "index_pointers must rise from 0 to the number of elements ({})", elements));
     }
-    if (!std::isfinite(layout.t_start_ms) || !std::isfinite(layout.t_step_ms) ||
-        !(layout.t_step_ms > 0.0)) {
-        throw invalid("t_start_ms must be finite and t_step_ms finite and > 0");
+    if (!std::isfinite(layout.time_start) || !std::isfinite(layout.time_step) ||
+        !(layout.time_step > 0.0)) {
+        throw invalid("time_start must be finite and time_step finite and > 0");
     }
+    if (layout.time_units.empty()) throw invalid("time_units must not be empty");
     for (const auto& [name, values] : layout.extra_element_mapping) {
         if (!valid_name(name) || name == "node_ids" || name == "index_pointers" ||
             name == "element_ids" || name == "time") {
@@ -777,8 +794,8 @@ std::size_t RunFileWriter::add_report(const ReportLayout& layout) {
     r.name = layout.name;
     r.object = object;
     r.elements = elements;
-    r.t_start_ms = layout.t_start_ms;
-    r.t_step_ms = layout.t_step_ms;
+    r.time_start = layout.time_start;
+    r.time_step = layout.time_step;
     r.group = create_group(m.report.get(), "/report", layout.name, m.file);
     const std::string mapping = join(object, "mapping");
     r.mapping = create_group(r.group.get(), object, "mapping", m.file);
@@ -802,10 +819,10 @@ std::size_t RunFileWriter::add_report(const ReportLayout& layout) {
         r.time = checked<Dataset>(H5Dcreate2(g, "time", H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
                                              dcpl.get(), H5P_DEFAULT),
                                   m.file, time_object, "cannot create dataset");
-        const std::array<double, 3> time{r.t_start_ms, r.t_start_ms, r.t_step_ms};
+        const std::array<double, 3> time{r.time_start, r.time_start, r.time_step};
         check(H5Dwrite(r.time.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, time.data()),
               m.file, time_object, "cannot write dataset");
-        write_string_attribute(r.time.get(), time_object, "units", "ms", m.file);
+        write_string_attribute(r.time.get(), time_object, "units", layout.time_units, m.file);
     }
     {
         const std::string data_object = join(object, "data");
@@ -872,7 +889,7 @@ void RunFileWriter::append_frames(std::size_t report, std::span<const float> fra
     r.frames += count;
     // SONATA: stop = start + frames * step, exclusive.
     const std::array<double, 3> time{
-        r.t_start_ms, r.t_start_ms + static_cast<double>(r.frames) * r.t_step_ms, r.t_step_ms};
+        r.time_start, r.time_start + static_cast<double>(r.frames) * r.time_step, r.time_step};
     check(H5Dwrite(r.time.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, time.data()),
           m.file, join(r.object, "mapping/time"), "cannot write dataset");
 }
@@ -955,6 +972,35 @@ void write_scalar_metric(hid_t metrics, const std::string& path, hid_t file_type
     check(ds.close(), file, object, "cannot close dataset");
 }
 
+// The series at /metrics/<path>, created on first use with the given kind and units.
+MetricSeries& open_series(hid_t metrics, std::map<std::string, MetricSeries>& all,
+                          const std::string& path, bool counts, const std::string& units,
+                          const std::string& file) {
+    if (const auto it = all.find(path); it != all.end()) {
+        MetricSeries& series = it->second;
+        if (series.counts != counts || series.units != units) {
+            fail(file, series.object,
+                 fmt::format("series exists as {} [{}], appended as {} [{}]",
+                             series.counts ? "counts" : "float64", series.units,
+                             counts ? "counts" : "float64", units));
+        }
+        return series;
+    }
+    const MetricLocation loc = metric_location(metrics, path, file);
+    MetricSeries series;
+    series.object = join(loc.parent_object, loc.name);
+    if (link_exists(loc.parent.get(), loc.name, file, series.object)) {
+        fail(file, series.object, "exists and is not a series this run appends to");
+    }
+    series.counts = counts;
+    series.units = units;
+    series.data = create_extendible_1d(loc.parent.get(), loc.parent_object, loc.name,
+                                       counts ? H5T_STD_U64LE : H5T_IEEE_F64LE, file,
+                                       series_chunk_elements);
+    write_string_attribute(series.data.get(), series.object, "units", units, file);
+    return all.emplace(path, std::move(series)).first->second;
+}
+
 }  // namespace
 
 void RunFileWriter::write_metric(const std::string& path, double value, const std::string& units) {
@@ -971,6 +1017,66 @@ void RunFileWriter::write_count(const std::string& path, std::uint64_t value) {
     m.require_open();
     write_scalar_metric(m.metrics.get(), path, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value, "",
                         m.file);
+}
+
+void RunFileWriter::append_series(const std::string& path, std::span<const double> values,
+                                  const std::string& units) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    MetricSeries& series = open_series(m.metrics.get(), m.series, path, false, units, m.file);
+    if (values.empty()) return;
+    append_1d(series.data.get(), series.size, values.size(), H5T_NATIVE_DOUBLE, values.data(),
+              m.file, series.object);
+    series.size += values.size();
+}
+
+void RunFileWriter::append_count_series(const std::string& path,
+                                        std::span<const std::uint64_t> values) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    MetricSeries& series = open_series(m.metrics.get(), m.series, path, true, "", m.file);
+    if (values.empty()) return;
+    append_1d(series.data.get(), series.size, values.size(), H5T_NATIVE_UINT64, values.data(),
+              m.file, series.object);
+    series.size += values.size();
+}
+
+void RunFileWriter::write_count_matrix(const std::string& path,
+                                       std::span<const std::uint64_t> values, std::size_t rows,
+                                       std::size_t cols) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    const MetricLocation loc = metric_location(m.metrics.get(), path, m.file);
+    const std::string object = join(loc.parent_object, loc.name);
+    if (values.size() != rows * cols) {
+        fail(m.file, object, fmt::format("{} values for {} x {}", values.size(), rows, cols));
+    }
+    const std::array<hsize_t, 2> dims{rows, cols};
+    Dataset ds;
+    if (link_exists(loc.parent.get(), loc.name, m.file, object)) {
+        ds = checked<Dataset>(H5Dopen2(loc.parent.get(), loc.name.c_str(), H5P_DEFAULT), m.file,
+                              object, "exists and cannot be opened as a dataset");
+        const auto existing = dataset_dims(ds.get(), m.file, object);
+        if (existing != std::vector<hsize_t>(dims.begin(), dims.end())) {
+            fail(m.file, object, fmt::format("exists with another shape than {} x {}", rows, cols));
+        }
+    } else {
+        const auto space = checked<Dataspace>(H5Screate_simple(2, dims.data(), nullptr), m.file,
+                                              object, "cannot create dataspace");
+        const Plist dcpl = dataset_create_plist(m.file, object);
+        ds = checked<Dataset>(H5Dcreate2(loc.parent.get(), loc.name.c_str(), H5T_STD_U64LE,
+                                         space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                              m.file, object, "cannot create dataset");
+        write_string_attribute(ds.get(), object, "units", "", m.file);
+    }
+    if (!values.empty()) {
+        check(H5Dwrite(ds.get(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+              m.file, object, "cannot write dataset");
+    }
+    check(ds.close(), m.file, object, "cannot close dataset");
 }
 
 void RunFileWriter::flush() {
@@ -1156,9 +1262,14 @@ ReportRead RunFileReader::report(const std::string& name) const {
                                                H5T_NATIVE_UINT64, m.file);
     const auto time = read_vector<double>(root, join(mapping, "time"), H5T_NATIVE_DOUBLE, m.file);
     if (time.size() != 3) fail(m.file, join(mapping, "time"), "not [start, stop, step]");
-    l.t_start_ms = time[0];
-    r.t_stop_ms = time[1];
-    l.t_step_ms = time[2];
+    l.time_start = time[0];
+    r.time_stop = time[1];
+    l.time_step = time[2];
+    {
+        const std::string time_object = join(mapping, "time");
+        const Dataset time_ds = open_dataset(root, time_object, m.file);
+        l.time_units = read_string_attribute(time_ds.get(), time_object, "units", m.file);
+    }
     for (const auto& extra : member_names(root, mapping, H5O_TYPE_DATASET, m.file)) {
         if (extra == "node_ids" || extra == "index_pointers" || extra == "element_ids" ||
             extra == "time") {
@@ -1231,6 +1342,36 @@ std::string RunFileReader::metric_units(const std::string& path) const {
     if (exists < 0) fail(m.file, object, "cannot look up attribute units");
     if (exists == 0) return "";
     return read_string_attribute(ds.get(), object, "units", m.file);
+}
+
+std::vector<double> RunFileReader::metric_series(const std::string& path) const {
+    const Quiet quiet;
+    const Impl& m = *impl_;
+    const std::string object = join("/metrics", path);
+    const Dataset ds = open_metric(m.h5.get(), path, m.file);
+    if (dataset_dims(ds.get(), m.file, object).size() != 1) {
+        fail(m.file, object, "not a series (one-dimensional)");
+    }
+    return read_vector<double>(m.h5.get(), object, H5T_NATIVE_DOUBLE, m.file);
+}
+
+CountMatrixRead RunFileReader::count_matrix(const std::string& path) const {
+    const Quiet quiet;
+    const Impl& m = *impl_;
+    const std::string object = join("/metrics", path);
+    const Dataset ds = open_metric(m.h5.get(), path, m.file);
+    const auto dims = dataset_dims(ds.get(), m.file, object);
+    if (dims.size() != 2) fail(m.file, object, "not a matrix (two-dimensional)");
+    CountMatrixRead matrix;
+    matrix.rows = static_cast<std::size_t>(dims[0]);
+    matrix.cols = static_cast<std::size_t>(dims[1]);
+    matrix.values.resize(matrix.rows * matrix.cols);
+    if (!matrix.values.empty()) {
+        check(H5Dread(ds.get(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                      matrix.values.data()),
+              m.file, object, "cannot read dataset");
+    }
+    return matrix;
 }
 
 }  // namespace spikerate::sim::io

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/error.hpp"
+#include "sim/metric_sink.hpp"
 #include "sim/recorder.hpp"
 
 namespace spikerate::sim::io {
@@ -36,7 +37,7 @@ using ReportLayout = sim::ReportLayout;
 // Writes one run. The file is created as "<path>.partial" (root attribute complete = 0) and
 // renamed to <path> with complete = 1 by finish(); a run that stops early leaves the
 // .partial file, readable up to its last flush.
-class RunFileWriter final : public sim::RecordingSink {
+class RunFileWriter final : public sim::RecordingSink, public sim::MetricSink {
 public:
     // Throws IoError before anything is written if <path> exists and overwrite is false, if
     // <path>.partial exists and overwrite is false, or if the directory is not writable.
@@ -67,9 +68,18 @@ public:
                        std::size_t n_frames) override;
 
     // /metrics/<path> scalar float64 dataset with attribute units ("" for counts).
-    void write_metric(const std::string& path, double value, const std::string& units);
+    void write_metric(const std::string& path, double value, const std::string& units) override;
     // /metrics/<path> uint64 scalar (counts).
-    void write_count(const std::string& path, std::uint64_t value);
+    void write_count(const std::string& path, std::uint64_t value) override;
+    // /metrics/<path> extendible 1-D float64 (with units) or uint64 series, created by the
+    // first append; later appends must keep the kind and the units.
+    void append_series(const std::string& path, std::span<const double> values,
+                       const std::string& units) override;
+    void append_count_series(const std::string& path,
+                             std::span<const std::uint64_t> values) override;
+    // /metrics/<path> 2-D uint64 [rows, cols]; rewriting it needs the same shape.
+    void write_count_matrix(const std::string& path, std::span<const std::uint64_t> values,
+                            std::size_t rows, std::size_t cols) override;
 
     void flush();   // everything appended so far is readable by another process
     void finish();  // complete = 1, close, rename to path()
@@ -86,10 +96,15 @@ struct SpikesRead {
     std::string sorting;  // enum label: "none", "by_id" or "by_time"
 };
 struct ReportRead {
-    ReportLayout layout;  // t_start/t_step from mapping/time, units from data
-    double t_stop_ms = 0.0;
+    ReportLayout layout;  // time_start/time_step/time_units from mapping/time, units from data
+    double time_stop = 0.0;
     std::size_t n_frames = 0;
     std::vector<float> data;  // row-major frames x elements
+};
+struct CountMatrixRead {
+    std::size_t rows = 0;
+    std::size_t cols = 0;
+    std::vector<std::uint64_t> values;  // row-major
 };
 class RunFileReader {
 public:
@@ -107,6 +122,8 @@ public:
     ReportRead report(const std::string& name) const;
     double metric(const std::string& path) const;        // float64 or uint64 scalar
     std::string metric_units(const std::string& path) const;
+    std::vector<double> metric_series(const std::string& path) const;  // 1-D, as float64
+    CountMatrixRead count_matrix(const std::string& path) const;
 
 private:
     struct Impl;

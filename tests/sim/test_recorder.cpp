@@ -128,8 +128,8 @@ TEST_CASE("recorder: spikes, weight and state reports reach the sink as the netw
                 CHECK(projection.pre_of(layout.element_ids[e]) == sources.second[e]);
             }
         }
-        CHECK(layout.t_start_ms == 0.0);
-        CHECK(layout.t_step_ms == 5.0);
+        CHECK(layout.time_start == 0.0);
+        CHECK(layout.time_step == 5.0);
         std::vector<float> expected;
         for (const auto& f : expected_weights) expected.insert(expected.end(), f.begin(), f.end());
         CHECK(expected_weights.size() == 21);  // t = 0, 5, ..., 100 ms

@@ -121,8 +121,8 @@ ReportLayout weight_layout() {
             .node_ids = {0, 1, 2},
             .index_pointers = {0, 2, 2, 5},
             .element_ids = {0, 1, 2, 3, 4},
-            .t_start_ms = 0.0,
-            .t_step_ms = 100.0,
+            .time_start = 0.0,
+            .time_step = 100.0,
             .extra_element_mapping = {{"source_node_ids", {4, 7, 1, 2, 3}}}};
 }
 
@@ -132,8 +132,8 @@ ReportLayout state_layout() {
             .node_ids = {0, 1, 2, 3},
             .index_pointers = {0, 1, 2, 3, 4},
             .element_ids = {0, 0, 0, 0},
-            .t_start_ms = 0.5,
-            .t_step_ms = 0.1};
+            .time_start = 0.5,
+            .time_step = 0.1};
 }
 
 float frame_value(std::size_t frame, std::size_t element) {
@@ -256,10 +256,11 @@ void check_example(const RunFileReader& reader) {
     CHECK(w.layout.index_pointers == wl.index_pointers);
     CHECK(w.layout.element_ids == wl.element_ids);
     CHECK(w.layout.extra_element_mapping == wl.extra_element_mapping);
-    CHECK(w.layout.t_start_ms == 0.0);
-    CHECK(w.layout.t_step_ms == 100.0);
+    CHECK(w.layout.time_start == 0.0);
+    CHECK(w.layout.time_step == 100.0);
+    CHECK(w.layout.time_units == "ms");
     CHECK(w.n_frames == n_weight_frames);
-    CHECK(w.t_stop_ms == 600.0);  // start + frames * step (exclusive)
+    CHECK(w.time_stop == 600.0);  // start + frames * step (exclusive)
     CHECK(w.data == frames_block(0, n_weight_frames, 5));
 
     const ReportRead s = reader.report("exc_v");
@@ -269,10 +270,10 @@ void check_example(const RunFileReader& reader) {
     CHECK(s.layout.index_pointers == sl.index_pointers);
     CHECK(s.layout.element_ids == sl.element_ids);
     CHECK(s.layout.extra_element_mapping.empty());
-    CHECK(s.layout.t_start_ms == 0.5);
-    CHECK(s.layout.t_step_ms == 0.1);
+    CHECK(s.layout.time_start == 0.5);
+    CHECK(s.layout.time_step == 0.1);
     CHECK(s.n_frames == n_state_frames);
-    CHECK(s.t_stop_ms == 0.5 + static_cast<double>(n_state_frames) * 0.1);
+    CHECK(s.time_stop == 0.5 + static_cast<double>(n_state_frames) * 0.1);
     CHECK(s.data == frames_block(0, n_state_frames, 4));
 
     CHECK(reader.metric("accuracy") == 0.93);
@@ -313,8 +314,8 @@ void write_fixture(const fs::path& path) {
                                               .node_ids = {0, 1},
                                               .index_pointers = {0, 3, 5},
                                               .element_ids = {0, 1, 2, 3, 4},
-                                              .t_start_ms = 0.0,
-                                              .t_step_ms = 50.0,
+                                              .time_start = 0.0,
+                                              .time_step = 50.0,
                                               .extra_element_mapping = {
                                                   {"source_node_ids", {0, 1, 3, 0, 2}}}});
     // Frame f, synapse e: f + 0.1 * (e + 1).
@@ -335,8 +336,8 @@ void write_fixture(const fs::path& path) {
                                         .node_ids = {0, 1, 2, 3},
                                         .index_pointers = {0, 1, 2, 3, 4},
                                         .element_ids = {0, 0, 0, 0},
-                                        .t_start_ms = 0.0,
-                                        .t_step_ms = 0.1});
+                                        .time_start = 0.0,
+                                        .time_step = 0.1});
     // Frame f, node n: -65 + f + 0.25 n.
     for (std::size_t f = 0; f < 4; ++f) {
         std::vector<float> frame;
@@ -518,7 +519,7 @@ TEST_CASE("run file: reports with wide frames and with no elements", "[hdf5]") {
     const ReportRead none = reader.report("none");
     CHECK(none.n_frames == 3);
     CHECK(none.data.empty());
-    CHECK(none.t_stop_ms == 3.0);
+    CHECK(none.time_stop == 3.0);
     const H5File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     CHECK(chunk_shape(file, "/report/wide/data") == std::vector<hsize_t>{1, 262144});
 }
@@ -554,7 +555,7 @@ TEST_CASE("run file: invalid input is refused, unsorted spikes are marked", "[hd
     layout.extra_element_mapping = {{"source_node_ids", {1, 2}}};
     CHECK_THROWS_AS(writer.add_report(layout), IoError);
     layout = weight_layout();
-    layout.t_step_ms = 0.0;
+    layout.time_step = 0.0;
     CHECK_THROWS_AS(writer.add_report(layout), IoError);
     const std::size_t r = writer.add_report(weight_layout());
     CHECK_THROWS_AS(writer.add_report(weight_layout()), IoError);  // same name
@@ -573,6 +574,65 @@ TEST_CASE("run file: invalid input is refused, unsorted spikes are marked", "[hd
     CHECK(unsorted.timestamps_ms == std::vector<double>{5.0, 4.0, 4.0});
     CHECK(unsorted.node_ids == std::vector<std::uint64_t>{0, 1, 0});
     CHECK(unsorted.sorting == "none");
+}
+
+TEST_CASE("run file: metric series and count matrices round trip", "[hdf5]") {
+    TempDir dir;
+    {
+        RunFileWriter writer(dir / "series.h5", false, test_attributes());
+        const std::vector<double> first{0.5, 0.75};
+        const std::vector<double> second{0.875};
+        writer.append_series("rate/mlp/curve/test_accuracy", first, "1");
+        writer.append_series("rate/mlp/curve/test_accuracy", second, "1");
+        writer.append_series("rate/mlp/curve/test_accuracy", std::vector<double>{}, "1");
+        const std::vector<std::uint64_t> seen{100, 200, 300};
+        writer.append_count_series("rate/mlp/curve/examples_seen", seen);
+        // A series keeps its kind and units; a scalar is not a series.
+        CHECK_THROWS_WITH(writer.append_series("rate/mlp/curve/test_accuracy", first, "%"),
+                          Catch::Contains("test_accuracy") && Catch::Contains("float64 [1]"));
+        CHECK_THROWS_AS(writer.append_count_series("rate/mlp/curve/test_accuracy", seen), IoError);
+        writer.write_count("scalar", 1);
+        CHECK_THROWS_WITH(writer.append_series("scalar", first, ""),
+                          Catch::Contains("/metrics/scalar") && Catch::Contains("exists"));
+
+        const std::vector<std::uint64_t> confusion{5, 1, 0, 2, 7, 1};  // 2 x 3
+        writer.write_count_matrix("rate/mlp/confusion", confusion, 2, 3);
+        const std::vector<std::uint64_t> again{6, 0, 0, 1, 8, 1};
+        writer.write_count_matrix("rate/mlp/confusion", again, 2, 3);  // replaced
+        CHECK_THROWS_WITH(writer.write_count_matrix("rate/mlp/confusion", again, 3, 2),
+                          Catch::Contains("another shape"));
+        CHECK_THROWS_AS(writer.write_count_matrix("m", again, 2, 2), IoError);  // 6 values, 4 cells
+
+        ReportLayout layout{.name = "mlp_layer1",
+                            .units = "",
+                            .node_ids = {0, 1},
+                            .index_pointers = {0, 2, 4},
+                            .element_ids = {0, 1, 2, 3},
+                            .time_start = 0.0,
+                            .time_step = 1000.0,
+                            .time_units = "examples"};
+        const std::size_t r = writer.add_report(layout);
+        writer.append_frames(r, std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8}, 2);
+        layout.name = "no_units";
+        layout.time_units = "";
+        CHECK_THROWS_WITH(writer.add_report(layout), Catch::Contains("time_units"));
+        writer.finish();
+    }
+    const RunFileReader reader(dir / "series.h5");
+    CHECK(reader.metric_series("rate/mlp/curve/test_accuracy") == std::vector<double>{0.5, 0.75, 0.875});
+    CHECK(reader.metric_units("rate/mlp/curve/test_accuracy") == "1");
+    CHECK(reader.metric_series("rate/mlp/curve/examples_seen") == std::vector<double>{100, 200, 300});
+    const CountMatrixRead confusion = reader.count_matrix("rate/mlp/confusion");
+    CHECK(confusion.rows == 2);
+    CHECK(confusion.cols == 3);
+    CHECK(confusion.values == std::vector<std::uint64_t>{6, 0, 0, 1, 8, 1});
+    CHECK_THROWS_WITH(reader.metric_series("rate/mlp/confusion"), Catch::Contains("not a series"));
+    CHECK_THROWS_WITH(reader.count_matrix("rate/mlp/curve/examples_seen"),
+                      Catch::Contains("not a matrix"));
+    const ReportRead report = reader.report("mlp_layer1");
+    CHECK(report.layout.time_units == "examples");
+    CHECK(report.time_stop == 2000.0);
+    CHECK(report.n_frames == 2);
 }
 
 TEST_CASE("run file: .partial while writing, renamed by finish", "[hdf5]") {
@@ -728,7 +788,7 @@ TEST_CASE("run file: a process killed after flush leaves a readable .partial", "
     const ReportRead r = reader.report("input_to_exc");
     REQUIRE(r.n_frames >= 7);
     CHECK(std::equal(r.data.begin(), r.data.begin() + 35, weights.begin()));
-    CHECK(r.t_stop_ms >= 700.0);
+    CHECK(r.time_stop >= 700.0);
     CHECK(reader.metric("operations/synaptic_events") >= 77.0);
 }
 
@@ -823,6 +883,6 @@ TEST_CASE("run file: fixture for the Python format test", "[hdf5][fixture]") {
     CHECK(reader.spike_populations() == std::vector<std::string>{"exc", "inh", "input"});
     CHECK(reader.spikes("exc").node_ids == std::vector<std::uint64_t>{3, 0, 2, 1, 3});
     CHECK(reader.reports() == std::vector<std::string>{"exc_to_inh", "exc_v"});
-    CHECK(reader.report("exc_to_inh").t_stop_ms == 150.0);
+    CHECK(reader.report("exc_to_inh").time_stop == 150.0);
     CHECK(reader.metric("counts/synaptic_events") == 12345.0);
 }

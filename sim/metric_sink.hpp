@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace spikerate::sim {
+
+// Where measured quantities go: /metrics of the HDF5 run file (io::RunFileWriter), or memory in
+// tests. A path has components separated by '/', e.g. "rate/mlp/curve/test_accuracy".
+class MetricSink {
+public:
+    virtual ~MetricSink() = default;
+    // A scalar measurement with its units ("" if dimensionless); written again, it is replaced.
+    virtual void write_metric(const std::string& path, double value, const std::string& units) = 0;
+    // A scalar count; written again, it is replaced.
+    virtual void write_count(const std::string& path, std::uint64_t value) = 0;
+    // A series that grows as the run goes on (a learning curve): values are appended to the end.
+    virtual void append_series(const std::string& path, std::span<const double> values,
+                               const std::string& units) = 0;
+    virtual void append_count_series(const std::string& path,
+                                     std::span<const std::uint64_t> values) = 0;
+    // A rows x cols table of counts, row-major (a confusion matrix: [true class][predicted]);
+    // written again with the same shape, it is replaced.
+    virtual void write_count_matrix(const std::string& path, std::span<const std::uint64_t> values,
+                                    std::size_t rows, std::size_t cols) = 0;
+};
+
+}  // namespace spikerate::sim
