@@ -1,0 +1,54 @@
+#pragma once
+
+// A labelled data set as both paradigms see it: one column of inputs in [0, 1] per example and
+// one class label per example. A Task pairs a training set with a test set.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "models/error.hpp"
+
+namespace spikerate::sim::task {
+
+// Data that cannot be used: a missing or malformed file, or a data set whose sizes, values or
+// labels do not agree. The message names the file or data set, what is wrong and what was expected.
+class DataError : public Error {
+public:
+    using Error::Error;
+};
+
+struct Dataset {
+    std::string name;                   // e.g. "mnist/train", "bars/test"
+    Eigen::MatrixXf inputs;             // n_inputs x n_examples, one column per example, in [0, 1]
+    std::vector<std::uint32_t> labels;  // one per example, each < n_classes
+    std::size_t n_classes = 0;
+    // rows x cols when the inputs are an image stored row by row ({28, 28} for MNIST), else
+    // {n_inputs, 1}; the product is n_inputs.
+    std::array<std::size_t, 2> image_shape{0, 0};
+
+    std::size_t size() const { return static_cast<std::size_t>(inputs.cols()); }
+    std::size_t n_inputs() const { return static_cast<std::size_t>(inputs.rows()); }
+    // Example j's inputs (a column, contiguous in Eigen's column-major storage).
+    std::span<const float> example(std::size_t j) const {
+        return {inputs.col(static_cast<Eigen::Index>(j)).data(), n_inputs()};
+    }
+
+    // Throws DataError naming the data set: at least one example, input and class; as many labels
+    // as examples; image_shape multiplying to n_inputs; every input finite and in [0, 1]; every
+    // label < n_classes. The first offending example is named.
+    void validate() const;
+};
+
+struct Task {
+    std::string name;  // "mnist", "bars", ...
+    Dataset train;
+    Dataset test;
+};
+
+}  // namespace spikerate::sim::task

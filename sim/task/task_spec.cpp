@@ -1,0 +1,91 @@
+#include "sim/task/task_spec.hpp"
+
+#include <fmt/format.h>
+
+#include "models/error.hpp"
+#include "sim/task/mnist.hpp"
+
+namespace spikerate::sim::task {
+
+namespace {
+
+void require_limit(const char* key, std::uint32_t limit, const char* dataset,
+                   std::uint32_t available) {
+    if (limit > available) {
+        throw ParamError(fmt::format("{} = {}: must be <= {}.{} = {} (0 = all of them)", key, limit,
+                                     dataset, key, available));
+    }
+}
+
+// The first `limit` examples of a set (0 = all).
+void keep_first(Dataset& set, std::uint32_t limit) {
+    if (limit == 0 || limit >= set.size()) {
+        return;
+    }
+    set.inputs.conservativeResize(Eigen::NoChange, limit);
+    set.labels.resize(limit);
+}
+
+}  // namespace
+
+const char* dataset_name(DatasetKind kind) {
+    for (const auto& [name, k] : dataset_kinds) {
+        if (k == kind) {
+            return name;
+        }
+    }
+    return "unknown";
+}
+
+void TaskSpec::validate() const {
+    switch (dataset) {
+        case DatasetKind::mnist:
+            break;  // the counts are known only once the files are read (load_mnist checks)
+        case DatasetKind::bars:
+            bars.validate();
+            require_limit("train_examples", train_examples, "bars", bars.train_examples);
+            require_limit("test_examples", test_examples, "bars", bars.test_examples);
+            break;
+        case DatasetKind::gaussian_clusters:
+            gaussian_clusters.validate();
+            require_limit("train_examples", train_examples, "gaussian_clusters",
+                          gaussian_clusters.train_examples);
+            require_limit("test_examples", test_examples, "gaussian_clusters",
+                          gaussian_clusters.test_examples);
+            break;
+        case DatasetKind::xor_task:
+            xor_task.validate();
+            require_limit("train_examples", train_examples, "xor", xor_task.train_examples);
+            require_limit("test_examples", test_examples, "xor", xor_task.test_examples);
+            break;
+    }
+}
+
+Task load_task(const TaskSpec& spec, std::uint64_t seed) {
+    spec.validate();
+    Task task;
+    switch (spec.dataset) {
+        case DatasetKind::mnist:
+            task = load_mnist(spec.data_dir.empty() ? default_mnist_directory() : spec.data_dir,
+                              spec.train_examples, spec.test_examples);
+            break;
+        case DatasetKind::bars:
+            task = make_bars(spec.bars, seed);
+            break;
+        case DatasetKind::gaussian_clusters:
+            task = make_gaussian_clusters(spec.gaussian_clusters, seed);
+            break;
+        case DatasetKind::xor_task:
+            task = make_xor(spec.xor_task, seed);
+            break;
+    }
+    // Synthetic sets are prefix-stable (example j does not depend on the count), so keeping the
+    // first n equals generating n.
+    keep_first(task.train, spec.train_examples);
+    keep_first(task.test, spec.test_examples);
+    task.train.validate();
+    task.test.validate();
+    return task;
+}
+
+}  // namespace spikerate::sim::task
