@@ -1,0 +1,290 @@
+#include "sim/train/gradient_trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+#include <Eigen/Core>
+
+#include "models/error.hpp"
+#include "models/param_check.hpp"
+#include "sim/random_stream.hpp"
+
+namespace spikerate::sim::train {
+
+void TrainingSchedule::validate() const {
+    for (std::size_t i = 0; i < evaluate_at.size(); ++i) {
+        if (evaluate_at[i] == 0) {
+            throw ParamError(fmt::format("evaluate_at[{}] = 0: must be >= 1 (examples seen)", i));
+        }
+        if (i > 0 && evaluate_at[i] <= evaluate_at[i - 1]) {
+            throw ParamError(
+                fmt::format("evaluate_at[{}] = {}: must be greater than the point "
+                            "before it ({})",
+                            i, evaluate_at[i], evaluate_at[i - 1]));
+        }
+        if (examples > 0 && evaluate_at[i] > examples) {
+            throw ParamError(fmt::format("evaluate_at[{}] = {}: beyond examples = {}", i,
+                                         evaluate_at[i], examples));
+        }
+    }
+}
+
+std::uint64_t TrainingSchedule::total(std::size_t n_train) const {
+    return examples > 0 ? examples : n_train;
+}
+
+std::vector<std::uint64_t> TrainingSchedule::points(std::size_t n_train) const {
+    const std::uint64_t end = total(n_train);
+    std::vector<std::uint64_t> result;
+    if (!evaluate_at.empty()) {
+        for (const std::uint64_t p : evaluate_at) {
+            if (p <= end) result.push_back(p);
+        }
+    } else if (n_train > 0) {
+        for (std::uint64_t p = n_train; p < end; p += n_train) result.push_back(p);
+    }
+    if (result.empty() || result.back() != end) result.push_back(end);
+    return result;
+}
+
+void RateNetworkSpec::validate() const {
+    if (batch_size == 0) throw ParamError("batch_size = 0: must be >= 1");
+    if (threads == 0) throw ParamError("threads = 0: must be >= 1");
+    models::require_positive("learning_rate_decay", learning_rate_decay, "");
+    if (learning_rate_decay > 1.0) {
+        throw ParamError(
+            fmt::format("learning_rate_decay = {}: must be in (0, 1]", learning_rate_decay));
+    }
+    network.validate();
+    optimizer.validate();
+}
+
+namespace {
+
+// Examples are tested in chunks of this many columns: large enough for efficient matrix
+// products, small enough that the activations stay in cache-friendly sizes.
+constexpr std::size_t evaluation_chunk = 1000;
+
+}  // namespace
+
+Evaluation evaluate(models::RateNetwork& network, const task::Dataset& data) {
+    Evaluation result{.loss = 0.0, .confusion = task::ConfusionMatrix(data.n_classes)};
+    double loss_sum = 0.0;
+    for (std::size_t start = 0; start < data.size(); start += evaluation_chunk) {
+        const std::size_t n = std::min(evaluation_chunk, data.size() - start);
+        const auto& outputs = network.forward(
+            data.inputs.middleCols(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(n)));
+        const std::span<const std::uint32_t> labels(data.labels.data() + start, n);
+        loss_sum += network.loss(labels) * static_cast<double>(n);
+        for (std::size_t j = 0; j < n; ++j) {
+            const auto column = outputs.col(static_cast<Eigen::Index>(j));
+            result.confusion.add(labels[j],
+                                 task::predicted_class(std::span<const float>(
+                                     column.data(), static_cast<std::size_t>(column.size()))));
+        }
+    }
+    result.loss = data.size() > 0 ? loss_sum / static_cast<double>(data.size()) : 0.0;
+    result.forward_macs = network.forward_macs_per_example() * data.size();
+    return result;
+}
+
+namespace {
+
+models::RateNetworkParams sized_for(models::RateNetworkParams params, const task::Dataset& train) {
+    params.n_inputs = train.n_inputs();
+    params.n_outputs = train.n_classes;
+    return params;
+}
+
+}  // namespace
+
+GradientTrainer::GradientTrainer(const RateNetworkSpec& spec, const task::Dataset& train,
+                                 const task::Dataset& test, task::ExampleStream stream,
+                                 const TrainingSchedule& schedule, std::uint64_t seed,
+                                 RecordingSink* reports, MetricSink* metrics)
+    : spec_(spec),
+      train_(train),
+      test_(test),
+      schedule_(schedule),
+      network_(sized_for(spec.network, train)),
+      optimizer_(spec.optimizer, network_),
+      stream_(std::move(stream)),
+      reports_(reports),
+      metrics_(metrics) {
+    spec_.network = network_.params();
+    spec_.validate();
+    schedule_.validate();
+    if (train.size() == 0)
+        throw ParamError(fmt::format("{}: the training set is empty", train.name));
+    if (stream_.size() != train.size()) {
+        throw ParamError(fmt::format("the example stream orders {} examples, {} has {}",
+                                     stream_.size(), train.name, train.size()));
+    }
+    if (test.n_inputs() != train.n_inputs() || test.n_classes != train.n_classes) {
+        throw ParamError(fmt::format("{} ({} inputs, {} classes) does not match {} ({}, {})",
+                                     test.name, test.n_inputs(), test.n_classes, train.name,
+                                     train.n_inputs(), train.n_classes));
+    }
+
+    // The initial weights depend only on (seed, network name): draw d of the stream
+    // "rate/<name>/init" is counter (d, 0).
+    const RandomStream init_stream(seed, "rate/" + spec_.name + "/init");
+    std::uint64_t draw = 0;
+    network_.initialise([&] { return init_stream.uniform(draw++, 0); });
+
+    if (reports_ != nullptr && spec_.record_weights) {
+        const double step = schedule_.weights_every > 0
+                                ? static_cast<double>(schedule_.weights_every)
+                                : static_cast<double>(schedule_.total(train.size()));
+        for (std::size_t layer = 0; layer < network_.n_layers(); ++layer) {
+            const auto& w = network_.weights(layer);
+            const auto n_out = static_cast<std::uint64_t>(w.rows());
+            const auto n_in = static_cast<std::uint64_t>(w.cols());
+            ReportLayout weights{.name = fmt::format("{}_layer{}", spec_.name, layer + 1),
+                                 .units = "",
+                                 .time_start = 0.0,
+                                 .time_step = step,
+                                 .time_units = "examples"};
+            ReportLayout biases = weights;
+            biases.name += "_bias";
+            std::vector<std::uint64_t> sources;
+            for (std::uint64_t j = 0; j < n_out; ++j) {
+                weights.node_ids.push_back(j);
+                weights.index_pointers.push_back(j * n_in);
+                for (std::uint64_t i = 0; i < n_in; ++i) {
+                    weights.element_ids.push_back(j * n_in + i);
+                    sources.push_back(i);
+                }
+                biases.node_ids.push_back(j);
+                biases.index_pointers.push_back(j);
+                biases.element_ids.push_back(0);
+            }
+            weights.index_pointers.push_back(n_out * n_in);
+            biases.index_pointers.push_back(n_out);
+            weights.extra_element_mapping.emplace_back("source_node_ids", std::move(sources));
+            weight_reports_.push_back(
+                {.weights = reports_->add_report(weights), .biases = reports_->add_report(biases)});
+        }
+        record_weights();  // frame 0: before training
+    }
+}
+
+std::string GradientTrainer::metric(const std::string& leaf) const {
+    return fmt::format("rate/{}/{}", spec_.name, leaf);
+}
+
+void GradientTrainer::record_weights() {
+    for (std::size_t layer = 0; layer < weight_reports_.size(); ++layer) {
+        const auto& w = network_.weights(layer);
+        // Node-major (one postsynaptic unit's incoming weights together), as the spiking
+        // side's weight reports.
+        frame_.resize(static_cast<std::size_t>(w.size()));
+        Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+            frame_.data(), w.rows(), w.cols()) = w;
+        reports_->append_frames(weight_reports_[layer].weights, frame_, 1);
+        const auto& b = network_.biases(layer);
+        reports_->append_frames(
+            weight_reports_[layer].biases,
+            std::span<const float>(b.data(), static_cast<std::size_t>(b.size())), 1);
+    }
+    next_weight_frame_ +=
+        schedule_.weights_every > 0 ? schedule_.weights_every : schedule_.total(train_.size());
+}
+
+void GradientTrainer::train_batch(std::size_t size) {
+    batch_inputs_.resize(static_cast<Eigen::Index>(train_.n_inputs()),
+                         static_cast<Eigen::Index>(size));
+    batch_labels_.resize(size);
+    for (std::size_t j = 0; j < size; ++j) {
+        const std::size_t index = stream_.index(seen_ + j);
+        batch_inputs_.col(static_cast<Eigen::Index>(j)) =
+            train_.inputs.col(static_cast<Eigen::Index>(index));
+        batch_labels_[j] = train_.labels[index];
+    }
+    const auto& outputs = network_.forward(batch_inputs_);
+    // Training accuracy is that of the network before this batch's update, as PyTorch users
+    // usually count it.
+    for (std::size_t j = 0; j < size; ++j) {
+        const auto column = outputs.col(static_cast<Eigen::Index>(j));
+        if (task::predicted_class(std::span<const float>(column.data(), train_.n_classes)) ==
+            batch_labels_[j]) {
+            ++correct_;
+        }
+    }
+    loss_sum_ += network_.backward(batch_labels_) * static_cast<double>(size);
+    counted_ += size;
+    optimizer_.step(network_);
+    seen_ += size;
+}
+
+void GradientTrainer::train_until(std::uint64_t target, const std::function<bool()>& keep_going) {
+    Eigen::setNbThreads(static_cast<int>(spec_.threads));
+    const auto start = std::chrono::steady_clock::now();
+    const std::uint64_t n = train_.size();
+    while (seen_ < target) {
+        if (keep_going && !keep_going()) break;
+        const std::uint64_t epoch_end = (seen_ / n + 1) * n;
+        std::uint64_t end = std::min({seen_ + spec_.batch_size, target, epoch_end});
+        if (!weight_reports_.empty()) end = std::min(end, next_weight_frame_);
+        train_batch(static_cast<std::size_t>(end - seen_));
+        if (seen_ == epoch_end) {
+            ++epoch_;
+            optimizer_.set_learning_rate(optimizer_.learning_rate() * spec_.learning_rate_decay);
+        }
+        if (!weight_reports_.empty() && seen_ == next_weight_frame_) record_weights();
+    }
+    training_seconds_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+const Evaluation& GradientTrainer::evaluate_and_record() {
+    Eigen::setNbThreads(static_cast<int>(spec_.threads));
+    last_ = evaluate(network_, test_);
+    test_macs_ += last_->forward_macs;
+    if (metrics_ != nullptr) {
+        const std::uint64_t seen = seen_;
+        const double train_loss = counted_ > 0 ? loss_sum_ / static_cast<double>(counted_) : 0.0;
+        const double train_accuracy =
+            counted_ > 0 ? static_cast<double>(correct_) / static_cast<double>(counted_) : 0.0;
+        const double test_loss = last_->loss;
+        const double test_accuracy = last_->confusion.accuracy();
+        metrics_->append_count_series(metric("curve/examples_seen"), std::span(&seen, 1));
+        metrics_->append_series(metric("curve/train_loss"), std::span(&train_loss, 1), "");
+        metrics_->append_series(metric("curve/train_accuracy"), std::span(&train_accuracy, 1), "1");
+        metrics_->append_series(metric("curve/test_loss"), std::span(&test_loss, 1), "");
+        metrics_->append_series(metric("curve/test_accuracy"), std::span(&test_accuracy, 1), "1");
+    }
+    loss_sum_ = 0.0;
+    correct_ = 0;
+    counted_ = 0;
+    return *last_;
+}
+
+std::uint64_t GradientTrainer::training_macs() const {
+    return seen_ * (network_.forward_macs_per_example() + network_.backward_macs_per_example());
+}
+
+void GradientTrainer::finish() {
+    if (metrics_ == nullptr) return;
+    metrics_->write_count(metric("examples_seen"), seen_);
+    metrics_->write_metric(metric("epochs"),
+                           static_cast<double>(seen_) / static_cast<double>(train_.size()), "");
+    metrics_->write_count(metric("operations/forward_macs_per_example"),
+                          network_.forward_macs_per_example());
+    metrics_->write_count(metric("operations/backward_macs_per_example"),
+                          network_.backward_macs_per_example());
+    metrics_->write_count(metric("operations/training_forward_macs"),
+                          seen_ * network_.forward_macs_per_example());
+    metrics_->write_count(metric("operations/training_backward_macs"),
+                          seen_ * network_.backward_macs_per_example());
+    metrics_->write_count(metric("operations/test_forward_macs"), test_macs_);
+    if (last_) {
+        metrics_->write_metric(metric("test_accuracy"), last_->confusion.accuracy(), "1");
+        metrics_->write_metric(metric("test_loss"), last_->loss, "");
+        const auto n = last_->confusion.n_classes();
+        metrics_->write_count_matrix(metric("test_confusion"), last_->confusion.counts(), n, n);
+    }
+}
+
+}  // namespace spikerate::sim::train

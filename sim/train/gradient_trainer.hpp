@@ -1,0 +1,144 @@
+#pragma once
+
+// Trains a rate network (models/rate_network.hpp) by mini-batch gradient descent on a task's
+// example stream, evaluates it on the test set at the points of a schedule, and writes what it
+// did: learning curves and operation counts to /metrics/rate/<name>/..., weights and biases as
+// frame reports /report/<name>_layer<k> and /report/<name>_layer<k>_bias (layout: FORMAT.md).
+//
+//   GradientTrainer mlp(spec, task.train, task.test, stream, schedule, seed, &file, &file);
+//                                                            // frame 0: the initial weights
+//   for (std::uint64_t point : schedule.points(task.train.size())) {
+//       mlp.train_until(point);
+//       mlp.evaluate_and_record();                           // one point of every curve
+//   }
+//   mlp.finish();                                            // totals, confusion matrix
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/optimizer.hpp"
+#include "models/rate_network.hpp"
+#include "sim/metric_sink.hpp"
+#include "sim/recorder.hpp"
+#include "sim/task/dataset.hpp"
+#include "sim/task/example_stream.hpp"
+#include "sim/task/scoring.hpp"
+
+namespace spikerate::sim::train {
+
+// When both paradigms stop to be tested, on the shared axis of training examples seen: the
+// [training] section of a scenario.
+struct TrainingSchedule {
+    std::uint64_t examples = 0;              // training examples presented; 0 = one epoch
+    std::vector<std::uint64_t> evaluate_at;  // examples seen; empty = at the end of every epoch
+    std::uint64_t weights_every = 0;  // examples between weight frames; 0 = first and last only
+
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("examples", examples, "");
+        v("evaluate_at", evaluate_at, "");
+        v("weights_every", weights_every, "");
+    }
+    void validate() const;  // ParamError naming the key
+    // The evaluation points for a training set of `n_train` examples: evaluate_at (those up to
+    // the total), or every epoch end, always ending with the total; strictly increasing.
+    std::vector<std::uint64_t> points(std::size_t n_train) const;
+    std::uint64_t total(std::size_t n_train) const;  // examples, or n_train when 0
+};
+
+// One rate network of a scenario: a [rate.<name>] section.
+struct RateNetworkSpec {
+    std::string name;                   // the section's name: /metrics/rate/<name>
+    models::RateNetworkParams network;  // n_inputs / n_outputs are taken from the task
+    models::OptimizerParams optimizer;
+    std::uint32_t batch_size = 64;
+    double learning_rate_decay = 1.0;  // the learning rate is multiplied by this after each epoch
+    std::uint32_t threads = 1;         // for the matrix products (Eigen's OpenMP threads)
+    bool record_weights = true;        // weight and bias reports
+
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("batch_size", batch_size, "");
+        v("learning_rate_decay", learning_rate_decay, "");
+        v("threads", threads, "");
+        v("record_weights", record_weights, "");
+    }
+    void validate() const;  // ParamError naming the key
+};
+
+// Loss and confusion matrix of a network over a whole dataset.
+struct Evaluation {
+    double loss = 0.0;  // mean over the examples, without the L2 term
+    task::ConfusionMatrix confusion;
+    std::uint64_t forward_macs = 0;
+};
+Evaluation evaluate(models::RateNetwork& network, const task::Dataset& data);
+
+class GradientTrainer {
+  public:
+    // `reports` and `metrics` may be null (nothing is written). Throws ParamError if the spec
+    // does not fit the task (e.g. more examples per weight frame than the schedule allows).
+    // `stream` is the task's example order, the same for every paradigm; `seed` draws the
+    // initial weights (stream "rate/<name>/init").
+    GradientTrainer(const RateNetworkSpec& spec, const task::Dataset& train,
+                    const task::Dataset& test, task::ExampleStream stream,
+                    const TrainingSchedule& schedule, std::uint64_t seed, RecordingSink* reports,
+                    MetricSink* metrics);
+
+    // Trains on stream examples [examples_seen(), target). A batch never straddles an epoch
+    // end, a weight frame or `target`, so every recorded point is exact. `keep_going` is asked
+    // before every batch; when it says false, training stops early.
+    void train_until(std::uint64_t target, const std::function<bool()>& keep_going = {});
+    // Tests on the whole test set, appends one point to every curve, and returns it.
+    const Evaluation& evaluate_and_record();
+    // Writes the totals (operations, final accuracy, confusion matrix).
+    void finish();
+
+    const std::string& name() const { return spec_.name; }
+    std::uint64_t examples_seen() const { return seen_; }
+    const models::RateNetwork& network() const { return network_; }
+    const Evaluation* last_evaluation() const { return last_ ? &*last_ : nullptr; }
+    std::uint64_t training_macs() const;  // forward + backward so far
+    std::uint64_t forward_macs_per_example() const { return network_.forward_macs_per_example(); }
+    std::uint64_t backward_macs_per_example() const { return network_.backward_macs_per_example(); }
+    double training_seconds() const { return training_seconds_; }  // wall time in train_until
+
+  private:
+    struct WeightReport {
+        std::size_t weights;
+        std::size_t biases;
+    };
+    void train_batch(std::size_t size);
+    void record_weights();
+    std::string metric(const std::string& leaf) const;
+
+    RateNetworkSpec spec_;
+    const task::Dataset& train_;
+    const task::Dataset& test_;
+    TrainingSchedule schedule_;
+    models::RateNetwork network_;
+    models::Optimizer optimizer_;
+    task::ExampleStream stream_;
+    RecordingSink* reports_;
+    MetricSink* metrics_;
+    std::vector<WeightReport> weight_reports_;
+    std::vector<float> frame_;  // one frame of one layer, node-major
+
+    Eigen::MatrixXf batch_inputs_;
+    std::vector<std::uint32_t> batch_labels_;
+    std::uint64_t seen_ = 0;
+    std::uint64_t next_weight_frame_ = 0;  // examples seen at which the next frame is taken
+    std::uint64_t epoch_ = 0;              // epochs completed
+    // Training loss and accuracy since the last evaluation.
+    double loss_sum_ = 0.0;
+    std::uint64_t correct_ = 0;
+    std::uint64_t counted_ = 0;
+    std::uint64_t test_macs_ = 0;
+    std::optional<Evaluation> last_;
+    double training_seconds_ = 0.0;
+};
+
+}  // namespace spikerate::sim::train
