@@ -5,6 +5,7 @@
 #include "models/error.hpp"
 #include "sim/app/run_command.hpp"
 #include "sim/io/run_file.hpp"
+#include "sim/task/dataset.hpp"
 
 namespace {
 
@@ -22,6 +23,9 @@ int report_errors(Command&& command) {
     try {
         return command();
     } catch (const spikerate::ParamError& e) {  // includes scenario errors
+        fmt::print(stderr, "spikerate: {}\n", e.what());
+        return invalid_input;
+    } catch (const spikerate::sim::task::DataError& e) {  // a missing or corrupt data set
         fmt::print(stderr, "spikerate: {}\n", e.what());
         return invalid_input;
     } catch (const spikerate::app::OutputRefused& e) {

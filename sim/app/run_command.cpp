@@ -6,6 +6,8 @@
 #include <csignal>
 #include <filesystem>
 #include <optional>
+#include <deque>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -15,11 +17,16 @@
 #include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
 #include "sim/recorder.hpp"
+#include "sim/task/example_stream.hpp"
+#include "sim/task/task_spec.hpp"
+#include "sim/train/gradient_trainer.hpp"
 
 namespace spikerate::app {
 
 namespace fs = std::filesystem;
 namespace io = sim::io;
+namespace task = sim::task;
+namespace train = sim::train;
 
 namespace {
 
@@ -81,71 +88,166 @@ void print_network(const sim::Network& net) {
     }
 }
 
+// The layer sizes of a rate network, e.g. "784-100-10".
+std::string layer_sizes(const models::RateNetwork& network) {
+    std::string text = std::to_string(network.weights(0).cols());
+    for (std::size_t layer = 0; layer < network.n_layers(); ++layer) {
+        text += fmt::format("-{}", network.weights(layer).rows());
+    }
+    return text;
+}
+
+void print_training(const std::deque<train::GradientTrainer>& trainers,
+                    const std::vector<std::uint64_t>& points,
+                    const std::vector<std::vector<double>>& accuracy, const task::Task& task) {
+    fmt::print("  task: {} ({} training, {} test examples, {} classes)\n", task.name,
+               task.train.size(), task.test.size(), task.train.n_classes);
+    fmt::print("  {:<12} {:<16} {:>10} {:>8} {:>13} {:>10} {:>12} {:>12} {:>10} {:>10}\n",
+               "rate network", "layers", "examples", "epochs", "test acc [%]", "test loss",
+               "MAC/ex fwd", "MAC/ex bwd", "train [s]", "s/epoch");
+    for (const auto& t : trainers) {
+        const double epochs = static_cast<double>(t.examples_seen()) /
+                              static_cast<double>(task.train.size());
+        const auto* last = t.last_evaluation();
+        fmt::print("  {:<12} {:<16} {:>10} {:>8.2f} {:>13.2f} {:>10.4f} {:>12} {:>12} {:>10.2f} {:>10.3f}\n",
+                   t.name(), layer_sizes(t.network()), t.examples_seen(), epochs,
+                   last != nullptr ? 100.0 * last->confusion.accuracy() : 0.0,
+                   last != nullptr ? last->loss : 0.0, t.forward_macs_per_example(),
+                   t.backward_macs_per_example(), t.training_seconds(),
+                   epochs > 0.0 ? t.training_seconds() / epochs : 0.0);
+    }
+    fmt::print("  test accuracy [%] by examples seen:\n  {:>10}", "examples");
+    for (const auto& t : trainers) fmt::print(" {:>12}", t.name());
+    fmt::print("\n");
+    for (std::size_t k = 0; k < accuracy.size(); ++k) {
+        fmt::print("  {:>10}", points[k]);
+        for (const double a : accuracy[k]) fmt::print(" {:>12.2f}", 100.0 * a);
+        fmt::print("\n");
+    }
+}
+
 }  // namespace
 
 int run_scenario(const RunOptions& options) {
     const io::Scenario scenario = load(options);
     const fs::path out = output_path(options, scenario);
     check_output_path(out, options.force);
+    const std::uint64_t seed = scenario.network.seed;
 
-    sim::Network net(scenario.network);
-    const std::int64_t total_steps = net.grid().steps_in(scenario.run.duration_ms, "run.duration_ms");
+    // Everything that can fail on the user's input happens before the file is created.
+    std::optional<task::Task> task;
+    if (!scenario.rate_networks.empty()) task = task::load_task(*scenario.task, seed);
+    const bool spiking = !scenario.network.populations.empty();
+    std::optional<sim::Network> net;
+    if (spiking) net.emplace(scenario.network);
+    const std::int64_t total_steps =
+        spiking ? net->grid().steps_in(scenario.run.duration_ms, "run.duration_ms") : 0;
 
     std::optional<io::RunFileWriter> file;
     try {
         file.emplace(out, options.force,
                      io::RunAttributes{.spikerate_version = SPIKERATE_VERSION,
-                                       .seed = scenario.network.seed,
+                                       .seed = seed,
                                        .scenario = scenario.resolved_text,
                                        .dt_ms = scenario.network.dt_ms});
     } catch (const io::IoError& e) {
         throw OutputRefused(e.what());
     }
-    sim::Recorder recorder(scenario.record, net, *file);
 
     interrupted = 0;
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
-    Progress progress(total_steps, net.grid().dt(), options.quiet);
     const auto start = std::chrono::steady_clock::now();
     auto last_flush = start;
-    for (std::int64_t k = 0; k < total_steps && !interrupted; ++k) {
-        net.step();
-        recorder.after_step(net);
-        progress.update(k + 1);
-        if ((k & 1023) == 1023) {
-            const auto now = std::chrono::steady_clock::now();
-            if (std::chrono::duration<double>(now - last_flush).count() >= flush_interval_s) {
-                recorder.flush();
-                file->flush();
-                last_flush = now;
+    const auto flush_if_due = [&](sim::Recorder* recorder) {
+        const auto now = std::chrono::steady_clock::now();
+        if (std::chrono::duration<double>(now - last_flush).count() >= flush_interval_s) {
+            if (recorder != nullptr) recorder->flush();
+            file->flush();
+            last_flush = now;
+        }
+    };
+
+    std::optional<sim::Recorder> recorder;
+    if (spiking) {
+        recorder.emplace(scenario.record, *net, *file);
+        Progress progress(total_steps, net->grid().dt(), options.quiet);
+        for (std::int64_t k = 0; k < total_steps && !interrupted; ++k) {
+            net->step();
+            recorder->after_step(*net);
+            progress.update(k + 1);
+            if ((k & 1023) == 1023) flush_if_due(&*recorder);
+        }
+        progress.finish();
+        recorder->flush();
+        write_metrics(*file, *net);
+    }
+
+    // Rate networks: each trains on the same example stream up to each point of the schedule,
+    // then is tested there.
+    std::deque<train::GradientTrainer> trainers;  // never moved: a trainer refers to the task
+    std::vector<std::uint64_t> points;
+    std::vector<std::vector<double>> accuracy;  // [point][network]
+    if (task) {
+        const task::ExampleStream stream(task->train.size(), seed, scenario.task->shuffle);
+        for (const auto& spec : scenario.rate_networks) {
+            trainers.emplace_back(spec, task->train, task->test, stream, scenario.training, seed,
+                                  &*file, &*file);
+        }
+        const auto keep_going = [] { return interrupted == 0; };
+        const std::uint64_t total = scenario.training.total(task->train.size());
+        for (const std::uint64_t point : scenario.training.points(task->train.size())) {
+            if (interrupted) break;
+            accuracy.emplace_back();
+            for (auto& t : trainers) {
+                t.train_until(point, keep_going);
+                if (interrupted) break;
+                accuracy.back().push_back(t.evaluate_and_record().confusion.accuracy());
+                if (!options.quiet) {
+                    fmt::print(stderr, "{}: {} / {} examples, test accuracy {:.2f} %\n", t.name(),
+                               t.examples_seen(), total, 100.0 * accuracy.back().back());
+                }
+                flush_if_due(nullptr);
+            }
+            if (interrupted) {
+                accuracy.pop_back();
+            } else {
+                points.push_back(point);
             }
         }
+        for (auto& t : trainers) t.finish();
     }
-    progress.finish();
+
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     const double wall_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    recorder.flush();
-    write_metrics(*file, net);
     if (interrupted) {
         file->flush();
         const std::string partial = file->partial_path().string();
         file.reset();  // closes, leaving the .partial file with complete = 0
-        fmt::print(stderr, "spikerate: interrupted at t = {} ms; what was recorded is in '{}' "
-                           "(complete = 0)\n", net.time_ms(), partial);
+        if (spiking) {
+            fmt::print(stderr, "spikerate: interrupted at t = {} ms; ", net->time_ms());
+        } else {
+            fmt::print(stderr, "spikerate: interrupted; ");
+        }
+        fmt::print(stderr, "what was recorded is in '{}' (complete = 0)\n", partial);
         return 130;
     }
     file->finish();
 
     if (!options.quiet) {
         fmt::print("spikerate run: {}\n", options.scenario);
-        fmt::print("  simulated {} ms in {:.2f} s wall ({:.3g}x real time), dt {} ms, seed {}\n",
-                   net.time_ms(), wall_s, net.time_ms() * 1e-3 / wall_s, net.grid().dt(),
-                   scenario.network.seed);
-        print_network(net);
+        if (spiking) {
+            fmt::print("  simulated {} ms in {:.2f} s wall ({:.3g}x real time), dt {} ms, seed {}\n",
+                       net->time_ms(), wall_s, net->time_ms() * 1e-3 / wall_s, net->grid().dt(),
+                       seed);
+            print_network(*net);
+        } else {
+            fmt::print("  {:.2f} s wall, seed {}\n", wall_s, seed);
+        }
+        if (task) print_training(trainers, points, accuracy, *task);
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
         fmt::print("  peak memory (RSS): {:.1f} MiB\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
@@ -155,12 +257,38 @@ int run_scenario(const RunOptions& options) {
 }
 
 int validate_scenario(const RunOptions& options) {
-    const io::Scenario scenario = load(options);  // validates everything but the connectivity
-    const sim::Network net(scenario.network);     // draws the connections: the last check
-    fmt::print("{}: valid. {} ms at dt = {} ms, seed {}, output '{}'\n", options.scenario,
-               scenario.run.duration_ms, scenario.network.dt_ms, scenario.network.seed,
-               output_path(options, scenario).string());
-    print_network(net);
+    // The scenario is checked in full, then what it refers to: the connectivity (drawn) and the
+    // task's data (loaded).
+    const io::Scenario scenario = load(options);
+    const fs::path out = output_path(options, scenario);
+    if (!scenario.network.populations.empty()) {
+        const sim::Network net(scenario.network);
+        fmt::print("{}: valid. {} ms at dt = {} ms, seed {}, output '{}'\n", options.scenario,
+                   scenario.run.duration_ms, scenario.network.dt_ms, scenario.network.seed,
+                   out.string());
+        print_network(net);
+    } else {
+        fmt::print("{}: valid. seed {}, output '{}'\n", options.scenario, scenario.network.seed,
+                   out.string());
+    }
+    if (!scenario.rate_networks.empty()) {
+        const task::Task task = task::load_task(*scenario.task, scenario.network.seed);
+        const std::uint64_t total = scenario.training.total(task.train.size());
+        fmt::print("  task: {} ({} training, {} test examples, {} classes); {} examples ({:.3g} "
+                   "epochs), {} evaluations\n",
+                   task.name, task.train.size(), task.test.size(), task.train.n_classes, total,
+                   static_cast<double>(total) / static_cast<double>(task.train.size()),
+                   scenario.training.points(task.train.size()).size());
+        for (const auto& spec : scenario.rate_networks) {
+            models::RateNetworkParams params = spec.network;
+            params.n_inputs = task.train.n_inputs();
+            params.n_outputs = task.train.n_classes;
+            const models::RateNetwork network(params);
+            fmt::print("  rate network {}: {}, {} MAC per example forward, {} backward\n",
+                       spec.name, layer_sizes(network), network.forward_macs_per_example(),
+                       network.backward_macs_per_example());
+        }
+    }
     return 0;
 }
 

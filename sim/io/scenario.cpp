@@ -729,14 +729,26 @@ class Loader {
 
     Scenario load(const toml::table& root) {
         const Table top{ctx_, root, ""};
-        top.reject_unknown({"run", "populations", "projections", "record"});
+        top.reject_unknown({"run", "populations", "projections", "record", "task", "training", "rate"});
         read_run(top);
-        read_populations(top);
-        read_projections(top);
+        // A scenario that trains rate networks needs no spiking network.
+        const bool spiking = top.find("populations") != nullptr || top.find("rate") == nullptr;
+        if (spiking) {
+            read_populations(top);
+            read_projections(top);
+        } else if (const auto* projections = top.find("projections")) {
+            ctx_.fail(*projections, "projections", "projections need [populations.<name>] tables");
+        }
         read_record(top);
+        read_task(top);
+        read_training(top);
+        read_rate_networks(top);
         validate_all();
         return std::move(scenario_);
     }
+
+    // The data directory as read (relative to the scenario file), if [task] names one.
+    const std::optional<std::filesystem::path>& data_dir() const { return data_dir_; }
 
     // Spike-train files read, by population: the resolved text names them by absolute path.
     const std::map<std::string, std::filesystem::path>& spike_files() const { return spike_files_; }
@@ -1305,6 +1317,117 @@ class Loader {
         scenario_.record.states.push_back(std::move(report));
     }
 
+    // [task]: the data set, with its parameters in [task.<dataset>] (e.g. [task.bars]).
+    void read_task(const Table& top) {
+        const toml::node* node = top.find("task");
+        if (node == nullptr) {
+            if (const auto* rate = top.find("rate")) {
+                ctx_.fail(*rate, "rate", "rate networks need a [task] section (e.g. dataset = \"mnist\")");
+            }
+            return;
+        }
+        const Table t = as_table(ctx_, *node, "task");
+        task::TaskSpec spec;
+        std::vector<std::string> valid = keys_of(spec);
+        valid.emplace_back("data_dir");
+        for (const auto& [name, kind] : task::dataset_kinds) {
+            if (kind != task::DatasetKind::mnist) valid.emplace_back(name);
+        }
+        t.reject_unknown(valid);
+        Element element{&t.table, t.path, {}};
+        read_fields(t, spec, &element, node);
+        const std::string dataset = task::dataset_name(spec.dataset);
+        for (const auto& [name, kind] : task::dataset_kinds) {
+            const toml::node* params = t.find(name);
+            if (params != nullptr && kind != spec.dataset) {
+                ctx_.fail(*params, t.key_path(name),
+                          fmt::format("parameters of '{}' given, but dataset = \"{}\"", name, dataset));
+            }
+        }
+        if (const auto* dir = t.find("data_dir")) {
+            const std::string text = to_string(ctx_, *dir, t.key_path("data_dir"), "a directory");
+            if (spec.dataset != task::DatasetKind::mnist) {
+                ctx_.fail(*dir, t.key_path("data_dir"),
+                          fmt::format("only the mnist dataset is read from files (dataset = \"{}\")",
+                                      dataset));
+            }
+            if (text.empty()) ctx_.fail(*dir, t.key_path("data_dir"), "must not be empty");
+            data_dir_ = text;
+            spec.data_dir = ctx_.base_dir() / text;
+        }
+        const auto read_dataset_params = [&](auto& params) {
+            const toml::node* sub = t.find(dataset);
+            const Table st = sub != nullptr ? as_table(ctx_, *sub, t.key_path(dataset))
+                                            : Table{ctx_, empty_, t.key_path(dataset)};
+            st.reject_unknown(keys_of(params));
+            Element sub_element{sub != nullptr ? sub : node, st.path, {}};
+            read_fields(st, params, &sub_element, sub != nullptr ? sub : node);
+            check_in(ctx_, sub_element, "", [&] { params.validate(); });
+        };
+        switch (spec.dataset) {
+            case task::DatasetKind::mnist:
+                break;
+            case task::DatasetKind::bars:
+                read_dataset_params(spec.bars);
+                break;
+            case task::DatasetKind::gaussian_clusters:
+                read_dataset_params(spec.gaussian_clusters);
+                break;
+            case task::DatasetKind::xor_task:
+                read_dataset_params(spec.xor_task);
+                break;
+        }
+        check_in(ctx_, element, "", [&] { spec.validate(); });
+        scenario_.task = std::move(spec);
+    }
+
+    // [training]: the schedule on the shared axis of examples seen.
+    void read_training(const Table& top) {
+        const toml::node* node = top.find("training");
+        if (node == nullptr) return;
+        if (!scenario_.task) {
+            ctx_.fail(*node, "training", "a training schedule needs a [task] section");
+        }
+        const Table t = as_table(ctx_, *node, "training");
+        t.reject_unknown(keys_of(scenario_.training));
+        Element element{&t.table, t.path, {}};
+        read_fields(t, scenario_.training, &element, node);
+        check_in(ctx_, element, "", [&] { scenario_.training.validate(); });
+    }
+
+    // [rate.<name>]: rate networks trained on the task (keys of the network, the optimiser and
+    // the training of that network in one table).
+    void read_rate_networks(const Table& top) {
+        const toml::node* node = top.find("rate");
+        if (node == nullptr) return;
+        const Table rates = as_table(ctx_, *node, "rate", "a table of rate networks [rate.<name>]");
+        if (rates.table.empty()) {
+            ctx_.fail(*node, "rate", "no rate networks (expected [rate.<name>] tables)");
+        }
+        for (const auto& [key, value] : rates.table) {
+            const std::string path = rates.key_path(key.str());
+            check_name(value, path, key.str(), "rate network");
+            const Table t = as_table(ctx_, value, path);
+            train::RateNetworkSpec spec;
+            spec.name = std::string(key.str());
+            std::vector<std::string> valid = keys_of(spec.network);
+            std::ranges::copy(keys_of(spec.optimizer), std::back_inserter(valid));
+            std::ranges::copy(keys_of(spec), std::back_inserter(valid));
+            t.reject_unknown(valid);
+            Element element{&value, path, {}};
+            read_fields(t, spec.network, &element, &value);
+            read_fields(t, spec.optimizer, &element, &value);
+            read_fields(t, spec, &element, &value);
+            // Input and output sizes come from the task when it is loaded; any valid size
+            // checks the rest now.
+            train::RateNetworkSpec sized = spec;
+            sized.network.n_inputs = 1;
+            sized.network.n_outputs = 2;
+            check_in(ctx_, element, "", [&] { sized.validate(); });
+            scenario_.rate_networks.push_back(std::move(spec));
+        }
+    }
+
     // The whole network and the recording, after every element passed on its own.
     void validate_all() const {
         try {
@@ -1349,6 +1472,7 @@ class Loader {
     std::map<std::string, Element> projection_elements_;
     std::map<std::string, Element> record_elements_;  // by message prefix "record.state.<name>: "
     std::map<std::string, std::filesystem::path> spike_files_;
+    std::optional<std::filesystem::path> data_dir_;
 };
 
 // --set overrides.
@@ -1530,6 +1654,13 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
             ->get(name)
             ->as_table()
             ->insert_or_assign("file", absolute.lexically_normal().string());
+    }
+    if (loader.data_dir()) {
+        std::error_code error;
+        std::filesystem::path absolute = std::filesystem::absolute(scenario.task->data_dir, error);
+        if (error) absolute = scenario.task->data_dir;
+        root.get("task")->as_table()->insert_or_assign("data_dir",
+                                                       absolute.lexically_normal().string());
     }
     std::ostringstream text;
     text << toml::toml_formatter(root);

@@ -1,9 +1,11 @@
 #pragma once
 
-// Scenario files: TOML describing a run (settings, populations, projections, recording).
+// Scenario files: TOML describing a run (settings, populations, projections, recording, the
+// task, its training schedule and the rate networks).
 // The key reference is data/scenarios/README.md. Everything is validated before anything runs.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +13,8 @@
 #include "models/error.hpp"
 #include "sim/network_spec.hpp"
 #include "sim/recording_spec.hpp"
+#include "sim/task/task_spec.hpp"
+#include "sim/train/gradient_trainer.hpp"
 
 namespace spikerate::sim::io {
 
@@ -25,6 +29,9 @@ struct Scenario {
     NetworkSpec network;
     RunSpec run;
     RecordingSpec record;
+    std::optional<task::TaskSpec> task;               // [task]
+    train::TrainingSchedule training;                 // [training]
+    std::vector<train::RateNetworkSpec> rate_networks;  // [rate.<name>], by name
 };
 
 // A scenario that cannot run. The message names the file, the line, the key path and what

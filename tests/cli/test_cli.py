@@ -133,7 +133,7 @@ def test_malformed_scenarios_exit_2_and_write_nothing(spikerate, tmp_path, case,
     assert files_in(tmp_path) == ["bad.toml"]
 
 
-@pytest.mark.parametrize("name", ["coba", "cuba", "stdp_song2000"])
+@pytest.mark.parametrize("name", ["coba", "cuba", "stdp_song2000", "mlp_mnist"])
 def test_shipped_scenarios_validate(spikerate, scenarios, name):
     result = spikerate("validate", scenarios / f"{name}.toml")
     assert result.returncode == 0, result.stderr

@@ -467,7 +467,7 @@ dt_ms = 0.1
 [populations.exc]
 model = "lif_curr"
 size = 1
-)", {}, {"bad.toml:1: simulation: unknown key (expected one of: run, populations, projections, record)"}},
+)", {}, {"bad.toml:1: simulation: unknown key (expected one of: run, populations, projections, record, task, training, rate)"}},
 
         {"misspelt top-level table", R"([populations.exc]
 model = "lif_curr"
@@ -941,6 +941,96 @@ model = "lif_curr"
 size = 1
 )", {"run.output=x.h5"}, {"--set run.output=x.h5: the value 'x.h5' is not a TOML value", "strings need quotes"}},
 
+        {"rate networks without a task", R"([rate.mlp]
+hidden = [10]
+)", {}, {"bad.toml:1: rate: rate networks need a [task] section"}},
+
+        {"unknown dataset with a suggestion", R"([task]
+dataset = "minst"
+[rate.mlp]
+)", {}, {"bad.toml:2: task.dataset: unknown", "did you mean 'mnist'?"}},
+
+        {"parameters of another dataset", R"([task]
+dataset = "mnist"
+[task.bars]
+grid = 4
+[rate.mlp]
+)", {}, {"bad.toml:3: task.bars: parameters of 'bars' given, but dataset = \"mnist\""}},
+
+        {"synthetic dataset parameter out of range", R"([task]
+dataset = "bars"
+[task.bars]
+grid = 1
+[rate.mlp]
+)", {}, {"bad.toml:4: task.bars.grid:"}},
+
+        {"data_dir for a generated dataset", R"([task]
+dataset = "xor"
+data_dir = "somewhere"
+[rate.mlp]
+)", {}, {"bad.toml:3: task.data_dir: only the mnist dataset is read from files"}},
+
+        {"unknown rate-network key with a suggestion", R"([task]
+dataset = "xor"
+[rate.mlp]
+hiden = [10]
+)", {}, {"bad.toml:4: rate.mlp.hiden: unknown key (did you mean 'hidden'?)"}},
+
+        {"hidden layer of size zero", R"([task]
+dataset = "xor"
+[rate.mlp]
+hidden = [10, 0]
+)", {}, {"bad.toml:4: rate.mlp.hidden[1]:"}},
+
+        {"unknown activation", R"([task]
+dataset = "xor"
+[rate.mlp]
+activation = "softplus"
+)", {}, {"bad.toml:4: rate.mlp.activation: unknown", "relu"}},
+
+        {"negative learning rate", R"([task]
+dataset = "xor"
+[rate.mlp]
+learning_rate = -0.1
+)", {}, {"bad.toml:4: rate.mlp.learning_rate:"}},
+
+        {"batch size zero", R"([task]
+dataset = "xor"
+[rate.mlp]
+batch_size = 0
+)", {}, {"bad.toml:4: rate.mlp.batch_size:", "must be >= 1"}},
+
+        {"evaluation points out of order", R"([task]
+dataset = "xor"
+[training]
+examples = 1000
+evaluate_at = [100, 50]
+[rate.mlp]
+)", {}, {"bad.toml:5: training.evaluate_at[1]:", "must be greater than the point before it"}},
+
+        {"an evaluation point beyond the training", R"([task]
+dataset = "xor"
+[training]
+examples = 1000
+evaluate_at = [2000]
+[rate.mlp]
+)", {}, {"bad.toml:5: training.evaluate_at[0]:", "beyond examples = 1000"}},
+
+        {"a float where examples are counted", R"([task]
+dataset = "xor"
+[training]
+examples = 1e4
+[rate.mlp]
+)", {}, {"bad.toml:4: training.examples: expected an integer, got a float"}},
+
+        {"projections without populations", R"([task]
+dataset = "xor"
+[rate.mlp]
+[projections.a]
+pre = "x"
+post = "y"
+)", {}, {"projections need [populations.<name>] tables"}},
+
         {"--set without a value", R"([populations.exc]
 model = "lif_curr"
 size = 1
@@ -978,4 +1068,71 @@ TEST_CASE("scenario: malformed scenarios fail with file, line, key path and expe
             for (const auto& part : c.expected) CHECK_THAT(message, Contains(part));
         }
     }
+}
+
+TEST_CASE("scenario: [task], [training] and [rate.<name>] sections", "[scenario]") {
+    const Scenario s = parse_scenario(R"(
+[run]
+seed = 4
+[task]
+dataset = "gaussian_clusters"
+shuffle = false
+[task.gaussian_clusters]
+n_classes = 5
+radius = 0.05
+[training]
+examples = 3000
+evaluate_at = [100, 1000]
+weights_every = 500
+[rate.mlp]
+hidden = [32, 16]
+activation = "tanh"
+loss = "mean_squared_error"
+output_activation = "sigmoid"
+optimizer = "adam"
+learning_rate = 0.001
+batch_size = 8
+threads = 2
+l2 = 1e-4
+[rate.logreg]
+hidden = []
+record_weights = false
+)", "rate.toml");
+    CHECK(s.network.populations.empty());  // no spiking network needed
+    REQUIRE(s.task);
+    CHECK(s.task->dataset == spikerate::sim::task::DatasetKind::gaussian_clusters);
+    CHECK_FALSE(s.task->shuffle);
+    CHECK(s.task->gaussian_clusters.n_classes == 5);
+    CHECK(s.task->gaussian_clusters.radius == 0.05);
+    CHECK(s.training.examples == 3000);
+    CHECK(s.training.evaluate_at == std::vector<std::uint64_t>{100, 1000});
+    CHECK(s.training.weights_every == 500);
+    REQUIRE(s.rate_networks.size() == 2);
+    const auto& logreg = s.rate_networks[0];  // by name
+    CHECK(logreg.name == "logreg");
+    CHECK(logreg.network.hidden.empty());
+    CHECK_FALSE(logreg.record_weights);
+    const auto& mlp = s.rate_networks[1];
+    CHECK(mlp.network.hidden == std::vector<std::uint32_t>{32, 16});
+    CHECK(mlp.network.activation == models::Activation::tanh);
+    CHECK(mlp.network.loss == models::Loss::mean_squared_error);
+    CHECK(mlp.network.output_activation == models::Activation::sigmoid);
+    CHECK(mlp.network.l2 == 1e-4);
+    CHECK(mlp.optimizer.kind == models::OptimizerKind::adam);
+    CHECK(mlp.optimizer.learning_rate == 0.001);
+    CHECK(mlp.batch_size == 8);
+    CHECK(mlp.threads == 2);
+
+    // The resolved text names the data directory absolutely, so it reads back from anywhere.
+    const Scenario mnist = parse_scenario(R"(
+[task]
+dataset = "mnist"
+data_dir = "../cache/mnist"
+train_examples = 1000
+[rate.mlp]
+)", (fixtures / "mnist.toml").string());
+    CHECK(mnist.task->data_dir == fixtures / "../cache/mnist");
+    CHECK(mnist.task->train_examples == 1000);
+    const Scenario again = parse_scenario(mnist.resolved_text, "/elsewhere/resolved.toml");
+    CHECK(again.task->data_dir == std::filesystem::absolute(fixtures / "../cache/mnist").lexically_normal());
 }
