@@ -10,7 +10,7 @@ namespace spikerate::sim {
 // Where measured quantities go: /metrics of the HDF5 run file (io::RunFileWriter), or memory in
 // tests. A path has components separated by '/', e.g. "rate/mlp/curve/test_accuracy".
 class MetricSink {
-public:
+  public:
     virtual ~MetricSink() = default;
     // A scalar measurement with its units ("" if dimensionless); written again, it is replaced.
     virtual void write_metric(const std::string& path, double value, const std::string& units) = 0;
