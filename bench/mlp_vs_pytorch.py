@@ -30,7 +30,11 @@ def run_spikerate(build, mnist, threads, epochs, out_dir):
                "--set", f"rate.mlp.threads={threads}",
                "--set", f"training.examples={60000 * epochs}",
                "--set", f'task.data_dir="{mnist}"']
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    # Eigen's OpenMP threads migrate between the cores unless bound: with 2 threads here,
+    # about 0.50 s per epoch unbound and 0.39 s bound. PyTorch is run unbound: binding made it
+    # slower (0.80 -> 1.07 s), since OpenBLAS's own threads then compete for the same cores.
+    env = dict(os.environ, OMP_PROC_BIND="true") if threads > 1 else None
+    result = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
     # The summary row: name, layers, examples, epochs, accuracy, loss, MACs fwd/bwd, train [s], s/epoch
     row = next(line.split() for line in result.stdout.splitlines() if line.split()[:1] == ["mlp"])
     train_seconds = float(row[8])
@@ -92,7 +96,8 @@ def main():
             })
 
     print(f"MLP 784-100-10, {args.epochs} epochs of MNIST, batch 64, momentum SGD; median of "
-          f"{args.repeats} alternating runs; PyTorch on OpenBLAS ({openblas})")
+          f"{args.repeats} alternating runs; PyTorch on OpenBLAS ({openblas}); spikerate with "
+          f"OMP_PROC_BIND=true when threads > 1")
     print(f"{'threads':>7} {'spikerate s/epoch':>18} {'PyTorch s/epoch':>16} {'ratio':>7} "
           f"{'spikerate acc [%] (1st, last epoch)':>36} {'PyTorch acc [%]':>18}")
     for r in results:
