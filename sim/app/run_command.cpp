@@ -5,8 +5,8 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <optional>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -194,7 +194,11 @@ int run_scenario(const RunOptions& options) {
             trainers.emplace_back(spec, task->train, task->test, stream, scenario.training, seed,
                                   &*file, &*file);
         }
-        const auto keep_going = [] { return interrupted == 0; };
+        // Asked before every batch: the file is flushed on schedule during long epochs too.
+        const auto keep_going = [&] {
+            flush_if_due(nullptr);
+            return interrupted == 0;
+        };
         const std::uint64_t total = scenario.training.total(task->train.size());
         for (const std::uint64_t point : scenario.training.points(task->train.size())) {
             if (interrupted) break;

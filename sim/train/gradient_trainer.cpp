@@ -203,6 +203,12 @@ void GradientTrainer::train_batch(std::size_t size) {
         batch_labels_[j] = train_.labels[index];
     }
     const auto& outputs = network_.forward(batch_inputs_);
+    if (!outputs.allFinite()) {
+        throw NumericalError(fmt::format(
+            "rate network '{}': its outputs became NaN or infinite in the batch after {} "
+            "examples (epoch {}, learning rate {}); a lower learning_rate may help",
+            spec_.name, seen_, epoch_ + 1, optimizer_.learning_rate()));
+    }
     // Training accuracy is that of the network before this batch's update, as PyTorch users
     // usually count it.
     for (std::size_t j = 0; j < size; ++j) {

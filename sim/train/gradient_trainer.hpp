@@ -71,7 +71,7 @@ struct RateNetworkSpec {
 
 // Loss and confusion matrix of a network over a whole dataset.
 struct Evaluation {
-    double loss = 0.0;  // mean over the examples, without the L2 term
+    double loss = 0.0;  // mean over the examples, plus the L2 term (as in training)
     task::ConfusionMatrix confusion;
     std::uint64_t forward_macs = 0;
 };

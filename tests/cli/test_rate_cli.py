@@ -171,3 +171,15 @@ def test_an_interrupted_training_keeps_its_curves(spikerate, tmp_path):
         seen = f["metrics/rate/logreg/curve/examples_seen"][()]
         assert list(seen[:3]) == [100, 500, 1000]
         assert f["metrics/rate/logreg/examples_seen"][()] >= 1000
+
+
+def test_a_diverging_network_stops_with_a_numerical_failure(spikerate, tmp_path):
+    scenario = tmp_path / "diverge.toml"
+    scenario.write_text(BARS.replace('activation = "tanh"\nlearning_rate = 0.05',
+                                     'activation = "relu"\nlearning_rate = 1e30'))
+    result = spikerate("run", scenario, "-o", tmp_path / "out.h5")
+    assert result.returncode == 3, result.stderr
+    assert "rate network 'mlp'" in result.stderr and "learning_rate" in result.stderr
+    assert not (tmp_path / "out.h5").exists()
+    with h5py.File(tmp_path / "out.h5.partial") as f:
+        assert f.attrs["complete"] == 0
