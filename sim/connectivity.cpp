@@ -4,6 +4,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "sim/overloaded.hpp"
 #include "sim/random_stream.hpp"
 
 namespace spikerate::sim {
@@ -31,11 +32,6 @@ SparseConnectivity::SparseConnectivity(std::uint32_t n_pre, std::uint32_t n_post
 }
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
 
 bool autapse(std::uint32_t pre, std::uint32_t post, bool allowed) {
     return !allowed && pre == post;

@@ -4,16 +4,12 @@
 
 #include "models/error.hpp"
 #include "sim/neuron_population.hpp"
+#include "sim/overloaded.hpp"
 #include "sim/sources.hpp"
 
 namespace spikerate::sim {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
 
 // Neuron models (parameters naming their Model) become NeuronPopulation<Model>; the list of
 // models is the PopulationModel variant in network_spec.hpp.

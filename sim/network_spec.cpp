@@ -10,16 +10,12 @@
 
 #include "models/error.hpp"
 #include "sim/model_concepts.hpp"
+#include "sim/overloaded.hpp"
 #include "sim/random_stream.hpp"
 
 namespace spikerate::sim {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
 
 // Runs check() and prefixes any ParamError it throws with the element it is about.
 template <class Check>

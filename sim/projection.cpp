@@ -10,6 +10,7 @@
 
 #include "models/error.hpp"
 #include "sim/connectivity.hpp"
+#include "sim/overloaded.hpp"
 #include "sim/random_stream.hpp"
 
 namespace spikerate::sim {
@@ -146,11 +147,6 @@ private:
     std::vector<std::int32_t> delays_;  // [steps] >= 1
     [[no_unique_address]] RuleState<Rule> plasticity_;
     std::vector<std::vector<Arrival>> arrivals_;  // ring buffer by arrival step
-};
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
 };
 
 template <class Connectivity, class Rule, class... RuleParams>
