@@ -7,42 +7,12 @@
 
 #include "sim/network.hpp"
 #include "sim/recorder.hpp"
+#include "tests/sim/memory_output.hpp"
 
 using namespace spikerate;
+using testing::MemoryOutput;
 
 namespace {
-
-struct MemorySink final : sim::RecordingSink {
-    struct Spikes {
-        std::vector<double> times;
-        std::vector<std::uint64_t> nodes;
-    };
-    std::map<std::string, Spikes> spikes;
-    std::vector<sim::ReportLayout> layouts;
-    std::vector<std::vector<float>> frames;  // per report, concatenated
-    std::size_t largest_append = 0;
-
-    void add_spike_population(const std::string& population) override { spikes[population]; }
-    void append_spikes(const std::string& population, std::span<const double> times_ms,
-                       std::span<const std::uint64_t> node_ids) override {
-        REQUIRE(times_ms.size() == node_ids.size());
-        largest_append = std::max(largest_append, times_ms.size());
-        auto& s = spikes.at(population);
-        s.times.insert(s.times.end(), times_ms.begin(), times_ms.end());
-        s.nodes.insert(s.nodes.end(), node_ids.begin(), node_ids.end());
-    }
-    std::size_t add_report(const sim::ReportLayout& layout) override {
-        layouts.push_back(layout);
-        frames.emplace_back();
-        return layouts.size() - 1;
-    }
-    void append_frames(std::size_t report, std::span<const float> data,
-                       std::size_t n_frames) override {
-        REQUIRE(data.size() == n_frames * layouts[report].element_ids.size());
-        largest_append = std::max(largest_append, data.size());
-        frames[report].insert(frames[report].end(), data.begin(), data.end());
-    }
-};
 
 sim::NetworkSpec small_plastic_network() {
     models::LifCurrParams neuron{};
@@ -77,7 +47,7 @@ TEST_CASE("recorder: spikes, weight and state reports reach the sink as the netw
         .weights = {{.name = "w", .projection = "input->exc", .every_ms = 5.0, .post_neurons = {4, 1}}},
         .states = {{.name = "v", .population = "exc", .variable = "V_m", .every_ms = 0.5}},
     };
-    MemorySink sink;
+    MemoryOutput sink;
     sim::Recorder recorder(spec, net, sink, buffer);
     sim::SpikeRecorder reference(net.population("exc"));
 
@@ -155,7 +125,7 @@ TEST_CASE("recorder: spikes, weight and state reports reach the sink as the netw
 
 TEST_CASE("recorder: a recording spec naming unknown things is rejected", "[recorder]") {
     sim::Network net(small_plastic_network());
-    MemorySink sink;
+    MemoryOutput sink;
     CHECK_THROWS_WITH(sim::Recorder(sim::RecordingSpec{.spikes = {"nope"}}, net, sink),
                       Catch::Contains("record.spikes") && Catch::Contains("nope"));
     CHECK_THROWS_WITH(
@@ -180,7 +150,7 @@ TEST_CASE("recorder: precise-mode spikes reach the sink sorted by time", "[recor
                          .integration = sim::Integration::precise,
                          .initial = {{"V_m", sim::Distribution::uniform(-70.0, -56.0)}}}};
     sim::Network net(spec);
-    MemorySink sink;
+    MemoryOutput sink;
     sim::Recorder recorder(sim::RecordingSpec{.spikes = {"n"}}, net, sink);
     sim::SpikeRecorder raw(net.population("n"));  // emission order: by neuron within a step
     net.run(50.0, [&](const sim::Network& n) {

@@ -4,68 +4,17 @@
 
 #include <catch2/catch.hpp>
 
-#include "sim/metric_sink.hpp"
-#include "sim/recorder.hpp"
 #include "sim/task/synthetic.hpp"
 #include "sim/train/gradient_trainer.hpp"
+#include "tests/sim/memory_output.hpp"
 
 using namespace spikerate;
 using sim::train::GradientTrainer;
 using sim::train::RateNetworkSpec;
 using sim::train::TrainingSchedule;
+using testing::MemoryOutput;
 
 namespace {
-
-// Everything a trainer writes, in memory.
-struct MemoryOutput final : sim::RecordingSink, sim::MetricSink {
-    std::vector<sim::ReportLayout> layouts;
-    std::vector<std::vector<float>> frames;  // per report, concatenated
-    std::map<std::string, double> scalars;
-    std::map<std::string, std::vector<double>> series;
-    std::map<std::string, std::vector<std::uint64_t>> matrices;
-
-    void add_spike_population(const std::string& /*population*/) override {}
-    void append_spikes(const std::string& /*population*/, std::span<const double> /*times*/,
-                       std::span<const std::uint64_t> /*nodes*/) override {}
-    std::size_t add_report(const sim::ReportLayout& layout) override {
-        layouts.push_back(layout);
-        frames.emplace_back();
-        return layouts.size() - 1;
-    }
-    void append_frames(std::size_t report, std::span<const float> data,
-                       std::size_t n_frames) override {
-        REQUIRE(data.size() == n_frames * layouts[report].element_ids.size());
-        frames[report].insert(frames[report].end(), data.begin(), data.end());
-    }
-    void write_metric(const std::string& path, double value,
-                      const std::string& /*units*/) override {
-        scalars[path] = value;
-    }
-    void write_count(const std::string& path, std::uint64_t value) override {
-        scalars[path] = static_cast<double>(value);
-    }
-    void append_series(const std::string& path, std::span<const double> values,
-                       const std::string& /*units*/) override {
-        series[path].insert(series[path].end(), values.begin(), values.end());
-    }
-    void append_count_series(const std::string& path,
-                             std::span<const std::uint64_t> values) override {
-        for (const auto v : values) series[path].push_back(static_cast<double>(v));
-    }
-    void write_count_matrix(const std::string& path, std::span<const std::uint64_t> values,
-                            std::size_t rows, std::size_t cols) override {
-        REQUIRE(values.size() == rows * cols);
-        matrices[path].assign(values.begin(), values.end());
-    }
-
-    std::size_t report(const std::string& name) const {
-        for (std::size_t r = 0; r < layouts.size(); ++r) {
-            if (layouts[r].name == name) return r;
-        }
-        FAIL("no report " << name);
-        return 0;
-    }
-};
 
 // Trains over the schedule's points, as `spikerate run` does; returns the trainer's output.
 MemoryOutput train(const RateNetworkSpec& spec, const sim::task::Task& task,
