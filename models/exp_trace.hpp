@@ -24,4 +24,14 @@ struct ExpTrace {
     }
 };
 
+// A nearest-spike trace: 1 at its last spike, decaying from there; 0 before any spike. Half
+// the memory of an ExpTrace (the value after a spike is always 1) and the same values:
+// exp(-(t - t_last) / tau), which is exactly 0 for t_last = -infinity.
+struct NearestTrace {
+    double t_last = -std::numeric_limits<double>::infinity();  // [ms]
+
+    double at(double t, double tau) const { return std::exp(-(t - t_last) / tau); }
+    void set_one(double t) { t_last = t; }
+};
+
 }  // namespace spikerate::models

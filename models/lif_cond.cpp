@@ -1,5 +1,7 @@
 #include "lif_cond.hpp"
 
+#include <cmath>
+
 #include "param_check.hpp"
 
 namespace spikerate::models {
@@ -35,6 +37,25 @@ void LifCond::operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double /
     dxdt.segment(g_e * n, n) = -ge / p_.tau_syn_e;
     dxdt.segment(g_i * n, n) = -gi / p_.tau_syn_i;
     dxdt.segment(theta * n, n) = -theta_decay_rate_ * x.segment(theta * n, n);
+}
+
+void LifCond::exponential_euler_step(Eigen::ArrayXd& x, double dt) const {
+    const Eigen::Index n = x.size() / n_vars;
+    auto V = x.segment(V_m * n, n);
+    auto ge = x.segment(g_e * n, n);
+    auto gi = x.segment(g_i * n, n);
+    const double decay_e = std::exp(-dt / p_.tau_syn_e);
+    const double decay_i = std::exp(-dt / p_.tau_syn_i);
+    const double mean_e = p_.tau_syn_e / dt * (1.0 - decay_e);  // step average / start value
+    const double mean_i = p_.tau_syn_i / dt * (1.0 - decay_i);
+    // One fused, vectorised pass (lazy expressions, no temporaries).
+    const auto g_total = p_.g_L + ge * mean_e + gi * mean_i;
+    const auto V_inf =
+        (p_.g_L * p_.E_L + ge * (mean_e * p_.E_e) + gi * (mean_i * p_.E_i) + p_.I_e) / g_total;
+    V = V_inf + (V - V_inf) * (-(dt / p_.C_m) * g_total).exp();
+    ge *= decay_e;
+    gi *= decay_i;
+    x.segment(theta * n, n) *= std::exp(-dt * theta_decay_rate_);
 }
 
 }  // namespace spikerate::models

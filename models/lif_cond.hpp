@@ -87,6 +87,17 @@ public:
     // values, variable k in x.segment(k * N, N). Pure: no side effects, no refractory logic.
     void operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double t) const;
 
+    // One exponential-Euler step of dt [ms] over a whole population (x as in operator()): the
+    // conductances and theta decay exactly, and V_m relaxes exactly towards its equilibrium
+    // under the conductances' averages over the step (so each input spike delivers exactly its
+    // charge):
+    //   gbar_e = g_e tau_syn_e / dt (1 - e^{-dt/tau_syn_e})       (gbar_i likewise)
+    //   g_tot  = g_L + gbar_e + gbar_i,   V_inf = (g_L E_L + gbar_e E_e + gbar_i E_i + I_e) / g_tot
+    //   V_m   <- V_inf + (V_m - V_inf) e^{-dt g_tot / C_m}
+    // Unlike forward Euler it is stable for any conductance: V_m stays between the reversal
+    // potentials (forward Euler at dt = 0.5 ms overshoots E_i once g_e + g_i > 2 C_m / dt - g_L).
+    void exponential_euler_step(Eigen::ArrayXd& x, double dt) const;
+
     bool above_threshold(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
         return x[V_m * n + i] >= p_.V_th + x[theta * n + i];
     }

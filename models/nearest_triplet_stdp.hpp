@@ -48,20 +48,29 @@ public:
     static constexpr const char* id = "nearest_triplet_stdp";
 
     struct SynapseState {
-        ExpTrace pre;
+        NearestTrace pre;
     };
     struct PostState {
-        ExpTrace post1;
-        ExpTrace post2;
+        NearestTrace post1;
+        NearestTrace post2;
     };
 
     explicit NearestTripletStdp(const Params& params);  // validates
 
     const WeightBounds& bounds() const { return p_.bounds; }
 
-    double on_pre(SynapseState& syn, const PostState& post, double /*w*/, double t) const {
-        syn.pre.set_one(t);
+    // A presynaptic spike reaches the synapse at t: the weight change. The part that depends
+    // only on the postsynaptic neuron, post_term, is shared by all its synapses at one time (the
+    // engine computes it once per neuron and time); on_pre(syn, post, w, t) is the composition.
+    double post_term(const PostState& post, double t) const {
         return -p_.nu_pre * post.post1.at(t, p_.tau_post1);
+    }
+    double on_pre(SynapseState& syn, double post_term, double /*w*/, double t) const {
+        syn.pre.set_one(t);
+        return post_term;
+    }
+    double on_pre(SynapseState& syn, const PostState& post, double w, double t) const {
+        return on_pre(syn, post_term(post, t), w, t);
     }
     double on_post(const SynapseState& syn, const PostState& before, double /*w*/,
                    double t) const {

@@ -73,10 +73,18 @@ public:
 
     // A presynaptic spike reaches the synapse at t [ms]: updates the synapse's trace and returns
     // the weight change.
-    double on_pre(SynapseState& syn, const PostState& post, double w, double t) const {
+    // The part that depends only on the postsynaptic neuron, post_term, is shared by all its
+    // synapses at one time (the engine computes it once per neuron and time).
+    double post_term(const PostState& post, double t) const {
+        return -p_.A_minus * post.post.at(t, p_.tau_minus);
+    }
+    double on_pre(SynapseState& syn, double post_term, double w, double t) const {
         bump(syn.pre, t, p_.tau_plus);
         const double f = p_.weighting == Params::Weighting::additive ? 1.0 : w - p_.bounds.w_min;
-        return -p_.A_minus * f * post.post.at(t, p_.tau_minus);
+        return post_term * f;
+    }
+    double on_pre(SynapseState& syn, const PostState& post, double w, double t) const {
+        return on_pre(syn, post_term(post, t), w, t);
     }
     // The postsynaptic neuron spikes at t: the weight change of one incoming synapse, with the
     // postsynaptic traces as they were before this spike.

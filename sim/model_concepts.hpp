@@ -16,4 +16,10 @@ concept HasExactPropagator = requires(const Model& m, Eigen::ArrayXd& x,
     m.threshold_distance(s);
 };
 
+// Models with a population-wide exponential-Euler step (lif_cond).
+template <class Model>
+concept HasExponentialEuler = requires(const Model& m, Eigen::ArrayXd& x) {
+    m.exponential_euler_step(x, 0.1);
+};
+
 }  // namespace spikerate::sim

@@ -33,6 +33,19 @@ bool is_neuron_model(const PopulationModel& model) {
     return std::visit([](const auto& p) { return NeuronParams<std::decay_t<decltype(p)>>; }, model);
 }
 
+bool has_exponential_euler(const PopulationModel& model) {
+    return std::visit(
+        [](const auto& p) {
+            using Params = std::decay_t<decltype(p)>;
+            if constexpr (NeuronParams<Params>) {
+                return HasExponentialEuler<typename Params::Model>;
+            } else {
+                return false;
+            }
+        },
+        model);
+}
+
 bool has_exact_propagator(const PopulationModel& model) {
     return std::visit(
         [](const auto& p) {
@@ -79,6 +92,8 @@ const char* integration_name(Integration integration) {
     switch (integration) {
         case Integration::automatic: return "automatic";
         case Integration::rk4: return "rk4";
+        case Integration::euler: return "euler";
+        case Integration::exponential_euler: return "exponential_euler";
         case Integration::dopri5: return "dopri5";
         case Integration::exact: return "exact";
         case Integration::precise: return "precise";
@@ -182,6 +197,11 @@ void PopulationSpec::validate() const {
             throw ParamError(fmt::format(
                 "integration = {}: needs a model with an exact propagator, such as lif_curr",
                 integration_name(integration)));
+        }
+        if (integration == Integration::exponential_euler && !has_exponential_euler(model)) {
+            throw ParamError(fmt::format(
+                "integration = exponential_euler: needs a model with an exponential-Euler step, "
+                "such as lif_cond ({} has none)", model_id(model)));
         }
         const auto vars = state_variables(model);
         for (const auto& init : initial) {

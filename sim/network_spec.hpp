@@ -72,6 +72,10 @@ struct SpikeTrainSourceParams {  // spike s of node node_ids[s] at times_ms[s]
 enum class Integration {
     automatic,  // exact where the model has a propagator, else rk4
     rk4,        // odeint runge_kutta4, one fixed step per dt
+    euler,      // odeint euler, one fixed step per dt (Brian 1's default for nonlinear equations,
+                // used by Diehl & Cook's released code)
+    exponential_euler,  // the model's exponential-Euler step (lif_cond): exact decay of the
+                        // conductances, V_m exact under their step averages; stable for any input
     dopri5,     // odeint controlled dopri5 within each dt (abs/rel tolerance 1e-9)
     exact,      // the model's exact propagator (lif_curr)
     precise,    // exact propagator + threshold crossing located inside the step (lif_curr)
@@ -143,6 +147,7 @@ struct StateVariable {
 const char* model_id(const PopulationModel& model);              // "lif_cond", "poisson", ...
 bool is_neuron_model(const PopulationModel& model);
 bool has_exact_propagator(const PopulationModel& model);         // offers exact and precise
+bool has_exponential_euler(const PopulationModel& model);        // offers exponential_euler
 std::string_view weight_unit(const PopulationModel& model);      // "" for sources
 std::vector<StateVariable> state_variables(const PopulationModel& model);  // none for sources
 const char* integration_name(Integration integration);

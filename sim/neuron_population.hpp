@@ -34,7 +34,7 @@ struct PropagatorOf<Model> {
 // A population of one neuron model: the state is one array of Model::n_vars contiguous blocks of
 // N values (variable k at x.segment(k * N, N)), advanced a whole population at a time.
 //
-// Grid modes (rk4, dopri5, exact), per step from t to t + dt:
+// Grid modes (rk4, euler, exponential_euler, dopri5, exact), per step from t to t + dt:
 //   1. the summed input of the step jumps the receptor variables (arrival at t);
 //   2. the state is integrated to t + dt with the model's right-hand side (odeint) or propagator;
 //   3. refractory neurons are held at reset; others at or above threshold spike at t + dt, are
@@ -128,6 +128,10 @@ private:
         const double dt = grid_.dt();
         switch (integration_) {
             case Integration::rk4: rk4_.do_step(std::cref(model_), x_, t, dt); break;
+            case Integration::euler: euler_.do_step(std::cref(model_), x_, t, dt); break;
+            case Integration::exponential_euler:
+                if constexpr (HasExponentialEuler<Model>) model_.exponential_euler_step(x_, dt);
+                break;
             case Integration::dopri5:
                 dopri5_.reset();  // the input jumps made its cached derivative stale
                 odeint::integrate_adaptive(std::ref(dopri5_), std::cref(model_), x_, t, t + dt,
@@ -227,8 +231,13 @@ private:
         return high;  // the end of the bracket where V_m >= V_th
     }
 
+    // Checks V_m (variable 0 of every model) every step and the whole state every 64 steps: a
+    // NaN or infinity in a conductance or current reaches V_m within a step.
     void check_finite(std::int64_t step) const {
-        if (x_.allFinite()) [[likely]] return;
+        if (x_.head(static_cast<Eigen::Index>(size_)).allFinite() &&
+            (step % 64 != 0 || x_.allFinite())) [[likely]] {
+            return;
+        }
         const Eigen::Index n = size_;
         for (Eigen::Index k = 0; k < n_vars; ++k) {
             for (Eigen::Index i = 0; i < n; ++i) {
@@ -253,6 +262,7 @@ private:
     std::vector<double> refractory_left_ms_;  // precise mode: [ms] left from the step's start
     [[no_unique_address]] typename PropagatorOf<Model>::type propagator_{};
     Rk4Stepper rk4_;
+    EulerStepper euler_;
     ControlledDopri5 dopri5_;
 };
 

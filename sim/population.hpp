@@ -45,6 +45,13 @@ public:
         }
     }
 
+    // Where summed input for one receptor goes (receive() without the branch), for projections
+    // delivering many spikes in a loop; nullptr when the population keeps input times.
+    double* summed_input(Receptor receptor) {
+        return keeps_input_times_ ? nullptr
+                                  : summed_input_.data() + static_cast<int>(receptor) * size_;
+    }
+
     // State variables (neuron models; sources have none): names, units and values, one value
     // per neuron. Throws Error naming the population for an unknown variable.
     virtual std::span<const std::string_view> variable_names() const { return {}; }

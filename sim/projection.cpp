@@ -50,11 +50,16 @@ public:
           weights_(std::move(weights)),
           delays_(std::move(delays)),
           plasticity_(std::move(rule_state)) {
+        build_runs();
         std::int32_t max_delay = 1;
         for (const auto d : delays_) max_delay = std::max(max_delay, d);
         // Spikes of step n carry stamps n or n + 1 and arrive up to max_delay steps later;
         // slot n + 1 is emptied before step n ends.
         arrivals_.resize(static_cast<std::size_t>(max_delay) + 2);
+        if constexpr (is_plastic<Rule>) {
+            post_term_.resize(post.size());
+            post_term_time_.assign(post.size(), std::numeric_limits<double>::quiet_NaN());
+        }
     }
 
     std::string_view plasticity_id() const override { return Rule::id; }
@@ -63,18 +68,24 @@ public:
     std::uint32_t pre_of(std::size_t s) const override { return connectivity_.pre_of(s); }
     std::uint32_t post_of(std::size_t s) const override { return connectivity_.post_of(s); }
     std::span<const double> weights() const override { return weights_; }
+    std::span<double> mutable_weights() override { return weights_; }
     std::span<const std::int32_t> delay_steps() const override { return delays_; }
 
     void propagate(std::int64_t step) override {
+        // A spike queues one entry per distinct delay of its neuron's synapses, not one per
+        // synapse: the synapses of a run share the delay and arrive together.
         for (const Spike& spike : pre_.spikes()) {
-            connectivity_.for_each_outgoing(spike.node, [&](std::size_t s, std::uint32_t) {
-                slot(spike.time.step + delays_[s])
-                    .push_back(Arrival{static_cast<std::uint32_t>(s), spike.time.offset});
-            });
+            for (std::uint32_t r = run_begin_[spike.node]; r < run_begin_[spike.node + 1]; ++r) {
+                const Run& run = runs_[r];
+                slot(spike.time.step + run.delay)
+                    .push_back(Arrival{run.begin, run.end, spike.time.offset});
+            }
         }
 
         auto& arriving = slot(step + 1);
         const double t_next = grid_.time(step + 1);
+        std::uint64_t events = 0;
+        for (const Arrival& a : arriving) events += a.end - a.begin;
         if constexpr (is_plastic<Rule>) {
             // Grid-mode targets spike at t_{n+1} exactly: arrivals at t_{n+1} come before those
             // spikes, arrivals later in the step after them, in time order. Off-grid arrivals
@@ -92,17 +103,25 @@ public:
             deliver(arriving.begin(), later, t_next);
             apply_post_spikes();
             deliver(later, arriving.end(), t_next);
-            plasticity_updates_ += arriving.size();
+            plasticity_updates_ += events;
         } else {
             deliver(arriving.begin(), arriving.end(), t_next);
         }
-        synaptic_events_ += arriving.size();
+        synaptic_events_ += events;
         arriving.clear();
     }
 
 private:
-    struct Arrival {
-        std::uint32_t synapse;
+    // The outgoing synapses of one presynaptic neuron that share one delay: entries
+    // [begin, end) of run_synapse_ / run_post_.
+    struct Run {
+        std::int32_t delay;  // [steps]
+        std::uint32_t begin;
+        std::uint32_t end;
+    };
+    struct Arrival {  // a run arriving in a step
+        std::uint32_t begin;
+        std::uint32_t end;
         double offset;  // [ms] inside the arrival step
     };
     std::vector<Arrival>& slot(std::int64_t step) {
@@ -110,16 +129,70 @@ private:
     }
     using ArrivalIt = typename std::vector<Arrival>::iterator;
 
+    // Groups each presynaptic neuron's outgoing synapses by delay (stable: by synapse id within
+    // a delay), so that delivering a run reads consecutive entries.
+    void build_runs() {
+        const std::uint32_t n_pre = pre_.size();
+        run_begin_.assign(std::size_t{n_pre} + 1, 0);
+        run_synapse_.reserve(weights_.size());
+        run_post_.reserve(weights_.size());
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> outgoing;  // (synapse, post)
+        for (std::uint32_t i = 0; i < n_pre; ++i) {
+            outgoing.clear();
+            connectivity_.for_each_outgoing(i, [&](std::size_t s, std::uint32_t post) {
+                outgoing.emplace_back(static_cast<std::uint32_t>(s), post);
+            });
+            std::stable_sort(outgoing.begin(), outgoing.end(), [&](const auto& a, const auto& b) {
+                return delays_[a.first] < delays_[b.first];
+            });
+            for (std::size_t k = 0; k < outgoing.size(); ++k) {
+                const std::int32_t delay = delays_[outgoing[k].first];
+                if (k == 0 || delay != runs_.back().delay) {
+                    const auto at = static_cast<std::uint32_t>(run_synapse_.size());
+                    runs_.push_back(Run{delay, at, at});
+                }
+                run_synapse_.push_back(outgoing[k].first);
+                run_post_.push_back(outgoing[k].second);
+                ++runs_.back().end;
+            }
+            run_begin_[i + 1] = static_cast<std::uint32_t>(runs_.size());
+        }
+    }
+
     // Hands arrivals of the step starting at t_step to the target; runs on_pre if plastic.
     void deliver(ArrivalIt first, ArrivalIt last, double t_step) {
+        double* const summed = post_.summed_input(receptor_);
+        const std::uint32_t* const synapse = run_synapse_.data();
+        const std::uint32_t* const post = run_post_.data();
+        double* const weights = weights_.data();
         for (auto a = first; a != last; ++a) {
-            const std::uint32_t target = connectivity_.post_of(a->synapse);
-            double& w = weights_[a->synapse];
-            post_.receive(target, receptor_, a->offset, w);
-            if constexpr (is_plastic<Rule>) {
-                w = plasticity_.rule.bounds().clip(
-                    w + plasticity_.rule.on_pre(plasticity_.synapse[a->synapse],
-                                                plasticity_.post[target], w, t_step + a->offset));
+            const double t = t_step + a->offset;
+            for (std::uint32_t k = a->begin; k < a->end; ++k) {
+                // A run's synapses are scattered over the presynaptic neuron's row: fetch a few
+                // ahead (only within the run).
+                if (k + prefetch_distance < a->end) {
+                    __builtin_prefetch(weights + synapse[k + prefetch_distance], 1);
+                    if constexpr (is_plastic<Rule>) {
+                        __builtin_prefetch(&plasticity_.synapse[synapse[k + prefetch_distance]], 1);
+                    }
+                }
+                const std::uint32_t s = synapse[k];
+                const std::uint32_t target = post[k];
+                double& w = weights[s];
+                if (summed != nullptr) {
+                    summed[target] += w;
+                } else {
+                    post_.receive(target, receptor_, a->offset, w);
+                }
+                if constexpr (is_plastic<Rule>) {
+                    auto& rule = plasticity_.rule;
+                    if (post_term_time_[target] != t) {  // once per neuron and arrival time
+                        post_term_[target] = rule.post_term(plasticity_.post[target], t);
+                        post_term_time_[target] = t;
+                    }
+                    w = rule.bounds().clip(
+                        w + rule.on_pre(plasticity_.synapse[s], post_term_[target], w, t));
+                }
             }
         }
     }
@@ -138,15 +211,25 @@ private:
                 ++plasticity_updates_;
             });
             rule.after_post(post_state, t);
+            post_term_time_[spike.node] = std::numeric_limits<double>::quiet_NaN();  // stale
         }
     }
+
+    static constexpr std::uint32_t prefetch_distance = 8;
 
     TimeGrid grid_;
     Connectivity connectivity_;
     std::vector<double> weights_;
     std::vector<std::int32_t> delays_;  // [steps] >= 1
     [[no_unique_address]] RuleState<Rule> plasticity_;
+    std::vector<std::uint32_t> run_begin_;    // per presynaptic neuron: its runs, n_pre + 1
+    std::vector<Run> runs_;
+    std::vector<std::uint32_t> run_synapse_;  // synapse ids, grouped by run
+    std::vector<std::uint32_t> run_post_;     // their postsynaptic neurons
     std::vector<std::vector<Arrival>> arrivals_;  // ring buffer by arrival step
+    // Plastic: the rule's post_term per postsynaptic neuron, valid at post_term_time_.
+    std::vector<double> post_term_;
+    std::vector<double> post_term_time_;
 };
 
 template <class Connectivity, class Rule, class... RuleParams>

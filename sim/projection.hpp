@@ -35,6 +35,9 @@ public:
     virtual std::uint32_t pre_of(std::size_t synapse) const = 0;
     virtual std::uint32_t post_of(std::size_t synapse) const = 0;
     virtual std::span<const double> weights() const = 0;         // by synapse id
+    // For changes from outside the plasticity rule (e.g. Diehl & Cook's normalisation); the
+    // caller keeps them within the rule's bounds.
+    virtual std::span<double> mutable_weights() = 0;
     virtual std::span<const std::int32_t> delay_steps() const = 0;
 
     // After the populations advanced over step n (to t_{n+1}): queues the source's new spikes

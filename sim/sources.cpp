@@ -15,6 +15,7 @@ PoissonSource::PoissonSource(std::string name, std::uint32_t size, double rate_h
                              const TimeGrid& grid, std::uint64_t seed)
     : Population(std::move(name), size, false),
       grid_(grid),
+      seed_(seed),
       stream_(seed, "poisson/" + name_),
       rates_hz_(size),
       log_silence_(size),
@@ -41,6 +42,19 @@ void PoissonSource::set_rates(std::span<const double> rates_hz) {
         log_silence_[i] = std::log1p(-std::min(1.0, rates_hz_[i] * grid_.dt() * 1e-3));
         draw_next_spike(i, next_step_);
     }
+    update_earliest_spike();
+}
+
+void PoissonSource::restart_stream(std::string_view key) {
+    stream_ = RandomStream(seed_, fmt::format("poisson/{}/{}", name_, key));
+    stream_origin_ = next_step_;
+    for (std::uint32_t i = 0; i < size_; ++i) draw_next_spike(i, next_step_);
+    update_earliest_spike();
+}
+
+void PoissonSource::update_earliest_spike() {
+    earliest_spike_step_ = std::numeric_limits<std::int64_t>::max();
+    for (const auto next : next_spike_step_) earliest_spike_step_ = std::min(earliest_spike_step_, next);
 }
 
 void PoissonSource::draw_next_spike(std::uint32_t i, std::int64_t from_step) {
@@ -49,7 +63,7 @@ void PoissonSource::draw_next_spike(std::uint32_t i, std::int64_t from_step) {
         return;
     }
     // log(u) / log(1 - p) >= 0; for p = 1 it is 0 (a spike every step).
-    const double u = stream_.uniform(static_cast<std::uint64_t>(from_step), i);
+    const double u = stream_.uniform(static_cast<std::uint64_t>(from_step - stream_origin_), i);
     const double silent_steps = std::floor(std::log(u) / log_silence_[i]);
     next_spike_step_[i] = silent_steps >= 1e15 ? std::numeric_limits<std::int64_t>::max()
                                                : from_step + static_cast<std::int64_t>(silent_steps);
@@ -62,13 +76,17 @@ void PoissonSource::set_rate(double rate_hz) {
 
 void PoissonSource::advance(std::int64_t step) {
     begin_step();
+    next_step_ = step + 1;
+    // Silent stretches (the rest between presentations, low rates) cost one comparison a step.
+    if (step < earliest_spike_step_) return;
+    earliest_spike_step_ = std::numeric_limits<std::int64_t>::max();
     for (std::uint32_t i = 0; i < size_; ++i) {
         if (next_spike_step_[i] == step) {
             emit(i, SpikeTime{step, 0.0});
             draw_next_spike(i, step + 1);
         }
+        earliest_spike_step_ = std::min(earliest_spike_step_, next_spike_step_[i]);
     }
-    next_step_ = step + 1;
 }
 
 SpikeTrainSource::SpikeTrainSource(std::string name, std::uint32_t size,

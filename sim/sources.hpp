@@ -29,17 +29,25 @@ public:
     // for a wrong count or a rate outside [0, 1 / dt].
     void set_rates(std::span<const double> rates_hz);
     void set_rate(double rate_hz);  // the same rate for every neuron
+    // Draws from now on come from the stream "poisson/<name>/<key>" with counters counted from
+    // the next step (waiting times are redrawn): a presentation keyed by its example gets the
+    // same input spikes, relative to its start, whenever and in whichever network it is shown.
+    void restart_stream(std::string_view key);
     std::span<const double> rates() const { return rates_hz_; }
 
 private:
     void draw_next_spike(std::uint32_t i, std::int64_t from_step);
+    void update_earliest_spike();
 
     TimeGrid grid_;
+    std::uint64_t seed_;
     RandomStream stream_;
     std::vector<double> rates_hz_;
     std::vector<double> log_silence_;  // log(1 - rate * dt): log-probability of a silent step
     std::vector<std::int64_t> next_spike_step_;
-    std::int64_t next_step_ = 0;  // the step the next advance() simulates
+    std::int64_t next_step_ = 0;     // the step the next advance() simulates
+    std::int64_t stream_origin_ = 0;  // the step whose draws use counter 0
+    std::int64_t earliest_spike_step_ = 0;  // min of next_spike_step_: no spike before it
 };
 
 // Explicit spike times per neuron, replayed as given (exact times: a spike at t with delay d
