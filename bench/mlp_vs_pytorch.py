@@ -35,11 +35,9 @@ def run_spikerate(build, mnist, threads, epochs, out_dir):
     # slower (0.80 -> 1.07 s), since OpenBLAS's own threads then compete for the same cores.
     env = dict(os.environ, OMP_PROC_BIND="true") if threads > 1 else None
     result = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
-    # The summary row: name, layers, examples, epochs, accuracy, loss, MACs fwd/bwd, train [s], s/epoch
-    row = next(line.split() for line in result.stdout.splitlines() if line.split()[:1] == ["mlp"])
-    train_seconds = float(row[8])
     with h5py.File(out, "r") as f:
         accuracy = f["metrics/rate/mlp/curve/test_accuracy"][:].tolist()
+        train_seconds = float(f["metrics/rate/mlp/training_seconds"][()])  # training loop only
     return {"epoch_seconds": train_seconds / epochs, "test_accuracy": accuracy}
 
 

@@ -20,6 +20,7 @@
 #include "sim/task/example_stream.hpp"
 #include "sim/task/task_spec.hpp"
 #include "sim/train/gradient_trainer.hpp"
+#include "sim/train/stdp_trainer.hpp"
 
 namespace spikerate::app {
 
@@ -97,32 +98,92 @@ std::string layer_sizes(const models::RateNetwork& network) {
     return text;
 }
 
-void print_training(const std::deque<train::GradientTrainer>& trainers,
+// Energy per operation, stated in the file next to the counts it multiplies.
+void write_energy_constants(io::RunFileWriter& file) {
+    file.write_metric("energy/pj_per_accumulate_45nm", train::pj_per_accumulate_45nm, "pJ");
+    file.write_metric("energy/pj_per_mac_45nm", train::pj_per_mac_45nm, "pJ");
+    file.write_metric("energy/pj_per_synaptic_op_loihi", train::pj_per_synaptic_op_loihi, "pJ");
+}
+
+double per_example(std::uint64_t total, std::uint64_t examples) {
+    return examples > 0 ? static_cast<double>(total) / static_cast<double>(examples) : 0.0;
+}
+
+void print_training(const std::deque<train::StdpTrainer>& spiking,
+                    const std::deque<train::GradientTrainer>& trainers,
                     const std::vector<std::uint64_t>& points,
                     const std::vector<std::vector<double>>& accuracy, const task::Task& task) {
     fmt::print("  task: {} ({} training, {} test examples, {} classes)\n", task.name,
                task.train.size(), task.test.size(), task.train.n_classes);
-    fmt::print("  {:<12} {:<16} {:>10} {:>8} {:>13} {:>10} {:>12} {:>12} {:>10} {:>10}\n",
-               "rate network", "layers", "examples", "epochs", "test acc [%]", "test loss",
-               "MAC/ex fwd", "MAC/ex bwd", "train [s]", "s/epoch");
-    for (const auto& t : trainers) {
-        const double epochs = static_cast<double>(t.examples_seen()) /
-                              static_cast<double>(task.train.size());
-        const auto* last = t.last_evaluation();
-        fmt::print("  {:<12} {:<16} {:>10} {:>8.2f} {:>13.2f} {:>10.4f} {:>12} {:>12} {:>10.2f} {:>10.3f}\n",
-                   t.name(), layer_sizes(t.network()), t.examples_seen(), epochs,
-                   last != nullptr ? 100.0 * last->confusion.accuracy() : 0.0,
-                   last != nullptr ? last->loss : 0.0, t.forward_macs_per_example(),
-                   t.backward_macs_per_example(), t.training_seconds(),
-                   epochs > 0.0 ? t.training_seconds() / epochs : 0.0);
+    if (!spiking.empty()) {
+        fmt::print("  {:<12} {:>6} {:>10} {:>8} {:>13} {:>12} {:>10} {:>10} {:>10} {:>10}\n",
+                   "spiking", "n_exc", "examples", "epochs", "test acc [%]", "unclassified",
+                   "retries", "train [s]", "ms/example", "eval [s]");
+        for (const auto& t : spiking) {
+            const auto& w = t.training_work();
+            const auto* last = t.last_evaluation();
+            fmt::print("  {:<12} {:>6} {:>10} {:>8.2f} {:>13.2f} {:>12} {:>10} {:>10.1f} {:>10.2f} {:>10.1f}\n",
+                       t.name(), t.spec().architecture.n_exc, t.examples_seen(),
+                       per_example(t.examples_seen(), task.train.size()),
+                       last != nullptr ? 100.0 * last->accuracy : 0.0,
+                       last != nullptr ? last->unclassified : 0, w.presentations - w.examples,
+                       t.training_seconds(),
+                       1e3 * t.training_seconds() / std::max<double>(1.0, static_cast<double>(w.examples)),
+                       t.evaluation_seconds());
+        }
+    }
+    if (!trainers.empty()) {
+        fmt::print("  {:<12} {:<16} {:>10} {:>8} {:>13} {:>10} {:>10} {:>10}\n", "rate network",
+                   "layers", "examples", "epochs", "test acc [%]", "test loss", "train [s]",
+                   "s/epoch");
+        for (const auto& t : trainers) {
+            const double epochs = per_example(t.examples_seen(), task.train.size());
+            const auto* last = t.last_evaluation();
+            fmt::print("  {:<12} {:<16} {:>10} {:>8.2f} {:>13.2f} {:>10.4f} {:>10.2f} {:>10.3f}\n",
+                       t.name(), layer_sizes(t.network()), t.examples_seen(), epochs,
+                       last != nullptr ? 100.0 * last->confusion.accuracy() : 0.0,
+                       last != nullptr ? last->loss : 0.0, t.training_seconds(),
+                       epochs > 0.0 ? t.training_seconds() / epochs : 0.0);
+        }
     }
     fmt::print("  test accuracy [%] by examples seen:\n  {:>10}", "examples");
+    for (const auto& t : spiking) fmt::print(" {:>12}", t.name());
     for (const auto& t : trainers) fmt::print(" {:>12}", t.name());
     fmt::print("\n");
     for (std::size_t k = 0; k < accuracy.size(); ++k) {
         fmt::print("  {:>10}", points[k]);
         for (const double a : accuracy[k]) fmt::print(" {:>12.2f}", 100.0 * a);
         fmt::print("\n");
+    }
+    // Work and energy per example: synaptic events (accumulates) for the spiking side, MACs for
+    // the rate side; memory traffic is not counted.
+    fmt::print("  work per example (operations; energy at 45 nm: {} pJ per accumulate, {} pJ per "
+               "MAC; neuromorphic: {} pJ per synaptic event; memory traffic excluded):\n",
+               train::pj_per_accumulate_45nm, train::pj_per_mac_45nm,
+               train::pj_per_synaptic_op_loihi);
+    fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14} {:>12} {:>12}\n", "network", "phase",
+               "syn. events", "neuron upd.", "plast./MACs", "45 nm [uJ]", "Loihi [uJ]");
+    const auto spiking_row = [](const std::string& name, const char* phase,
+                                const train::SpikingWork& w) {
+        const double events = per_example(w.synaptic_events, w.examples);
+        fmt::print("  {:<12} {:<6} {:>14.0f} {:>14.0f} {:>14.0f} {:>12.3f} {:>12.3f}\n", name, phase,
+                   events, per_example(w.neuron_updates, w.examples),
+                   per_example(w.plasticity_updates, w.examples),
+                   events * train::pj_per_accumulate_45nm * 1e-6,
+                   events * train::pj_per_synaptic_op_loihi * 1e-6);
+    };
+    for (const auto& t : spiking) {
+        spiking_row(t.name(), "train", t.training_work());
+        if (const auto* last = t.last_evaluation()) spiking_row(t.name(), "test", last->test_work);
+    }
+    for (const auto& t : trainers) {
+        const double train_macs = static_cast<double>(t.forward_macs_per_example() +
+                                                      t.backward_macs_per_example());
+        const double test_macs = static_cast<double>(t.forward_macs_per_example());
+        fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14.0f} {:>12.3f} {:>12}\n", t.name(), "train", "-",
+                   "-", train_macs, train_macs * train::pj_per_mac_45nm * 1e-6, "-");
+        fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14.0f} {:>12.3f} {:>12}\n", t.name(), "test", "-",
+                   "-", test_macs, test_macs * train::pj_per_mac_45nm * 1e-6, "-");
     }
 }
 
@@ -136,7 +197,8 @@ int run_scenario(const RunOptions& options) {
 
     // Everything that can fail on the user's input happens before the file is created.
     std::optional<task::Task> task;
-    if (!scenario.rate_networks.empty()) task = task::load_task(*scenario.task, seed);
+    const bool trains = !scenario.rate_networks.empty() || !scenario.spiking_networks.empty();
+    if (trains) task = task::load_task(*scenario.task, seed);
     const bool spiking = !scenario.network.populations.empty();
     std::optional<sim::Network> net;
     if (spiking) net.emplace(scenario.network);
@@ -183,26 +245,66 @@ int run_scenario(const RunOptions& options) {
         write_metrics(*file, *net);
     }
 
-    // Rate networks: each trains on the same example stream up to each point of the schedule,
-    // then is tested there.
-    std::deque<train::GradientTrainer> trainers;  // never moved: a trainer refers to the task
+    // Spiking and rate networks: each trains on the same example stream up to each point of
+    // the schedule, then is tested there.
+    std::deque<train::StdpTrainer> spiking_trainers;  // never moved: trainers refer to the task
+    std::deque<train::GradientTrainer> trainers;
     std::vector<std::uint64_t> points;
-    std::vector<std::vector<double>> accuracy;  // [point][network]
+    std::vector<std::vector<double>> accuracy;  // [point][network]: spiking ones first
     if (task) {
         const task::ExampleStream stream(task->train.size(), seed, scenario.task->shuffle);
+        for (const auto& spec : scenario.spiking_networks) {
+            spiking_trainers.emplace_back(spec, task->train, task->test, stream, scenario.training,
+                                          seed, &*file, &*file);
+        }
         for (const auto& spec : scenario.rate_networks) {
             trainers.emplace_back(spec, task->train, task->test, stream, scenario.training, seed,
                                   &*file, &*file);
         }
-        // Asked before every batch: the file is flushed on schedule during long epochs too.
+        const std::uint64_t total = scenario.training.total(task->train.size());
+        // Asked before every batch or example: the file is flushed on schedule during long
+        // epochs too, and spiking training reports its progress every few seconds.
         const auto keep_going = [&] {
             flush_if_due(nullptr);
             return interrupted == 0;
         };
-        const std::uint64_t total = scenario.training.total(task->train.size());
+        auto last_report = std::chrono::steady_clock::now();
+        const auto spiking_progress = [&](const train::StdpTrainer& t) {
+            return [&, start = std::chrono::steady_clock::now(), from = t.examples_seen()] {
+                const auto now = std::chrono::steady_clock::now();
+                const auto done = t.examples_seen() - from;
+                if (!options.quiet && done > 0 &&
+                    std::chrono::duration<double>(now - last_report).count() >= 10.0) {
+                    const double s = std::chrono::duration<double>(now - start).count();
+                    fmt::print(stderr, "{}: {} / {} examples, {:.1f} ms per example\n", t.name(),
+                               t.examples_seen(), total,
+                               1e3 * s / static_cast<double>(done));
+                    last_report = now;
+                }
+                return keep_going();
+            };
+        };
         for (const std::uint64_t point : scenario.training.points(task->train.size())) {
             if (interrupted) break;
             accuracy.emplace_back();
+            for (auto& t : spiking_trainers) {
+                t.train_until(point, spiking_progress(t));
+                if (interrupted) break;
+                const auto& evaluation = t.evaluate_and_record();
+                accuracy.back().push_back(evaluation.accuracy);
+                if (!options.quiet) {
+                    fmt::print(stderr,
+                               "{}: {} / {} examples, test accuracy {:.2f} % (labelled from {} "
+                               "examples, tested in {:.1f} s)\n",
+                               t.name(), t.examples_seen(), total, 100.0 * evaluation.accuracy,
+                               evaluation.assignment_work.examples, evaluation.seconds);
+                }
+                flush_if_due(nullptr);
+            }
+            if (interrupted) {
+                accuracy.pop_back();
+                break;
+            }
             for (auto& t : trainers) {
                 t.train_until(point, keep_going);
                 if (interrupted) break;
@@ -219,7 +321,9 @@ int run_scenario(const RunOptions& options) {
                 points.push_back(point);
             }
         }
+        for (auto& t : spiking_trainers) t.finish();
         for (auto& t : trainers) t.finish();
+        write_energy_constants(*file);
     }
 
     std::signal(SIGINT, SIG_DFL);
@@ -251,7 +355,7 @@ int run_scenario(const RunOptions& options) {
         } else {
             fmt::print("  {:.2f} s wall, seed {}\n", wall_s, seed);
         }
-        if (task) print_training(trainers, points, accuracy, *task);
+        if (task) print_training(spiking_trainers, trainers, points, accuracy, *task);
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
         fmt::print("  peak memory (RSS): {:.1f} MiB\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
@@ -275,7 +379,7 @@ int validate_scenario(const RunOptions& options) {
         fmt::print("{}: valid. seed {}, output '{}'\n", options.scenario, scenario.network.seed,
                    out.string());
     }
-    if (!scenario.rate_networks.empty()) {
+    if (!scenario.rate_networks.empty() || !scenario.spiking_networks.empty()) {
         const task::Task task = task::load_task(*scenario.task, scenario.network.seed);
         const std::uint64_t total = scenario.training.total(task.train.size());
         fmt::print("  task: {} ({} training, {} test examples, {} classes); {} examples ({:.3g} "
@@ -291,6 +395,17 @@ int validate_scenario(const RunOptions& options) {
             fmt::print("  rate network {}: {}, {} MAC per example forward, {} backward\n",
                        spec.name, layer_sizes(network), network.forward_macs_per_example(),
                        network.backward_macs_per_example());
+        }
+        for (const auto& spec : scenario.spiking_networks) {
+            const auto& a = spec.architecture;
+            const sim::Network net(train::diehl_cook_2015_network(
+                a, static_cast<std::uint32_t>(task.train.n_inputs()), scenario.network.seed, true));
+            std::size_t synapses = 0;
+            for (const auto& proj : net.projections()) synapses += proj->n_synapses();
+            fmt::print("  spiking network {}: diehl_cook_2015, {} inputs, {} excitatory + {} "
+                       "inhibitory neurons, {} synapses, dt {} ms, {} + {} ms per example\n",
+                       spec.name, task.train.n_inputs(), a.n_exc, a.n_exc, synapses, a.dt_ms,
+                       a.presentation_ms, a.rest_ms);
         }
     }
     return 0;

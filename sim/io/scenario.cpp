@@ -593,6 +593,8 @@ std::vector<std::string> all_weight_keys() {
 
 constexpr std::array integration_names{
     std::pair{"automatic", Integration::automatic}, std::pair{"rk4", Integration::rk4},
+    std::pair{"euler", Integration::euler},
+    std::pair{"exponential_euler", Integration::exponential_euler},
     std::pair{"dopri5", Integration::dopri5},       std::pair{"exact", Integration::exact},
     std::pair{"precise", Integration::precise},
 };
@@ -729,10 +731,12 @@ class Loader {
 
     Scenario load(const toml::table& root) {
         const Table top{ctx_, root, ""};
-        top.reject_unknown({"run", "populations", "projections", "record", "task", "training", "rate"});
+        top.reject_unknown({"run", "populations", "projections", "record", "task", "training", "rate",
+                            "spiking"});
         read_run(top);
-        // A scenario that trains rate networks needs no spiking network.
-        const bool spiking = top.find("populations") != nullptr || top.find("rate") == nullptr;
+        // A scenario that trains networks on a task needs no free-running spiking network.
+        const bool trains = top.find("rate") != nullptr || top.find("spiking") != nullptr;
+        const bool spiking = top.find("populations") != nullptr || !trains;
         if (spiking) {
             read_populations(top);
             read_projections(top);
@@ -743,6 +747,7 @@ class Loader {
         read_task(top);
         read_training(top);
         read_rate_networks(top);
+        read_spiking_networks(top);
         validate_all();
         return std::move(scenario_);
     }
@@ -1324,6 +1329,10 @@ class Loader {
             if (const auto* rate = top.find("rate")) {
                 ctx_.fail(*rate, "rate", "rate networks need a [task] section (e.g. dataset = \"mnist\")");
             }
+            if (const auto* spiking = top.find("spiking")) {
+                ctx_.fail(*spiking, "spiking",
+                          "spiking networks need a [task] section (e.g. dataset = \"mnist\")");
+            }
             return;
         }
         const Table t = as_table(ctx_, *node, "task");
@@ -1425,6 +1434,57 @@ class Loader {
             sized.network.n_outputs = 2;
             check_in(ctx_, element, "", [&] { sized.validate(); });
             scenario_.rate_networks.push_back(std::move(spec));
+        }
+    }
+
+    // [spiking.<name>]: spiking networks trained on the task without labels. architecture
+    // names the network; its parameters are keys of the table, the neuron and plasticity
+    // parameters subtables [spiking.<name>.exc], [.inh] and [.stdp].
+    void read_spiking_networks(const Table& top) {
+        const toml::node* node = top.find("spiking");
+        if (node == nullptr) return;
+        const Table nets =
+            as_table(ctx_, *node, "spiking", "a table of spiking networks [spiking.<name>]");
+        if (nets.table.empty()) {
+            ctx_.fail(*node, "spiking", "no spiking networks (expected [spiking.<name>] tables)");
+        }
+        static const std::vector<std::string> architectures{"diehl_cook_2015"};
+        for (const auto& [key, value] : nets.table) {
+            const std::string path = nets.key_path(key.str());
+            check_name(value, path, key.str(), "spiking network");
+            const Table t = as_table(ctx_, value, path);
+            train::SpikingNetworkSpec spec;
+            spec.name = std::string(key.str());
+            const toml::node* architecture = t.find("architecture");
+            if (architecture == nullptr) {
+                ctx_.fail(value, path,
+                          fmt::format("missing key 'architecture' ({})", one_of(architectures)));
+            }
+            const std::string name =
+                to_string(ctx_, *architecture, t.key_path("architecture"), "an architecture name");
+            if (std::find(architectures.begin(), architectures.end(), name) == architectures.end()) {
+                ctx_.fail(*architecture, t.key_path("architecture"),
+                          unknown_name("architecture", name, architectures));
+            }
+            std::vector<std::string> valid = keys_of(spec.architecture);
+            std::ranges::copy(keys_of(spec), std::back_inserter(valid));
+            for (const char* extra : {"architecture", "exc", "inh", "stdp"}) valid.emplace_back(extra);
+            t.reject_unknown(valid);
+            Element element{&value, path, {}};
+            read_fields(t, spec.architecture, &element, &value);
+            read_fields(t, spec, &element, &value);
+            const auto read_part = [&](const char* part, auto& params) {
+                const toml::node* sub = t.find(part);
+                if (sub == nullptr) return;
+                const Table st = as_table(ctx_, *sub, t.key_path(part));
+                st.reject_unknown(keys_of(params));
+                read_fields(st, params, &element, sub);
+            };
+            read_part("exc", spec.architecture.exc);
+            read_part("inh", spec.architecture.inh);
+            read_part("stdp", spec.architecture.stdp);
+            check_in(ctx_, element, "", [&] { spec.validate(); });
+            scenario_.spiking_networks.push_back(std::move(spec));
         }
     }
 

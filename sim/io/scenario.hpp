@@ -1,7 +1,7 @@
 #pragma once
 
 // Scenario files: TOML describing a run (settings, populations, projections, recording, the
-// task, its training schedule and the rate networks).
+// task, its training schedule, and the rate and spiking networks trained on it).
 // The key reference is data/scenarios/README.md. Everything is validated before anything runs.
 
 #include <filesystem>
@@ -15,6 +15,7 @@
 #include "sim/recording_spec.hpp"
 #include "sim/task/task_spec.hpp"
 #include "sim/train/gradient_trainer.hpp"
+#include "sim/train/stdp_trainer.hpp"
 
 namespace spikerate::sim::io {
 
@@ -32,6 +33,7 @@ struct Scenario {
     std::optional<task::TaskSpec> task;               // [task]
     train::TrainingSchedule training;                 // [training]
     std::vector<train::RateNetworkSpec> rate_networks;  // [rate.<name>], by name
+    std::vector<train::SpikingNetworkSpec> spiking_networks;  // [spiking.<name>], by name
 };
 
 // A scenario that cannot run. The message names the file, the line, the key path and what

@@ -9,6 +9,7 @@
 #include "models/error.hpp"
 #include "models/param_check.hpp"
 #include "sim/random_stream.hpp"
+#include "sim/train/energy.hpp"
 
 namespace spikerate::sim::train {
 
@@ -58,6 +59,22 @@ void RateNetworkSpec::validate() const {
     }
     network.validate();
     optimizer.validate();
+}
+
+void check_training_data(const task::Dataset& train, const task::Dataset& test,
+                         const task::ExampleStream& stream) {
+    if (train.size() == 0) {
+        throw ParamError(fmt::format("{}: the training set is empty", train.name));
+    }
+    if (stream.size() != train.size()) {
+        throw ParamError(fmt::format("the example stream orders {} examples, {} has {}",
+                                     stream.size(), train.name, train.size()));
+    }
+    if (test.n_inputs() != train.n_inputs() || test.n_classes != train.n_classes) {
+        throw ParamError(fmt::format("{} ({} inputs, {} classes) does not match {} ({}, {})",
+                                     test.name, test.n_inputs(), test.n_classes, train.name,
+                                     train.n_inputs(), train.n_classes));
+    }
 }
 
 namespace {
@@ -115,17 +132,7 @@ GradientTrainer::GradientTrainer(const RateNetworkSpec& spec, const task::Datase
     spec_.network = network_.params();
     spec_.validate();
     schedule_.validate();
-    if (train.size() == 0)
-        throw ParamError(fmt::format("{}: the training set is empty", train.name));
-    if (stream_.size() != train.size()) {
-        throw ParamError(fmt::format("the example stream orders {} examples, {} has {}",
-                                     stream_.size(), train.name, train.size()));
-    }
-    if (test.n_inputs() != train.n_inputs() || test.n_classes != train.n_classes) {
-        throw ParamError(fmt::format("{} ({} inputs, {} classes) does not match {} ({}, {})",
-                                     test.name, test.n_inputs(), test.n_classes, train.name,
-                                     train.n_inputs(), train.n_classes));
-    }
+    check_training_data(train, test, stream_);
 
     // The initial weights depend only on (seed, network name): draw d of the stream
     // "rate/<name>/init" is counter (d, 0).
@@ -274,6 +281,7 @@ std::uint64_t GradientTrainer::training_macs() const {
 void GradientTrainer::finish() {
     if (metrics_ == nullptr) return;
     metrics_->write_count(metric("examples_seen"), seen_);
+    metrics_->write_metric(metric("training_seconds"), training_seconds_, "s");
     metrics_->write_metric(metric("epochs"),
                            static_cast<double>(seen_) / static_cast<double>(train_.size()), "");
     metrics_->write_count(metric("operations/forward_macs_per_example"),
@@ -285,6 +293,13 @@ void GradientTrainer::finish() {
     metrics_->write_count(metric("operations/training_backward_macs"),
                           seen_ * network_.backward_macs_per_example());
     metrics_->write_count(metric("operations/test_forward_macs"), test_macs_);
+    const auto training_macs = static_cast<double>(network_.forward_macs_per_example() +
+                                                   network_.backward_macs_per_example());
+    metrics_->write_metric(metric("operations/energy_per_training_example_45nm"),
+                           training_macs * pj_per_mac_45nm, "pJ");
+    metrics_->write_metric(metric("operations/energy_per_test_example_45nm"),
+                           static_cast<double>(network_.forward_macs_per_example()) * pj_per_mac_45nm,
+                           "pJ");
     if (last_) {
         metrics_->write_metric(metric("test_accuracy"), last_->confusion.accuracy(), "1");
         metrics_->write_metric(metric("test_loss"), last_->loss, "");

@@ -49,6 +49,11 @@ struct TrainingSchedule {
     std::uint64_t total(std::size_t n_train) const;  // examples, or n_train when 0
 };
 
+// Throws ParamError unless `train` is not empty, `stream` orders its examples, and `test` has
+// the same inputs and classes: what every trainer needs of a task.
+void check_training_data(const task::Dataset& train, const task::Dataset& test,
+                         const task::ExampleStream& stream);
+
 // One rate network of a scenario: a [rate.<name>] section.
 struct RateNetworkSpec {
     std::string name;                   // the section's name: /metrics/rate/<name>

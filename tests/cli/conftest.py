@@ -26,3 +26,25 @@ def spikerate():
 @pytest.fixture(scope="session")
 def scenarios():
     return REPO / "data" / "scenarios"
+
+
+def h5_contents(path, skip=lambda name: name.endswith("_seconds")):
+    """Every dataset's bytes and every attribute in an HDF5 file, by path, leaving out the
+    datasets `skip` names (by default the wall-clock times, which differ between runs)."""
+    import h5py
+    import numpy as np
+
+    contents = {}
+
+    def visit(name, obj):
+        attrs = {key: np.asarray(value).tobytes() for key, value in obj.attrs.items()}
+        if isinstance(obj, h5py.Dataset):
+            data = None if skip(name) else np.asarray(obj[()]).tobytes()
+            contents[name] = (obj.dtype.str, obj.shape, data, attrs)
+        else:
+            contents[name] = ("group", attrs)
+
+    with h5py.File(path, "r") as f:
+        visit("/", f)
+        f.visititems(visit)
+    return contents

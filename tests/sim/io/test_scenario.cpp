@@ -467,7 +467,7 @@ dt_ms = 0.1
 [populations.exc]
 model = "lif_curr"
 size = 1
-)", {}, {"bad.toml:1: simulation: unknown key (expected one of: run, populations, projections, record, task, training, rate)"}},
+)", {}, {"bad.toml:1: simulation: unknown key (expected one of: run, populations, projections, record, task, training, rate, spiking)"}},
 
         {"misspelt top-level table", R"([populations.exc]
 model = "lif_curr"
@@ -554,7 +554,7 @@ V_th_mV = -75.0
 model = "lif_curr"
 size = 1
 integration = "rk5"
-)", {}, {"bad.toml:4: populations.exc.integration: unknown integration 'rk5' (did you mean 'rk4'? expected one of: automatic, rk4, dopri5, exact, precise)"}},
+)", {}, {"bad.toml:4: populations.exc.integration: unknown integration 'rk5' (did you mean 'rk4'? expected one of: automatic, rk4, euler, exponential_euler, dopri5, exact, precise)"}},
 
         {"exact integration of a model without a propagator", R"([populations.exc]
 model = "lif_cond"

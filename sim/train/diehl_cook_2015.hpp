@@ -1,0 +1,114 @@
+#pragma once
+
+// The network of Diehl & Cook (2015, Front. Comput. Neurosci. 9:99), as in the authors'
+// released code, assembled from the engine's general parts (parameters: ../shared/REFERENCES.md
+// and data/scenarios/README.md):
+//
+//   input (n_inputs Poisson)  --all-to-all, plastic (nearest-spike triplet STDP), delays 0-10 ms-->
+//   exc (n_exc lif_cond, adaptive threshold theta)  --one-to-one, 10.4-->  inh (n_exc lif_cond)
+//   inh  --all but self, 17.0-->  exc
+//
+// Conductances are in units of the leak conductance: g_L = 1 nS, C_m = tau_m x 1 nS.
+// Delays: the engine delivers a spike one step after its stamp at the earliest, which is where
+// Brian delivers a delay-0 spike (it acts from the next step); Brian's delay d is the engine's
+// d + dt. The released code's U(0, 10 ms) input delays are therefore U(dt, 10 ms + dt) here, and
+// its undelayed exc <-> inh connections get one step.
+// The presentation protocol (normalisation, retries, rest) is the trainer's: stdp_trainer.hpp.
+
+#include <array>
+#include <cstdint>
+#include <utility>
+
+#include "models/lif_cond.hpp"
+#include "models/nearest_triplet_stdp.hpp"
+#include "sim/network_spec.hpp"
+
+namespace spikerate::sim::train {
+
+struct DiehlCook2015Params {
+    std::uint32_t n_exc = 100;  // excitatory neurons; as many inhibitory ones
+    double dt_ms = 0.5;         // [ms] the released code's step
+    // The released code (Brian 1) uses forward Euler. At dt = 0.5 ms forward Euler overshoots
+    // E_i once about 24 inhibitory spikes coincide (g_i > 2 C_m / dt), and the excitatory layer
+    // then locks into a synchronous oscillation that outlives the input (seen here with 400
+    // neurons after 43 examples); exponential Euler cannot overshoot, so it is the default.
+    Integration integration = Integration::exponential_euler;
+
+    // Presentation protocol.
+    double presentation_ms = 350.0;  // [ms] input on
+    double rest_ms = 150.0;          // [ms] input off after every presentation (no state reset)
+    // [Hz] input rate of a pixel of value 1 (255 in the released code's units) per intensity
+    // step: rate = pixel * input_rate_step_hz * intensity, 63.75 Hz at the start intensity 2.
+    double input_rate_step_hz = 255.0 / 8.0;
+    std::uint32_t start_intensity = 2;
+    // An example that makes fewer than min_spikes excitatory spikes is shown again one
+    // intensity step higher, up to max_presentations times in all (the released code has no
+    // limit; one keeps a silent network from looping forever).
+    std::uint32_t min_spikes = 5;
+    std::uint32_t max_presentations = 20;
+    double weight_sum = 78.0;  // each exc neuron's input weights are scaled to this sum
+
+    // Connections (weights in units of g_L, delays [ms]).
+    double input_weight_low = 0.003;  // initial input weights uniform in [low, high):
+    double input_weight_high = 0.303;  // (U(0, 1) + 0.01) * 0.3
+    double input_delay_low_ms = 0.5;    // see the header comment on delays
+    double input_delay_high_ms = 10.5;
+    double exc_inh_weight = 10.4;
+    double inh_exc_weight = 17.0;
+    double exc_initial_V = -105.0;  // [mV]
+    double inh_initial_V = -100.0;  // [mV]
+
+    models::LifCondParams exc = excitatory_defaults();
+    models::LifCondParams inh = inhibitory_defaults();
+    models::NearestTripletStdpParams stdp{};  // released code: nu 1e-4 / 1e-2, tau 20 / 20 / 40
+
+    static models::LifCondParams excitatory_defaults();
+    static models::LifCondParams inhibitory_defaults();
+
+    // Keys (name + "_" + unit, as everywhere in scenarios); exc, inh and stdp are tables of
+    // their own ([spiking.<name>.exc] ...).
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("n_exc", n_exc, "");
+        v("dt", dt_ms, "ms");
+        v("integration", integration,
+          std::array{std::pair{"exponential_euler", Integration::exponential_euler},
+                     std::pair{"euler", Integration::euler}, std::pair{"rk4", Integration::rk4}});
+        v("presentation", presentation_ms, "ms");
+        v("rest", rest_ms, "ms");
+        v("input_rate_step", input_rate_step_hz, "Hz");
+        v("start_intensity", start_intensity, "");
+        v("min_spikes", min_spikes, "");
+        v("max_presentations", max_presentations, "");
+        v("weight_sum", weight_sum, "");
+        v("input_weight_low", input_weight_low, "");
+        v("input_weight_high", input_weight_high, "");
+        v("input_delay_low", input_delay_low_ms, "ms");
+        v("input_delay_high", input_delay_high_ms, "ms");
+        v("exc_inh_weight", exc_inh_weight, "nS");
+        v("inh_exc_weight", inh_exc_weight, "nS");
+        v("exc_initial_V", exc_initial_V, "mV");
+        v("inh_initial_V", inh_initial_V, "mV");
+    }
+    void validate() const;  // ParamError naming the key
+
+    // The input rate [Hz] of a pixel of value x in [0, 1] at an intensity.
+    double input_rate(double x, std::uint32_t intensity) const {
+        return x * input_rate_step_hz * intensity;
+    }
+};
+
+// Population and projection names in the built network.
+inline constexpr const char* dc_input = "input";
+inline constexpr const char* dc_exc = "exc";
+inline constexpr const char* dc_inh = "inh";
+inline constexpr const char* dc_input_exc = "input->exc";
+
+// The network for n_inputs input neurons. learning = false builds the test-phase network: no
+// plasticity and theta frozen (weights and theta are then copied in from a trained network).
+// Inputs start silent (rate 0). Weights and delays are drawn from `seed` by projection name, so
+// the learning and the frozen network built with one seed have the same delays.
+NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint32_t n_inputs,
+                                    std::uint64_t seed, bool learning);
+
+}  // namespace spikerate::sim::train

@@ -1,0 +1,449 @@
+#include "sim/train/stdp_trainer.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "models/error.hpp"
+#include "models/weight_normalisation.hpp"
+#include "sim/sources.hpp"
+
+namespace spikerate::sim::train {
+
+namespace {
+
+// Evaluation examples per freshly built frozen network (see the header).
+constexpr std::size_t evaluation_chunk = 1000;
+
+// What the engine counted so far in a network (examples and presentations are the caller's).
+SpikingWork counted_work(const Network& net) {
+    SpikingWork work;
+    for (const auto& pop : net.populations()) work.neuron_updates += pop->neuron_updates();
+    for (const auto& proj : net.projections()) {
+        work.synaptic_events += proj->synaptic_events();
+        work.plasticity_updates += proj->plasticity_updates();
+    }
+    return work;
+}
+
+SpikingWork difference(const SpikingWork& after, const SpikingWork& before) {
+    return SpikingWork{.examples = 0,
+                       .presentations = 0,
+                       .synaptic_events = after.synaptic_events - before.synaptic_events,
+                       .neuron_updates = after.neuron_updates - before.neuron_updates,
+                       .plasticity_updates = after.plasticity_updates - before.plasticity_updates,
+                       .exc_spikes = 0};
+}
+
+// Shows examples to one network, learning or frozen, as the protocol in the header says.
+class Presenter {
+  public:
+    Presenter(Network& net, const DiehlCook2015Params& params)
+        : net_(net),
+          params_(params),
+          input_(net.population_as<PoissonSource>(dc_input)),
+          exc_(net.population(dc_exc)),
+          presentation_steps_(net.grid().steps_in(params.presentation_ms, "presentation_ms")),
+          rest_steps_(net.grid().steps_in(params.rest_ms, "rest_ms")),
+          rates_(input_.size()) {}
+
+    // Presents `x` (one value in [0, 1] per input) until it makes min_spikes excitatory spikes
+    // or max_presentations are used; writes the last presentation's spike count per
+    // excitatory neuron to `counts`. `before_presentation` runs before each presentation (the
+    // normalisation), `after_step` after each simulated step (spike recording). Returns the
+    // presentations used.
+    std::uint32_t present(const float* x, const std::string& key, std::span<std::uint32_t> counts,
+                          const std::function<void()>& before_presentation,
+                          const std::function<void(const Network&)>& after_step,
+                          std::uint64_t& spikes) {
+        std::uint32_t intensity = params_.start_intensity;
+        for (std::uint32_t presentation = 1;; ++presentation, ++intensity) {
+            if (before_presentation) before_presentation();
+            for (std::size_t i = 0; i < rates_.size(); ++i) {
+                rates_[i] = params_.input_rate(static_cast<double>(x[i]), intensity);
+            }
+            input_.restart_stream(fmt::format("{}/{}", key, presentation));
+            input_.set_rates(rates_);
+            std::fill(counts.begin(), counts.end(), 0U);
+            std::uint64_t total = 0;
+            for (std::int64_t k = 0; k < presentation_steps_; ++k) {
+                net_.step();
+                for (const Spike& spike : exc_.spikes()) ++counts[spike.node];
+                total += exc_.spikes().size();
+                if (after_step) after_step(net_);
+            }
+            input_.set_rate(0.0);
+            for (std::int64_t k = 0; k < rest_steps_; ++k) {
+                net_.step();
+                if (after_step) after_step(net_);
+            }
+            if (total >= params_.min_spikes || presentation == params_.max_presentations) {
+                spikes += total;
+                return presentation;
+            }
+        }
+    }
+
+  private:
+    Network& net_;
+    const DiehlCook2015Params& params_;
+    PoissonSource& input_;
+    const Population& exc_;
+    std::int64_t presentation_steps_;
+    std::int64_t rest_steps_;
+    std::vector<double> rates_;
+};
+
+}  // namespace
+
+SpikingWork& SpikingWork::operator+=(const SpikingWork& other) {
+    examples += other.examples;
+    presentations += other.presentations;
+    synaptic_events += other.synaptic_events;
+    neuron_updates += other.neuron_updates;
+    plasticity_updates += other.plasticity_updates;
+    exc_spikes += other.exc_spikes;
+    return *this;
+}
+
+void SpikingNetworkSpec::validate() const {
+    if (threads == 0) throw ParamError("threads = 0: must be >= 1");
+    if (spike_windows.size() % 2 != 0) {
+        throw ParamError(fmt::format(
+            "spike_windows has {} values: it needs pairs [start, end) of examples seen",
+            spike_windows.size()));
+    }
+    for (std::size_t k = 0; k + 1 < spike_windows.size(); k += 2) {
+        if (spike_windows[k] >= spike_windows[k + 1]) {
+            throw ParamError(fmt::format("spike_windows[{}] = {}: start must be below its end {}",
+                                         k, spike_windows[k], spike_windows[k + 1]));
+        }
+    }
+    architecture.validate();
+}
+
+StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& train,
+                         const task::Dataset& test, task::ExampleStream stream,
+                         const TrainingSchedule& schedule, std::uint64_t seed,
+                         RecordingSink* reports, MetricSink* metrics)
+    : spec_(spec),
+      train_(train),
+      test_(test),
+      schedule_(schedule),
+      stream_(std::move(stream)),
+      seed_(seed),
+      reports_(reports),
+      metrics_(metrics),
+      network_(diehl_cook_2015_network(spec.architecture,
+                                       static_cast<std::uint32_t>(train.n_inputs()), seed, true)),
+      frozen_spec_(diehl_cook_2015_network(
+          spec.architecture, static_cast<std::uint32_t>(train.n_inputs()), seed, false)),
+      counts_(spec.architecture.n_exc) {
+    spec_.validate();
+    schedule_.validate();
+    check_training_data(train, test, stream_);
+    // Frame 0: the initial weights, before the first normalisation.
+    if (reports_ != nullptr && spec_.record_weights) {
+        const auto& proj = network_.projection(dc_input_exc);
+        const std::uint64_t n_pre = proj.pre().size();
+        const std::uint64_t n_post = proj.post().size();
+        const double step = schedule_.weights_every > 0
+                                ? static_cast<double>(schedule_.weights_every)
+                                : static_cast<double>(schedule_.total(train.size()));
+        ReportLayout weights{.name = spec_.name + "_input_exc",
+                             .units = std::string(proj.post().weight_unit()),
+                             .time_start = 0.0,
+                             .time_step = step,
+                             .time_units = "examples"};
+        ReportLayout theta{.name = spec_.name + "_theta",
+                           .units = "mV",
+                           .time_start = 0.0,
+                           .time_step = step,
+                           .time_units = "examples"};
+        std::vector<std::uint64_t> sources;
+        for (std::uint64_t j = 0; j < n_post; ++j) {
+            weights.node_ids.push_back(j);
+            weights.index_pointers.push_back(j * n_pre);
+            for (std::uint64_t i = 0; i < n_pre; ++i) {
+                weights.element_ids.push_back(i * n_post + j);  // the projection's synapse id
+                sources.push_back(i);
+            }
+            theta.node_ids.push_back(j);
+            theta.index_pointers.push_back(j);
+            theta.element_ids.push_back(0);
+        }
+        weights.index_pointers.push_back(n_pre * n_post);
+        theta.index_pointers.push_back(n_post);
+        weights.extra_element_mapping.emplace_back("source_node_ids", std::move(sources));
+        report_ids_ = ReportIds{.weights = reports_->add_report(weights),
+                                .theta = reports_->add_report(theta)};
+        record_weights();
+    }
+    if (reports_ != nullptr && !spec_.spike_windows.empty()) {
+        reports_->add_spike_population(spec_.name + "_exc");
+    }
+}
+
+void StdpTrainer::set_threads(std::uint32_t threads) {
+    if (threads == 0) throw ParamError("threads = 0: must be >= 1");
+    spec_.threads = threads;
+}
+
+std::string StdpTrainer::metric(const std::string& leaf) const {
+    return fmt::format("spiking/{}/{}", spec_.name, leaf);
+}
+
+void StdpTrainer::record_weights() {
+    const auto& proj = network_.projection(dc_input_exc);
+    const std::size_t n_pre = proj.pre().size();
+    const std::size_t n_post = proj.post().size();
+    const auto w = proj.weights();
+    frame_.resize(n_pre * n_post);
+    for (std::size_t j = 0; j < n_post; ++j) {  // node-major: one neuron's receptive field
+        for (std::size_t i = 0; i < n_pre; ++i) {
+            frame_[j * n_pre + i] = static_cast<float>(w[i * n_post + j]);
+        }
+    }
+    reports_->append_frames(report_ids_->weights, frame_, 1);
+    const auto theta = network_.population(dc_exc).variable("theta");
+    frame_.assign(theta.begin(), theta.end());
+    reports_->append_frames(report_ids_->theta, std::span<const float>(frame_.data(), n_post), 1);
+    next_weight_frame_ +=
+        schedule_.weights_every > 0 ? schedule_.weights_every : schedule_.total(train_.size());
+}
+
+bool StdpTrainer::recording_spikes() const {
+    for (std::size_t k = 0; k + 1 < spec_.spike_windows.size(); k += 2) {
+        if (seen_ >= spec_.spike_windows[k] && seen_ < spec_.spike_windows[k + 1]) return true;
+    }
+    return false;
+}
+
+void StdpTrainer::train_one() {
+    const auto& params = spec_.architecture;
+    auto& input_exc = network_.projection(dc_input_exc);
+    const std::size_t n_pre = input_exc.pre().size();
+    const std::size_t n_post = input_exc.post().size();
+    const std::size_t index = stream_.index(seen_);
+    const float* x = train_.inputs.col(static_cast<Eigen::Index>(index)).data();
+
+    const auto normalise = [&] {
+        weight_normalisation_misses_ += models::normalise_incoming(
+            input_exc.mutable_weights(), n_pre, n_post, params.weight_sum, params.stdp.bounds);
+    };
+    std::function<void(const Network&)> record;
+    if (reports_ != nullptr && recording_spikes()) {
+        record = [&](const Network& net) {
+            for (const Spike& spike : net.population(dc_exc).spikes()) {
+                spike_times_.push_back(net.grid().time(spike.time));
+                spike_nodes_.push_back(spike.node);
+            }
+        };
+    }
+    const SpikingWork before = counted_work(network_);
+    Presenter presenter(network_, params);
+    SpikingWork work;
+    work.presentations = presenter.present(x, fmt::format("train/{}", seen_), counts_, normalise,
+                                           record, work.exc_spikes);
+    work.examples = 1;
+    const SpikingWork engine = difference(counted_work(network_), before);
+    work.synaptic_events = engine.synaptic_events;
+    work.neuron_updates = engine.neuron_updates;
+    work.plasticity_updates = engine.plasticity_updates;
+    training_work_ += work;
+    if (!spike_times_.empty()) {
+        reports_->append_spikes(spec_.name + "_exc", spike_times_, spike_nodes_);
+        spike_times_.clear();
+        spike_nodes_.clear();
+    }
+    ++seen_;
+}
+
+void StdpTrainer::train_until(std::uint64_t target, const std::function<bool()>& keep_going) {
+    const auto start = std::chrono::steady_clock::now();
+    while (seen_ < target) {
+        if (keep_going && !keep_going()) break;
+        train_one();
+        if (report_ids_ && seen_ == next_weight_frame_) record_weights();
+    }
+    training_seconds_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& data,
+                                                         std::size_t count, const char* phase,
+                                                         SpikingWork& work) {
+    const std::size_t n_exc = spec_.architecture.n_exc;
+    std::vector<std::uint32_t> responses(count * n_exc);
+    const std::size_t n_chunks = (count + evaluation_chunk - 1) / evaluation_chunk;
+    std::vector<SpikingWork> chunk_work(n_chunks);
+    const auto trained_weights = network_.projection(dc_input_exc).weights();
+    const auto trained_theta = network_.population(dc_exc).variable("theta");
+
+    const auto run_chunk = [&](std::size_t chunk) {
+        Network frozen(frozen_spec_);
+        auto w = frozen.projection(dc_input_exc).mutable_weights();
+        std::copy(trained_weights.begin(), trained_weights.end(), w.begin());
+        auto theta = frozen.population(dc_exc).variable("theta");
+        std::copy(trained_theta.begin(), trained_theta.end(), theta.begin());
+        Presenter presenter(frozen, spec_.architecture);
+        SpikingWork& cw = chunk_work[chunk];
+        const std::size_t end = std::min(count, (chunk + 1) * evaluation_chunk);
+        for (std::size_t e = chunk * evaluation_chunk; e < end; ++e) {
+            const float* x = data.inputs.col(static_cast<Eigen::Index>(e)).data();
+            cw.presentations += presenter.present(
+                x, fmt::format("{}/{}", phase, e),
+                std::span<std::uint32_t>(responses.data() + e * n_exc, n_exc), {}, {},
+                cw.exc_spikes);
+            ++cw.examples;
+        }
+        const SpikingWork engine = counted_work(frozen);
+        cw.synaptic_events = engine.synaptic_events;
+        cw.neuron_updates = engine.neuron_updates;
+        cw.plasticity_updates = engine.plasticity_updates;
+    };
+
+    const std::size_t n_threads = std::min<std::size_t>(spec_.threads, n_chunks);
+    if (n_threads <= 1) {
+        for (std::size_t c = 0; c < n_chunks; ++c) run_chunk(c);
+    } else {
+        std::atomic<std::size_t> next{0};
+        std::vector<std::exception_ptr> errors(n_threads);
+        std::vector<std::thread> pool;
+        for (std::size_t t = 0; t < n_threads; ++t) {
+            pool.emplace_back([&, t] {
+                try {
+                    for (std::size_t c = next++; c < n_chunks; c = next++) run_chunk(c);
+                } catch (...) {
+                    errors[t] = std::current_exception();
+                    next = n_chunks;  // the others stop after their chunk
+                }
+            });
+        }
+        for (auto& thread : pool) thread.join();
+        for (const auto& error : errors) {
+            if (error) std::rethrow_exception(error);
+        }
+    }
+    for (const auto& cw : chunk_work) work += cw;
+    return responses;
+}
+
+const SpikingEvaluation& StdpTrainer::evaluate_and_record() {
+    const auto start = std::chrono::steady_clock::now();
+    const std::size_t n_exc = spec_.architecture.n_exc;
+    SpikingEvaluation result{.examples_seen = seen_,
+                             .confusion = task::ConfusionMatrix(train_.n_classes)};
+
+    const std::size_t n_assign = spec_.assignment_examples == 0
+                                     ? train_.size()
+                                     : std::min<std::size_t>(spec_.assignment_examples, train_.size());
+    const auto assign_counts = frozen_responses(train_, n_assign, "assign", result.assignment_work);
+    result.assignments = task::assign_labels(
+        assign_counts, n_exc, std::span<const std::uint32_t>(train_.labels.data(), n_assign),
+        train_.n_classes);
+
+    const auto test_counts = frozen_responses(test_, test_.size(), "test", result.test_work);
+    std::uint64_t correct = 0;
+    for (std::size_t e = 0; e < test_.size(); ++e) {
+        const auto predicted = task::classify(
+            std::span<const std::uint32_t>(test_counts.data() + e * n_exc, n_exc),
+            result.assignments);
+        if (!predicted) {
+            ++result.unclassified;
+            continue;
+        }
+        result.confusion.add(test_.labels[e], *predicted);
+        if (*predicted == test_.labels[e]) ++correct;
+    }
+    result.accuracy = test_.size() > 0 ? static_cast<double>(correct) /
+                                             static_cast<double>(test_.size())
+                                       : 0.0;
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    evaluation_seconds_ += result.seconds;
+
+    if (metrics_ != nullptr) {
+        const std::uint64_t seen = seen_;
+        const double train_rate =
+            training_work_.examples > 0
+                ? static_cast<double>(training_work_.exc_spikes) /
+                      static_cast<double>(training_work_.examples)
+                : 0.0;
+        const double test_spikes =
+            result.test_work.examples > 0 ? static_cast<double>(result.test_work.exc_spikes) /
+                                                static_cast<double>(result.test_work.examples)
+                                          : 0.0;
+        std::uint64_t assigned = 0;
+        for (const auto c : result.assignments.class_of_neuron) {
+            if (c != task::NeuronAssignments::unassigned) ++assigned;
+        }
+        metrics_->append_count_series(metric("curve/examples_seen"), std::span(&seen, 1));
+        metrics_->append_series(metric("curve/test_accuracy"), std::span(&result.accuracy, 1), "1");
+        metrics_->append_series(metric("curve/train_exc_spikes_per_example"),
+                                std::span(&train_rate, 1), "");
+        metrics_->append_series(metric("curve/test_exc_spikes_per_example"),
+                                std::span(&test_spikes, 1), "");
+        metrics_->append_count_series(metric("curve/assigned_neurons"), std::span(&assigned, 1));
+        const std::uint64_t unclassified_count = result.unclassified;
+        metrics_->append_count_series(metric("curve/test_unclassified"),
+                                      std::span(&unclassified_count, 1));
+    }
+    last_ = std::move(result);
+    return *last_;
+}
+
+void StdpTrainer::finish() {
+    if (metrics_ == nullptr) return;
+    const auto per_example = [](std::uint64_t total, std::uint64_t examples) {
+        return examples > 0 ? static_cast<double>(total) / static_cast<double>(examples) : 0.0;
+    };
+    const auto write_work = [&](const std::string& base, const SpikingWork& work) {
+        metrics_->write_count(metric(base + "examples"), work.examples);
+        metrics_->write_count(metric(base + "presentations"), work.presentations);
+        metrics_->write_count(metric(base + "synaptic_events"), work.synaptic_events);
+        metrics_->write_count(metric(base + "neuron_updates"), work.neuron_updates);
+        metrics_->write_count(metric(base + "plasticity_updates"), work.plasticity_updates);
+        metrics_->write_count(metric(base + "exc_spikes"), work.exc_spikes);
+        metrics_->write_metric(metric(base + "synaptic_events_per_example"),
+                               per_example(work.synaptic_events, work.examples), "");
+        metrics_->write_metric(metric(base + "neuron_updates_per_example"),
+                               per_example(work.neuron_updates, work.examples), "");
+        metrics_->write_metric(metric(base + "plasticity_updates_per_example"),
+                               per_example(work.plasticity_updates, work.examples), "");
+        const double events = per_example(work.synaptic_events, work.examples);
+        metrics_->write_metric(metric(base + "energy_per_example_45nm"),
+                               events * pj_per_accumulate_45nm, "pJ");
+        metrics_->write_metric(metric(base + "energy_per_example_loihi"),
+                               events * pj_per_synaptic_op_loihi, "pJ");
+    };
+    metrics_->write_count(metric("examples_seen"), seen_);
+    metrics_->write_metric(metric("epochs"),
+                           static_cast<double>(seen_) / static_cast<double>(train_.size()), "");
+    metrics_->write_metric(metric("training_seconds"), training_seconds_, "s");
+    metrics_->write_metric(metric("evaluation_seconds"), evaluation_seconds_, "s");
+    metrics_->write_count(metric("weight_normalisation_misses"), weight_normalisation_misses_);
+    write_work("operations/training/", training_work_);
+    if (last_) {
+        write_work("operations/test/", last_->test_work);
+        write_work("operations/assignment/", last_->assignment_work);
+        metrics_->write_metric(metric("test_accuracy"), last_->accuracy, "1");
+        metrics_->write_count(metric("test_unclassified"), last_->unclassified);
+        const auto n = last_->confusion.n_classes();
+        metrics_->write_count_matrix(metric("test_confusion"), last_->confusion.counts(), n, n);
+        std::vector<std::uint64_t> assignment(last_->assignments.class_of_neuron.size());
+        for (std::size_t j = 0; j < assignment.size(); ++j) {
+            const auto c = last_->assignments.class_of_neuron[j];
+            assignment[j] = c == task::NeuronAssignments::unassigned
+                                ? static_cast<std::uint64_t>(last_->assignments.n_classes)
+                                : static_cast<std::uint64_t>(c);
+        }
+        metrics_->write_count_matrix(metric("neuron_class"), assignment, 1, assignment.size());
+    }
+}
+
+}  // namespace spikerate::sim::train

@@ -1,0 +1,134 @@
+"""Spiking networks trained on a task from the command line (Diehl & Cook 2015 with STDP,
+side by side with a rate network): the run, its HDF5 output, the table, and scenario errors."""
+import h5py
+import numpy as np
+
+from test_rate_cli import need_mnist
+
+# A tiny comparison: 10 excitatory neurons and an MLP on the first 60 MNIST training digits,
+# tested on 50 test digits after 20 and 40 examples.
+TINY = """
+[run]
+seed = 5
+[task]
+dataset = "mnist"
+train_examples = 60
+test_examples = 50
+[training]
+examples = 40
+evaluate_at = [20, 40]
+weights_every = 20
+[spiking.stdp]
+architecture = "diehl_cook_2015"
+n_exc = 10
+assignment_examples = 30
+spike_windows = [0, 2]
+[spiking.stdp.stdp]
+nu_post = 0.02
+[rate.mlp]
+hidden = [20]
+"""
+
+
+def write(tmp_path, text, name="tiny.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_a_comparison_run_writes_both_paradigms_on_one_axis(spikerate, tmp_path):
+    need_mnist()
+    out = tmp_path / "tiny.h5"
+    result = spikerate("run", write(tmp_path, TINY), "-o", out)
+    assert result.returncode == 0, result.stderr
+    # The table: both paradigms, accuracy by examples seen, work and energy per example.
+    assert "test accuracy [%] by examples seen" in result.stdout
+    assert "work per example" in result.stdout
+    assert "memory traffic excluded" in result.stdout
+    for word in ("stdp", "mlp", "syn. events"):
+        assert word in result.stdout
+    assert "stdp: 20 / 40 examples, test accuracy" in result.stderr
+    with h5py.File(out) as f:
+        assert f.attrs["complete"] == 1
+        spiking = f["metrics/spiking/stdp"]
+        rate = f["metrics/rate/mlp"]
+        assert list(spiking["curve/examples_seen"][()]) == [20, 40]
+        assert list(rate["curve/examples_seen"][()]) == [20, 40]
+        accuracy = spiking["curve/test_accuracy"][()]
+        assert accuracy.shape == (2,) and np.all((accuracy >= 0) & (accuracy <= 1))
+        assert spiking["test_accuracy"][()] == accuracy[-1]
+        assert spiking["examples_seen"][()] == 40
+        assert spiking["operations/training/examples"][()] == 40
+        assert spiking["operations/training/presentations"][()] >= 40
+        assert spiking["operations/test/examples"][()] == 50
+        assert spiking["operations/assignment/examples"][()] == 30
+        assert spiking["operations/test/plasticity_updates"][()] == 0
+        assert spiking["operations/training/plasticity_updates"][()] > 0
+        events = spiking["operations/training/synaptic_events_per_example"][()]
+        assert events > 0
+        assert spiking["operations/training/energy_per_example_45nm"][()] == \
+            events * f["metrics/energy/pj_per_accumulate_45nm"][()]
+        assert f["metrics/energy/pj_per_mac_45nm"][()] == 4.6
+        assert f["metrics/energy/pj_per_synaptic_op_loihi"][()] == 23.6
+        assert rate["operations/energy_per_test_example_45nm"][()] == 4.6 * (784 * 20 + 20 * 10)
+        assert spiking["test_confusion"].shape == (10, 10)
+        assert spiking["neuron_class"].shape == (1, 10)
+        # Receptive fields: initial + every 20 examples; node-major, 784 inputs per neuron.
+        fields = f["report/stdp_input_exc"]
+        assert fields["data"].shape == (3, 10 * 784)
+        assert list(fields["mapping/time"][()]) == [0.0, 60.0, 20.0]  # start, stop (exclusive), step
+        assert fields["mapping/time"].attrs["units"] == "examples"
+        w = fields["data"][()].reshape(3, 10, 784)
+        assert np.all((w >= 0) & (w <= 1))
+        # Before the first example the fields are the initial weights (uniform 0.003-0.303).
+        assert w[0].min() >= 0.003 and w[0].max() <= 0.303
+        # Normalised to 78 before every example, plus what STDP changed during the last one.
+        assert np.allclose(w[1].sum(axis=1), 78, rtol=0.15)
+        assert list(fields["mapping/source_node_ids"][:3]) == [0, 1, 2]
+        assert f["report/stdp_theta"]["data"].shape == (3, 10)
+        spikes = f["spikes/stdp_exc"]
+        assert spikes["timestamps"].shape[0] > 0
+        assert spikes["timestamps"][()].max() < 2 * 20 * 500.0  # two examples, retries at most 20 each
+
+
+def test_the_same_seed_gives_the_same_numbers(spikerate, tmp_path):
+    need_mnist()
+    curves = []
+    for k in range(2):
+        out = tmp_path / f"run{k}.h5"
+        result = spikerate("run", write(tmp_path, TINY), "-o", out,
+                           "--set", f"spiking.stdp.threads={k + 1}")
+        assert result.returncode == 0, result.stderr
+        with h5py.File(out) as f:
+            curves.append((f["metrics/spiking/stdp/curve/test_accuracy"][()],
+                           f["metrics/spiking/stdp/operations/test/synaptic_events"][()],
+                           f["report/stdp_input_exc/data"][()]))
+    assert np.array_equal(curves[0][0], curves[1][0])
+    assert curves[0][1] == curves[1][1]
+    assert np.array_equal(curves[0][2], curves[1][2])
+
+
+def test_spiking_scenario_errors_name_the_key(spikerate, tmp_path):
+    cases = [
+        (TINY.replace('architecture = "diehl_cook_2015"', 'architecture = "diehl_cook"'),
+         "spiking.stdp.architecture: unknown architecture 'diehl_cook' (did you mean "
+         "'diehl_cook_2015'?"),
+        (TINY.replace('architecture = "diehl_cook_2015"\n', ""),
+         "spiking.stdp: missing key 'architecture'"),
+        (TINY.replace("n_exc = 10", "n_exc = 0"), "tiny.toml:14: spiking.stdp.n_exc: 0: must be >= 1"),
+        (TINY.replace("n_exc = 10", "n_ex = 10"), "spiking.stdp.n_ex: unknown key (did you mean 'n_exc'?"),
+        (TINY.replace("nu_post = 0.02", "nu_postt = 0.02"),
+         "spiking.stdp.stdp.nu_postt: unknown key (did you mean 'nu_post'?"),
+        (TINY.replace("spike_windows = [0, 2]", "spike_windows = [0, 2, 5]"),
+         "spike_windows has 3 values"),
+        (TINY.replace('[task]\ndataset = "mnist"\ntrain_examples = 60\ntest_examples = 50\n', "")
+         .replace("[training]\nexamples = 40\nevaluate_at = [20, 40]\nweights_every = 20\n", "")
+         .replace("[rate.mlp]\nhidden = [20]\n", ""),
+         "spiking networks need a [task] section"),
+    ]
+    for text, expected in cases:
+        out = tmp_path / "never.h5"
+        result = spikerate("run", write(tmp_path, text), "-o", out)
+        assert result.returncode == 2, (expected, result.stderr)
+        assert expected in result.stderr, (expected, result.stderr)
+        assert not out.exists()
