@@ -316,10 +316,21 @@ void NetworkSpec::validate() const {
                     "(excitatory or inhibitory) gives the sign of the effect");
             }
             proj.delay_ms.validate("delay_ms", "ms");
-            if (proj.delay_ms.lowest() < dt_ms * (1.0 - 1e-9)) {
+            // Mirrors Population::min_delay_steps: neurons on the grid stamp their spikes at the
+            // end of the step, which can reach targets before the next one.
+            const bool stamps_at_step_end = is_neuron_model(pre_pop.model) &&
+                                            pre_pop.integration != Integration::precise;
+            if (stamps_at_step_end && proj.delay_ms.lowest() < 0.0) {
+                throw ParamError(fmt::format("delay_ms can be {} ms: delays must be >= 0",
+                                             proj.delay_ms.lowest()));
+            }
+            if (!stamps_at_step_end && proj.delay_ms.lowest() < dt_ms * (1.0 - 1e-9)) {
                 throw ParamError(fmt::format(
-                    "delay_ms can be {} ms, shorter than dt = {} ms: delays must be at least one "
-                    "step", proj.delay_ms.lowest(), dt_ms));
+                    "delay_ms can be {} ms, shorter than dt = {} ms: delays from '{}' ({}) must "
+                    "be at least one step",
+                    proj.delay_ms.lowest(), dt_ms, pre_pop.name,
+                    is_neuron_model(pre_pop.model) ? "a precise-mode neuron population"
+                                                   : "a spike source"));
             }
 
             const models::WeightBounds* bounds = std::visit(

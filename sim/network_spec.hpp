@@ -115,7 +115,9 @@ struct ProjectionSpec {
     std::string post;
     ConnectionRule connection = connect::AllToAll{};
     Distribution weight = Distribution::constant(1.0);    // [pA] onto lif_curr, [nS] onto lif_cond
-    Distribution delay_ms = Distribution::constant(1.0);  // [ms] rounded to whole steps, >= dt
+    // [ms] rounded to whole steps; >= 0 from neurons on the grid, >= dt from sources and
+    // precise-mode neurons (Population::min_delay_steps)
+    Distribution delay_ms = Distribution::constant(1.0);
     Receptor receptor = Receptor::excitatory;
     PlasticityRule plasticity = NoPlasticity{};
     Storage storage = Storage::automatic;

@@ -80,6 +80,9 @@ public:
     std::string_view weight_unit() const override { return Model::weight_unit; }
     const Model& model() const { return model_; }
     Integration integration() const { return integration_; }
+    std::int32_t min_delay_steps() const override {
+        return integration_ == Integration::precise ? 1 : 0;
+    }
 
     void advance(std::int64_t step) override {
         begin_step();

@@ -34,6 +34,11 @@ public:
     // and emits spikes (replacing those of the previous step).
     virtual void advance(std::int64_t step) = 0;
     std::span<const Spike> spikes() const { return spikes_; }
+    // The shortest delay, in steps, of a projection from this population. Spikes stamped at the
+    // end of the step that produced them (t_{n+1}, neurons on the grid) can reach their targets
+    // before the next step: delay 0, Brian2's default. Spikes stamped inside their step
+    // (sources, precise-mode neurons) have been passed by the time they are known: one step.
+    virtual std::int32_t min_delay_steps() const { return 1; }
 
     // A spike of weight w (in the model's weight unit, >= 0) reaches `node` through `receptor`,
     // `offset` ms after the start of the current step.

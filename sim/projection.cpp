@@ -53,8 +53,8 @@ public:
         build_runs();
         std::int32_t max_delay = 1;
         for (const auto d : delays_) max_delay = std::max(max_delay, d);
-        // Spikes of step n carry stamps n or n + 1 and arrive up to max_delay steps later;
-        // slot n + 1 is emptied before step n ends.
+        // Spikes of step n carry stamps n or n + 1 and arrive up to max_delay steps later (stamp
+        // n + 1 with delay 0: in slot n + 1 itself); slot n + 1 is emptied before step n ends.
         arrivals_.resize(static_cast<std::size_t>(max_delay) + 2);
         if constexpr (is_plastic<Rule>) {
             post_term_.resize(post.size());
@@ -220,7 +220,7 @@ private:
     TimeGrid grid_;
     Connectivity connectivity_;
     std::vector<double> weights_;
-    std::vector<std::int32_t> delays_;  // [steps] >= 1
+    std::vector<std::int32_t> delays_;  // [steps] >= pre_.min_delay_steps()
     [[no_unique_address]] RuleState<Rule> plasticity_;
     std::vector<std::uint32_t> run_begin_;    // per presynaptic neuron: its runs, n_pre + 1
     std::vector<Run> runs_;
@@ -306,10 +306,11 @@ std::unique_ptr<Projection> make_projection(const ProjectionSpec& spec, Populati
         weights[s] = spec.weight.sample(weight_stream, s, 0);
         const double delay_ms = spec.delay_ms.sample(delay_stream, s, 0);
         const double steps = std::round(delay_ms / grid.dt());
-        if (!(steps >= 1.0 && steps <= std::numeric_limits<std::int32_t>::max())) {
+        if (!(steps >= pre.min_delay_steps() &&
+              steps <= std::numeric_limits<std::int32_t>::max())) {
             throw ParamError(fmt::format(
-                "projection '{}': delay of synapse {} = {} ms is not in [dt = {} ms, 2^31 steps]",
-                name, s, delay_ms, grid.dt()));
+                "projection '{}': delay of synapse {} = {} ms is not in [{} ms, 2^31 steps]", name,
+                s, delay_ms, pre.min_delay_steps() * grid.dt()));
         }
         delays[s] = static_cast<std::int32_t>(steps);
     }

@@ -107,7 +107,7 @@ NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint
                        .integration = params.integration,
                        .initial = {{"V_m", Distribution::constant(params.inh_initial_V)}}},
     };
-    const Distribution one_step = Distribution::constant(params.dt_ms);
+    const Distribution undelayed = Distribution::constant(0.0);  // see the header on delays
     ProjectionSpec input_exc{
         .name = dc_input_exc,
         .pre = dc_input,
@@ -124,13 +124,13 @@ NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint
                        .post = dc_inh,
                        .connection = connect::OneToOne{},
                        .weight = Distribution::constant(params.exc_inh_weight),
-                       .delay_ms = one_step,
+                       .delay_ms = undelayed,
                        .receptor = Receptor::excitatory},
         ProjectionSpec{.pre = dc_inh,
                        .post = dc_exc,
                        .connection = connect::AllToAll{.allow_autapses = false},
                        .weight = Distribution::constant(params.inh_exc_weight),
-                       .delay_ms = one_step,
+                       .delay_ms = undelayed,
                        .receptor = Receptor::inhibitory},
     };
     spec.validate();

@@ -9,10 +9,13 @@
 //   inh  --all but self, 17.0-->  exc
 //
 // Conductances are in units of the leak conductance: g_L = 1 nS, C_m = tau_m x 1 nS.
-// Delays: the engine delivers a spike one step after its stamp at the earliest, which is where
-// Brian delivers a delay-0 spike (it acts from the next step); Brian's delay d is the engine's
-// d + dt. The released code's U(0, 10 ms) input delays are therefore U(dt, 10 ms + dt) here, and
-// its undelayed exc <-> inh connections get one step.
+// Delays: Brian delivers a delay-0 spike within the step that produced it, so it acts from the
+// next step on. The engine stamps a neuron's spike at the end of its step (t_{n+1}) and delivers
+// it with delay 0 in time for step n + 1: the same, so the undelayed exc <-> inh connections
+// keep delay 0 (inhibition reaches the competitors two steps after a spike, as in Brian).
+// A Poisson spike is stamped at the start of its step (t_n) and needs one step to act from
+// step n + 1: Brian's input delay d is the engine's d + dt, so the released code's
+// U(0, 10 ms) input delays are U(dt, 10 ms + dt) here.
 // The presentation protocol (normalisation, retries, rest) is the trainer's: stdp_trainer.hpp.
 
 #include <array>

@@ -96,8 +96,8 @@ MALFORMED = {
     "reset above threshold": (MINIMAL + "V_reset_mV = -40.0\n", [], "populations.n.V_reset_mV"),
     "projection to a missing population": (
         MINIMAL + '[projections.p]\npre = "n"\npost = "ghost"\nweight_pA = 1.0\n', [], "ghost"),
-    "delay shorter than dt": (
-        MINIMAL + '[projections.p]\npre = "n"\npost = "n"\nweight_pA = 1.0\ndelay_ms = 0.01\n', [],
+    "negative delay": (
+        MINIMAL + '[projections.p]\npre = "n"\npost = "n"\nweight_pA = 1.0\ndelay_ms = -0.1\n', [],
         "projections.p.delay_ms"),
     "probability above one": (
         MINIMAL + '[projections.p]\npre = "n"\npost = "n"\nweight_pA = 1.0\n'

@@ -237,6 +237,39 @@ TEST_CASE("delay: per-synapse delays from a distribution each act delay_steps af
     }
 }
 
+TEST_CASE(
+    "delay: from a neuron on the grid, a delay of d steps (0 included) acts d steps after the "
+    "spike's stamp",
+    "[projection][delay]") {
+    // Neuron "a" spikes at the end of some step (stamp t_k); with delay 0 its target's input
+    // jumps at the start of step k, the step right after the one that produced the spike, as
+    // with Brian2's default delay of 0.
+    const double dt = 0.1;  // [ms]
+    const std::int32_t delay_steps = GENERATE(0, 1, 3);
+    sim::NetworkSpec spec{.dt_ms = dt};
+    spec.populations = {spike_train("src", 1, {1.0}, {0}), lif_curr("a", 1), lif_curr("b", 1)};
+    spec.projections = {{.pre = "src", .post = "a", .weight = sim::Distribution::constant(1e5)},
+                        {.pre = "a",
+                         .post = "b",
+                         .weight = sim::Distribution::constant(100.0),
+                         .delay_ms = sim::Distribution::constant(delay_steps * dt)}};
+    sim::Network net(spec);
+    REQUIRE(net.projection("a->b").delay_steps()[0] == delay_steps);
+
+    std::int64_t a_spike_stamp = -1;
+    std::int64_t b_first_input_step = -1;
+    while (net.steps_done() < 100 && b_first_input_step < 0) {
+        const std::int64_t step = net.steps_done();
+        net.step();
+        const auto a_spikes = net.population("a").spikes();
+        if (a_spike_stamp < 0 && !a_spikes.empty()) a_spike_stamp = a_spikes[0].time.step;
+        if (net.population("b").variable("I_syn_e")[0] > 0.0) b_first_input_step = step;
+    }
+    CAPTURE(delay_steps, a_spike_stamp);
+    REQUIRE(a_spike_stamp > 0);
+    CHECK(b_first_input_step == a_spike_stamp + delay_steps);
+}
+
 TEST_CASE("delay: in precise mode an input acts at exactly t + d inside its step",
           "[projection][delay]") {
     const double dt = 0.1;                              // [ms]

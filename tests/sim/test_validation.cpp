@@ -303,6 +303,26 @@ TEST_CASE("validation: a delay of exactly one step is accepted", "[validation]")
     CHECK(build_error(spec) == "(no ParamError)");
 }
 
+TEST_CASE("validation: from neurons on the grid delay 0 is accepted, negative delays are not",
+          "[validation]") {
+    auto spec = base_spec();
+    spec.projections = {{.pre = "n", .post = "c", .delay_ms = sim::Distribution::constant(0.0)}};
+    CHECK(build_error(spec) == "(no ParamError)");
+    spec.projections[0].delay_ms = sim::Distribution::uniform(0.0, 0.3);
+    CHECK(build_error(spec) == "(no ParamError)");
+    spec.projections[0].delay_ms = sim::Distribution::uniform(-0.1, 0.3);
+    CHECK_THAT(build_error(spec), StartsWith("projection 'n->c'") && Contains(">= 0"));
+}
+
+TEST_CASE("validation: from precise-mode neurons delays shorter than dt are rejected",
+          "[validation]") {
+    auto spec = base_spec();
+    spec.populations[1].integration = sim::Integration::precise;
+    spec.projections = {{.pre = "n", .post = "c", .delay_ms = sim::Distribution::constant(0.0)}};
+    CHECK_THAT(build_error(spec), StartsWith("projection 'n->c'") && Contains("precise-mode") &&
+                                      Contains("dt"));
+}
+
 TEST_CASE("validation: weights that can be negative are rejected", "[validation]") {
     const auto weight =
         GENERATE(sim::Distribution::constant(-1.0), sim::Distribution::uniform(-1.0, 1.0),

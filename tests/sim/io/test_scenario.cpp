@@ -667,17 +667,31 @@ post = "in"
 weight_pA = 1.0
 )", {}, {"bad.toml:9: projections.x.post: 'in' is a poisson source, which takes no input"}},
 
-        {"delay < dt", R"([run]
+        {"delay < dt from a source", R"([run]
 dt_ms = 0.1
+[populations.in]
+model = "poisson"
+size = 2
+rate_Hz = 5.0
 [populations.exc]
+model = "lif_curr"
+size = 2
+[projections.x]
+pre = "in"
+post = "exc"
+weight_pA = 1.0
+delay_ms = 0.05
+)", {}, {"bad.toml:14: projections.x.delay_ms: delay_ms can be 0.05 ms, shorter than dt = 0.1 ms"}},
+
+        {"negative delay", R"([populations.exc]
 model = "lif_curr"
 size = 2
 [projections.x]
 pre = "exc"
 post = "exc"
 weight_pA = 1.0
-delay_ms = 0.05
-)", {}, {"bad.toml:10: projections.x.delay_ms: delay_ms can be 0.05 ms, shorter than dt = 0.1 ms"}},
+delay_ms = -1.0
+)", {}, {"bad.toml:8: projections.x.delay_ms: delay_ms can be -1 ms: delays must be >= 0"}},
 
         {"p > 1", R"([populations.exc]
 model = "lif_curr"
