@@ -18,7 +18,10 @@ void LifCondParams::validate() const {
     require_finite("E_e", E_e, "mV");
     require_finite("E_i", E_i, "mV");
     require_finite("I_e", I_e, "pA");
-    require_less("V_reset", V_reset, "V_th", V_th, "mV");
+    // With an adaptive threshold the spike threshold is V_th + theta, and theta can start above
+    // 0 (Diehl & Cook: V_th = -72 mV, theta from 20 mV, V_reset = -65 mV); a reset above it
+    // only makes the neuron fire again after t_ref, each spike raising theta.
+    if (theta_plus == 0.0) require_less("V_reset", V_reset, "V_th", V_th, "mV");
 }
 
 LifCond::LifCond(const Params& params)

@@ -11,7 +11,9 @@
 //
 // Events: an excitatory (inhibitory) input spike of weight w >= 0 [nS] makes g_e (g_i) jump by w.
 // Threshold: V_m >= V_th + theta emits a spike; V_m is set to V_reset and held there for t_ref;
-// theta jumps by theta_plus (not while frozen). theta_plus = 0 disables the adaptation.
+// theta jumps by theta_plus (not while frozen). theta_plus = 0 disables the adaptation; then
+// V_reset < V_th is required, with adaptation V_reset may lie above V_th (theta keeps
+// V_th + theta above it, as in Diehl & Cook).
 // tau_m = C_m / g_L. Models written with conductances "in units of the leak conductance"
 // (Diehl & Cook, Brian2's examples) use g_L = 1 nS and C_m = tau_m * 1 nS.
 // Units: ms, mV, nS, pA, pF. The V_m equation is not linear in the state (g_e V_m), so this model

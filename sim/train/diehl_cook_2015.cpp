@@ -11,7 +11,7 @@ models::LifCondParams DiehlCook2015Params::excitatory_defaults() {
     return models::LifCondParams{.C_m = 100.0,  // tau_m = 100 ms with g_L = 1 nS
                                  .g_L = 1.0,
                                  .E_L = -65.0,
-                                 .V_th = -52.0,
+                                 .V_th = -72.0,  // -52 mV - 20 mV offset; theta starts at 20 mV
                                  .V_reset = -65.0,
                                  .t_ref = 5.0,
                                  .E_e = 0.0,
@@ -72,6 +72,7 @@ void DiehlCook2015Params::validate() const {
     models::require_non_negative("exc_inh_weight", exc_inh_weight, "nS");
     models::require_non_negative("inh_exc_weight", inh_exc_weight, "nS");
     models::require_finite("exc_initial_V", exc_initial_V, "mV");
+    models::require_non_negative("exc_initial_theta", exc_initial_theta, "mV");
     models::require_finite("inh_initial_V", inh_initial_V, "mV");
     const auto in = [](const char* part, auto&& check) {
         try {
@@ -100,7 +101,8 @@ NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint
                        .size = params.n_exc,
                        .model = exc,
                        .integration = params.integration,
-                       .initial = {{"V_m", Distribution::constant(params.exc_initial_V)}}},
+                       .initial = {{"V_m", Distribution::constant(params.exc_initial_V)},
+                                   {"theta", Distribution::constant(params.exc_initial_theta)}}},
         PopulationSpec{.name = dc_inh,
                        .size = params.n_exc,
                        .model = params.inh,

@@ -60,6 +60,11 @@ struct DiehlCook2015Params {
     double inh_exc_weight = 17.0;
     double exc_initial_V = -105.0;  // [mV]
     double inh_initial_V = -100.0;  // [mV]
+    // [mV] The released code's threshold is V > theta - 20 mV + (-52 mV) with theta starting at
+    // 20 mV: -52 mV at first, but the initial 20 mV decays with tau_theta (1e7 ms, about 2e4
+    // examples), so a neuron's threshold falls towards -72 mV + its own adaptation during
+    // training. Hence exc.V_th = -72 mV and theta starting at 20 mV, not -52 mV and 0.
+    double exc_initial_theta = 20.0;
 
     models::LifCondParams exc = excitatory_defaults();
     models::LifCondParams inh = inhibitory_defaults();
@@ -92,6 +97,7 @@ struct DiehlCook2015Params {
         v("inh_exc_weight", inh_exc_weight, "nS");
         v("exc_initial_V", exc_initial_V, "mV");
         v("inh_initial_V", inh_initial_V, "mV");
+        v("exc_initial_theta", exc_initial_theta, "mV");
     }
     void validate() const;  // ParamError naming the key
 

@@ -123,6 +123,16 @@ TEST_CASE("validation: a reset at or above threshold is rejected, naming V_reset
                StartsWith("population 'c'") && Contains("V_reset") && Contains("V_th"));
 }
 
+TEST_CASE("validation: with an adaptive threshold a reset above V_th is accepted (Diehl & Cook)",
+          "[validation]") {
+    auto spec = base_spec();
+    auto& cond = lif_cond_of(spec);
+    cond.V_th = -72.0;
+    cond.V_reset = -65.0;
+    cond.theta_plus = 0.05;
+    CHECK(build_error(spec) == "(no ParamError)");
+}
+
 TEST_CASE("validation: a population of size 0 or without a name is rejected", "[validation]") {
     auto empty = base_spec();
     empty.populations[1].size = 0;
