@@ -5,13 +5,19 @@
 
 namespace spikerate::models {
 
+// exp(x) for x <= 0, with x below -746 answered as 0 without calling libm: exp underflows to
+// exactly 0 below about -745.13 anyway, but glibc reaches that result through its slow
+// underflow path (raising the flag, setting errno). A trace whose last spike is more than
+// 746 time constants old (15 s for 20 ms) is the common case in a large, sparsely firing layer.
+inline double decay_factor(double x) { return x < -746.0 ? 0.0 : std::exp(x); }
+
 // A spike trace that decays exponentially between events, evaluated exactly at event times,
 // never stepped:  x(t) = x(t_last) exp(-(t - t_last) / tau).
 struct ExpTrace {
     double value = 0.0;                                        // x(t_last)
     double t_last = -std::numeric_limits<double>::infinity();  // [ms] time of the last update
 
-    double at(double t, double tau) const { return value * std::exp(-(t - t_last) / tau); }
+    double at(double t, double tau) const { return value * decay_factor(-(t - t_last) / tau); }
     // All-to-all interaction: every spike adds one.
     void add_one(double t, double tau) {
         value = at(t, tau) + 1.0;
@@ -30,7 +36,7 @@ struct ExpTrace {
 struct NearestTrace {
     double t_last = -std::numeric_limits<double>::infinity();  // [ms]
 
-    double at(double t, double tau) const { return std::exp(-(t - t_last) / tau); }
+    double at(double t, double tau) const { return decay_factor(-(t - t_last) / tau); }
     void set_one(double t) { t_last = t; }
 };
 

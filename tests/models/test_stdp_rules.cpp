@@ -22,6 +22,7 @@ using spikerate::models::NearestTripletStdp;
 using spikerate::models::PairStdp;
 using spikerate::models::PairStdpParams;
 using spikerate::models::WeightBounds;
+namespace models = spikerate::models;
 
 constexpr double rel_tol = 1e-12;
 
@@ -250,4 +251,21 @@ TEST_CASE("pair_stdp multiplicative: repeated pairs approach a bound geometrical
     CHECK(w_down - down.bounds.w_min ==
           Approx((w0 - down.bounds.w_min) * down_factor).epsilon(rel_tol));
     CHECK(w_down > down.bounds.w_min);
+}
+
+TEST_CASE("traces: decay_factor is std::exp bit for bit, 0 where exp underflows",
+          "[stdp][trace]") {
+    // The shortcut below -746 must not change a single result: exp is exactly 0 there too.
+    for (double x = -800.0; x <= 0.0; x += 0.37) {
+        CAPTURE(x);
+        CHECK(models::decay_factor(x) == std::exp(x));
+    }
+    for (const double x : {-745.0, -745.13, -745.14, -746.0, -746.0001, -1e300}) {
+        CAPTURE(x);
+        CHECK(models::decay_factor(x) == std::exp(x));
+    }
+    CHECK(models::decay_factor(-INFINITY) == 0.0);
+    CHECK(std::isnan(models::decay_factor(NAN)));
+    CHECK(models::NearestTrace{}.at(5.0, 20.0) == 0.0);  // no spike yet
+    CHECK(models::NearestTrace{.t_last = 0.0}.at(20.0, 20.0) == std::exp(-1.0));
 }
