@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <numeric>
 #include <span>
 #include <string>
 #include <utility>
@@ -26,6 +27,36 @@ struct ReportLayout {
     std::string time_units = "ms";
     // Further mapping datasets, one value per element, e.g. {"source_node_ids", pre ids}.
     std::vector<std::pair<std::string, std::vector<std::uint64_t>>> extra_element_mapping;
+
+    // Node j (j < n_post) owns the weights from all n_pre sources in order (a receptive field);
+    // element_id(i, j) is the stored id of the weight from source i to node j, and the sources
+    // go to "source_node_ids". Replaces the mapping.
+    template <class ElementId>
+    void map_dense_matrix(std::uint64_t n_pre, std::uint64_t n_post, ElementId element_id) {
+        node_ids.clear();
+        index_pointers.clear();
+        element_ids.clear();
+        std::vector<std::uint64_t> sources;
+        for (std::uint64_t j = 0; j < n_post; ++j) {
+            node_ids.push_back(j);
+            index_pointers.push_back(j * n_pre);
+            for (std::uint64_t i = 0; i < n_pre; ++i) {
+                element_ids.push_back(element_id(i, j));
+                sources.push_back(i);
+            }
+        }
+        index_pointers.push_back(n_pre * n_post);
+        extra_element_mapping = {{"source_node_ids", std::move(sources)}};
+    }
+    // One value per node 0 .. n - 1 (element id 0). Replaces the mapping.
+    void map_one_value_per_node(std::uint64_t n) {
+        node_ids.resize(n);
+        index_pointers.resize(n + 1);
+        std::iota(node_ids.begin(), node_ids.end(), std::uint64_t{0});
+        std::iota(index_pointers.begin(), index_pointers.end(), std::uint64_t{0});
+        element_ids.assign(n, 0);
+        extra_element_mapping.clear();
+    }
 };
 
 // Where recorded data goes: the HDF5 run file (io::RunFileWriter), or memory in tests.

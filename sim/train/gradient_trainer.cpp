@@ -155,21 +155,9 @@ GradientTrainer::GradientTrainer(const RateNetworkSpec& spec, const task::Datase
                                  .time_units = "examples"};
             ReportLayout biases = weights;
             biases.name += "_bias";
-            std::vector<std::uint64_t> sources;
-            for (std::uint64_t j = 0; j < n_out; ++j) {
-                weights.node_ids.push_back(j);
-                weights.index_pointers.push_back(j * n_in);
-                for (std::uint64_t i = 0; i < n_in; ++i) {
-                    weights.element_ids.push_back(j * n_in + i);
-                    sources.push_back(i);
-                }
-                biases.node_ids.push_back(j);
-                biases.index_pointers.push_back(j);
-                biases.element_ids.push_back(0);
-            }
-            weights.index_pointers.push_back(n_out * n_in);
-            biases.index_pointers.push_back(n_out);
-            weights.extra_element_mapping.emplace_back("source_node_ids", std::move(sources));
+            weights.map_dense_matrix(
+                n_in, n_out, [&](std::uint64_t i, std::uint64_t j) { return j * n_in + i; });
+            biases.map_one_value_per_node(n_out);
             weight_reports_.push_back(
                 {.weights = reports_->add_report(weights), .biases = reports_->add_report(biases)});
         }

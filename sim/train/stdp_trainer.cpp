@@ -164,21 +164,10 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
                            .time_start = 0.0,
                            .time_step = step,
                            .time_units = "examples"};
-        std::vector<std::uint64_t> sources;
-        for (std::uint64_t j = 0; j < n_post; ++j) {
-            weights.node_ids.push_back(j);
-            weights.index_pointers.push_back(j * n_pre);
-            for (std::uint64_t i = 0; i < n_pre; ++i) {
-                weights.element_ids.push_back(i * n_post + j);  // the projection's synapse id
-                sources.push_back(i);
-            }
-            theta.node_ids.push_back(j);
-            theta.index_pointers.push_back(j);
-            theta.element_ids.push_back(0);
-        }
-        weights.index_pointers.push_back(n_pre * n_post);
-        theta.index_pointers.push_back(n_post);
-        weights.extra_element_mapping.emplace_back("source_node_ids", std::move(sources));
+        // Element ids are the projection's synapse ids (dense, row-major [pre][post]).
+        weights.map_dense_matrix(n_pre, n_post,
+                                 [&](std::uint64_t i, std::uint64_t j) { return i * n_post + j; });
+        theta.map_one_value_per_node(n_post);
         report_ids_ = ReportIds{.weights = reports_->add_report(weights),
                                 .theta = reports_->add_report(theta)};
         record_weights();
