@@ -1,7 +1,11 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <limits>
+#include <span>
+
+#include <Eigen/Core>
 
 namespace spikerate::models {
 
@@ -10,6 +14,16 @@ namespace spikerate::models {
 // underflow path (raising the flag, setting errno). A trace whose last spike is more than
 // 746 time constants old (15 s for 20 ms) is the common case in a large, sparsely firing layer.
 inline double decay_factor(double x) { return x < -746.0 ? 0.0 : std::exp(x); }
+
+// decay_factor(-(t - t_last(k)) / tau) for k in [0, out.size()), vectorised (Eigen's exp, within
+// an ulp or so of std::exp): for rules that evaluate one trace of every postsynaptic neuron at
+// one time.
+template <class LastSpike>  // double(std::size_t k): the time of trace k's last spike [ms]
+void decay_factors(LastSpike&& t_last, double t, double tau, std::span<double> out) {
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = -(t - t_last(k)) / tau;
+    Eigen::Map<Eigen::ArrayXd> x(out.data(), static_cast<Eigen::Index>(out.size()));
+    x = (x < -746.0).select(0.0, x.exp());
+}
 
 // A spike trace that decays exponentially between events, evaluated exactly at event times,
 // never stepped:  x(t) = x(t_last) exp(-(t - t_last) / tau).

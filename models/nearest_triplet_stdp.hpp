@@ -14,6 +14,8 @@
 //   post at t0, pre at t1, post at t2 (t0 < t1 < t2):
 //     dw = -nu_pre e^{-(t1-t0)/tau_post1} + nu_post e^{-(t2-t1)/tau_pre} e^{-(t2-t0)/tau_post2}
 
+#include <span>
+
 #include "exp_trace.hpp"
 #include "weight_bounds.hpp"
 
@@ -64,6 +66,12 @@ public:
     // engine computes it once per neuron and time); on_pre(syn, post, w, t) is the composition.
     double post_term(const PostState& post, double t) const {
         return -p_.nu_pre * post.post1.at(t, p_.tau_post1);
+    }
+    // post_term of every postsynaptic neuron at one time t, vectorised: out[j] = post_term(post[j],
+    // t).
+    void post_terms(std::span<const PostState> post, double t, std::span<double> out) const {
+        decay_factors([&](std::size_t j) { return post[j].post1.t_last; }, t, p_.tau_post1, out);
+        for (double& term : out) term *= -p_.nu_pre;
     }
     double on_pre(SynapseState& syn, double post_term, double /*w*/, double t) const {
         syn.pre.set_one(t);

@@ -16,6 +16,7 @@
 // (multiplicative). Traces interact all-to-all (every spike adds one) or nearest-spike (reset to one).
 
 #include <array>
+#include <span>
 #include <utility>
 
 #include "exp_trace.hpp"
@@ -77,6 +78,13 @@ public:
     // synapses at one time (the engine computes it once per neuron and time).
     double post_term(const PostState& post, double t) const {
         return -p_.A_minus * post.post.at(t, p_.tau_minus);
+    }
+    // post_term of every postsynaptic neuron at one time t, vectorised: out[j] = post_term(post[j],
+    // t).
+    void post_terms(std::span<const PostState> post, double t, std::span<double> out) const {
+        decay_factors([&](std::size_t j) { return post[j].post.t_last; }, t, p_.tau_minus, out);
+        for (std::size_t j = 0; j < out.size(); ++j)
+            out[j] = -p_.A_minus * (post[j].post.value * out[j]);
     }
     double on_pre(SynapseState& syn, double post_term, double w, double t) const {
         bump(syn.pre, t, p_.tau_plus);

@@ -13,15 +13,21 @@
 // the bounds allow, and the function reports how many columns missed.
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 #include "weight_bounds.hpp"
 
 namespace spikerate::models {
 
-// `weights` is the dense n_pre x n_post matrix, row-major by presynaptic neuron (the layout of
-// dense projections: synapse i * n_post + j). Returns the number of columns whose sum could not
-// be made equal to `target` (relative error above 1e-9). Units: those of the weights.
+// `weights` in any order, post[k] the postsynaptic neuron of weights[k] (< n_post): a
+// projection's stored order works as it is. Returns the number of columns whose sum could not be
+// made equal to `target` (relative error above 1e-9). Units: those of the weights.
+std::size_t normalise_incoming(std::span<double> weights, std::span<const std::uint32_t> post,
+                               std::size_t n_post, double target, const WeightBounds& bounds);
+
+// The same for a dense n_pre x n_post matrix, row-major by presynaptic neuron (synapse
+// i * n_post + j).
 std::size_t normalise_incoming(std::span<double> weights, std::size_t n_pre, std::size_t n_post,
                                double target, const WeightBounds& bounds);
 

@@ -9,8 +9,7 @@
 
 namespace spikerate::sim {
 
-SparseConnectivity::SparseConnectivity(std::uint32_t n_pre, std::uint32_t n_post,
-                                       const std::vector<Pair>& pairs, bool index_by_post)
+SparseConnectivity::SparseConnectivity(std::uint32_t n_pre, const std::vector<Pair>& pairs)
     : row_begin_(std::size_t{n_pre} + 1, 0) {
     pre_.reserve(pairs.size());
     post_.reserve(pairs.size());
@@ -20,15 +19,6 @@ SparseConnectivity::SparseConnectivity(std::uint32_t n_pre, std::uint32_t n_post
         ++row_begin_[std::size_t{p.pre} + 1];
     }
     for (std::size_t i = 0; i < n_pre; ++i) row_begin_[i + 1] += row_begin_[i];
-
-    if (index_by_post) {  // counting sort of synapse ids by post, stable in synapse id
-        in_begin_.assign(std::size_t{n_post} + 1, 0);
-        for (const std::uint32_t j : post_) ++in_begin_[std::size_t{j} + 1];
-        for (std::size_t j = 0; j < n_post; ++j) in_begin_[j + 1] += in_begin_[j];
-        in_synapse_.resize(post_.size());
-        std::vector<std::size_t> fill(in_begin_.begin(), in_begin_.end() - 1);
-        for (std::size_t s = 0; s < post_.size(); ++s) in_synapse_[fill[post_[s]]++] = s;
-    }
 }
 
 namespace {

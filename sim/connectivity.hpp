@@ -8,9 +8,9 @@
 
 namespace spikerate::sim {
 
-// Which synapses a projection has. In both layouts the outgoing synapses of a presynaptic neuron
-// have consecutive ids (so a spike walks contiguous weights); for_each_incoming gives, for
-// plasticity at a postsynaptic spike, every synapse onto one neuron.
+// Which synapses a projection has, and their ids: the outgoing synapses of a presynaptic neuron
+// have consecutive ids, ascending by postsynaptic neuron. (A projection stores its synapses in an
+// order of its own, for delivery, and maps the ids to it.)
 
 // All-to-all as an n_pre x n_post matrix: synapse pre * n_post + post.
 class DenseConnectivity {
@@ -26,17 +26,13 @@ public:
         const std::size_t base = std::size_t{pre} * n_post_;
         for (std::uint32_t j = 0; j < n_post_; ++j) f(base + j, j);
     }
-    template <class F>  // f(synapse, pre)
-    void for_each_incoming(std::uint32_t post, F&& f) const {
-        for (std::uint32_t i = 0; i < n_pre_; ++i) f(std::size_t{i} * n_post_ + post, i);
-    }
 
 private:
     std::uint32_t n_pre_;
     std::uint32_t n_post_;
 };
 
-// Compressed sparse rows by presynaptic neuron, plus (when asked) an index by postsynaptic neuron.
+// Compressed sparse rows by presynaptic neuron.
 class SparseConnectivity {
 public:
     struct Pair {
@@ -44,8 +40,7 @@ public:
         std::uint32_t post;
     };
     // pairs must be sorted by pre; synapse s is pairs[s].
-    SparseConnectivity(std::uint32_t n_pre, std::uint32_t n_post, const std::vector<Pair>& pairs,
-                       bool index_by_post);
+    SparseConnectivity(std::uint32_t n_pre, const std::vector<Pair>& pairs);
 
     std::size_t n_synapses() const { return post_.size(); }
     std::uint32_t pre_of(std::size_t s) const { return pre_[s]; }
@@ -55,19 +50,11 @@ public:
     void for_each_outgoing(std::uint32_t pre, F&& f) const {
         for (std::size_t s = row_begin_[pre]; s < row_begin_[pre + 1]; ++s) f(s, post_[s]);
     }
-    template <class F>
-    void for_each_incoming(std::uint32_t post, F&& f) const {
-        for (std::size_t k = in_begin_[post]; k < in_begin_[post + 1]; ++k) {
-            f(in_synapse_[k], pre_[in_synapse_[k]]);
-        }
-    }
 
 private:
-    std::vector<std::size_t> row_begin_;    // n_pre + 1
-    std::vector<std::uint32_t> pre_;        // per synapse
-    std::vector<std::uint32_t> post_;       // per synapse
-    std::vector<std::size_t> in_begin_;     // n_post + 1 (empty unless indexed by post)
-    std::vector<std::size_t> in_synapse_;   // synapse ids grouped by post, ascending
+    std::vector<std::size_t> row_begin_;  // n_pre + 1
+    std::vector<std::uint32_t> pre_;      // per synapse
+    std::vector<std::uint32_t> post_;     // per synapse
 };
 
 class RandomStream;

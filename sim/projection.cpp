@@ -47,18 +47,19 @@ public:
         : Projection(std::move(name), pre, post, receptor),
           grid_(grid),
           connectivity_(std::move(connectivity)),
-          weights_(std::move(weights)),
           delays_(std::move(delays)),
           plasticity_(std::move(rule_state)) {
-        build_runs();
+        build_layout();
+        weights_.resize(stored_synapse_.size());
+        set_weights(weights);
         std::int32_t max_delay = 1;
         for (const auto d : delays_) max_delay = std::max(max_delay, d);
         // Spikes of step n carry stamps n or n + 1 and arrive up to max_delay steps later (stamp
         // n + 1 with delay 0: in slot n + 1 itself); slot n + 1 is emptied before step n ends.
         arrivals_.resize(static_cast<std::size_t>(max_delay) + 2);
         if constexpr (is_plastic<Rule>) {
+            build_incoming_index();
             post_term_.resize(post.size());
-            post_term_time_.assign(post.size(), std::numeric_limits<double>::quiet_NaN());
         }
     }
 
@@ -67,9 +68,22 @@ public:
     std::size_t n_synapses() const override { return weights_.size(); }
     std::uint32_t pre_of(std::size_t s) const override { return connectivity_.pre_of(s); }
     std::uint32_t post_of(std::size_t s) const override { return connectivity_.post_of(s); }
-    std::span<const double> weights() const override { return weights_; }
-    std::span<double> mutable_weights() override { return weights_; }
     std::span<const std::int32_t> delay_steps() const override { return delays_; }
+
+    void copy_weights(std::span<double> by_synapse_id) const override {
+        check_size(by_synapse_id.size());
+        for (std::size_t k = 0; k < weights_.size(); ++k) {
+            by_synapse_id[stored_synapse_[k]] = weights_[k];
+        }
+    }
+    void set_weights(std::span<const double> by_synapse_id) override {
+        check_size(by_synapse_id.size());
+        for (std::size_t k = 0; k < weights_.size(); ++k) {
+            weights_[k] = by_synapse_id[stored_synapse_[k]];
+        }
+    }
+    std::span<double> stored_weights() override { return weights_; }
+    std::span<const std::uint32_t> stored_post() const override { return stored_post_; }
 
     void propagate(std::int64_t step) override {
         // A spike queues one entry per distinct delay of its neuron's synapses, not one per
@@ -100,20 +114,20 @@ public:
                     return a.offset < b.offset;
                 });
             }
-            deliver(arriving.begin(), later, t_next);
+            deliver_on_grid(arriving.begin(), later, t_next);
             apply_post_spikes();
-            deliver(later, arriving.end(), t_next);
+            deliver_off_grid(later, arriving.end(), t_next);
             plasticity_updates_ += events;
         } else {
-            deliver(arriving.begin(), arriving.end(), t_next);
+            deliver_static(arriving.begin(), arriving.end());
         }
         synaptic_events_ += events;
         arriving.clear();
     }
 
 private:
-    // The outgoing synapses of one presynaptic neuron that share one delay: entries
-    // [begin, end) of run_synapse_ / run_post_.
+    // The outgoing synapses of one presynaptic neuron that share one delay: stored entries
+    // [begin, end).
     struct Run {
         std::int32_t delay;  // [steps]
         std::uint32_t begin;
@@ -129,13 +143,21 @@ private:
     }
     using ArrivalIt = typename std::vector<Arrival>::iterator;
 
-    // Groups each presynaptic neuron's outgoing synapses by delay (stable: by synapse id within
-    // a delay), so that delivering a run reads consecutive entries.
-    void build_runs() {
+    void check_size(std::size_t n) const {
+        if (n != weights_.size()) {
+            throw Error(fmt::format("projection '{}': {} weights given for {} synapses", name_, n,
+                                    weights_.size()));
+        }
+    }
+
+    // The stored order: each presynaptic neuron's outgoing synapses (neurons ascending), grouped
+    // by delay (stable: by synapse id within a delay), so that a spike's arriving run reads
+    // consecutive weights and synapse states.
+    void build_layout() {
         const std::uint32_t n_pre = pre_.size();
         run_begin_.assign(std::size_t{n_pre} + 1, 0);
-        run_synapse_.reserve(weights_.size());
-        run_post_.reserve(weights_.size());
+        stored_synapse_.reserve(connectivity_.n_synapses());
+        stored_post_.reserve(connectivity_.n_synapses());
         std::vector<std::pair<std::uint32_t, std::uint32_t>> outgoing;  // (synapse, post)
         for (std::uint32_t i = 0; i < n_pre; ++i) {
             outgoing.clear();
@@ -148,51 +170,84 @@ private:
             for (std::size_t k = 0; k < outgoing.size(); ++k) {
                 const std::int32_t delay = delays_[outgoing[k].first];
                 if (k == 0 || delay != runs_.back().delay) {
-                    const auto at = static_cast<std::uint32_t>(run_synapse_.size());
+                    const auto at = static_cast<std::uint32_t>(stored_synapse_.size());
                     runs_.push_back(Run{delay, at, at});
                 }
-                run_synapse_.push_back(outgoing[k].first);
-                run_post_.push_back(outgoing[k].second);
+                stored_synapse_.push_back(outgoing[k].first);
+                stored_post_.push_back(outgoing[k].second);
                 ++runs_.back().end;
             }
             run_begin_[i + 1] = static_cast<std::uint32_t>(runs_.size());
         }
     }
 
-    // Hands arrivals of the step starting at t_step to the target; runs on_pre if plastic.
-    void deliver(ArrivalIt first, ArrivalIt last, double t_step) {
+    // For on_post: the stored entries onto each postsynaptic neuron, ascending.
+    void build_incoming_index() {
+        const std::uint32_t n_post = post_.size();
+        incoming_begin_.assign(std::size_t{n_post} + 1, 0);
+        for (const auto j : stored_post_) ++incoming_begin_[j + 1];
+        for (std::uint32_t j = 0; j < n_post; ++j) incoming_begin_[j + 1] += incoming_begin_[j];
+        incoming_entry_.resize(stored_post_.size());
+        std::vector<std::uint32_t> fill(incoming_begin_.begin(), incoming_begin_.end() - 1);
+        for (std::uint32_t k = 0; k < stored_post_.size(); ++k) {
+            incoming_entry_[fill[stored_post_[k]]++] = k;
+        }
+    }
+
+    // Static synapses: the weights go to the target's receptor.
+    void deliver_static(ArrivalIt first, ArrivalIt last) {
         double* const summed = post_.summed_input(receptor_);
-        const std::uint32_t* const synapse = run_synapse_.data();
-        const std::uint32_t* const post = run_post_.data();
-        double* const weights = weights_.data();
+        const std::uint32_t* const post = stored_post_.data();
+        const double* const weights = weights_.data();
         for (auto a = first; a != last; ++a) {
-            const double t = t_step + a->offset;
-            for (std::uint32_t k = a->begin; k < a->end; ++k) {
-                // A run's synapses are scattered over the presynaptic neuron's row: fetch a few
-                // ahead (only within the run).
-                if (k + prefetch_distance < a->end) {
-                    __builtin_prefetch(weights + synapse[k + prefetch_distance], 1);
-                    if constexpr (is_plastic<Rule>) {
-                        __builtin_prefetch(&plasticity_.synapse[synapse[k + prefetch_distance]], 1);
-                    }
+            if (summed != nullptr) {
+                for (std::uint32_t k = a->begin; k < a->end; ++k) summed[post[k]] += weights[k];
+            } else {
+                for (std::uint32_t k = a->begin; k < a->end; ++k) {
+                    post_.receive(post[k], receptor_, a->offset, weights[k]);
                 }
-                const std::uint32_t s = synapse[k];
+            }
+        }
+    }
+
+    // Plastic synapses, arrivals at t_step exactly: the rule's post term is computed for every
+    // postsynaptic neuron at once (vectorised), then each arrival hands its weight to the target
+    // and runs on_pre.
+    void deliver_on_grid(ArrivalIt first, ArrivalIt last, double t_step) requires is_plastic<Rule> {
+        if (first == last) return;
+        const auto& rule = plasticity_.rule;
+        rule.post_terms(plasticity_.post, t_step, post_term_);
+        double* const summed = post_.summed_input(receptor_);
+        const std::uint32_t* const post = stored_post_.data();
+        double* const weights = weights_.data();
+        auto* const synapse = plasticity_.synapse.data();
+        const double* const post_term = post_term_.data();
+        for (auto a = first; a != last; ++a) {
+            for (std::uint32_t k = a->begin; k < a->end; ++k) {
                 const std::uint32_t target = post[k];
-                double& w = weights[s];
+                double& w = weights[k];
                 if (summed != nullptr) {
                     summed[target] += w;
                 } else {
-                    post_.receive(target, receptor_, a->offset, w);
+                    post_.receive(target, receptor_, 0.0, w);
                 }
-                if constexpr (is_plastic<Rule>) {
-                    auto& rule = plasticity_.rule;
-                    if (post_term_time_[target] != t) {  // once per neuron and arrival time
-                        post_term_[target] = rule.post_term(plasticity_.post[target], t);
-                        post_term_time_[target] = t;
-                    }
-                    w = rule.bounds().clip(
-                        w + rule.on_pre(plasticity_.synapse[s], post_term_[target], w, t));
-                }
+                w = rule.bounds().clip(w + rule.on_pre(synapse[k], post_term[target], w, t_step));
+            }
+        }
+    }
+
+    // Plastic synapses, arrivals inside the step (in time order): one post term per event.
+    void deliver_off_grid(ArrivalIt first, ArrivalIt last,
+                          double t_step) requires is_plastic<Rule> {
+        const auto& rule = plasticity_.rule;
+        for (auto a = first; a != last; ++a) {
+            const double t = t_step + a->offset;
+            for (std::uint32_t k = a->begin; k < a->end; ++k) {
+                const std::uint32_t target = stored_post_[k];
+                double& w = weights_[k];
+                post_.receive(target, receptor_, a->offset, w);
+                w = rule.bounds().clip(
+                    w + rule.on_pre(plasticity_.synapse[k], plasticity_.post[target], w, t));
             }
         }
     }
@@ -205,31 +260,31 @@ private:
         for (const Spike& spike : post_.spikes()) {
             const double t = grid_.time(spike.time);
             auto& post_state = plasticity_.post[spike.node];
-            connectivity_.for_each_incoming(spike.node, [&](std::size_t s, std::uint32_t) {
-                double& w = weights_[s];
-                w = rule.bounds().clip(w + rule.on_post(plasticity_.synapse[s], post_state, w, t));
-                ++plasticity_updates_;
-            });
+            for (std::uint32_t e = incoming_begin_[spike.node]; e < incoming_begin_[spike.node + 1];
+                 ++e) {
+                const std::uint32_t k = incoming_entry_[e];
+                double& w = weights_[k];
+                w = rule.bounds().clip(w + rule.on_post(plasticity_.synapse[k], post_state, w, t));
+            }
+            plasticity_updates_ += incoming_begin_[spike.node + 1] - incoming_begin_[spike.node];
             rule.after_post(post_state, t);
-            post_term_time_[spike.node] = std::numeric_limits<double>::quiet_NaN();  // stale
         }
     }
 
-    static constexpr std::uint32_t prefetch_distance = 8;
-
     TimeGrid grid_;
     Connectivity connectivity_;
-    std::vector<double> weights_;
-    std::vector<std::int32_t> delays_;  // [steps] >= pre_.min_delay_steps()
-    [[no_unique_address]] RuleState<Rule> plasticity_;
-    std::vector<std::uint32_t> run_begin_;    // per presynaptic neuron: its runs, n_pre + 1
+    std::vector<std::int32_t> delays_;  // [steps] >= pre_.min_delay_steps(), by synapse id
+    [[no_unique_address]] RuleState<Rule> plasticity_;  // synapse states in stored order
+    std::vector<std::uint32_t> run_begin_;  // per presynaptic neuron: its runs, n_pre + 1
     std::vector<Run> runs_;
-    std::vector<std::uint32_t> run_synapse_;  // synapse ids, grouped by run
-    std::vector<std::uint32_t> run_post_;     // their postsynaptic neurons
+    std::vector<std::uint32_t> stored_synapse_;   // stored entry -> synapse id
+    std::vector<std::uint32_t> stored_post_;      // stored entry -> postsynaptic neuron
+    std::vector<double> weights_;                 // stored order
     std::vector<std::vector<Arrival>> arrivals_;  // ring buffer by arrival step
-    // Plastic: the rule's post_term per postsynaptic neuron, valid at post_term_time_.
+    // Plastic: stored entries onto each postsynaptic neuron, and the rule's post terms.
+    std::vector<std::uint32_t> incoming_begin_;
+    std::vector<std::uint32_t> incoming_entry_;
     std::vector<double> post_term_;
-    std::vector<double> post_term_time_;
 };
 
 template <class Connectivity, class Rule, class... RuleParams>
@@ -277,14 +332,20 @@ std::unique_ptr<Projection> build_with_rule(const ProjectionSpec& spec, Populati
 
 }  // namespace
 
+std::vector<double> Projection::weights() const {
+    std::vector<double> w(n_synapses());
+    copy_weights(w);
+    return w;
+}
+
 std::unique_ptr<Projection> make_projection(const ProjectionSpec& spec, Population& pre,
                                             Population& post, const TimeGrid& grid,
                                             std::uint64_t seed) {
     const std::string name = spec.resolved_name();
     const auto* all = std::get_if<connect::AllToAll>(&spec.connection);
     const bool complete = all != nullptr && all->allow_autapses;
-    const bool dense = spec.storage == Storage::dense || (spec.storage == Storage::automatic && complete);
-    const bool plastic = !std::holds_alternative<NoPlasticity>(spec.plasticity);
+    const bool dense =
+        spec.storage == Storage::dense || (spec.storage == Storage::automatic && complete);
 
     std::vector<SparseConnectivity::Pair> pairs;
     std::size_t n_synapses = std::size_t{pre.size()} * post.size();
@@ -319,8 +380,7 @@ std::unique_ptr<Projection> make_projection(const ProjectionSpec& spec, Populati
         return build_with_rule(spec, pre, post, grid, DenseConnectivity(pre.size(), post.size()),
                                std::move(weights), std::move(delays));
     }
-    return build_with_rule(spec, pre, post, grid,
-                           SparseConnectivity(pre.size(), post.size(), pairs, plastic),
+    return build_with_rule(spec, pre, post, grid, SparseConnectivity(pre.size(), pairs),
                            std::move(weights), std::move(delays));
 }
 

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sim/network_spec.hpp"
 #include "sim/population.hpp"
@@ -34,11 +35,20 @@ public:
     virtual std::size_t n_synapses() const = 0;
     virtual std::uint32_t pre_of(std::size_t synapse) const = 0;
     virtual std::uint32_t post_of(std::size_t synapse) const = 0;
-    virtual std::span<const double> weights() const = 0;         // by synapse id
-    // For changes from outside the plasticity rule (e.g. Diehl & Cook's normalisation); the
-    // caller keeps them within the rule's bounds.
-    virtual std::span<double> mutable_weights() = 0;
-    virtual std::span<const std::int32_t> delay_steps() const = 0;
+    virtual std::span<const std::int32_t> delay_steps() const = 0;  // by synapse id
+
+    // Weights by synapse id: copied out, or set from outside the plasticity rule (the caller
+    // keeps them within the rule's bounds).
+    virtual void copy_weights(std::span<double> by_synapse_id) const = 0;
+    virtual void set_weights(std::span<const double> by_synapse_id) = 0;
+    std::vector<double> weights() const;  // a copy, by synapse id
+
+    // The weights in the order the projection stores them (by presynaptic neuron, then delay:
+    // the order of delivery), with the postsynaptic neuron of each entry: for changes that
+    // treat every synapse onto a neuron alike, such as Diehl & Cook's normalisation. Entries
+    // of one presynaptic neuron are consecutive, and presynaptic neurons come in ascending order.
+    virtual std::span<double> stored_weights() = 0;
+    virtual std::span<const std::uint32_t> stored_post() const = 0;
 
     // After the populations advanced over step n (to t_{n+1}): queues the source's new spikes
     // for t_spike + delay, then processes, in time order, what happens from t_{n+1} on: hands

@@ -37,7 +37,7 @@ Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingS
                             .time_start = now,
                             .time_step = w.every_ms};
         std::vector<std::uint64_t> sources;
-        WeightChannel channel{&projection, {}, grid.steps_in(w.every_ms, "every_ms"), 0, {}};
+        WeightChannel channel{&projection, {}, grid.steps_in(w.every_ms, "every_ms"), 0, {}, {}};
         for (const auto post : posts) {
             auto& in = incoming[post];
             std::stable_sort(in.begin(), in.end(), [&](std::size_t a, std::size_t b) {
@@ -83,8 +83,9 @@ Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingS
 }
 
 void Recorder::push_frame(WeightChannel& w) {
-    const auto weights = w.projection->weights();
-    for (const auto s : w.synapses) w.frames.push_back(static_cast<float>(weights[s]));
+    w.all_weights.resize(w.projection->n_synapses());
+    w.projection->copy_weights(w.all_weights);
+    for (const auto s : w.synapses) w.frames.push_back(static_cast<float>(w.all_weights[s]));
     if (w.frames.size() >= buffer_values_) flush_frames(w.frames, w.report, w.synapses.size());
 }
 

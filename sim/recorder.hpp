@@ -100,6 +100,7 @@ private:
         std::int64_t every_steps;
         std::size_t report;
         std::vector<float> frames;
+        std::vector<double> all_weights;  // the projection's weights by synapse id, this frame
     };
     struct StateChannel {
         std::span<const double> values;  // the population's variable

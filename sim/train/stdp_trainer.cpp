@@ -215,14 +215,14 @@ bool StdpTrainer::recording_spikes() const {
 void StdpTrainer::train_one() {
     const auto& params = spec_.architecture;
     auto& input_exc = network_.projection(dc_input_exc);
-    const std::size_t n_pre = input_exc.pre().size();
     const std::size_t n_post = input_exc.post().size();
     const std::size_t index = stream_.index(seen_);
     const float* x = train_.inputs.col(static_cast<Eigen::Index>(index)).data();
 
     const auto normalise = [&] {
-        weight_normalisation_misses_ += models::normalise_incoming(
-            input_exc.mutable_weights(), n_pre, n_post, params.weight_sum, params.stdp.bounds);
+        weight_normalisation_misses_ +=
+            models::normalise_incoming(input_exc.stored_weights(), input_exc.stored_post(), n_post,
+                                       params.weight_sum, params.stdp.bounds);
     };
     std::function<void(const Network&)> record;
     if (reports_ != nullptr && recording_spikes()) {
@@ -275,8 +275,7 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
 
     const auto run_chunk = [&](std::size_t chunk) {
         Network frozen(frozen_spec_);
-        auto w = frozen.projection(dc_input_exc).mutable_weights();
-        std::copy(trained_weights.begin(), trained_weights.end(), w.begin());
+        frozen.projection(dc_input_exc).set_weights(trained_weights);
         auto theta = frozen.population(dc_exc).variable("theta");
         std::copy(trained_theta.begin(), trained_theta.end(), theta.begin());
         Presenter presenter(frozen, spec_.architecture);

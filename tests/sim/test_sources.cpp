@@ -126,7 +126,7 @@ RunOutput run_network(const sim::NetworkSpec& spec, double duration_ms) {
         out.nodes.push_back(r.node_ids());
     }
     for (const auto& proj : net.projections()) {
-        out.weights.emplace_back(proj->weights().begin(), proj->weights().end());
+        out.weights.push_back(proj->weights());
     }
     return out;
 }

@@ -125,7 +125,7 @@ TEST_CASE("normalisation before every training example: input weights of each ne
     // After training, STDP has moved the weights since the last normalisation; normalising the
     // current weights by hand must give sums of 78 and keep [0, 1].
     auto& proj = trainer.network().projection("input->exc");
-    auto w = proj.mutable_weights();
+    const auto w = proj.weights();
     bool changed = false;
     for (std::size_t j = 0; j < 20; ++j) {
         double sum = 0.0;
