@@ -10,10 +10,11 @@
 //   dtheta/dt    = -theta / tau_theta          (0 while the threshold adaptation is frozen)
 //
 // Events: an excitatory (inhibitory) input spike of weight w >= 0 [nS] makes g_e (g_i) jump by w.
-// Threshold: V_m >= V_th + theta emits a spike; V_m is set to V_reset and held there for t_ref;
-// theta jumps by theta_plus (not while frozen). theta_plus = 0 disables the adaptation; then
-// V_reset < V_th is required, with adaptation V_reset may lie above V_th (theta keeps
-// V_th + theta above it, as in Diehl & Cook).
+// Threshold: V_m >= V_th + theta emits a spike; V_m is set to V_reset and, for t_ref, held there
+// (clamp_V_refractory = true, as NEST and Brian2's `(unless refractory)`) or left to integrate its
+// input with only spiking blocked (false); theta jumps by theta_plus (not while frozen).
+// theta_plus = 0 disables the adaptation; then V_reset < V_th is required, with adaptation V_reset
+// may lie above V_th (theta keeps V_th + theta above it, as in Diehl & Cook).
 // tau_m = C_m / g_L. Models written with conductances "in units of the leak conductance"
 // (Diehl & Cook, Brian2's examples) use g_L = 1 nS and C_m = tau_m * 1 nS.
 // Units: ms, mV, nS, pA, pF. The V_m equation is not linear in the state (g_e V_m), so this model
@@ -31,20 +32,21 @@ class LifCond;
 struct LifCondParams {
     using Model = LifCond;  // the model these parameters describe
 
-    double C_m = 200.0;          // [pF] membrane capacitance
-    double g_L = 10.0;           // [nS] leak conductance
-    double E_L = -60.0;          // [mV] resting potential
-    double V_th = -50.0;         // [mV] spike threshold (without theta)
-    double V_reset = -60.0;      // [mV] reset potential
-    double t_ref = 5.0;          // [ms] refractory period
-    double E_e = 0.0;            // [mV] excitatory reversal potential
-    double E_i = -80.0;          // [mV] inhibitory reversal potential
-    double tau_syn_e = 5.0;      // [ms] excitatory conductance time constant
-    double tau_syn_i = 10.0;     // [ms] inhibitory conductance time constant
-    double I_e = 0.0;            // [pA] constant bias current
-    double theta_plus = 0.0;     // [mV] threshold increment per spike (0: no adaptation)
-    double tau_theta = 1e7;      // [ms] decay time constant of theta
-    bool theta_frozen = false;   // theta neither jumps nor decays (Diehl & Cook's test phase)
+    double C_m = 200.0;              // [pF] membrane capacitance
+    double g_L = 10.0;               // [nS] leak conductance
+    double E_L = -60.0;              // [mV] resting potential
+    double V_th = -50.0;             // [mV] spike threshold (without theta)
+    double V_reset = -60.0;          // [mV] reset potential
+    double t_ref = 5.0;              // [ms] refractory period
+    double E_e = 0.0;                // [mV] excitatory reversal potential
+    double E_i = -80.0;              // [mV] inhibitory reversal potential
+    double tau_syn_e = 5.0;          // [ms] excitatory conductance time constant
+    double tau_syn_i = 10.0;         // [ms] inhibitory conductance time constant
+    double I_e = 0.0;                // [pA] constant bias current
+    double theta_plus = 0.0;         // [mV] threshold increment per spike (0: no adaptation)
+    double tau_theta = 1e7;          // [ms] decay time constant of theta
+    bool theta_frozen = false;       // theta neither jumps nor decays (Diehl & Cook's test phase)
+    bool clamp_V_refractory = true;  // V_m held at V_reset during t_ref (false: only no spikes)
 
     // Calls v(name, field, unit) for every parameter: how scenario files and output name them.
     template <class Visitor>
@@ -63,6 +65,7 @@ struct LifCondParams {
         v("theta_plus", theta_plus, "mV");
         v("tau_theta", tau_theta, "ms");
         v("theta_frozen", theta_frozen, "");
+        v("clamp_V_refractory", clamp_V_refractory, "");
     }
     double tau_m() const { return C_m / g_L; }  // [ms]
     void validate() const;  // throws ParamError naming the key and the bound it broke
@@ -108,7 +111,7 @@ public:
         if (!p_.theta_frozen) x[theta * n + i] += p_.theta_plus;
     }
     void hold_refractory(Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
-        x[V_m * n + i] = p_.V_reset;
+        if (p_.clamp_V_refractory) x[V_m * n + i] = p_.V_reset;
     }
 
 private:

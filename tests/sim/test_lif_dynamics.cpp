@@ -731,6 +731,46 @@ TEST_CASE("lif_cond: first spike under constant current is stamped within one st
     CHECK(rec.spikes.front() < t_star + dt + delta);
 }
 
+TEST_CASE("lif_cond: without the refractory clamp V_m integrates through t_ref but cannot spike",
+          "[lif][lif_cond][refractory]") {
+    // I_e = 300 pA: V_inf = -30 mV. After a spike V_m relaxes from V_reset = -60 mV and would
+    // cross V_th = -50 mV after rise = 8.1 ms, inside t_ref = 20 ms. Unclamped, the neuron spikes
+    // in the first step after t_ref (stamped at its end: interval t_ref + dt); clamped, V_m starts
+    // rising only at t_ref, and the crossing is stamped at the end of its step (interval in
+    // [t_ref + rise, t_ref + rise + dt)).
+    const double dt = GENERATE(0.1, 0.01);
+    const bool clamp = GENERATE(true, false);
+    INFO("dt = " << dt << " ms, clamp_V_refractory = " << clamp);
+    const LifCondParams p{.t_ref = 20.0, .I_e = 300.0, .clamp_V_refractory = clamp};
+    const double tau_m = p.tau_m();
+    const double V_inf = p.E_L + p.I_e / p.g_L;
+    const double rise = crossing_time(p.V_reset, V_inf, p.V_th, tau_m);
+    const Recording rec = simulate(single_neuron_spec(dt, p, Integration::rk4), 100.0);
+    REQUIRE(rec.spikes.size() >= 3);
+    // RK4's error over a rise, as a time at threshold (see the first-spike test), and a step.
+    const double steps = std::ceil((p.t_ref + rise) / dt) + 1.0;
+    const double z = dt / tau_m;
+    const double V_error = decay_error(steps, z, rk4_defect(z), V_inf - p.V_reset) + rounding(steps);
+    const double delta = V_error / ((V_inf - p.V_th) / tau_m);
+    for (std::size_t s = 1; s < rec.spikes.size(); ++s) {
+        const double interval = rec.spikes[s] - rec.spikes[s - 1];
+        INFO("interval " << s << " = " << interval << " ms");
+        if (clamp) {
+            CHECK(interval >= p.t_ref + rise - delta);
+            CHECK(interval < p.t_ref + rise + dt + delta);
+        } else {
+            CHECK(std::abs(interval - (p.t_ref + dt)) < 1e-9);
+        }
+    }
+    // Mid-way through the first refractory period V_m is at V_reset (clamped) or on the
+    // relaxation from V_reset (unclamped).
+    const double t_mid = rec.spikes[0] + 0.5 * p.t_ref;
+    const auto k = static_cast<std::size_t>(std::llround(t_mid / dt)) - 1;
+    REQUIRE(std::abs(rec.t[k] - t_mid) < 1e-9);
+    const double V_expected = clamp ? p.V_reset : relax(p.V_reset, V_inf, tau_m, 0.5 * p.t_ref);
+    CHECK(std::abs(rec.V_m[k] - V_expected) <= V_error);
+}
+
 TEST_CASE("lif_cond: rk4 and dopri5 agree on the response to one conductance input",
           "[lif][lif_cond][psp]") {
     // V_m' = (g_L (E_L - V) + g_e (E_e - V)) / C_m with g_e = w e^{-s/tau_syn_e} is not linear
