@@ -5,6 +5,9 @@ A population's spikes are two parallel 1-D arrays, ``times_ms`` (float, ms) and
 ``/spikes/<population>/timestamps`` and ``/spikes/<population>/node_ids``; they need
 not be sorted. ``n_nodes`` counts silent neurons too. Times are in ms, rates in Hz.
 
+Weights are 2-D arrays ``frames x synapses`` as stored in a frame report
+(``/report/<name>/data``), in the report's unit.
+
 Binning is half-open: bin ``k`` covers ``[t_start + k*bin, t_start + (k+1)*bin)`` and
 there are ``floor((t_stop - t_start) / bin)`` bins. A trailing partial bin is dropped,
 so spikes in ``[t_start + n_bins*bin, t_stop)`` are not counted.
@@ -13,7 +16,8 @@ so spikes in ``[t_start + n_bins*bin, t_stop)`` are not counted.
 import numpy as np
 
 __all__ = ["firing_rates", "population_rate", "isi_cv", "fano_factor", "binned_counts",
-           "pairwise_correlations", "van_rossum_distance"]
+           "pairwise_correlations", "mean_pairwise_correlation", "van_rossum_distance",
+           "weight_histograms", "stdp_window", "receptive_fields"]
 
 
 def _n_nodes(n_nodes):
@@ -224,6 +228,17 @@ def pairwise_correlations(counts):
     return corr
 
 
+def mean_pairwise_correlation(corr):
+    """Mean of the correlation coefficients of distinct pairs (above the diagonal) that are
+    defined, from a matrix of :func:`pairwise_correlations`; NaN if no pair is defined."""
+    corr = np.asarray(corr, dtype=float)
+    if corr.ndim != 2 or corr.shape[0] != corr.shape[1]:
+        raise ValueError(f"corr must be a square matrix, got shape {corr.shape}")
+    upper = corr[np.triu_indices(corr.shape[0], k=1)]
+    upper = upper[np.isfinite(upper)]
+    return float(upper.mean()) if upper.size else float("nan")
+
+
 def _causal_trace(times, tau_ms):
     """sum_{j <= k} exp(-(t_k - t_j)/tau) at each spike t_k of a sorted train, in O(n)."""
     trace, decay = np.ones(times.size), np.exp(-np.diff(times) / tau_ms)
@@ -282,3 +297,147 @@ def van_rossum_distance(times_a_ms, times_b_ms, tau_ms):
     squared = 0.5 * (within_a + within_b - 2.0 * cross)
     # Rounding can push an exact zero (identical trains) slightly negative.
     return float(np.sqrt(max(squared, 0.0)))
+
+
+def weight_histograms(weights, bin_edges):
+    """Histogram of the weights in every frame of a weight report.
+
+    Parameters
+    ----------
+    weights : array_like, shape (frames, synapses) or (synapses,)
+        Weights in the report's unit (e.g. nS), as in ``/report/<name>/data``.
+    bin_edges : array_like of float, shape (n_bins + 1,)
+        Increasing edges in the same unit. As in ``numpy.histogram``, bins are half-open
+        except the last, which includes its right edge (so ``w_max`` counts); weights outside
+        ``[bin_edges[0], bin_edges[-1]]`` are not counted.
+
+    Returns
+    -------
+    ndarray of int, shape (frames, n_bins)
+        Synapses per bin in each frame (one row for a 1-D input).
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.ndim == 1:
+        w = w[np.newaxis, :]
+    if w.ndim != 2:
+        raise ValueError(f"weights must be 1-D or 2-D (frames, synapses), got shape {w.shape}")
+    edges = np.asarray(bin_edges, dtype=float)
+    if edges.ndim != 1 or edges.size < 2 or not np.all(np.diff(edges) > 0):
+        raise ValueError("bin_edges must be a 1-D increasing array of at least 2 edges")
+    n_bins = edges.size - 1
+    index = np.searchsorted(edges, w, side="right") - 1
+    index[w == edges[-1]] = n_bins - 1  # the last bin is closed
+    inside = (index >= 0) & (index < n_bins)
+    frame = np.broadcast_to(np.arange(w.shape[0])[:, np.newaxis], w.shape)
+    flat = np.bincount(frame[inside] * n_bins + index[inside], minlength=w.shape[0] * n_bins)
+    return flat.reshape(w.shape[0], n_bins)
+
+
+def stdp_window(pre_times_ms, pre_node_ids, post_times_ms, post_node_ids, synapse_pre,
+                synapse_post, weights_before, weights_after, delay_ms=0.0):
+    """The STDP window measured from recorded spike pairs: weight change against lag.
+
+    Give the spikes fired between two frames of a weight report and the weights of those
+    frames. A synapse whose presynaptic neuron fired exactly once and whose postsynaptic neuron
+    fired exactly once in that interval saw one pair, so its weight change is the window at
+    that pair's lag. Synapses with any other number of spikes are left out (their change
+    mixes pairs, or is zero).
+
+    Parameters
+    ----------
+    pre_times_ms, pre_node_ids : array_like, shape (n_pre_spikes,)
+        Presynaptic spikes [ms] and their neurons.
+    post_times_ms, post_node_ids : array_like, shape (n_post_spikes,)
+        Postsynaptic spikes [ms] and their neurons.
+    synapse_pre, synapse_post : array_like of int, shape (synapses,)
+        Source and target neuron of each synapse (a weight report's ``pre`` and ``post``).
+    weights_before, weights_after : array_like of float, shape (synapses,)
+        Weights at the two frames, in the report's unit.
+    delay_ms : float or array_like of float, shape (synapses,)
+        Synaptic delay [ms]: a presynaptic spike at t reaches the synapse at t + delay, and the
+        rule sees that arrival time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per synapse with one pair, sorted by lag: ``synapse`` (index into the
+        arrays), ``pre``, ``post``, ``lag_ms`` = t_post - (t_pre + delay) (positive:
+        pre before post), ``dw`` = after - before (report unit).
+    """
+    import pandas as pd
+
+    pre_t, pre_id = _times(pre_times_ms, "pre_times_ms"), np.asarray(pre_node_ids, dtype=np.int64)
+    post_t, post_id = (_times(post_times_ms, "post_times_ms"),
+                       np.asarray(post_node_ids, dtype=np.int64))
+    if pre_t.size != pre_id.size or post_t.size != post_id.size:
+        raise ValueError("spike times and node ids must have the same length")
+    syn_pre = np.asarray(synapse_pre, dtype=np.int64)
+    syn_post = np.asarray(synapse_post, dtype=np.int64)
+    before = np.asarray(weights_before, dtype=float)
+    after = np.asarray(weights_after, dtype=float)
+    n_syn = syn_pre.size
+    if not (syn_post.size == before.size == after.size == n_syn):
+        raise ValueError(f"synapse_pre, synapse_post, weights_before and weights_after must "
+                         f"have one value per synapse, got sizes {syn_pre.size}, "
+                         f"{syn_post.size}, {before.size}, {after.size}")
+    delay = np.broadcast_to(np.asarray(delay_ms, dtype=float), (n_syn,))
+
+    def single_spike_time(times, ids, wanted):
+        """Time of the one spike of each wanted neuron, NaN where it fired 0 or > 1 times."""
+        n = int(max(ids.max(initial=-1), wanted.max(initial=-1))) + 1
+        count = np.bincount(ids, minlength=n)
+        last = np.full(n, np.nan)
+        last[ids] = times
+        return np.where(count[wanted] == 1, last[wanted], np.nan)
+
+    t_pre = single_spike_time(pre_t, pre_id, syn_pre)
+    t_post = single_spike_time(post_t, post_id, syn_post)
+    paired = np.flatnonzero(np.isfinite(t_pre) & np.isfinite(t_post))
+    result = pd.DataFrame({
+        "synapse": paired, "pre": syn_pre[paired], "post": syn_post[paired],
+        "lag_ms": t_post[paired] - (t_pre[paired] + delay[paired]),
+        "dw": after[paired] - before[paired]})
+    return result.sort_values("lag_ms", kind="stable", ignore_index=True)
+
+
+def receptive_fields(weights, index_pointers, source_node_ids, shape=(28, 28)):
+    """Each node's incoming weights laid out as an image (e.g. an MNIST digit, 28 x 28).
+
+    Parameters
+    ----------
+    weights : array_like, shape (elements,)
+        One frame of a weight report (report unit).
+    index_pointers : array_like of int, shape (nodes + 1,)
+        Node k owns elements ``index_pointers[k]:index_pointers[k + 1]`` (report mapping).
+    source_node_ids : array_like of int, shape (elements,)
+        Source of each element: the input pixel, row-major in the image.
+    shape : tuple of int
+        Image shape; sources must lie in ``[0, prod(shape))``.
+
+    Returns
+    -------
+    ndarray of float, shape (nodes, *shape)
+        ``fields[k][r, c]`` is the weight from pixel ``r * shape[1] + c`` onto node k, NaN
+        where node k has no synapse from that pixel.
+    """
+    w = np.asarray(weights, dtype=float)
+    pointers = np.asarray(index_pointers, dtype=np.int64)
+    sources = np.asarray(source_node_ids, dtype=np.int64)
+    n_pixels = int(np.prod(shape))
+    if w.ndim != 1 or w.size != sources.size:
+        raise ValueError(f"weights must be one frame with one value per element "
+                         f"({sources.size}), got shape {w.shape}")
+    if pointers.ndim != 1 or pointers.size < 1 or pointers[0] != 0 or pointers[-1] != w.size \
+            or np.any(np.diff(pointers) < 0):
+        raise ValueError("index_pointers must rise from 0 to the number of elements")
+    if sources.size and (sources.min() < 0 or sources.max() >= n_pixels):
+        raise ValueError(f"source_node_ids must lie in [0, {n_pixels}) for shape {shape}, "
+                         f"got range [{sources.min()}, {sources.max()}]")
+    n_nodes = pointers.size - 1
+    node = np.repeat(np.arange(n_nodes), np.diff(pointers))
+    cell = node * n_pixels + sources
+    if np.unique(cell).size != cell.size:
+        raise ValueError("a node has two synapses from the same source; no single image")
+    fields = np.full(n_nodes * n_pixels, np.nan)
+    fields[cell] = w
+    return fields.reshape(n_nodes, *shape)

@@ -253,3 +253,69 @@ GOOD_T, GOOD_I = [1.0, 2.0], [0, 1]
 def test_invalid_input_raises(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_mean_pairwise_correlation_skips_diagonal_and_undefined_pairs():
+    nan = np.nan
+    corr = [[1.0, 0.5, nan, -0.1], [0.5, 1.0, nan, 0.3], [nan, nan, nan, nan],
+            [-0.1, 0.3, nan, 1.0]]
+    # Defined pairs above the diagonal: 0.5, -0.1, 0.3.
+    assert stats.mean_pairwise_correlation(corr) == pytest.approx(0.7 / 3)
+    assert np.isnan(stats.mean_pairwise_correlation([[1.0, nan], [nan, 1.0]]))
+
+
+def test_weight_histograms_hand_made():
+    weights = [[0.0, 0.25, 0.5, 1.0],
+               [0.1, 0.1, 0.9, 1.5]]
+    # Bins [0, 0.5) and [0.5, 1.0]: the last bin holds its right edge, 1.5 is outside.
+    counts = stats.weight_histograms(weights, [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(counts, [[2, 2], [2, 1]])
+    np.testing.assert_array_equal(stats.weight_histograms([-1.0, 0.2], [0.0, 0.5, 1.0]), [[1, 0]])
+
+
+def test_stdp_window_keeps_synapses_with_exactly_one_pair():
+    # Four synapses onto post neurons 0 and 1. Post 0 fires once at 30 ms, post 1 twice.
+    pre_t, pre_id = [10.0, 45.0, 5.0, 6.0, 20.0], [0, 1, 2, 2, 3]
+    post_t, post_id = [30.0, 12.0, 40.0], [0, 1, 1]
+    synapse_pre, synapse_post = [0, 1, 2, 3], [0, 0, 0, 1]
+    before, after = [1.0, 1.0, 1.0, 1.0], [1.5, 0.75, 1.25, 2.0]
+    pairs = stats.stdp_window(pre_t, pre_id, post_t, post_id, synapse_pre, synapse_post,
+                              before, after, delay_ms=1.0)
+    # Synapse 2: its pre neuron fired twice; synapse 3: its post neuron fired twice. Left:
+    # synapse 1 with lag 30 - (45 + 1) = -16 ms, synapse 0 with lag 30 - (10 + 1) = 19 ms.
+    assert list(pairs.synapse) == [1, 0]
+    np.testing.assert_allclose(pairs.lag_ms, [-16.0, 19.0])
+    np.testing.assert_allclose(pairs.dw, [-0.25, 0.5])
+    assert list(pairs.pre) == [1, 0] and list(pairs.post) == [0, 0]
+    per_synapse = stats.stdp_window(pre_t, pre_id, post_t, post_id, synapse_pre, synapse_post,
+                                    before, after, delay_ms=[0.0, 2.0, 0.0, 0.0])
+    np.testing.assert_allclose(per_synapse.lag_ms, [-17.0, 20.0])
+
+
+def test_stdp_window_rejects_mismatched_synapse_arrays():
+    with pytest.raises(ValueError, match="one value per synapse"):
+        stats.stdp_window([1.0], [0], [2.0], [0], [0, 1], [0], [1.0], [1.0])
+
+
+def test_receptive_fields_place_each_weight_at_its_source_pixel():
+    # Node 0 has synapses from pixels 3, 0, 1 (in that element order); node 1 only from 2.
+    weights = [0.3, 0.0, 0.1, 0.2]
+    fields = stats.receptive_fields(weights, [0, 3, 4], [3, 0, 1, 2], shape=(2, 2))
+    np.testing.assert_array_equal(fields[0], [[0.0, 0.1], [np.nan, 0.3]])
+    np.testing.assert_array_equal(fields[1], [[np.nan, np.nan], [0.2, np.nan]])
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: stats.weight_histograms([[[1.0]]], [0, 1]), "1-D or 2-D"),
+        (lambda: stats.weight_histograms([1.0], [1.0, 0.0]), "increasing"),
+        (lambda: stats.receptive_fields([1.0, 2.0], [0, 2], [0, 4], (2, 2)), r"in \[0, 4\)"),
+        (lambda: stats.receptive_fields([1.0, 2.0], [0, 2], [1, 1], (2, 2)), "same source"),
+        (lambda: stats.receptive_fields([1.0], [0, 2], [1], (2, 2)), "index_pointers"),
+        (lambda: stats.mean_pairwise_correlation([1.0, 2.0]), "square"),
+    ],
+)
+def test_invalid_weight_input_raises(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
