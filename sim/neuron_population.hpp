@@ -1,8 +1,10 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -93,8 +95,7 @@ public:
                 return;
             }
         }
-        advance_grid(step);
-        check_finite(step + 1);
+        advance_grid(step);  // checks the state itself
     }
 
     std::span<const std::string_view> variable_names() const override {
@@ -147,17 +148,36 @@ private:
             case Integration::precise: break;  // resolved / handled before
         }
 
+        // Most steps have no refractory neuron and no crossing: one branch-free pass (which the
+        // compiler vectorises) finds out, and checks V_m (variable 0) for NaN and infinity.
+        bool any_above = false;
+        bool V_finite = true;
+        for (Eigen::Index i = 0; i < n; ++i) {
+            any_above |= model_.above_threshold(x_, n, i);
+            V_finite &= std::abs(x_[i]) <= std::numeric_limits<double>::max();
+        }
+        if (!V_finite || (step + 1) % 64 == 0) check_finite(step + 1);
+        if (any_above || refractory_count_ > 0) apply_threshold(step);
+        neuron_updates_ += size_;
+    }
+
+    // Refractory neurons are held (and released when their time is up); others at or above
+    // threshold spike at t_{step+1}, are reset and become refractory.
+    void apply_threshold(std::int64_t step) {
+        const Eigen::Index n = size_;
         for (Eigen::Index i = 0; i < n; ++i) {
             if (refractory_steps_left_[i] > 0) {
                 model_.hold_refractory(x_, n, i);
-                --refractory_steps_left_[i];
+                if (--refractory_steps_left_[i] == 0) --refractory_count_;
             } else if (model_.above_threshold(x_, n, i)) {
                 model_.reset(x_, n, i);
-                refractory_steps_left_[i] = refractory_steps_;
+                if (refractory_steps_ > 0) {
+                    refractory_steps_left_[i] = refractory_steps_;
+                    ++refractory_count_;
+                }
                 emit(static_cast<std::uint32_t>(i), SpikeTime{step + 1, 0.0});
             }
         }
-        neuron_updates_ += size_;
     }
 
     void advance_precise(std::int64_t step)
@@ -261,6 +281,7 @@ private:
     TimeGrid grid_;
     Eigen::ArrayXd x_;
     std::vector<std::int32_t> refractory_steps_left_;  // grid modes
+    std::uint32_t refractory_count_ = 0;               // neurons with steps left
     std::int32_t refractory_steps_;
     std::vector<double> refractory_left_ms_;  // precise mode: [ms] left from the step's start
     [[no_unique_address]] typename PropagatorOf<Model>::type propagator_{};

@@ -11,6 +11,10 @@
 
 namespace spikerate::sim {
 
+namespace {
+constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
+}  // namespace
+
 PoissonSource::PoissonSource(std::string name, std::uint32_t size, double rate_hz,
                              const TimeGrid& grid, std::uint64_t seed)
     : Population(std::move(name), size, false),
@@ -18,8 +22,8 @@ PoissonSource::PoissonSource(std::string name, std::uint32_t size, double rate_h
       seed_(seed),
       stream_(seed, "poisson/" + name_),
       rates_hz_(size),
-      log_silence_(size),
-      next_spike_step_(size) {
+      log_silence_(size) {
+    pending_.reserve(size);
     set_rate(rate_hz);
 }
 
@@ -40,33 +44,32 @@ void PoissonSource::set_rates(std::span<const double> rates_hz) {
     for (std::uint32_t i = 0; i < size_; ++i) {
         // At rate = 1/dt the product can round to 1 + 2^-52, whose log1p is NaN: cap p at 1.
         log_silence_[i] = std::log1p(-std::min(1.0, rates_hz_[i] * grid_.dt() * 1e-3));
-        draw_next_spike(i, next_step_);
     }
-    update_earliest_spike();
+    redraw_all();
 }
 
 void PoissonSource::restart_stream(std::string_view key) {
     stream_ = RandomStream(seed_, fmt::format("poisson/{}/{}", name_, key));
     stream_origin_ = next_step_;
-    for (std::uint32_t i = 0; i < size_; ++i) draw_next_spike(i, next_step_);
-    update_earliest_spike();
+    redraw_all();
 }
 
-void PoissonSource::update_earliest_spike() {
-    earliest_spike_step_ = std::numeric_limits<std::int64_t>::max();
-    for (const auto next : next_spike_step_) earliest_spike_step_ = std::min(earliest_spike_step_, next);
-}
-
-void PoissonSource::draw_next_spike(std::uint32_t i, std::int64_t from_step) {
-    if (log_silence_[i] == 0.0) {  // rate 0
-        next_spike_step_[i] = std::numeric_limits<std::int64_t>::max();
-        return;
+void PoissonSource::redraw_all() {
+    pending_.clear();
+    for (std::uint32_t i = 0; i < size_; ++i) {
+        const std::int64_t next = draw_next_spike(i, next_step_);
+        if (next != never) pending_.push_back(Pending{next, i});
     }
+    std::make_heap(pending_.begin(), pending_.end());
+}
+
+// The step of neuron i's next spike at or after from_step, or `never`.
+std::int64_t PoissonSource::draw_next_spike(std::uint32_t i, std::int64_t from_step) const {
+    if (log_silence_[i] == 0.0) return never;  // rate 0
     // log(u) / log(1 - p) >= 0; for p = 1 it is 0 (a spike every step).
     const double u = stream_.uniform(static_cast<std::uint64_t>(from_step - stream_origin_), i);
     const double silent_steps = std::floor(std::log(u) / log_silence_[i]);
-    next_spike_step_[i] = silent_steps >= 1e15 ? std::numeric_limits<std::int64_t>::max()
-                                               : from_step + static_cast<std::int64_t>(silent_steps);
+    return silent_steps >= 1e15 ? never : from_step + static_cast<std::int64_t>(silent_steps);
 }
 
 void PoissonSource::set_rate(double rate_hz) {
@@ -77,15 +80,17 @@ void PoissonSource::set_rate(double rate_hz) {
 void PoissonSource::advance(std::int64_t step) {
     begin_step();
     next_step_ = step + 1;
-    // Silent stretches (the rest between presentations, low rates) cost one comparison a step.
-    if (step < earliest_spike_step_) return;
-    earliest_spike_step_ = std::numeric_limits<std::int64_t>::max();
-    for (std::uint32_t i = 0; i < size_; ++i) {
-        if (next_spike_step_[i] == step) {
-            emit(i, SpikeTime{step, 0.0});
-            draw_next_spike(i, step + 1);
+    // Spikes leave the heap in (step, neuron) order: this step's, by neuron.
+    while (!pending_.empty() && pending_.front().step == step) {
+        std::pop_heap(pending_.begin(), pending_.end());
+        Pending& due = pending_.back();
+        emit(due.node, SpikeTime{step, 0.0});
+        due.step = draw_next_spike(due.node, step + 1);
+        if (due.step == never) {
+            pending_.pop_back();
+        } else {
+            std::push_heap(pending_.begin(), pending_.end());
         }
-        earliest_spike_step_ = std::min(earliest_spike_step_, next_spike_step_[i]);
     }
 }
 

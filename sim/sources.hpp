@@ -13,7 +13,8 @@ namespace spikerate::sim {
 // Independent Poisson spike trains: in each step neuron i spikes with probability
 // p_i = rate_i * dt, as Brian2's PoissonGroup. Instead of one draw per neuron and step, the
 // number of silent steps before the next spike is drawn, geometric with parameter p_i
-// (floor(log u / log(1 - p_i)), the same distribution), so the cost is one draw per spike.
+// (floor(log u / log(1 - p_i)), the same distribution), so the cost is one draw per spike;
+// the neurons wait in a heap ordered by (next spike step, neuron), so a step costs only its spikes.
 // Draws come from the stream "poisson/<name>" with counter (step of the draw, i): a neuron's
 // spikes do not depend on the other neurons. Spikes are stamped at the start of their step.
 class PoissonSource final : public Population {
@@ -36,18 +37,25 @@ public:
     std::span<const double> rates() const { return rates_hz_; }
 
 private:
-    void draw_next_spike(std::uint32_t i, std::int64_t from_step);
-    void update_earliest_spike();
+    struct Pending {  // a neuron's next spike
+        std::int64_t step;
+        std::uint32_t node;
+        // std::push_heap keeps the largest on top: "larger" here is the later (step, node).
+        bool operator<(const Pending& other) const {
+            return step != other.step ? step > other.step : node > other.node;
+        }
+    };
+    std::int64_t draw_next_spike(std::uint32_t i, std::int64_t from_step) const;
+    void redraw_all();  // every neuron's next spike from next_step_ on
 
     TimeGrid grid_;
     std::uint64_t seed_;
     RandomStream stream_;
     std::vector<double> rates_hz_;
     std::vector<double> log_silence_;  // log(1 - rate * dt): log-probability of a silent step
-    std::vector<std::int64_t> next_spike_step_;
-    std::int64_t next_step_ = 0;     // the step the next advance() simulates
+    std::vector<Pending> pending_;     // heap of the neurons that will spike (rate > 0)
+    std::int64_t next_step_ = 0;      // the step the next advance() simulates
     std::int64_t stream_origin_ = 0;  // the step whose draws use counter 0
-    std::int64_t earliest_spike_step_ = 0;  // min of next_spike_step_: no spike before it
 };
 
 // Explicit spike times per neuron, replayed as given (exact times: a spike at t with delay d
