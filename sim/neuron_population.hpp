@@ -1,10 +1,8 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <functional>
-#include <limits>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -148,16 +146,10 @@ private:
             case Integration::precise: break;  // resolved / handled before
         }
 
-        // Most steps have no refractory neuron and no crossing: one branch-free pass (which the
-        // compiler vectorises) finds out, and checks V_m (variable 0) for NaN and infinity.
-        bool any_above = false;
-        bool V_finite = true;
-        for (Eigen::Index i = 0; i < n; ++i) {
-            any_above |= model_.above_threshold(x_, n, i);
-            V_finite &= std::abs(x_[i]) <= std::numeric_limits<double>::max();
-        }
-        if (!V_finite || (step + 1) % 64 == 0) check_finite(step + 1);
-        if (any_above || refractory_count_ > 0) apply_threshold(step);
+        // Most steps have no refractory neuron and no crossing: two vectorised passes find out
+        // (V_m, variable 0, is checked for NaN and infinity first, as maxCoeff ignores NaN).
+        if (!x_.head(n).allFinite() || (step + 1) % 64 == 0) check_finite(step + 1);
+        if (refractory_count_ > 0 || model_.any_above_threshold(x_, n)) apply_threshold(step);
         neuron_updates_ += size_;
     }
 
