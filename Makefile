@@ -4,7 +4,7 @@ SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 
-.PHONY: deps build mnist demo demo-song2000 test test-cpp test-python test-sanitize bench-mlp bench-dc clean
+.PHONY: deps build mnist demo demo-song2000 demo-notebooks notebooks test test-cpp test-python test-sanitize bench-mlp bench-dc clean
 
 deps:
 	bash .ci/install-deps
@@ -40,10 +40,32 @@ test: build mnist
 test-cpp:
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-# The analysis package's tests, then the command line as a user runs it (needs the build).
+# The analysis package's tests (the loader and the report command on small runs of the build,
+# the statistics on hand-computed values, the three notebooks executed headless with
+# `jupyter nbconvert --execute`), then the command line as a user runs it. Needs the build and
+# MNIST (make build mnist).
 test-python:
-	cd analysis && $(PYTHON) -m pytest -q
+	cd analysis && SPIKERATE_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q
 	SPIKERATE_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/cli
+
+# The runs the notebooks network_dynamics and stdp_learning open by default (the comparison
+# notebook opens make demo's): COBA and CUBA for 1 s, Song 2000 for 100 s and the STDP pairing
+# protocol, into build/demo (a few seconds).
+demo-notebooks: demo-song2000
+	./$(BUILD)/spikerate run data/scenarios/coba.toml -o $(BUILD)/demo/coba.h5 --force
+	./$(BUILD)/spikerate run data/scenarios/cuba.toml -o $(BUILD)/demo/cuba.h5 --force
+	./$(BUILD)/spikerate run analysis/scenarios/stdp_pairing.toml -o $(BUILD)/demo/stdp_pairing.h5 --force
+
+# The three notebooks executed on the demo runs, saved as HTML pages in build/notebooks (read
+# them in a browser, no Jupyter server needed).
+notebooks: demo demo-notebooks
+	SPIKERATE_COMPARISON_RUN=$(abspath $(BUILD))/demo/stdp_vs_backprop.h5 \
+	SPIKERATE_COBA_RUN=$(abspath $(BUILD))/demo/coba.h5 SPIKERATE_CUBA_RUN=$(abspath $(BUILD))/demo/cuba.h5 \
+	SPIKERATE_SONG_RUN=$(abspath $(BUILD))/demo/stdp_song2000.h5 \
+	SPIKERATE_PAIRING_RUN=$(abspath $(BUILD))/demo/stdp_pairing.h5 \
+	  $(PYTHON) -m jupyter nbconvert --to html --execute --output-dir $(BUILD)/notebooks \
+	  analysis/notebooks/stdp_vs_backprop.ipynb analysis/notebooks/network_dynamics.ipynb \
+	  analysis/notebooks/stdp_learning.ipynb
 
 # -O1 -g1: the sanitizers need little optimisation and only line tables for their reports; a
 # full -O2 -g build of the suite takes about twice as long to compile. Built for the x86-64

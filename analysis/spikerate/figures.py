@@ -100,8 +100,10 @@ def raster_with_rate(spikes, t_start_ms=None, t_stop_ms=None, bin_ms=5.0, max_ne
             shown = min(pop.n_nodes, max_neurons)
             keep = ids < shown
             x, xlabel = _time_axis(times[keep])
-            ax_raster.scatter(x, ids[keep] + offset, s=1.2, marker="|" if shown < 60 else ".",
-                              linewidths=0.6, color=colour, rasterized=True)
+            few = shown < 60  # few neurons: ticks as tall as a row, else dots
+            ax_raster.scatter(x, ids[keep] + offset, s=np.clip((150.0 / shown) ** 2, 4, 60)
+                              if few else 1.2, marker="|" if few else ".",
+                              linewidths=0.8 if few else 0.6, color=colour, rasterized=True)
             ticks.append(offset + shown / 2)
             labels.append(pop.population if shown == pop.n_nodes
                           else f"{pop.population}\n({shown} of {pop.n_nodes})")
@@ -265,7 +267,7 @@ def weight_evolution(report, bins=30, scale=1.0, value_label=None, max_values=20
                            label=f"{name} frame ({report.time[rows[row]]:g} {report.time_units})")
         ax_hist.set_xlabel(label)
         ax_hist.set_ylabel("fraction of synapses")
-        ax_hist.legend(loc="upper center")
+        ax_hist.legend(loc="best")
     return fig
 
 

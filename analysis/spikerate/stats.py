@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = ["firing_rates", "population_rate", "isi_cv", "fano_factor", "binned_counts",
            "pairwise_correlations", "mean_pairwise_correlation", "van_rossum_distance",
-           "weight_histograms", "stdp_window", "receptive_fields"]
+           "weight_histograms", "stdp_window", "receptive_fields", "neighbour_correlation"]
 
 
 def _n_nodes(n_nodes):
@@ -441,3 +441,36 @@ def receptive_fields(weights, index_pointers, source_node_ids, shape=(28, 28)):
     fields = np.full(n_nodes * n_pixels, np.nan)
     fields[cell] = w
     return fields.reshape(n_nodes, *shape)
+
+
+def neighbour_correlation(images):
+    """Pearson correlation between horizontally adjacent pixels of each image.
+
+    A measure of spatial structure in receptive fields: independent random weights give about
+    0, a smooth pattern such as a digit's strokes a clearly positive value, a checkerboard -1.
+
+    Parameters
+    ----------
+    images : array_like, shape (n, rows, cols)
+        E.g. from :func:`receptive_fields`; cols >= 2. NaN pixels (no synapse) drop the pairs
+        they are part of.
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+        Dimensionless, in [-1, 1]; NaN for an image whose pairs do not vary.
+    """
+    images = np.asarray(images, dtype=float)
+    if images.ndim != 3 or images.shape[2] < 2:
+        raise ValueError(f"images must be 3-D (n, rows, cols >= 2), got shape {images.shape}")
+    left = images[:, :, :-1].reshape(images.shape[0], -1)
+    right = images[:, :, 1:].reshape(images.shape[0], -1)
+    result = np.full(images.shape[0], np.nan)
+    for k in range(images.shape[0]):
+        valid = np.isfinite(left[k]) & np.isfinite(right[k])
+        a, b = left[k][valid], right[k][valid]
+        a, b = a - a.mean(), b - b.mean()
+        norm = np.sqrt(np.sum(a * a) * np.sum(b * b))
+        if norm > 0:
+            result[k] = np.sum(a * b) / norm
+    return result

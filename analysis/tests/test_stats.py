@@ -305,9 +305,27 @@ def test_receptive_fields_place_each_weight_at_its_source_pixel():
     np.testing.assert_array_equal(fields[1], [[np.nan, np.nan], [0.2, np.nan]])
 
 
+def test_neighbour_correlation_hand_made():
+    stripes = [[[0.0, 1.0, 0.0, 1.0]] * 2]        # every neighbour pair (0, 1) or (1, 0): -1
+    ramp = [[[0.0, 1.0, 2.0], [1.0, 2.0, 3.0]]]    # left (0, 1, 1, 2), right (1, 2, 2, 3): +1
+    flat = [[[2.0, 2.0], [2.0, 2.0]]]              # no variation: undefined
+    assert stats.neighbour_correlation(stripes)[0] == pytest.approx(-1.0)
+    assert stats.neighbour_correlation(ramp)[0] == pytest.approx(1.0)
+    assert np.isnan(stats.neighbour_correlation(flat)[0])
+    # Pairs (1, 2), (3, 5), (4, 4): deviations from the means 8/3 and 11/3 are
+    # (-5/3, 1/3, 4/3) and (-5/3, 4/3, 1/3): covariance 33/9, both variances 42/9.
+    hand = [[[1.0, 2.0], [3.0, 5.0], [4.0, 4.0]]]
+    assert stats.neighbour_correlation(hand)[0] == pytest.approx(33.0 / 42.0)
+    # NaN pixels drop their pairs: (1, 2), (3, 5), (5, 9), (4, 4) remain; deviations from 13/4
+    # and 5 are (-9/4, -1/4, 7/4, 3/4) and (-3, 0, 4, -1): 13 / sqrt(35/4 * 26).
+    with_hole = [[[1.0, 2.0, np.nan], [3.0, 5.0, 9.0], [4.0, 4.0, np.nan]]]
+    assert stats.neighbour_correlation(with_hole)[0] == pytest.approx(13.0 / np.sqrt(35 / 4 * 26))
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
+        (lambda: stats.neighbour_correlation([[1.0, 2.0]]), "3-D"),
         (lambda: stats.weight_histograms([[[1.0]]], [0, 1]), "1-D or 2-D"),
         (lambda: stats.weight_histograms([1.0], [1.0, 0.0]), "increasing"),
         (lambda: stats.receptive_fields([1.0, 2.0], [0, 2], [0, 4], (2, 2)), r"in \[0, 4\)"),
