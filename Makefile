@@ -4,7 +4,7 @@ SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 
-.PHONY: deps build mnist demo demo-song2000 demo-notebooks notebooks test test-cpp test-python test-sanitize bench-mlp bench-dc clean
+.PHONY: deps build mnist demo demo-song2000 demo-notebooks notebooks test test-cpp test-python test-sanitize bench bench-mlp bench-dc clean
 
 deps:
 	bash .ci/install-deps
@@ -76,6 +76,14 @@ test-sanitize:
 	  -DSPIKERATE_WERROR=ON -DSPIKERATE_SANITIZE=ON -DSPIKERATE_NATIVE=OFF
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target spikerate_tests
 	ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j $(JOBS)
+
+# Every benchmark against its reference, run in this invocation (bench/run: Brian2 for COBA,
+# CUBA, STDP and Diehl & Cook, PyTorch for the MLP, scaling and threads): one table, figures in
+# build/bench/results.json. bench/setup.sh installs Brian2 and PyTorch when missing. About
+# 15 minutes on 2 idle cores; `make bench BENCH_ARGS=--quick` takes a few.
+BENCH_ARGS ?=
+bench: build mnist
+	bench/run --build $(BUILD) $(BENCH_ARGS)
 
 # The MLP benchmark against PyTorch on OpenBLAS (installs python3-torch; OpenBLAS is unpacked
 # into build/bench, not installed). Prints the table; figures in build/bench/mlp_vs_pytorch.json.

@@ -12,13 +12,15 @@ import argparse
 import json
 import os
 import pathlib
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 
 import h5py
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from benchlib import run_measured  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -34,21 +36,23 @@ def run_spikerate(build, mnist, threads, epochs, out_dir):
     # about 0.50 s per epoch unbound and 0.39 s bound. PyTorch is run unbound: binding made it
     # slower (0.80 -> 1.07 s), since OpenBLAS's own threads then compete for the same cores.
     env = dict(os.environ, OMP_PROC_BIND="true") if threads > 1 else None
-    result = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    result = run_measured(command, env=env)
     with h5py.File(out, "r") as f:
         accuracy = f["metrics/rate/mlp/curve/test_accuracy"][:].tolist()
         train_seconds = float(f["metrics/rate/mlp/training_seconds"][()])  # training loop only
-    return {"epoch_seconds": train_seconds / epochs, "test_accuracy": accuracy}
+    return {"epoch_seconds": train_seconds / epochs, "test_accuracy": accuracy,
+            "peak_rss_mib": result.max_rss_mib, "process_seconds": result.wall_s}
 
 
 def run_pytorch(openblas, mnist, threads, epochs):
     env = dict(os.environ, LD_LIBRARY_PATH=str(openblas), OMP_NUM_THREADS=str(threads))
     command = ["/usr/bin/python3", str(ROOT / "bench/mlp_pytorch.py"), "--mnist", str(mnist),
                "--epochs", str(epochs), "--threads", str(threads)]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    result = run_measured(command, env=env)
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     return {"epoch_seconds": statistics.mean(figures["epoch_seconds"]),
-            "test_accuracy": figures["test_accuracy"], "blas": figures["blas"]}
+            "test_accuracy": figures["test_accuracy"], "blas": figures["blas"],
+            "peak_rss_mib": result.max_rss_mib, "process_seconds": result.wall_s}
 
 
 def main():
@@ -91,6 +95,10 @@ def main():
                 "ratio_spikerate_over_pytorch": s / p,
                 "spikerate_test_accuracy": [r["test_accuracy"] for r in ours],
                 "pytorch_test_accuracy": [r["test_accuracy"] for r in theirs],
+                "spikerate_peak_rss_mib": max(r["peak_rss_mib"] for r in ours),
+                "pytorch_peak_rss_mib": max(r["peak_rss_mib"] for r in theirs),
+                "spikerate_process_seconds": [r["process_seconds"] for r in ours],
+                "pytorch_process_seconds": [r["process_seconds"] for r in theirs],
             })
 
     print(f"MLP 784-100-10, {args.epochs} epochs of MNIST, batch 64, momentum SGD; median of "

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What the benchmarks need beyond `make build`: PyTorch (Debian's python3-torch) and OpenBLAS
+# What the benchmarks need beyond `make build`: Brian2 (Debian's python3-brian; its C++ and
+# Cython code generation need g++ and python3-dev), PyTorch (Debian's python3-torch) and OpenBLAS
 # for it, plus MNIST. OpenBLAS is NOT installed system-wide: installing libopenblas0-openmp
 # would switch the system's libblas.so.3 alternative. Its package is downloaded and unpacked
 # into build/bench/openblas, and only the PyTorch process loads it (LD_LIBRARY_PATH).
@@ -9,9 +10,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 openblas_dir="$root/build/bench/openblas"
 lib_dir="$openblas_dir/usr/lib/x86_64-linux-gnu/openblas-openmp"
 
-# python3-torch, and what the unpacked OpenBLAS links against.
+# Brian2 and its compilers, GNU time (peak memory), python3-torch, and what the unpacked OpenBLAS
+# links against.
 missing=()
-for p in python3-torch libgfortran5 libgomp1; do
+for p in python3-brian g++ python3-dev time python3-torch libgfortran5 libgomp1; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" = installed ] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
