@@ -354,6 +354,10 @@ def learning_curves(run, title="Test accuracy by training examples seen"):
                        label=f"chance ({100.0 / classes:g} %)")
         if span and min(span) > 0 and max(span) / min(span) >= 10:
             ax.set_xscale("log")
+        points = sorted({int(x) for net in run.networks.values() for x in net.curve.index})
+        if 0 < len(points) <= 8:  # label the evaluation points themselves
+            ax.set_xticks(points, [f"{p:,}" for p in points])
+            ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
         ax.set_xlabel("training examples seen")
         ax.set_ylabel("test accuracy [%]")
         ax.set_ylim(0, 100)
