@@ -87,16 +87,20 @@ def comparison_run(spikerate_binary, runs_dir):
 
 
 def stopped_coba(binary, out, stop, after_s):
-    """Starts a 10-minute COBA run, stops it with `stop` after `after_s` seconds; returns
-    the .partial file it leaves and the program's exit code."""
+    """Starts a 10-minute COBA run, stops it with `stop` `after_s` seconds after its .partial
+    file appeared (so a slow start on a loaded machine still leaves data); returns the .partial
+    file and the program's exit code."""
+    partial = out.with_name(out.name + ".partial")
     process = subprocess.Popen(
         [str(binary), "run", str(SCENARIOS / "coba.toml"), "-o", str(out),
          "--set", "run.duration_ms=600000", "--quiet"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60.0
+    while not partial.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
     time.sleep(after_s)
     stop(process)
     _, stderr = process.communicate(timeout=60)
-    partial = out.with_name(out.name + ".partial")
     assert not out.exists() and partial.is_file(), stderr
     return partial, process.returncode
 
@@ -111,7 +115,7 @@ def interrupted_run(spikerate_binary, runs_dir):
 
 @pytest.fixture(scope="session")
 def killed_run(spikerate_binary, runs_dir):
-    # The writer flushes every 2 s of wall time; after 5 s at least one flush has happened.
+    # The writer flushes every 2 s of wall time: 5 s after the file appeared, it has flushed.
     partial, code = stopped_coba(spikerate_binary, runs_dir / "killed.h5",
                                  lambda p: p.kill(), 5.0)
     assert code == -signal.SIGKILL
