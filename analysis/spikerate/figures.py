@@ -267,7 +267,7 @@ def weight_evolution(report, bins=30, scale=1.0, value_label=None, max_values=20
                            label=f"{name} frame ({report.time[rows[row]]:g} {report.time_units})")
         ax_hist.set_xlabel(label)
         ax_hist.set_ylabel("fraction of synapses")
-        ax_hist.legend(loc="best")
+        ax_hist.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig
 
 
