@@ -107,11 +107,12 @@ public:
     bool above_threshold(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
         return x[V_m * n + i] >= p_.V_th + x[theta * n + i];
     }
-    // Whether some neuron may be above threshold, vectorised; never false when one is (the
-    // margin covers the rounding of V_m - theta against V_th + theta).
-    bool any_above_threshold(const Eigen::ArrayXd& x, Eigen::Index n) const {
-        return (x.segment(V_m * n, n) - x.segment(theta * n, n)).maxCoeff() >=
-               p_.V_th - 1e-9 * (1.0 + std::abs(p_.V_th));
+    // Whether some neuron of [begin, begin + count) may be above threshold, vectorised; never
+    // false when one is (the margin covers the rounding of V_m - theta against V_th + theta).
+    bool any_above_threshold(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index begin,
+                             Eigen::Index count) const {
+        return (x.segment(V_m * n + begin, count) - x.segment(theta * n + begin, count))
+                   .maxCoeff() >= p_.V_th - 1e-9 * (1.0 + std::abs(p_.V_th));
     }
     void reset(Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
         x[V_m * n + i] = p_.V_reset;

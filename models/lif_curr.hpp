@@ -78,9 +78,11 @@ public:
     bool above_threshold(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
         return x[V_m * n + i] >= p_.V_th;
     }
-    // Whether some neuron is above threshold, vectorised (V_m is variable 0).
-    bool any_above_threshold(const Eigen::ArrayXd& x, Eigen::Index n) const {
-        return x.head(n).maxCoeff() >= p_.V_th;
+    // Whether some neuron of [begin, begin + count) is above threshold, vectorised (V_m is
+    // variable 0).
+    bool any_above_threshold(const Eigen::ArrayXd& x, Eigen::Index /*n*/, Eigen::Index begin,
+                             Eigen::Index count) const {
+        return x.segment(begin, count).maxCoeff() >= p_.V_th;
     }
     void reset(Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
         x[V_m * n + i] = p_.V_reset;

@@ -146,29 +146,46 @@ private:
             case Integration::precise: break;  // resolved / handled before
         }
 
-        // Most steps have no refractory neuron and no crossing: two vectorised passes find out
-        // (V_m, variable 0, is checked for NaN and infinity first, as maxCoeff ignores NaN).
-        if (!x_.head(n).allFinite() || (step + 1) % 64 == 0) check_finite(step + 1);
-        if (refractory_count_ > 0 || model_.any_above_threshold(x_, n)) apply_threshold(step);
+        // V_m (variable 0) is checked for NaN and infinity through its sum, a vectorised pass
+        // (non-finite if any value is); the whole state every 64 steps.
+        if (!std::isfinite(x_.head(n).sum()) || (step + 1) % 64 == 0) check_finite(step + 1);
+        apply_threshold(step);
         neuron_updates_ += size_;
     }
 
-    // Refractory neurons are held (and released when their time is up); others at or above
-    // threshold spike at t_{step+1}, are reset and become refractory.
+    // Neurons refractory at the start of the step are held (and released when their time is
+    // up); the others at or above threshold spike at t_{step+1}, are reset and become
+    // refractory. Crossings are rare: blocks of neurons where the model's vectorised test finds
+    // none are skipped.
     void apply_threshold(std::int64_t step) {
         const Eigen::Index n = size_;
-        for (Eigen::Index i = 0; i < n; ++i) {
-            if (refractory_steps_left_[i] > 0) {
-                model_.hold_refractory(x_, n, i);
-                if (--refractory_steps_left_[i] == 0) --refractory_count_;
-            } else if (model_.above_threshold(x_, n, i)) {
-                model_.reset(x_, n, i);
-                if (refractory_steps_ > 0) {
-                    refractory_steps_left_[i] = refractory_steps_;
-                    ++refractory_count_;
+        crossing_.clear();
+        for (Eigen::Index begin = 0; begin < n; begin += threshold_block) {
+            const Eigen::Index count = std::min(threshold_block, n - begin);
+            if (!model_.any_above_threshold(x_, n, begin, count)) continue;
+            for (Eigen::Index i = begin; i < begin + count; ++i) {
+                if (refractory_steps_left_[i] == 0 && model_.above_threshold(x_, n, i)) {
+                    crossing_.push_back(static_cast<std::uint32_t>(i));
                 }
-                emit(static_cast<std::uint32_t>(i), SpikeTime{step + 1, 0.0});
             }
+        }
+        for (std::size_t k = 0; k < refractory_.size();) {
+            const std::uint32_t i = refractory_[k];
+            model_.hold_refractory(x_, n, i);
+            if (--refractory_steps_left_[i] == 0) {
+                refractory_[k] = refractory_.back();  // order does not matter
+                refractory_.pop_back();
+            } else {
+                ++k;
+            }
+        }
+        for (const std::uint32_t i : crossing_) {  // ascending
+            model_.reset(x_, n, i);
+            if (refractory_steps_ > 0) {
+                refractory_steps_left_[i] = refractory_steps_;
+                refractory_.push_back(i);
+            }
+            emit(i, SpikeTime{step + 1, 0.0});
         }
     }
 
@@ -272,8 +289,10 @@ private:
     Integration integration_;
     TimeGrid grid_;
     Eigen::ArrayXd x_;
-    std::vector<std::int32_t> refractory_steps_left_;  // grid modes
-    std::uint32_t refractory_count_ = 0;               // neurons with steps left
+    static constexpr Eigen::Index threshold_block = 64;  // neurons per vectorised test
+    std::vector<std::int32_t> refractory_steps_left_;    // grid modes
+    std::vector<std::uint32_t> refractory_;              // neurons with steps left
+    std::vector<std::uint32_t> crossing_;                // this step's spiking neurons
     std::int32_t refractory_steps_;
     std::vector<double> refractory_left_ms_;  // precise mode: [ms] left from the step's start
     [[no_unique_address]] typename PropagatorOf<Model>::type propagator_{};
