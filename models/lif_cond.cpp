@@ -35,10 +35,11 @@ void LifCond::operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double /
     const auto ge = x.segment(g_e * n, n);
     const auto gi = x.segment(g_i * n, n);
     dxdt.resize(x.size());
+    // Reciprocals, not divisions: a vector division costs as much as a dozen multiplications.
     dxdt.segment(V_m * n, n) =
-        (p_.g_L * (p_.E_L - V) + ge * (p_.E_e - V) + gi * (p_.E_i - V) + p_.I_e) / p_.C_m;
-    dxdt.segment(g_e * n, n) = -ge / p_.tau_syn_e;
-    dxdt.segment(g_i * n, n) = -gi / p_.tau_syn_i;
+        (p_.g_L * (p_.E_L - V) + ge * (p_.E_e - V) + gi * (p_.E_i - V) + p_.I_e) * (1.0 / p_.C_m);
+    dxdt.segment(g_e * n, n) = ge * (-1.0 / p_.tau_syn_e);
+    dxdt.segment(g_i * n, n) = gi * (-1.0 / p_.tau_syn_i);
     dxdt.segment(theta * n, n) = -theta_decay_rate_ * x.segment(theta * n, n);
 }
 
