@@ -234,11 +234,19 @@ int run_scenario(const RunOptions& options) {
     if (spiking) {
         recorder.emplace(scenario.record, *net, *file);
         Progress progress(total_steps, net->grid().dt(), options.quiet);
-        for (std::int64_t k = 0; k < total_steps && !interrupted; ++k) {
-            net->step();
-            recorder->after_step(*net);
-            progress.update(k + 1);
-            if ((k & 1023) == 1023) flush_if_due(&*recorder);
+        try {
+            for (std::int64_t k = 0; k < total_steps && !interrupted; ++k) {
+                net->step();
+                recorder->after_step(*net);
+                progress.update(k + 1);
+                if ((k & 1023) == 1023) flush_if_due(&*recorder);
+            }
+        } catch (...) {
+            // A numerical failure (or any other) keeps what was recorded up to the step before:
+            // the file is flushed and, when the exception has been reported, closed as .partial.
+            recorder->flush();
+            file->flush();
+            throw;
         }
         progress.finish();
         recorder->flush();

@@ -232,3 +232,38 @@ def test_a_killed_run_leaves_what_was_flushed(spikerate, scenarios, tmp_path):
         start, stop, step = f["report/v_exc/mapping/time"][()]
         assert times.size > 0 and np.all(np.diff(times) >= 0)
         assert frames.shape[0] > 0 and stop == pytest.approx(start + frames.shape[0] * step)
+
+
+def test_a_diverging_spiking_network_keeps_what_was_recorded(spikerate, tmp_path):
+    # Input spikes reach the neuron only after 50 ms, with a weight that makes V_m infinite:
+    # the run stops with a numerical failure, and the input spikes of the first 50 ms are in the
+    # .partial file.
+    scenario = tmp_path / "diverge.toml"
+    scenario.write_text("""
+[run]
+duration_ms = 200.0
+[populations.input]
+model = "poisson"
+size = 10
+rate_Hz = 200.0
+[populations.n]
+model = "lif_curr"
+size = 1
+[projections.input_n]
+pre = "input"
+post = "n"
+connection = { rule = "all_to_all" }
+weight_pA = 1e308
+delay_ms = 50.0
+[record]
+spikes = ["input"]
+""")
+    result = spikerate("run", scenario, "-o", tmp_path / "out.h5")
+    assert result.returncode == 3, result.stderr
+    assert "population 'n'" in result.stderr
+    assert not (tmp_path / "out.h5").exists()
+    with h5py.File(tmp_path / "out.h5.partial") as f:
+        assert f.attrs["complete"] == 0
+        times = f["spikes/input/timestamps"][()]
+        assert len(times) > 20  # about 100 expected in 50 ms
+        assert times.max() < 52.0
