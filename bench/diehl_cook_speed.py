@@ -6,8 +6,8 @@ examples (evaluation cut to 100 labelling and 100 test digits, not timed), with 
 on (the protocol) and off (max_presentations = 1, as Brian2's standalone reference runs it),
 and reads the training time from the output file. The Brian2 figures printed next to it are
 those measured on this machine in ../shared/REFERENCES.md (cpp_standalone, dt 0.5 ms, one
-thread, no retry rule), not re-measured here: the driver that runs Brian2 in the same
-invocation is issue 7's.
+thread, no retry rule), not re-measured here: for Brian2 measured in the same invocation, run
+`bench/run --cases dc`.
 
     make build mnist && /usr/bin/python3 bench/diehl_cook_speed.py --examples 300
 """
