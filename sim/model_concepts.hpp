@@ -22,4 +22,12 @@ concept HasExponentialEuler = requires(const Model& m, Eigen::ArrayXd& x) {
     m.exponential_euler_step(x, 0.1);
 };
 
+// Models with fused population-wide RK4 and forward-Euler steps (lif_cond), checked against
+// odeint's steppers on the model's right-hand side in the tests.
+template <class Model>
+concept HasFusedSteps = requires(const Model& m, Eigen::ArrayXd& x) {
+    m.rk4_step(x, 0.1);
+    m.euler_step(x, 0.1);
+};
+
 }  // namespace spikerate::sim

@@ -129,8 +129,20 @@ private:
         const double t = grid_.time(step);
         const double dt = grid_.dt();
         switch (integration_) {
-            case Integration::rk4: rk4_.do_step(std::cref(model_), x_, t, dt); break;
-            case Integration::euler: euler_.do_step(std::cref(model_), x_, t, dt); break;
+            case Integration::rk4:
+                if constexpr (HasFusedSteps<Model>) {
+                    model_.rk4_step(x_, dt);
+                } else {
+                    rk4_.do_step(std::cref(model_), x_, t, dt);
+                }
+                break;
+            case Integration::euler:
+                if constexpr (HasFusedSteps<Model>) {
+                    model_.euler_step(x_, dt);
+                } else {
+                    euler_.do_step(std::cref(model_), x_, t, dt);
+                }
+                break;
             case Integration::exponential_euler:
                 if constexpr (HasExponentialEuler<Model>) model_.exponential_euler_step(x_, dt);
                 break;
