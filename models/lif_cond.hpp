@@ -104,9 +104,9 @@ public:
     void operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double t) const;
 
     // One classical Runge-Kutta (forward Euler) step of dt [ms] over a whole population, with
-    // the stages of each neuron kept in registers: the arithmetic of odeint's runge_kutta4
-    // (euler) on operator(), in one pass over the state instead of eight (two). A test checks
-    // them against odeint.
+    // the stages of each neuron kept in registers: odeint's runge_kutta4 (euler) on operator(),
+    // equal to rounding, in one pass over the state instead of eight (two). A test checks them
+    // against odeint.
     void rk4_step(Eigen::ArrayXd& x, double dt) const;
     void euler_step(Eigen::ArrayXd& x, double dt) const;
 
