@@ -121,10 +121,14 @@ private:
 
     void advance_grid(std::int64_t step) {
         const Eigen::Index n = size_;
-        for (int r = 0; r < n_receptors; ++r) {
-            x_.segment(Model::receptor_var[r] * n, n) += summed_input_.segment(r * n, n);
+        for (int r = 0; r < n_receptors; ++r) {  // one pass: apply the input and clear it
+            double* const target = x_.data() + Model::receptor_var[r] * n;
+            double* const input = summed_input_.data() + r * n;
+            for (Eigen::Index i = 0; i < n; ++i) {
+                target[i] += input[i];
+                input[i] = 0.0;
+            }
         }
-        summed_input_.setZero();
 
         const double t = grid_.time(step);
         const double dt = grid_.dt();
