@@ -8,20 +8,12 @@ Run with the thread count to compare: `--threads N` sets torch.set_num_threads(N
 """
 import argparse
 import json
-import pathlib
-import sys
 import time
 
 import numpy as np
 import torch
 
-
-def read_idx(path, ndim):
-    data = pathlib.Path(path).read_bytes()
-    if data[:3] != b"\x00\x00\x08" or data[3] != ndim:
-        sys.exit(f"{path}: not an IDX file of unsigned bytes with {ndim} dimensions")
-    dims = np.frombuffer(data, dtype=">u4", count=ndim, offset=4)
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from idx import read_idx
 
 
 def load(directory, split):

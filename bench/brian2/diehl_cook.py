@@ -52,7 +52,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(1, str(pathlib.Path(__file__).resolve().parent.parent))
 import common  # noqa: E402
+from idx import read_idx  # noqa: E402
 
 N_INPUT = 784
 PRESENTATION_MS, REST_MS, ROW_MS = 350.0, 150.0, 50.0
@@ -67,14 +69,6 @@ INH = dict(tau_m=10.0, E_L=-60.0, V_reset=-45.0, V_th=-40.0, t_ref=2.0, E_e=0.0,
 STDP = dict(nu_pre=1e-4, nu_post=1e-2, tau_pre=20.0, tau_post1=20.0, tau_post2=40.0,
             w_min=0.0, w_max=1.0)
 EXC_INH_W, INH_EXC_W = 10.4, 17.0
-
-
-def read_idx(path, ndim):
-    data = pathlib.Path(path).read_bytes()
-    if data[:3] != b"\x00\x00\x08" or data[3] != ndim:
-        sys.exit(f"{path}: not an IDX file of unsigned bytes with {ndim} dimensions")
-    dims = np.frombuffer(data, dtype=">u4", count=ndim, offset=4)
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def exponential_euler(p, theta):
