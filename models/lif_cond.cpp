@@ -68,9 +68,7 @@ void LifCond::rk4_step(Eigen::ArrayXd& x, double dt) const {
     const Stages e = stages(-minus_inv_tau_e_);
     const Stages in = stages(-minus_inv_tau_i_);
     const double theta_new = stages(theta_decay_rate_).c_new;
-    const auto dV = [&](double V, double ge, double gi) {
-        return (p_.g_L * (p_.E_L - V) + ge * (p_.E_e - V) + gi * (p_.E_i - V) + p_.I_e) * inv_C_m_;
-    };
+    const auto dV = [&](double V, double ge, double gi) { return rates(V, ge, gi, 0.0).V_m; };
     for (Eigen::Index i = 0; i < n; ++i) {  // vectorised by the compiler
         const double V = s[i], ge = s[n + i], gi = s[2 * n + i];
         const double k1 = dV(V, ge, gi);
