@@ -4,10 +4,8 @@
 Runs `spikerate run` on data/scenarios/diehl_cook_<n>.toml shortened to a few hundred training
 examples (evaluation cut to 100 labelling and 100 test digits, not timed), with the retry rule
 on (the protocol) and off (max_presentations = 1, as Brian2's standalone reference runs it),
-and reads the training time from the output file. The Brian2 figures printed next to it are
-those measured on this machine in ../shared/REFERENCES.md (cpp_standalone, dt 0.5 ms, one
-thread, no retry rule), not re-measured here: for Brian2 measured in the same invocation, run
-`bench/run --cases dc`.
+and reads the training time from the output file. It measures spikerate alone, so it prints no
+ratio: for Brian2 measured in the same invocation, run `bench/run --cases dc`.
 
     make build mnist && /usr/bin/python3 bench/diehl_cook_speed.py --examples 300
 """
@@ -20,7 +18,6 @@ import tempfile
 import h5py
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BRIAN2_STANDALONE_S = {100: 0.018, 400: 0.034}  # per example, ../shared/REFERENCES.md
 TARGET_EPOCH_S = 6 * 60  # issue 5: one 400-neuron epoch in under 6 minutes on one core
 
 
@@ -63,17 +60,12 @@ def main():
                 results.append(run(pathlib.Path(args.build), n_exc, args.examples, retry, tmp))
     print(f"Diehl & Cook training, one core, {args.examples} examples per row (evaluation not timed)")
     print(f"{'n_exc':>6} {'retry':>6} {'ms/example':>11} {'pres./ex':>9} {'syn.ev./ex':>11} "
-          f"{'epoch [min]':>12} {'Brian2 sa [ms]':>15} {'speed-up':>9}")
+          f"{'epoch [min]':>12}")
     for r in results:
         ms = 1e3 * r["seconds_per_example"]
-        brian = BRIAN2_STANDALONE_S.get(r["n_exc"])
-        speedup = brian / r["seconds_per_example"] if brian and not r["retry"] else None
         r["epoch_minutes"] = 60000 * r["seconds_per_example"] / 60
-        r["brian2_standalone_speedup"] = speedup
         print(f"{r['n_exc']:>6} {str(r['retry']):>6} {ms:>11.2f} {r['presentations_per_example']:>9.2f} "
-              f"{r['synaptic_events_per_example']:>11.0f} {r['epoch_minutes']:>12.1f} "
-              f"{1e3 * brian if brian else float('nan'):>15.1f} "
-              f"{speedup if speedup else float('nan'):>9.2f}")
+              f"{r['synaptic_events_per_example']:>11.0f} {r['epoch_minutes']:>12.1f}")
     target = [r for r in results if r["n_exc"] == 400 and r["retry"]]
     if target:
         epoch_s = 60000 * target[0]["seconds_per_example"]
