@@ -66,6 +66,16 @@ def _decode(value):
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
+def _flat_datasets(parent, group, value):
+    """{path below parent[group]: value(dataset)} for every dataset in that group ({} without it)."""
+    found = {}
+    if group in parent:
+        parent[group].visititems(
+            lambda name, obj: found.__setitem__(name, value(obj))
+            if isinstance(obj, h5py.Dataset) else None)
+    return found
+
+
 def _scalar(value):
     """numpy scalars to Python numbers, arrays unchanged."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
@@ -319,12 +329,7 @@ class _Network:
     @property
     def operations(self):
         """Every count under ``operations/`` as a flat dict (path below it -> value)."""
-        found = {}
-        if "operations" in self._group:
-            self._group["operations"].visititems(
-                lambda name, obj: found.__setitem__(name, _scalar(obj[()]))
-                if isinstance(obj, h5py.Dataset) else None)
-        return found
+        return _flat_datasets(self._group, "operations", lambda obj: _scalar(obj[()]))
 
 
 class RateNetwork(_Network):
@@ -539,22 +544,13 @@ class Run:
     def metrics(self):
         """Every dataset under ``/metrics``, by path below it (``"populations/exc/mean_rate"``):
         scalars as Python numbers, series and matrices as numpy arrays."""
-        found = {}
-        if "metrics" in self._file:
-            self._file["metrics"].visititems(
-                lambda name, obj: found.__setitem__(name, _scalar(obj[()]))
-                if isinstance(obj, h5py.Dataset) else None)
-        return found
+        return _flat_datasets(self._file, "metrics", lambda obj: _scalar(obj[()]))
 
     @cached_property
     def metric_units(self):
         """Unit of every metric, by the same paths as :attr:`metrics` (``""`` dimensionless)."""
-        found = {}
-        if "metrics" in self._file:
-            self._file["metrics"].visititems(
-                lambda name, obj: found.__setitem__(name, _decode(obj.attrs.get("units", "")))
-                if isinstance(obj, h5py.Dataset) else None)
-        return found
+        return _flat_datasets(self._file, "metrics",
+                              lambda obj: _decode(obj.attrs.get("units", "")))
 
     @property
     def simulated_time_ms(self):
