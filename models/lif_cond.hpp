@@ -73,7 +73,7 @@ struct LifCondParams {
 };
 
 class LifCond {
-public:
+  public:
     using Params = LifCondParams;
     static constexpr std::string_view id = "lif_cond";
 
@@ -94,8 +94,7 @@ public:
         double V_m, g_e, g_i, theta;
     };
     Rates rates(double V, double ge, double gi, double th) const {
-        return {(p_.g_L * (p_.E_L - V) + ge * (p_.E_e - V) + gi * (p_.E_i - V) + p_.I_e) *
-                    inv_C_m_,
+        return {(p_.g_L * (p_.E_L - V) + ge * (p_.E_e - V) + gi * (p_.E_i - V) + p_.I_e) * inv_C_m_,
                 ge * minus_inv_tau_e_, gi * minus_inv_tau_i_, -theta_decay_rate_ * th};
     }
 
@@ -139,13 +138,13 @@ public:
         if (p_.clamp_V_refractory) x[V_m * n + i] = p_.V_reset;
     }
 
-private:
+  private:
     Params p_;
     double theta_decay_rate_;  // [1/ms] 1/tau_theta, or 0 while frozen
     // Reciprocals, not divisions: a vector division costs as much as a dozen multiplications.
-    double inv_C_m_;           // [1/pF]
-    double minus_inv_tau_e_;   // [1/ms]
-    double minus_inv_tau_i_;   // [1/ms]
+    double inv_C_m_;          // [1/pF]
+    double minus_inv_tau_e_;  // [1/ms]
+    double minus_inv_tau_i_;  // [1/ms]
 };
 
 }  // namespace spikerate::models

@@ -26,7 +26,8 @@ void LifCurr::operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double /
     const auto Ii = x.segment(I_syn_i * n, n);
     dxdt.resize(x.size());
     // Reciprocals, not divisions: a vector division costs as much as a dozen multiplications.
-    dxdt.segment(V_m * n, n) = (p_.E_L - V) * (1.0 / p_.tau_m) + (Ie - Ii + p_.I_e) * (1.0 / p_.C_m);
+    dxdt.segment(V_m * n, n) =
+        (p_.E_L - V) * (1.0 / p_.tau_m) + (Ie - Ii + p_.I_e) * (1.0 / p_.C_m);
     dxdt.segment(I_syn_e * n, n) = Ie * (-1.0 / p_.tau_syn_e);
     dxdt.segment(I_syn_i * n, n) = Ii * (-1.0 / p_.tau_syn_i);
 }

@@ -49,11 +49,11 @@ struct LifCurrParams {
         v("tau_syn_i", tau_syn_i, "ms");
         v("I_e", I_e, "pA");
     }
-    void validate() const;   // throws ParamError naming the key and the bound it broke
+    void validate() const;  // throws ParamError naming the key and the bound it broke
 };
 
 class LifCurr {
-public:
+  public:
     using Params = LifCurrParams;
     static constexpr std::string_view id = "lif_curr";
 
@@ -96,13 +96,13 @@ public:
     //   c_s  = e^{-h/tau_m} / C_m * (e^{h d_s} - 1) / d_s,  d_s = 1/tau_m - 1/tau_syn_s
     // (c_s -> h e^{-h/tau_m} / C_m when tau_syn_s = tau_m).
     struct Propagator {
-        double h;         // [ms]
-        double decay_m;   // e^{-h/tau_m}
-        double decay_e;   // e^{-h/tau_syn_e}
-        double decay_i;   // e^{-h/tau_syn_i}
-        double coupling_e;// [mV/pA]
-        double coupling_i;// [mV/pA]
-        double bias;      // [mV] I_e R (1 - e^{-h/tau_m})
+        double h;           // [ms]
+        double decay_m;     // e^{-h/tau_m}
+        double decay_e;     // e^{-h/tau_syn_e}
+        double decay_i;     // e^{-h/tau_syn_i}
+        double coupling_e;  // [mV/pA]
+        double coupling_i;  // [mV/pA]
+        double bias;        // [mV] I_e R (1 - e^{-h/tau_m})
     };
     Propagator propagator(double h) const;
     void propagate(const Propagator& prop, Eigen::ArrayXd& x) const;  // whole population
@@ -131,7 +131,7 @@ public:
         (receptor == 0 ? s.I_syn_e : s.I_syn_i) += w;
     }
 
-private:
+  private:
     Params p_;
 };
 

@@ -45,7 +45,7 @@ struct NearestTripletStdpParams {
 };
 
 class NearestTripletStdp {
-public:
+  public:
     using Params = NearestTripletStdpParams;
     static constexpr const char* id = "nearest_triplet_stdp";
 
@@ -80,8 +80,7 @@ public:
     double on_pre(SynapseState& syn, const PostState& post, double w, double t) const {
         return on_pre(syn, post_term(post, t), w, t);
     }
-    double on_post(const SynapseState& syn, const PostState& before, double /*w*/,
-                   double t) const {
+    double on_post(const SynapseState& syn, const PostState& before, double /*w*/, double t) const {
         return p_.nu_post * syn.pre.at(t, p_.tau_pre) * before.post2.at(t, p_.tau_post2);
     }
     void after_post(PostState& post, double t) const {
@@ -89,7 +88,7 @@ public:
         post.post2.set_one(t);
     }
 
-private:
+  private:
     Params p_;
 };
 

@@ -52,7 +52,7 @@ struct OptimizerParams {
 
 template <class Scalar>
 class BasicOptimizer {
-public:
+  public:
     // Validates; the state (velocities or moments) is zero and shaped like the network's layers.
     BasicOptimizer(const OptimizerParams& params, const BasicRateNetwork<Scalar>& network);
 
@@ -68,7 +68,7 @@ public:
     const OptimizerParams& params() const { return params_; }
     std::uint64_t steps_taken() const { return steps_taken_; }
 
-private:
+  private:
     using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
 
     // One weight matrix's or bias vector's state, flattened: the momentum velocity v in

@@ -13,7 +13,8 @@
 // One pair, dt = t_post - t_pre_arrival, traces initially zero (the closed form the tests check):
 //   dt > 0: dw = A_plus f_+ exp(-dt / tau_plus);   dt < 0: dw = -A_minus f_- exp(dt / tau_minus).
 // A_plus, A_minus are magnitudes in the unit of the weight (additive) or per unit weight
-// (multiplicative). Traces interact all-to-all (every spike adds one) or nearest-spike (reset to one).
+// (multiplicative). Traces interact all-to-all (every spike adds one) or nearest-spike (reset to
+// one).
 
 #include <array>
 #include <span>
@@ -57,7 +58,7 @@ struct PairStdpParams {
 };
 
 class PairStdp {
-public:
+  public:
     using Params = PairStdpParams;
     static constexpr const char* id = "pair_stdp";
 
@@ -103,7 +104,7 @@ public:
     // After every incoming synapse has seen the postsynaptic spike at t.
     void after_post(PostState& post, double t) const { bump(post.post, t, p_.tau_minus); }
 
-private:
+  private:
     void bump(ExpTrace& trace, double t, double tau) const {
         if (p_.interaction == Params::Interaction::all_to_all) {
             trace.add_one(t, tau);

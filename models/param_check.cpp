@@ -33,8 +33,8 @@ void require_less(std::string_view lower_key, double lower, std::string_view upp
     require_finite(lower_key, lower, unit);
     require_finite(upper_key, upper, unit);
     if (!(lower < upper)) {
-        throw ParamError(fmt::format("{} = {} {} must be below {} = {} {}", lower_key, lower,
-                                     unit, upper_key, upper, unit));
+        throw ParamError(fmt::format("{} = {} {} must be below {} = {} {}", lower_key, lower, unit,
+                                     upper_key, upper, unit));
     }
 }
 

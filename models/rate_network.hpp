@@ -81,7 +81,7 @@ struct RateNetworkParams {
 // Scalar: float for training, double for gradient checks (both are instantiated).
 template <class Scalar>
 class BasicRateNetwork {
-public:
+  public:
     using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;  // column = example
     using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
@@ -123,7 +123,7 @@ public:
     std::uint64_t forward_macs_per_example() const;
     std::uint64_t backward_macs_per_example() const;
 
-private:
+  private:
     struct Layer {
         Matrix weights;  // n_out x n_in
         Vector biases;

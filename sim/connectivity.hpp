@@ -14,7 +14,7 @@ namespace spikerate::sim {
 
 // All-to-all as an n_pre x n_post matrix: synapse pre * n_post + post.
 class DenseConnectivity {
-public:
+  public:
     DenseConnectivity(std::uint32_t n_pre, std::uint32_t n_post) : n_pre_(n_pre), n_post_(n_post) {}
 
     std::size_t n_synapses() const { return std::size_t{n_pre_} * n_post_; }
@@ -27,14 +27,14 @@ public:
         for (std::uint32_t j = 0; j < n_post_; ++j) f(base + j, j);
     }
 
-private:
+  private:
     std::uint32_t n_pre_;
     std::uint32_t n_post_;
 };
 
 // Compressed sparse rows by presynaptic neuron.
 class SparseConnectivity {
-public:
+  public:
     struct Pair {
         std::uint32_t pre;
         std::uint32_t post;
@@ -51,7 +51,7 @@ public:
         for (std::size_t s = row_begin_[pre]; s < row_begin_[pre + 1]; ++s) f(s, post_[s]);
     }
 
-private:
+  private:
     std::vector<std::size_t> row_begin_;  // n_pre + 1
     std::vector<std::uint32_t> pre_;      // per synapse
     std::vector<std::uint32_t> post_;     // per synapse

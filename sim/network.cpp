@@ -48,8 +48,8 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) 
         populations_.push_back(make_population(pop, grid_, spec_.seed));
     }
     for (const auto& proj : spec_.projections) {
-        projections_.push_back(make_projection(proj, population(proj.pre), population(proj.post),
-                                               grid_, spec_.seed));
+        projections_.push_back(
+            make_projection(proj, population(proj.pre), population(proj.post), grid_, spec_.seed));
     }
 }
 

@@ -19,7 +19,7 @@ namespace spikerate::sim {
 //   net.run(1000.0);                    // [ms]
 //   net.population("exc").spike_count();
 class Network {
-public:
+  public:
     explicit Network(NetworkSpec spec);
     Network(Network&&) noexcept = default;
     Network& operator=(Network&&) noexcept = default;
@@ -60,7 +60,7 @@ public:
     const std::vector<std::unique_ptr<Population>>& populations() const { return populations_; }
     const std::vector<std::unique_ptr<Projection>>& projections() const { return projections_; }
 
-private:
+  private:
     [[noreturn]] void throw_wrong_kind(std::string_view name) const;
 
     NetworkSpec spec_;
@@ -72,7 +72,7 @@ private:
 
 // Collects the spikes of one population in memory, in emission order (by step, then node).
 class SpikeRecorder {
-public:
+  public:
     explicit SpikeRecorder(const Population& population) : population_(population) {}
     void record(const TimeGrid& grid);  // appends the population's spikes of the last step
 
@@ -81,7 +81,7 @@ public:
     // Spike times of one neuron [ms].
     std::vector<double> times_of(std::uint32_t node) const;
 
-private:
+  private:
     const Population& population_;
     std::vector<double> times_ms_;
     std::vector<std::uint32_t> node_ids_;

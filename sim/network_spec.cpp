@@ -90,13 +90,20 @@ std::vector<StateVariable> state_variables(const PopulationModel& model) {
 
 const char* integration_name(Integration integration) {
     switch (integration) {
-        case Integration::automatic: return "automatic";
-        case Integration::rk4: return "rk4";
-        case Integration::euler: return "euler";
-        case Integration::exponential_euler: return "exponential_euler";
-        case Integration::dopri5: return "dopri5";
-        case Integration::exact: return "exact";
-        case Integration::precise: return "precise";
+        case Integration::automatic:
+            return "automatic";
+        case Integration::rk4:
+            return "rk4";
+        case Integration::euler:
+            return "euler";
+        case Integration::exponential_euler:
+            return "exponential_euler";
+        case Integration::dopri5:
+            return "dopri5";
+        case Integration::exact:
+            return "exact";
+        case Integration::precise:
+            return "precise";
     }
     return "?";
 }
@@ -105,18 +112,19 @@ const char* model_id(const PopulationModel& model) {
     return std::visit(Overloaded{
                           [](const PoissonSourceParams&) { return "poisson"; },
                           [](const SpikeTrainSourceParams&) { return "spike_train"; },
-                          [](const auto& p) {
-                              return std::decay_t<decltype(p)>::Model::id.data();
-                          },
+                          [](const auto& p) { return std::decay_t<decltype(p)>::Model::id.data(); },
                       },
                       model);
 }
 
 double Distribution::sample(const RandomStream& stream, std::uint64_t a, std::uint32_t b) const {
     switch (kind) {
-        case Kind::constant: return this->a;
-        case Kind::uniform: return this->a + (this->b - this->a) * stream.uniform(a, b);
-        case Kind::normal: return this->a + this->b * stream.normal(a, b);
+        case Kind::constant:
+            return this->a;
+        case Kind::uniform:
+            return this->a + (this->b - this->a) * stream.uniform(a, b);
+        case Kind::normal:
+            return this->a + this->b * stream.normal(a, b);
     }
     return this->a;
 }
@@ -127,9 +135,12 @@ double Distribution::lowest() const {
 
 double Distribution::highest() const {
     switch (kind) {
-        case Kind::constant: return a;  // b is unused (Distribution{.a = 1.5} leaves it 0)
-        case Kind::uniform: return b;
-        case Kind::normal: return std::numeric_limits<double>::infinity();
+        case Kind::constant:
+            return a;  // b is unused (Distribution{.a = 1.5} leaves it 0)
+        case Kind::uniform:
+            return b;
+        case Kind::normal:
+            return std::numeric_limits<double>::infinity();
     }
     return b;
 }
@@ -139,8 +150,10 @@ void Distribution::validate(const std::string& key, const char* unit) const {
         throw ParamError(fmt::format("{}: parameters must be finite numbers", key));
     }
     if (kind == Kind::uniform && !(a < b)) {
-        throw ParamError(fmt::format("{} = uniform({} {}, {} {}): the lower bound must be below "
-                                     "the upper bound", key, a, unit, b, unit));
+        throw ParamError(
+            fmt::format("{} = uniform({} {}, {} {}): the lower bound must be below "
+                        "the upper bound",
+                        key, a, unit, b, unit));
     }
     if (kind == Kind::normal && !(b >= 0.0)) {
         throw ParamError(fmt::format("{} = normal(mean {} {}, sd {} {}): sd must be >= 0", key, a,
@@ -151,41 +164,42 @@ void Distribution::validate(const std::string& key, const char* unit) const {
 void PopulationSpec::validate() const {
     if (name.empty()) throw ParamError("a population has an empty name");
     if (name.find('/') != std::string::npos) {
-        throw ParamError(fmt::format("population '{}': names cannot contain '/' (they name HDF5 "
-                                     "groups in the output)", name));
+        throw ParamError(
+            fmt::format("population '{}': names cannot contain '/' (they name HDF5 "
+                        "groups in the output)",
+                        name));
     }
     const std::string context = fmt::format("population '{}' ({})", name, model_id(model));
     in_context(context, [&] {
         if (size == 0) throw ParamError("size = 0: must be >= 1");
-        std::visit(Overloaded{
-                       [](const PoissonSourceParams& p) {
-                           if (!(std::isfinite(p.rate_hz) && p.rate_hz >= 0.0)) {
-                               throw ParamError(
-                                   fmt::format("rate_hz = {} Hz: must be >= 0", p.rate_hz));
-                           }
-                       },
-                       [this](const SpikeTrainSourceParams& p) {
-                           if (p.times_ms.size() != p.node_ids.size()) {
-                               throw ParamError(fmt::format(
-                                   "times_ms has {} entries but node_ids has {}: they must match",
-                                   p.times_ms.size(), p.node_ids.size()));
-                           }
-                           for (std::size_t s = 0; s < p.times_ms.size(); ++s) {
-                               if (p.node_ids[s] >= size) {
-                                   throw ParamError(fmt::format(
-                                       "node_ids[{}] = {}: out of range for size {}", s,
-                                       p.node_ids[s], size));
-                               }
-                               if (!(std::isfinite(p.times_ms[s]) && p.times_ms[s] >= 0.0)) {
-                                   throw ParamError(fmt::format(
-                                       "times_ms[{}] = {} ms: must be finite and >= 0", s,
-                                       p.times_ms[s]));
-                               }
-                           }
-                       },
-                       [](const auto& neuron_params) { neuron_params.validate(); },
-                   },
-                   model);
+        std::visit(
+            Overloaded{
+                [](const PoissonSourceParams& p) {
+                    if (!(std::isfinite(p.rate_hz) && p.rate_hz >= 0.0)) {
+                        throw ParamError(fmt::format("rate_hz = {} Hz: must be >= 0", p.rate_hz));
+                    }
+                },
+                [this](const SpikeTrainSourceParams& p) {
+                    if (p.times_ms.size() != p.node_ids.size()) {
+                        throw ParamError(fmt::format(
+                            "times_ms has {} entries but node_ids has {}: they must match",
+                            p.times_ms.size(), p.node_ids.size()));
+                    }
+                    for (std::size_t s = 0; s < p.times_ms.size(); ++s) {
+                        if (p.node_ids[s] >= size) {
+                            throw ParamError(
+                                fmt::format("node_ids[{}] = {}: out of range for size {}", s,
+                                            p.node_ids[s], size));
+                        }
+                        if (!(std::isfinite(p.times_ms[s]) && p.times_ms[s] >= 0.0)) {
+                            throw ParamError(fmt::format(
+                                "times_ms[{}] = {} ms: must be finite and >= 0", s, p.times_ms[s]));
+                        }
+                    }
+                },
+                [](const auto& neuron_params) { neuron_params.validate(); },
+            },
+            model);
 
         const bool has_propagator = has_exact_propagator(model);
         if (!is_neuron_model(model) && integration != Integration::automatic) {
@@ -201,14 +215,15 @@ void PopulationSpec::validate() const {
         if (integration == Integration::exponential_euler && !has_exponential_euler(model)) {
             throw ParamError(fmt::format(
                 "integration = exponential_euler: needs a model with an exponential-Euler step, "
-                "such as lif_cond ({} has none)", model_id(model)));
+                "such as lif_cond ({} has none)",
+                model_id(model)));
         }
         const auto vars = state_variables(model);
         for (const auto& init : initial) {
             if (std::none_of(vars.begin(), vars.end(),
                              [&](const StateVariable& v) { return v.name == init.variable; })) {
-                throw ParamError(fmt::format("initial value for unknown state variable '{}'",
-                                             init.variable));
+                throw ParamError(
+                    fmt::format("initial value for unknown state variable '{}'", init.variable));
             }
             init.value.validate("initial " + init.variable, "");
         }
@@ -227,7 +242,8 @@ void NetworkSpec::validate() const {
             if (poisson->rate_hz > 1e3 / dt_ms) {  // the same bound as PoissonSource::set_rates
                 throw ParamError(fmt::format(
                     "population '{}' (poisson): rate_hz = {} Hz exceeds one spike per step "
-                    "(1 / dt = {} Hz)", pop.name, poisson->rate_hz, 1e3 / dt_ms));
+                    "(1 / dt = {} Hz)",
+                    pop.name, poisson->rate_hz, 1e3 / dt_ms));
             }
         }
     }
@@ -237,8 +253,9 @@ void NetworkSpec::validate() const {
         const std::string name = proj.resolved_name();
         const std::string context = fmt::format("projection '{}'", name);
         if (name.find('/') != std::string::npos) {
-            throw ParamError(context + ": names cannot contain '/' (they name HDF5 groups in the "
-                                       "output)");
+            throw ParamError(context +
+                             ": names cannot contain '/' (they name HDF5 groups in the "
+                             "output)");
         }
         if (!projection_names.insert(name).second) {
             throw ParamError(context + ": defined twice (give the projections distinct names)");
@@ -249,7 +266,8 @@ void NetworkSpec::validate() const {
             throw ParamError(fmt::format("{}: pre = '{}' is not a population", context, proj.pre));
         }
         if (post == by_name.end()) {
-            throw ParamError(fmt::format("{}: post = '{}' is not a population", context, proj.post));
+            throw ParamError(
+                fmt::format("{}: post = '{}' is not a population", context, proj.post));
         }
         const PopulationSpec& pre_pop = *pre->second;
         const PopulationSpec& post_pop = *post->second;
@@ -265,9 +283,9 @@ void NetworkSpec::validate() const {
                     [](const connect::AllToAll&) {},
                     [&](const connect::OneToOne&) {
                         if (n_pre != n_post) {
-                            throw ParamError(fmt::format(
-                                "one_to_one needs equal sizes, got {} pre and {} post", n_pre,
-                                n_post));
+                            throw ParamError(
+                                fmt::format("one_to_one needs equal sizes, got {} pre and {} post",
+                                            n_pre, n_post));
                         }
                     },
                     [](const connect::FixedProbability& c) {
@@ -281,7 +299,8 @@ void NetworkSpec::validate() const {
                         if (!c.allow_multapses && c.k > available) {
                             throw ParamError(fmt::format(
                                 "k = {} exceeds the {} distinct presynaptic neurons available "
-                                "without multapses", c.k, available));
+                                "without multapses",
+                                c.k, available));
                         }
                         if (available == 0 && c.k > 0) {
                             throw ParamError("no presynaptic neuron available");
@@ -300,9 +319,10 @@ void NetworkSpec::validate() const {
                                     c.pre[s], s, pre_pop.name, n_pre));
                             }
                             if (c.post[s] >= n_post) {
-                                throw ParamError(fmt::format(
-                                    "post index {} of synapse {} is out of range for '{}' (size {})",
-                                    c.post[s], s, post_pop.name, n_post));
+                                throw ParamError(
+                                    fmt::format("post index {} of synapse {} is out of range for "
+                                                "'{}' (size {})",
+                                                c.post[s], s, post_pop.name, n_post));
                             }
                         }
                     },
@@ -318,8 +338,8 @@ void NetworkSpec::validate() const {
             proj.delay_ms.validate("delay_ms", "ms");
             // Mirrors Population::min_delay_steps: neurons on the grid stamp their spikes at the
             // end of the step, which can reach targets before the next one.
-            const bool stamps_at_step_end = is_neuron_model(pre_pop.model) &&
-                                            pre_pop.integration != Integration::precise;
+            const bool stamps_at_step_end =
+                is_neuron_model(pre_pop.model) && pre_pop.integration != Integration::precise;
             if (stamps_at_step_end && proj.delay_ms.lowest() < 0.0) {
                 throw ParamError(fmt::format("delay_ms can be {} ms: delays must be >= 0",
                                              proj.delay_ms.lowest()));
@@ -351,7 +371,8 @@ void NetworkSpec::validate() const {
                 if (proj.weight.lowest() < bounds->w_min || proj.weight.highest() > bounds->w_max) {
                     throw ParamError(fmt::format(
                         "initial weights can leave the plasticity bounds [w_min, w_max] = "
-                        "[{}, {}]", bounds->w_min, bounds->w_max));
+                        "[{}, {}]",
+                        bounds->w_min, bounds->w_max));
                 }
                 if (post_pop.integration == Integration::precise) {
                     throw ParamError(fmt::format(

@@ -76,9 +76,9 @@ enum class Integration {
                 // used by Diehl & Cook's released code)
     exponential_euler,  // the model's exponential-Euler step (lif_cond): exact decay of the
                         // conductances, V_m exact under their step averages; stable for any input
-    dopri5,     // odeint controlled dopri5 within each dt (abs/rel tolerance 1e-9)
-    exact,      // the model's exact propagator (lif_curr)
-    precise,    // exact propagator + threshold crossing located inside the step (lif_curr)
+    dopri5,             // odeint controlled dopri5 within each dt (abs/rel tolerance 1e-9)
+    exact,              // the model's exact propagator (lif_curr)
+    precise,            // exact propagator + threshold crossing located inside the step (lif_curr)
 };
 
 struct InitialValue {
@@ -114,7 +114,7 @@ struct ProjectionSpec {
     std::string pre;
     std::string post;
     ConnectionRule connection = connect::AllToAll{};
-    Distribution weight = Distribution::constant(1.0);    // [pA] onto lif_curr, [nS] onto lif_cond
+    Distribution weight = Distribution::constant(1.0);  // [pA] onto lif_curr, [nS] onto lif_cond
     // [ms] rounded to whole steps; >= 0 from neurons on the grid, >= dt from sources and
     // precise-mode neurons (Population::min_delay_steps)
     Distribution delay_ms = Distribution::constant(1.0);
@@ -139,18 +139,20 @@ struct NetworkSpec {
 // What is known of a population's model without building it. Neuron parameter structs name
 // their model (Params::Model); sources do not.
 template <class Params>
-concept NeuronParams = requires { typename Params::Model; };
+concept NeuronParams = requires {
+    typename Params::Model;
+};
 
 struct StateVariable {
     std::string_view name;
     std::string_view unit;
 };
 
-const char* model_id(const PopulationModel& model);              // "lif_cond", "poisson", ...
+const char* model_id(const PopulationModel& model);  // "lif_cond", "poisson", ...
 bool is_neuron_model(const PopulationModel& model);
-bool has_exact_propagator(const PopulationModel& model);         // offers exact and precise
-bool has_exponential_euler(const PopulationModel& model);        // offers exponential_euler
-std::string_view weight_unit(const PopulationModel& model);      // "" for sources
+bool has_exact_propagator(const PopulationModel& model);     // offers exact and precise
+bool has_exponential_euler(const PopulationModel& model);    // offers exponential_euler
+std::string_view weight_unit(const PopulationModel& model);  // "" for sources
 std::vector<StateVariable> state_variables(const PopulationModel& model);  // none for sources
 const char* integration_name(Integration integration);
 

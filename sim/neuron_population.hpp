@@ -9,8 +9,8 @@
 #include <variant>
 #include <vector>
 
-#include <boost/math/tools/toms748_solve.hpp>
 #include <fmt/format.h>
+#include <boost/math/tools/toms748_solve.hpp>
 
 #include "models/error.hpp"
 #include "sim/model_concepts.hpp"
@@ -26,7 +26,7 @@ struct PropagatorOf {
     using type = std::monostate;
 };
 template <class Model>
-    requires HasExactPropagator<Model>
+requires HasExactPropagator<Model>
 struct PropagatorOf<Model> {
     using type = typename Model::Propagator;
 };
@@ -46,7 +46,7 @@ struct PropagatorOf<Model> {
 // precise models.)
 template <class Model>
 class NeuronPopulation final : public Population {
-public:
+  public:
     using Params = typename Model::Params;
     static constexpr Eigen::Index n_vars = Model::n_vars;
 
@@ -59,8 +59,8 @@ public:
           grid_(grid),
           x_(n_vars * size),
           refractory_steps_left_(size, 0),
-          refractory_steps_(static_cast<std::int32_t>(
-              std::llround(model_.refractory_period() / grid.dt()))),
+          refractory_steps_(
+              static_cast<std::int32_t>(std::llround(model_.refractory_period() / grid.dt()))),
           refractory_left_ms_(integration_ == Integration::precise ? size : 0, 0.0),
           dopri5_(odeint::make_controlled(1e-9, 1e-9, Dopri5Stepper())) {
         const Eigen::Index n = size;
@@ -68,7 +68,8 @@ public:
         for (const auto& init : initial) {
             const int k = variable_index(init.variable);
             const RandomStream stream(seed, "initial/" + name_ + "/" + init.variable);
-            for (std::uint32_t i = 0; i < size; ++i) x_[k * n + i] = init.value.sample(stream, i, 0);
+            for (std::uint32_t i = 0; i < size; ++i)
+                x_[k * n + i] = init.value.sample(stream, i, 0);
         }
         if constexpr (HasExactPropagator<Model>) {
             propagator_ = model_.propagator(grid_.dt());
@@ -96,9 +97,7 @@ public:
         advance_grid(step);  // checks the state itself
     }
 
-    std::span<const std::string_view> variable_names() const override {
-        return Model::var_names;
-    }
+    std::span<const std::string_view> variable_names() const override { return Model::var_names; }
     std::string_view variable_unit(std::string_view variable) const override {
         return Model::var_units[variable_index(variable)];
     }
@@ -106,7 +105,7 @@ public:
         return {x_.data() + variable_index(variable) * static_cast<Eigen::Index>(size_), size_};
     }
 
-private:
+  private:
     static Integration resolve(Integration integration) {
         if (integration != Integration::automatic) return integration;
         return HasExactPropagator<Model> ? Integration::exact : Integration::rk4;
@@ -152,14 +151,14 @@ private:
                 break;
             case Integration::dopri5:
                 dopri5_.reset();  // the input jumps made its cached derivative stale
-                odeint::integrate_adaptive(std::ref(dopri5_), std::cref(model_), x_, t, t + dt,
-                                           dt);
+                odeint::integrate_adaptive(std::ref(dopri5_), std::cref(model_), x_, t, t + dt, dt);
                 break;
             case Integration::exact:
                 if constexpr (HasExactPropagator<Model>) model_.propagate(propagator_, x_);
                 break;
             case Integration::automatic:
-            case Integration::precise: break;  // resolved / handled before
+            case Integration::precise:
+                break;  // resolved / handled before
         }
 
         // V_m (variable 0) is checked for NaN and infinity through its sum, a vectorised pass
@@ -205,9 +204,7 @@ private:
         }
     }
 
-    void advance_precise(std::int64_t step)
-        requires HasExactPropagator<Model>
-    {
+    void advance_precise(std::int64_t step) requires HasExactPropagator<Model> {
         // Full sort key, so equal inputs apply in one order whatever their arrival order.
         std::sort(timed_input_.begin(), timed_input_.end(), [](const auto& a, const auto& b) {
             return std::tie(a.node, a.offset, a.receptor, a.weight) <
@@ -294,8 +291,8 @@ private:
                         "population '{}' ({}): {} of neuron {} became {} at t = {} ms (the "
                         "dynamics diverged: dt = {} ms too large, or an extreme weight or "
                         "parameter?)",
-                        name_, Model::id, Model::var_names[k], i, x_[k * n + i],
-                        grid_.time(step), grid_.dt()));
+                        name_, Model::id, Model::var_names[k], i, x_[k * n + i], grid_.time(step),
+                        grid_.dt()));
                 }
             }
         }

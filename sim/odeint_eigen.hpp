@@ -23,8 +23,8 @@ namespace odeint = boost::numeric::odeint;
 
 using Rk4Stepper = odeint::runge_kutta4<Eigen::ArrayXd, double, Eigen::ArrayXd, double,
                                         odeint::vector_space_algebra>;
-using EulerStepper = odeint::euler<Eigen::ArrayXd, double, Eigen::ArrayXd, double,
-                                   odeint::vector_space_algebra>;
+using EulerStepper =
+    odeint::euler<Eigen::ArrayXd, double, Eigen::ArrayXd, double, odeint::vector_space_algebra>;
 using Dopri5Stepper = odeint::runge_kutta_dopri5<Eigen::ArrayXd, double, Eigen::ArrayXd, double,
                                                  odeint::vector_space_algebra>;
 using ControlledDopri5 = odeint::result_of::make_controlled<Dopri5Stepper>::type;

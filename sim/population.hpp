@@ -15,7 +15,7 @@ namespace spikerate::sim {
 // N neurons (or spike sources) of one model, advanced together: one virtual call per population
 // per step, concrete loops over contiguous arrays inside.
 class Population {
-public:
+  public:
     // keeps_input_times: inputs are kept with their offset inside the step (precise mode) instead
     // of being summed per neuron and applied at the start of the step.
     Population(std::string name, std::uint32_t size, bool keeps_input_times);
@@ -70,7 +70,7 @@ public:
     std::uint64_t neuron_updates() const { return neuron_updates_; }
     std::uint64_t spike_count() const { return spike_count_; }
 
-protected:
+  protected:
     struct TimedInput {
         std::uint32_t node;
         Receptor receptor;

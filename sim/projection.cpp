@@ -28,7 +28,7 @@ constexpr bool is_plastic = !std::is_same_v<Rule, StaticSynapses>;
 template <class Rule>
 struct RuleState {};
 template <class Rule>
-    requires is_plastic<Rule>
+requires is_plastic<Rule>
 struct RuleState<Rule> {
     explicit RuleState(const typename Rule::Params& params, std::size_t n_synapses,
                        std::uint32_t n_post)
@@ -40,7 +40,7 @@ struct RuleState<Rule> {
 
 template <class Connectivity, class Rule>
 class ProjectionOf final : public Projection {
-public:
+  public:
     ProjectionOf(std::string name, Population& pre, Population& post, Receptor receptor,
                  const TimeGrid& grid, Connectivity connectivity, std::vector<double> weights,
                  std::vector<std::int32_t> delays, RuleState<Rule> rule_state)
@@ -125,7 +125,7 @@ public:
         arriving.clear();
     }
 
-private:
+  private:
     // The outgoing synapses of one presynaptic neuron that share one delay: stored entries
     // [begin, end).
     struct Run {
@@ -253,9 +253,7 @@ private:
     }
 
     // on_post on every synapse onto each neuron the target just fired.
-    void apply_post_spikes()
-        requires is_plastic<Rule>
-    {
+    void apply_post_spikes() requires is_plastic<Rule> {
         auto& rule = plasticity_.rule;
         for (const Spike& spike : post_.spikes()) {
             const double t = grid_.time(spike.time);
@@ -309,25 +307,24 @@ std::unique_ptr<Projection> build_with_rule(const ProjectionSpec& spec, Populati
                                             Population& post, const TimeGrid& grid,
                                             Connectivity connectivity, std::vector<double> weights,
                                             std::vector<std::int32_t> delays) {
-    return std::visit(
-        Overloaded{
-            [&](const NoPlasticity&) {
-                return build<Connectivity, StaticSynapses>(spec, pre, post, grid,
-                                                           std::move(connectivity),
-                                                           std::move(weights), std::move(delays));
-            },
-            [&](const models::PairStdpParams& p) {
-                return build<Connectivity, models::PairStdp>(spec, pre, post, grid,
-                                                             std::move(connectivity),
-                                                             std::move(weights), std::move(delays), p);
-            },
-            [&](const models::NearestTripletStdpParams& p) {
-                return build<Connectivity, models::NearestTripletStdp>(
-                    spec, pre, post, grid, std::move(connectivity), std::move(weights),
-                    std::move(delays), p);
-            },
-        },
-        spec.plasticity);
+    return std::visit(Overloaded{
+                          [&](const NoPlasticity&) {
+                              return build<Connectivity, StaticSynapses>(
+                                  spec, pre, post, grid, std::move(connectivity),
+                                  std::move(weights), std::move(delays));
+                          },
+                          [&](const models::PairStdpParams& p) {
+                              return build<Connectivity, models::PairStdp>(
+                                  spec, pre, post, grid, std::move(connectivity),
+                                  std::move(weights), std::move(delays), p);
+                          },
+                          [&](const models::NearestTripletStdpParams& p) {
+                              return build<Connectivity, models::NearestTripletStdp>(
+                                  spec, pre, post, grid, std::move(connectivity),
+                                  std::move(weights), std::move(delays), p);
+                          },
+                      },
+                      spec.plasticity);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ namespace spikerate::sim {
 // runs on_post on every synapse onto it. Weights stay within the rule's bounds, clipped in one
 // place after every update.
 class Projection {
-public:
+  public:
     Projection(std::string name, Population& pre, Population& post, Receptor receptor)
         : name_(std::move(name)), pre_(pre), post_(post), receptor_(receptor) {}
     virtual ~Projection() = default;
@@ -62,7 +62,7 @@ public:
     std::uint64_t synaptic_events() const { return synaptic_events_; }
     std::uint64_t plasticity_updates() const { return plasticity_updates_; }
 
-protected:
+  protected:
     std::string name_;
     Population& pre_;
     Population& post_;

@@ -11,7 +11,7 @@ namespace spikerate::sim {
 // typically (step, neuron, k) or (neuron, draw). The same (seed, name, counter) gives the same
 // number whatever the construction order, thread count or, later, MPI rank.
 class RandomStream {
-public:
+  public:
     RandomStream(std::uint64_t seed, std::string_view name);
 
     // Four independent uniformly distributed 32-bit words for the counter (a, b, c).
@@ -21,7 +21,7 @@ public:
     // Standard normal (Box-Muller on one counter's four words).
     double normal(std::uint64_t a, std::uint32_t b, std::uint32_t c = 0) const;
 
-private:
+  private:
     std::array<std::uint32_t, 2> key_;
 };
 

@@ -72,9 +72,11 @@ Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingS
                             .time_step = st.every_ms};
         layout.index_pointers.resize(neurons.size() + 1);
         std::iota(layout.index_pointers.begin(), layout.index_pointers.end(), std::uint64_t{0});
-        states_.push_back(StateChannel{population.variable(st.variable), std::move(neurons),
+        states_.push_back(StateChannel{population.variable(st.variable),
+                                       std::move(neurons),
                                        grid.steps_in(st.every_ms, "every_ms"),
-                                       sink_.add_report(layout), {}});
+                                       sink_.add_report(layout),
+                                       {}});
     }
 
     // Frame 0: the state before the first step.
@@ -131,7 +133,8 @@ void Recorder::record_frames(const Network& network) {
     }
 }
 
-void Recorder::flush_frames(std::vector<float>& frames, std::size_t report, std::size_t frame_size) {
+void Recorder::flush_frames(std::vector<float>& frames, std::size_t report,
+                            std::size_t frame_size) {
     if (frames.empty() || frame_size == 0) return;
     sink_.append_frames(report, frames, frames.size() / frame_size);
     frames.clear();

@@ -15,8 +15,8 @@ namespace spikerate::sim {
 // The layout of a SONATA frame report: node k owns elements [index_pointers[k],
 // index_pointers[k+1]); one frame holds one value per element.
 struct ReportLayout {
-    std::string name;   // /report/<name>
-    std::string units;  // of the data
+    std::string name;                           // /report/<name>
+    std::string units;                          // of the data
     std::vector<std::uint64_t> node_ids;        // one per node
     std::vector<std::uint64_t> index_pointers;  // nodes + 1
     std::vector<std::uint64_t> element_ids;     // one per element (synapse id, or 0 for a neuron)
@@ -61,7 +61,7 @@ struct ReportLayout {
 
 // Where recorded data goes: the HDF5 run file (io::RunFileWriter), or memory in tests.
 class RecordingSink {
-public:
+  public:
     virtual ~RecordingSink() = default;
     virtual void add_spike_population(const std::string& population) = 0;
     // Spikes in time order (ties by node id), across calls too.
@@ -80,14 +80,14 @@ public:
 //   net.run(duration, [&](const Network& n) { recorder.after_step(n); });
 //   recorder.flush();                      // hands over what is buffered
 class Recorder {
-public:
+  public:
     Recorder(const RecordingSpec& spec, const Network& network, RecordingSink& sink,
              std::size_t buffer_values = 1 << 16);
 
     void after_step(const Network& network);
     void flush();  // everything buffered goes to the sink
 
-private:
+  private:
     struct SpikeChannel {
         const Population* population;
         std::vector<Spike> step_spikes;  // reused: one step's spikes, when they need sorting

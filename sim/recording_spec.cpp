@@ -59,15 +59,17 @@ void RecordingSpec::validate(const NetworkSpec& network) const {
         if (report.name.empty() || !report_names.insert(report.name).second) {
             throw ParamError(fmt::format("{}: report names must be unique and non-empty", context));
         }
-        const auto proj = std::find_if(network.projections.begin(), network.projections.end(),
-                                       [&](const auto& p) { return p.resolved_name() == report.projection; });
+        const auto proj =
+            std::find_if(network.projections.begin(), network.projections.end(),
+                         [&](const auto& p) { return p.resolved_name() == report.projection; });
         if (proj == network.projections.end()) {
             throw ParamError(fmt::format("{}: projection = '{}' is not a projection", context,
                                          report.projection));
         }
         check_interval(context, report.every_ms, network.dt_ms);
         const auto* post = find_population(network, proj->post);
-        if (post != nullptr) check_indices(context, "post_neurons", report.post_neurons, post->size, post->name);
+        if (post != nullptr)
+            check_indices(context, "post_neurons", report.post_neurons, post->size, post->name);
     }
     for (const auto& report : states) {
         const std::string context = "record.state." + report.name;

@@ -13,19 +13,19 @@ namespace spikerate::sim {
 // The weights of a projection every every_ms, in the SONATA frame-report layout where the node
 // is the postsynaptic neuron and the elements are the synapses onto it.
 struct WeightReportSpec {
-    std::string name;        // report name: /report/<name>
-    std::string projection;  // resolved projection name, e.g. "input->neuron"
-    double every_ms = 1000.0;               // [ms] a whole number of steps
+    std::string name;                         // report name: /report/<name>
+    std::string projection;                   // resolved projection name, e.g. "input->neuron"
+    double every_ms = 1000.0;                 // [ms] a whole number of steps
     std::vector<std::uint32_t> post_neurons;  // postsynaptic neurons to record; empty: all
 };
 
 // One state variable of chosen neurons every every_ms, in the SONATA frame-report layout (one
 // element per neuron).
 struct StateReportSpec {
-    std::string name;        // report name: /report/<name>
+    std::string name;  // report name: /report/<name>
     std::string population;
-    std::string variable;    // a state variable of the population's model, e.g. "V_m"
-    double every_ms = 1.0;   // [ms] a whole number of steps
+    std::string variable;                // a state variable of the population's model, e.g. "V_m"
+    double every_ms = 1.0;               // [ms] a whole number of steps
     std::vector<std::uint32_t> neurons;  // empty: all
 };
 

@@ -18,7 +18,7 @@ namespace spikerate::sim {
 // Draws come from the stream "poisson/<name>" with counter (step of the draw, i): a neuron's
 // spikes do not depend on the other neurons. Spikes are stamped at the start of their step.
 class PoissonSource final : public Population {
-public:
+  public:
     PoissonSource(std::string name, std::uint32_t size, double rate_hz, const TimeGrid& grid,
                   std::uint64_t seed);
 
@@ -36,7 +36,7 @@ public:
     void restart_stream(std::string_view key);
     std::span<const double> rates() const { return rates_hz_; }
 
-private:
+  private:
     struct Pending {  // a neuron's next spike
         std::int64_t step;
         std::uint32_t node;
@@ -54,21 +54,21 @@ private:
     std::vector<double> rates_hz_;
     std::vector<double> log_silence_;  // log(1 - rate * dt): log-probability of a silent step
     std::vector<Pending> pending_;     // heap of the neurons that will spike (rate > 0)
-    std::int64_t next_step_ = 0;      // the step the next advance() simulates
-    std::int64_t stream_origin_ = 0;  // the step whose draws use counter 0
+    std::int64_t next_step_ = 0;       // the step the next advance() simulates
+    std::int64_t stream_origin_ = 0;   // the step whose draws use counter 0
 };
 
 // Explicit spike times per neuron, replayed as given (exact times: a spike at t with delay d
 // reaches its target at exactly t + d).
 class SpikeTrainSource final : public Population {
-public:
+  public:
     SpikeTrainSource(std::string name, std::uint32_t size, const SpikeTrainSourceParams& params,
                      const TimeGrid& grid);
 
     std::string_view model_id() const override { return "spike_train"; }
     void advance(std::int64_t step) override;
 
-private:
+  private:
     std::vector<Spike> schedule_;  // sorted by (time, node)
     std::size_t next_ = 0;
 };

@@ -19,7 +19,7 @@ struct Spike {
 
 // The simulation clock's grid.
 class TimeGrid {
-public:
+  public:
     explicit TimeGrid(double dt_ms);  // throws ParamError unless dt > 0
 
     double dt() const { return dt_; }  // [ms]
@@ -36,7 +36,7 @@ public:
     // ParamError naming `what` otherwise.
     std::int64_t steps_in(double duration_ms, const char* what) const;
 
-private:
+  private:
     double dt_;
 };
 

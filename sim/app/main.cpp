@@ -1,6 +1,6 @@
 // The spikerate command-line program.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "models/error.hpp"
 #include "sim/app/run_command.hpp"
@@ -46,8 +46,9 @@ int report_errors(Command&& command) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App cli{"spikerate: spiking networks with local learning and gradient-trained rate "
-                 "networks on the same tasks"};
+    CLI::App cli{
+        "spikerate: spiking networks with local learning and gradient-trained rate "
+        "networks on the same tasks"};
     cli.set_version_flag("--version", std::string("spikerate ") + SPIKERATE_VERSION);
     cli.require_subcommand(1);
     cli.footer(

@@ -32,13 +32,14 @@ void Progress::draw(std::int64_t steps_done, double elapsed_s) {
     const double simulated_s = static_cast<double>(steps_done) * dt_ms_ * 1e-3;
     const double speed = elapsed_s > 0.0 ? simulated_s / elapsed_s : 0.0;
     const double eta_s = fraction > 0.0 ? elapsed_s * (1.0 - fraction) / fraction : 0.0;
-    const std::string text = fmt::format("{:5.1f} %  {:.3g} s simulated  {:.3g}x real time  ETA {:.0f} s",
-                                         100.0 * fraction, simulated_s, speed, eta_s);
+    const std::string text =
+        fmt::format("{:5.1f} %  {:.3g} s simulated  {:.3g}x real time  ETA {:.0f} s",
+                    100.0 * fraction, simulated_s, speed, eta_s);
     if (terminal_) {
         constexpr int width = 30;
         const int filled = static_cast<int>(fraction * width);
-        fmt::print(stderr, "\r[{}{}] {}   ", std::string(filled, '#'), std::string(width - filled, '.'),
-                   text);
+        fmt::print(stderr, "\r[{}{}] {}   ", std::string(filled, '#'),
+                   std::string(width - filled, '.'), text);
     } else {
         fmt::print(stderr, "progress: {}\n", text);
     }

@@ -9,12 +9,12 @@ namespace spikerate::app {
 // Progress of a run on stderr: a bar with rate and ETA, redrawn in place, when stderr is a
 // terminal; one line every `line_interval` of wall time otherwise; nothing when quiet.
 class Progress {
-public:
+  public:
     Progress(std::int64_t total_steps, double dt_ms, bool quiet);
     void update(std::int64_t steps_done);  // cheap: looks at the clock every 256 steps
     void finish();                         // ends the bar's line
 
-private:
+  private:
     void draw(std::int64_t steps_done, double elapsed_s);
 
     std::int64_t total_steps_;

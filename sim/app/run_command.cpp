@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <deque>
+#include <filesystem>
 #include <optional>
 #include <vector>
 
@@ -51,8 +51,9 @@ void check_output_path(const fs::path& out, bool force) {
         io::RunFileWriter::check_can_write(out, force);
     } catch (const io::IoError& e) {
         throw OutputRefused(fmt::format("{}{}", e.what(),
-                                        force ? "" : "; pass --force to overwrite, or -o to "
-                                                     "write elsewhere"));
+                                        force ? ""
+                                              : "; pass --force to overwrite, or -o to "
+                                                "write elsewhere"));
     }
 }
 
@@ -62,7 +63,8 @@ void write_metrics(io::RunFileWriter& file, const sim::Network& net) {
         const std::string base = "populations/" + pop->name() + "/";
         file.write_count(base + "spikes", pop->spike_count());
         file.write_count(base + "neuron_updates", pop->neuron_updates());
-        const double rate = net.time_ms() > 0.0 ? pop->spike_count() / (pop->size() * net.time_ms() * 1e-3) : 0.0;
+        const double rate =
+            net.time_ms() > 0.0 ? pop->spike_count() / (pop->size() * net.time_ms() * 1e-3) : 0.0;
         file.write_metric(base + "mean_rate", rate, "Hz");
     }
     for (const auto& proj : net.projections()) {
@@ -77,7 +79,8 @@ void print_network(const sim::Network& net) {
     fmt::print("  {:<16} {:<12} {:>8} {:>10} {:>14}\n", "population", "model", "size", "spikes",
                "mean rate [Hz]");
     for (const auto& pop : net.populations()) {
-        const double rate = net.time_ms() > 0.0 ? pop->spike_count() / (pop->size() * net.time_ms() * 1e-3) : 0.0;
+        const double rate =
+            net.time_ms() > 0.0 ? pop->spike_count() / (pop->size() * net.time_ms() * 1e-3) : 0.0;
         fmt::print("  {:<16} {:<12} {:>8} {:>10} {:>14.2f}\n", pop->name(), pop->model_id(),
                    pop->size(), pop->spike_count(), rate);
     }
@@ -122,14 +125,16 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
         for (const auto& t : spiking) {
             const auto& w = t.training_work();
             const auto* last = t.last_evaluation();
-            fmt::print("  {:<12} {:>6} {:>10} {:>8.2f} {:>13.2f} {:>12} {:>10} {:>10.1f} {:>10.2f} {:>10.1f}\n",
-                       t.name(), t.spec().architecture.n_exc, t.examples_seen(),
-                       per_example(t.examples_seen(), task.train.size()),
-                       last != nullptr ? 100.0 * last->accuracy : 0.0,
-                       last != nullptr ? last->unclassified : 0, w.presentations - w.examples,
-                       t.training_seconds(),
-                       1e3 * t.training_seconds() / std::max<double>(1.0, static_cast<double>(w.examples)),
-                       t.evaluation_seconds());
+            fmt::print(
+                "  {:<12} {:>6} {:>10} {:>8.2f} {:>13.2f} {:>12} {:>10} {:>10.1f} {:>10.2f} "
+                "{:>10.1f}\n",
+                t.name(), t.spec().architecture.n_exc, t.examples_seen(),
+                per_example(t.examples_seen(), task.train.size()),
+                last != nullptr ? 100.0 * last->accuracy : 0.0,
+                last != nullptr ? last->unclassified : 0, w.presentations - w.examples,
+                t.training_seconds(),
+                1e3 * t.training_seconds() / std::max<double>(1.0, static_cast<double>(w.examples)),
+                t.evaluation_seconds());
         }
     }
     if (!trainers.empty()) {
@@ -157,17 +162,17 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
     }
     // Work and energy per example: synaptic events (accumulates) for the spiking side, MACs for
     // the rate side; memory traffic is not counted.
-    fmt::print("  work per example (operations; energy at 45 nm: {} pJ per accumulate, {} pJ per "
-               "MAC; neuromorphic: {} pJ per synaptic event; memory traffic excluded):\n",
-               train::pj_per_accumulate_45nm, train::pj_per_mac_45nm,
-               train::pj_per_synaptic_op_loihi);
+    fmt::print(
+        "  work per example (operations; energy at 45 nm: {} pJ per accumulate, {} pJ per "
+        "MAC; neuromorphic: {} pJ per synaptic event; memory traffic excluded):\n",
+        train::pj_per_accumulate_45nm, train::pj_per_mac_45nm, train::pj_per_synaptic_op_loihi);
     fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14} {:>12} {:>12}\n", "network", "phase",
                "syn. events", "neuron upd.", "plast./MACs", "45 nm [uJ]", "Loihi [uJ]");
     const auto spiking_row = [](const std::string& name, const char* phase,
                                 const train::SpikingWork& w) {
         const double events = per_example(w.synaptic_events, w.examples);
-        fmt::print("  {:<12} {:<6} {:>14.0f} {:>14.0f} {:>14.0f} {:>12.3f} {:>12.3f}\n", name, phase,
-                   events, per_example(w.neuron_updates, w.examples),
+        fmt::print("  {:<12} {:<6} {:>14.0f} {:>14.0f} {:>14.0f} {:>12.3f} {:>12.3f}\n", name,
+                   phase, events, per_example(w.neuron_updates, w.examples),
                    per_example(w.plasticity_updates, w.examples),
                    events * train::pj_per_accumulate_45nm * 1e-6,
                    events * train::pj_per_synaptic_op_loihi * 1e-6);
@@ -177,13 +182,13 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
         if (const auto* last = t.last_evaluation()) spiking_row(t.name(), "test", last->test_work);
     }
     for (const auto& t : trainers) {
-        const double train_macs = static_cast<double>(t.forward_macs_per_example() +
-                                                      t.backward_macs_per_example());
+        const double train_macs =
+            static_cast<double>(t.forward_macs_per_example() + t.backward_macs_per_example());
         const double test_macs = static_cast<double>(t.forward_macs_per_example());
-        fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14.0f} {:>12.3f} {:>12}\n", t.name(), "train", "-",
-                   "-", train_macs, train_macs * train::pj_per_mac_45nm * 1e-6, "-");
-        fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14.0f} {:>12.3f} {:>12}\n", t.name(), "test", "-",
-                   "-", test_macs, test_macs * train::pj_per_mac_45nm * 1e-6, "-");
+        fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14.0f} {:>12.3f} {:>12}\n", t.name(), "train",
+                   "-", "-", train_macs, train_macs * train::pj_per_mac_45nm * 1e-6, "-");
+        fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14.0f} {:>12.3f} {:>12}\n", t.name(), "test",
+                   "-", "-", test_macs, test_macs * train::pj_per_mac_45nm * 1e-6, "-");
     }
 }
 
@@ -285,8 +290,7 @@ int run_scenario(const RunOptions& options) {
                     std::chrono::duration<double>(now - last_report).count() >= 10.0) {
                     const double s = std::chrono::duration<double>(now - start).count();
                     fmt::print(stderr, "{}: {} / {} examples, {:.1f} ms per example\n", t.name(),
-                               t.examples_seen(), total,
-                               1e3 * s / static_cast<double>(done));
+                               t.examples_seen(), total, 1e3 * s / static_cast<double>(done));
                     last_report = now;
                 }
                 return keep_going();
@@ -356,9 +360,9 @@ int run_scenario(const RunOptions& options) {
     if (!options.quiet) {
         fmt::print("spikerate run: {}\n", options.scenario);
         if (spiking) {
-            fmt::print("  simulated {} ms in {:.2f} s wall ({:.3g}x real time), dt {} ms, seed {}\n",
-                       net->time_ms(), wall_s, net->time_ms() * 1e-3 / wall_s, net->grid().dt(),
-                       seed);
+            fmt::print(
+                "  simulated {} ms in {:.2f} s wall ({:.3g}x real time), dt {} ms, seed {}\n",
+                net->time_ms(), wall_s, net->time_ms() * 1e-3 / wall_s, net->grid().dt(), seed);
             print_network(*net);
         } else {
             fmt::print("  {:.2f} s wall, seed {}\n", wall_s, seed);
@@ -366,7 +370,8 @@ int run_scenario(const RunOptions& options) {
         if (task) print_training(spiking_trainers, trainers, points, accuracy, *task);
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
-        fmt::print("  peak memory (RSS): {:.1f} MiB\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
+        fmt::print("  peak memory (RSS): {:.1f} MiB\n",
+                   static_cast<double>(usage.ru_maxrss) / 1024.0);
         fmt::print("  output: {}\n", out.string());
     }
     return 0;
@@ -390,11 +395,12 @@ int validate_scenario(const RunOptions& options) {
     if (!scenario.rate_networks.empty() || !scenario.spiking_networks.empty()) {
         const task::Task task = task::load_task(*scenario.task, scenario.network.seed);
         const std::uint64_t total = scenario.training.total(task.train.size());
-        fmt::print("  task: {} ({} training, {} test examples, {} classes); {} examples ({:.3g} "
-                   "epochs), {} evaluations\n",
-                   task.name, task.train.size(), task.test.size(), task.train.n_classes, total,
-                   static_cast<double>(total) / static_cast<double>(task.train.size()),
-                   scenario.training.points(task.train.size()).size());
+        fmt::print(
+            "  task: {} ({} training, {} test examples, {} classes); {} examples ({:.3g} "
+            "epochs), {} evaluations\n",
+            task.name, task.train.size(), task.test.size(), task.train.n_classes, total,
+            static_cast<double>(total) / static_cast<double>(task.train.size()),
+            scenario.training.points(task.train.size()).size());
         for (const auto& spec : scenario.rate_networks) {
             models::RateNetworkParams params = spec.network;
             params.n_inputs = task.train.n_inputs();
@@ -410,10 +416,11 @@ int validate_scenario(const RunOptions& options) {
                 a, static_cast<std::uint32_t>(task.train.n_inputs()), scenario.network.seed, true));
             std::size_t synapses = 0;
             for (const auto& proj : net.projections()) synapses += proj->n_synapses();
-            fmt::print("  spiking network {}: diehl_cook_2015, {} inputs, {} excitatory + {} "
-                       "inhibitory neurons, {} synapses, dt {} ms, {} + {} ms per example\n",
-                       spec.name, task.train.n_inputs(), a.n_exc, a.n_exc, synapses, a.dt_ms,
-                       a.presentation_ms, a.rest_ms);
+            fmt::print(
+                "  spiking network {}: diehl_cook_2015, {} inputs, {} excitatory + {} "
+                "inhibitory neurons, {} synapses, dt {} ms, {} + {} ms per example\n",
+                spec.name, task.train.n_inputs(), a.n_exc, a.n_exc, synapses, a.dt_ms,
+                a.presentation_ms, a.rest_ms);
         }
     }
     return 0;

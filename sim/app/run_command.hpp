@@ -10,16 +10,16 @@ namespace spikerate::app {
 // The run was refused before it started: the output exists (without --force), or cannot be
 // written. Nothing was written.
 class OutputRefused : public Error {
-public:
+  public:
     using Error::Error;
 };
 
 struct RunOptions {
-    std::string scenario;              // path to the TOML file
-    std::string output;                // overrides run.output when not empty
+    std::string scenario;                // path to the TOML file
+    std::string output;                  // overrides run.output when not empty
     std::vector<std::string> overrides;  // --set key.path=value
-    bool force = false;                // overwrite an existing output file
-    bool quiet = false;                // no progress, no summary
+    bool force = false;                  // overwrite an existing output file
+    bool quiet = false;                  // no progress, no summary
 };
 
 // spikerate run: validates the scenario and the output path, builds the network, runs it while

@@ -54,7 +54,7 @@ enum class Sorting : std::uint8_t { none = 0, by_id = 1, by_time = 2 };
 
 template <herr_t (*Close)(hid_t)>
 class Handle {
-public:
+  public:
     Handle() = default;
     explicit Handle(hid_t id) : id_(id) {}
     ~Handle() { reset(); }
@@ -83,7 +83,7 @@ public:
         }
     }
 
-private:
+  private:
     hid_t id_ = H5I_INVALID_HID;
 };
 
@@ -98,7 +98,7 @@ using Plist = Handle<H5Pclose>;
 // Switches HDF5's automatic error printing off for the lifetime of the object (per thread in
 // HDF5's thread-safe build) and restores the previous handler afterwards.
 class Quiet {
-public:
+  public:
     Quiet() {
         if (H5Eget_auto2(H5E_DEFAULT, &func_, &data_) < 0) {
             func_ = nullptr;
@@ -113,7 +113,7 @@ public:
     Quiet(const Quiet&) = delete;
     Quiet& operator=(const Quiet&) = delete;
 
-private:
+  private:
     H5E_auto2_t func_ = nullptr;
     void* data_ = nullptr;
     bool restore_ = true;
@@ -160,8 +160,7 @@ H checked(hid_t id, const std::string& file, std::string_view object, std::strin
     return H(id);
 }
 
-void check(herr_t status, const std::string& file, std::string_view object,
-           std::string_view what) {
+void check(herr_t status, const std::string& file, std::string_view object, std::string_view what) {
     if (status < 0) fail(file, object, what);
 }
 
@@ -172,8 +171,8 @@ std::string join(std::string_view parent, std::string_view name) {
 
 // A name usable as one HDF5 link name of this format.
 bool valid_name(std::string_view name) {
-    return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
-           name.find('\0') == std::string_view::npos;
+    return !name.empty() && name != "." && name != ".." &&
+           name.find('/') == std::string_view::npos && name.find('\0') == std::string_view::npos;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -189,8 +188,8 @@ Datatype utf8_string_type(const std::string& file, std::string_view object) {
 // The sorting enum with base `base` (H5T_STD_U8LE in the file, H5T_NATIVE_UINT8 in memory).
 Datatype sorting_enum_type(hid_t base, const std::string& file, std::string_view object) {
     auto type = checked<Datatype>(H5Tenum_create(base), file, object, "cannot create enum type");
-    const std::array<std::pair<const char*, Sorting>, 3> members{{
-        {"none", Sorting::none}, {"by_id", Sorting::by_id}, {"by_time", Sorting::by_time}}};
+    const std::array<std::pair<const char*, Sorting>, 3> members{
+        {{"none", Sorting::none}, {"by_id", Sorting::by_id}, {"by_time", Sorting::by_time}}};
     for (const auto& [label, value] : members) {
         const auto v = static_cast<std::uint8_t>(value);
         check(H5Tenum_insert(type.get(), label, &v), file, object, "cannot insert enum member");
@@ -276,8 +275,8 @@ void write_attribute(hid_t obj, const std::string& obj_path, const char* name, h
         attr = checked<Attribute>(H5Aopen(obj, name, H5P_DEFAULT), file, where,
                                   "cannot open attribute");
     } else {
-        const auto space = checked<Dataspace>(H5Screate(H5S_SCALAR), file, where,
-                                              "cannot create dataspace");
+        const auto space =
+            checked<Dataspace>(H5Screate(H5S_SCALAR), file, where, "cannot create dataspace");
         attr = checked<Attribute>(
             H5Acreate2(obj, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), file, where,
             "cannot create attribute");
@@ -301,8 +300,8 @@ void write_fixed_dataset(hid_t parent, const std::string& parent_path, const std
     const auto space = checked<Dataspace>(H5Screate_simple(1, &n, nullptr), file, object,
                                           "cannot create dataspace");
     const Plist dcpl = dataset_create_plist(file, object);
-    auto ds = checked<Dataset>(H5Dcreate2(parent, name.c_str(), file_type, space.get(),
-                                          H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+    auto ds = checked<Dataset>(H5Dcreate2(parent, name.c_str(), file_type, space.get(), H5P_DEFAULT,
+                                          dcpl.get(), H5P_DEFAULT),
                                file, object, "cannot create dataset");
     if (n > 0) {
         check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, object,
@@ -333,8 +332,7 @@ void append_1d(hid_t ds, hsize_t offset, hsize_t count, hid_t mem_type, const vo
     const hsize_t new_size = offset + count;
     check(H5Dset_extent(ds, &new_size), file, object,
           fmt::format("cannot extend to {} elements", new_size));
-    const auto fspace = checked<Dataspace>(H5Dget_space(ds), file, object,
-                                           "cannot get dataspace");
+    const auto fspace = checked<Dataspace>(H5Dget_space(ds), file, object, "cannot get dataspace");
     check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &offset, nullptr, &count, nullptr),
           file, object, "cannot select hyperslab");
     const auto mspace = checked<Dataspace>(H5Screate_simple(1, &count, nullptr), file, object,
@@ -357,8 +355,8 @@ Attribute open_attribute(hid_t obj, const std::string& obj_path, const char* nam
 }
 
 hssize_t attribute_points(hid_t attr, const std::string& file, const std::string& where) {
-    const auto space = checked<Dataspace>(H5Aget_space(attr), file, where,
-                                          "cannot get attribute dataspace");
+    const auto space =
+        checked<Dataspace>(H5Aget_space(attr), file, where, "cannot get attribute dataspace");
     const hssize_t n = H5Sget_simple_extent_npoints(space.get());
     if (n < 0) fail(file, where, "cannot get attribute size");
     return n;
@@ -381,8 +379,8 @@ std::string read_string_attribute(hid_t obj, const std::string& obj_path, const 
     const std::string where = fmt::format("{}@{}", obj_path, name);
     const Attribute attr = open_attribute(obj, obj_path, name, file);
     if (attribute_points(attr.get(), file, where) != 1) fail(file, where, "not a scalar");
-    const auto ftype = checked<Datatype>(H5Aget_type(attr.get()), file, where,
-                                         "cannot get attribute type");
+    const auto ftype =
+        checked<Datatype>(H5Aget_type(attr.get()), file, where, "cannot get attribute type");
     if (H5Tget_class(ftype.get()) != H5T_STRING) fail(file, where, "not a string");
     const htri_t variable = H5Tis_variable_str(ftype.get());
     if (variable < 0) fail(file, where, "cannot inspect string type");
@@ -394,8 +392,8 @@ std::string read_string_attribute(hid_t obj, const std::string& obj_path, const 
         char* text = nullptr;
         check(H5Aread(attr.get(), mtype.get(), &text), file, where, "cannot read attribute");
         std::string value = text != nullptr ? std::string(text) : std::string();
-        const auto space = checked<Dataspace>(H5Screate(H5S_SCALAR), file, where,
-                                              "cannot create dataspace");
+        const auto space =
+            checked<Dataspace>(H5Screate(H5S_SCALAR), file, where, "cannot create dataspace");
         check(H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, &text), file, where,
               "cannot free string");
         return value;
@@ -530,9 +528,7 @@ struct RunFileWriter::Impl {
         write_attribute(h5.get(), "/", "complete", H5T_STD_U8LE, H5T_NATIVE_UINT8, &value, file);
     }
 
-    void flush() {
-        check(H5Fflush(h5.get(), H5F_SCOPE_GLOBAL), file, "/", "cannot flush");
-    }
+    void flush() { check(H5Fflush(h5.get(), H5F_SCOPE_GLOBAL), file, "/", "cannot flush"); }
 
     // Closes every object, then the file; throws on the first failure (ids are released
     // regardless, by the handles).
@@ -547,8 +543,7 @@ struct RunFileWriter::Impl {
             check(r.group.close(), file, r.object, "cannot close group");
         }
         for (auto& [name, p] : populations) {
-            check(p.timestamps.close(), file, join(p.object, "timestamps"),
-                  "cannot close dataset");
+            check(p.timestamps.close(), file, join(p.object, "timestamps"), "cannot close dataset");
             check(p.node_ids.close(), file, join(p.object, "node_ids"), "cannot close dataset");
             check(p.group.close(), file, p.object, "cannot close group");
         }
@@ -582,8 +577,8 @@ void RunFileWriter::check_can_write(const fs::path& path, bool overwrite) {
     std::error_code ec;
     if (fs::exists(path, ec)) {
         if (!overwrite) {
-            throw IoError(fmt::format("{}: output file exists (overwrite not requested)",
-                                      path.string()));
+            throw IoError(
+                fmt::format("{}: output file exists (overwrite not requested)", path.string()));
         }
         if (fs::is_directory(path, ec)) {
             throw IoError(fmt::format("{}: is a directory, cannot be replaced by the output file",
@@ -621,22 +616,22 @@ RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const RunAttributes&
     std::error_code ec;
 
     const Plist fapl = writer_access_plist(m.file);
-    const hid_t id =
-        H5Fcreate(m.file.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl.get());
+    const hid_t id = H5Fcreate(m.file.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
+                               H5P_DEFAULT, fapl.get());
     if (id < 0) {
         const std::string reason = hdf5_reason();
         const std::string dir = parent_dir(m.partial);
         if (!fs::is_directory(dir, ec)) {
-            throw IoError(fmt::format("{}: cannot create output file: directory '{}' does not exist",
-                                      m.file, dir));
+            throw IoError(fmt::format(
+                "{}: cannot create output file: directory '{}' does not exist", m.file, dir));
         }
         if (::access(dir.c_str(), W_OK) != 0) {
-            throw IoError(fmt::format("{}: cannot create output file: directory '{}' is not writable",
-                                      m.file, dir));
+            throw IoError(fmt::format(
+                "{}: cannot create output file: directory '{}' is not writable", m.file, dir));
         }
         if (fs::exists(m.partial, ec) && !overwrite) {
-            throw IoError(fmt::format("{}: partial output file exists (overwrite not requested)",
-                                      m.file));
+            throw IoError(
+                fmt::format("{}: partial output file exists (overwrite not requested)", m.file));
         }
         throw IoError(fmt::format("{}: cannot create output file{}", m.file, reason));
     }
@@ -644,7 +639,8 @@ RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const RunAttributes&
 
     try {
         const hid_t root = m.h5.get();
-        write_string_attribute(root, "/", "spikerate_version", attributes.spikerate_version, m.file);
+        write_string_attribute(root, "/", "spikerate_version", attributes.spikerate_version,
+                               m.file);
         const std::int32_t version = io::format_version;
         write_attribute(root, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, &version,
                         m.file);
@@ -695,7 +691,8 @@ void RunFileWriter::add_spike_population(const std::string& population) {
     const auto sorting = static_cast<std::uint8_t>(Sorting::by_time);
     write_attribute(p.group.get(), object, "sorting", file_enum.get(), mem_enum.get(), &sorting,
                     m.file);
-    p.timestamps = create_extendible_1d(p.group.get(), object, "timestamps", H5T_IEEE_F64LE, m.file);
+    p.timestamps =
+        create_extendible_1d(p.group.get(), object, "timestamps", H5T_IEEE_F64LE, m.file);
     write_string_attribute(p.timestamps.get(), join(object, "timestamps"), "units", "ms", m.file);
     p.node_ids = create_extendible_1d(p.group.get(), object, "node_ids", H5T_STD_U64LE, m.file);
     m.populations.emplace(population, std::move(p));
@@ -709,7 +706,8 @@ void RunFileWriter::append_spikes(const std::string& population, std::span<const
     const std::string object = join("/spikes", population);
     const auto it = m.populations.find(population);
     if (it == m.populations.end()) {
-        throw IoError(fmt::format("{}:{}: no such spike population (add it first)", m.file, object));
+        throw IoError(
+            fmt::format("{}:{}: no such spike population (add it first)", m.file, object));
     }
     if (times_ms.size() != node_ids.size()) {
         throw IoError(fmt::format("{}:{}: {} spike times but {} node ids", m.file, object,
@@ -762,12 +760,12 @@ std::size_t RunFileWriter::add_report(const ReportLayout& layout) {
     const std::size_t elements = layout.element_ids.size();
     const auto& ip = layout.index_pointers;
     if (ip.size() != nodes + 1) {
-        throw invalid(fmt::format("{} index_pointers for {} nodes (need nodes + 1)", ip.size(),
-                                  nodes));
+        throw invalid(
+            fmt::format("{} index_pointers for {} nodes (need nodes + 1)", ip.size(), nodes));
     }
     if (ip.front() != 0 || ip.back() != elements || !std::is_sorted(ip.begin(), ip.end())) {
-        throw invalid(fmt::format(
-            "index_pointers must rise from 0 to the number of elements ({})", elements));
+        throw invalid(fmt::format("index_pointers must rise from 0 to the number of elements ({})",
+                                  elements));
     }
     if (!std::isfinite(layout.time_start) || !std::isfinite(layout.time_step) ||
         !(layout.time_step > 0.0)) {
@@ -838,7 +836,8 @@ std::size_t RunFileWriter::add_report(const ReportLayout& layout) {
         }
         const std::array<hsize_t, 2> dims{0, elements};
         // A dimension of fixed size 0 cannot hold a chunk of 1: leave it unlimited then.
-        const std::array<hsize_t, 2> maxdims{H5S_UNLIMITED, elements > 0 ? elements : H5S_UNLIMITED};
+        const std::array<hsize_t, 2> maxdims{H5S_UNLIMITED,
+                                             elements > 0 ? elements : H5S_UNLIMITED};
         const auto space = checked<Dataspace>(H5Screate_simple(2, dims.data(), maxdims.data()),
                                               m.file, data_object, "cannot create dataspace");
         const Plist dcpl = dataset_create_plist(m.file, data_object);
@@ -952,18 +951,17 @@ void write_scalar_metric(hid_t metrics, const std::string& path, hid_t file_type
         // Written again: overwrite in place if it has the same kind of type.
         ds = checked<Dataset>(H5Dopen2(loc.parent.get(), loc.name.c_str(), H5P_DEFAULT), file,
                               object, "exists and cannot be opened as a dataset");
-        const auto type = checked<Datatype>(H5Dget_type(ds.get()), file, object,
-                                            "cannot get type");
+        const auto type = checked<Datatype>(H5Dget_type(ds.get()), file, object, "cannot get type");
         if (H5Tget_class(type.get()) != H5Tget_class(file_type)) {
             fail(file, object, "exists with a different type");
         }
         if (!dataset_dims(ds.get(), file, object).empty()) fail(file, object, "not a scalar");
     } else {
-        const auto space = checked<Dataspace>(H5Screate(H5S_SCALAR), file, object,
-                                              "cannot create dataspace");
+        const auto space =
+            checked<Dataspace>(H5Screate(H5S_SCALAR), file, object, "cannot create dataspace");
         const Plist dcpl = dataset_create_plist(file, object);
-        ds = checked<Dataset>(H5Dcreate2(loc.parent.get(), loc.name.c_str(), file_type,
-                                         space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        ds = checked<Dataset>(H5Dcreate2(loc.parent.get(), loc.name.c_str(), file_type, space.get(),
+                                         H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                               file, object, "cannot create dataset");
     }
     check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, value), file, object,
@@ -994,9 +992,9 @@ MetricSeries& open_series(hid_t metrics, std::map<std::string, MetricSeries>& al
     }
     series.counts = counts;
     series.units = units;
-    series.data = create_extendible_1d(loc.parent.get(), loc.parent_object, loc.name,
-                                       counts ? H5T_STD_U64LE : H5T_IEEE_F64LE, file,
-                                       series_chunk_elements);
+    series.data =
+        create_extendible_1d(loc.parent.get(), loc.parent_object, loc.name,
+                             counts ? H5T_STD_U64LE : H5T_IEEE_F64LE, file, series_chunk_elements);
     write_string_attribute(series.data.get(), series.object, "units", units, file);
     return all.emplace(path, std::move(series)).first->second;
 }
@@ -1130,7 +1128,8 @@ RunFileReader::RunFileReader(const fs::path& path) : impl_(std::make_unique<Impl
     m.file = path.string();
     std::error_code ec;
     if (!fs::exists(path, ec)) throw IoError(fmt::format("{}: no such file", m.file));
-    if (!fs::is_regular_file(path, ec)) throw IoError(fmt::format("{}: not a regular file", m.file));
+    if (!fs::is_regular_file(path, ec))
+        throw IoError(fmt::format("{}: not a regular file", m.file));
     const htri_t is_hdf5 = H5Fis_hdf5(m.file.c_str());
     if (is_hdf5 < 0) {
         throw IoError(fmt::format("{}: cannot read file{}", m.file, hdf5_reason()));
@@ -1211,7 +1210,8 @@ SpikesRead RunFileReader::spikes(const std::string& population) const {
         read_vector<std::uint64_t>(m.h5.get(), join(object, "node_ids"), H5T_NATIVE_UINT64, m.file);
     if (s.timestamps_ms.size() != s.node_ids.size()) {
         fail(m.file, object,
-             fmt::format("{} timestamps but {} node_ids", s.timestamps_ms.size(), s.node_ids.size()));
+             fmt::format("{} timestamps but {} node_ids", s.timestamps_ms.size(),
+                         s.node_ids.size()));
     }
     const auto group = checked<Group>(H5Gopen2(m.h5.get(), object.c_str(), H5P_DEFAULT), m.file,
                                       object, "cannot open group");
@@ -1221,8 +1221,8 @@ SpikesRead RunFileReader::spikes(const std::string& population) const {
     if (has_sorting > 0) {
         const std::string where = object + "@sorting";
         const Attribute attr = open_attribute(group.get(), object, "sorting", m.file);
-        const auto ftype = checked<Datatype>(H5Aget_type(attr.get()), m.file, where,
-                                             "cannot get attribute type");
+        const auto ftype =
+            checked<Datatype>(H5Aget_type(attr.get()), m.file, where, "cannot get attribute type");
         if (H5Tget_class(ftype.get()) != H5T_ENUM) fail(m.file, where, "not an enum");
         const auto mtype = checked<Datatype>(H5Tget_native_type(ftype.get(), H5T_DIR_ASCEND),
                                              m.file, where, "cannot get native type");
@@ -1254,12 +1254,12 @@ ReportRead RunFileReader::report(const std::string& name) const {
     ReportRead r;
     ReportLayout& l = r.layout;
     l.name = name;
-    l.node_ids = read_vector<std::uint64_t>(root, join(mapping, "node_ids"), H5T_NATIVE_UINT64,
-                                            m.file);
+    l.node_ids =
+        read_vector<std::uint64_t>(root, join(mapping, "node_ids"), H5T_NATIVE_UINT64, m.file);
     l.index_pointers = read_vector<std::uint64_t>(root, join(mapping, "index_pointers"),
                                                   H5T_NATIVE_UINT64, m.file);
-    l.element_ids = read_vector<std::uint64_t>(root, join(mapping, "element_ids"),
-                                               H5T_NATIVE_UINT64, m.file);
+    l.element_ids =
+        read_vector<std::uint64_t>(root, join(mapping, "element_ids"), H5T_NATIVE_UINT64, m.file);
     const auto time = read_vector<double>(root, join(mapping, "time"), H5T_NATIVE_DOUBLE, m.file);
     if (time.size() != 3) fail(m.file, join(mapping, "time"), "not [start, stop, step]");
     l.time_start = time[0];
@@ -1276,8 +1276,8 @@ ReportRead RunFileReader::report(const std::string& name) const {
             continue;
         }
         l.extra_element_mapping.emplace_back(
-            extra, read_vector<std::uint64_t>(root, join(mapping, extra), H5T_NATIVE_UINT64,
-                                              m.file));
+            extra,
+            read_vector<std::uint64_t>(root, join(mapping, extra), H5T_NATIVE_UINT64, m.file));
     }
 
     const std::string data_object = join(object, "data");

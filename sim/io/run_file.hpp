@@ -19,7 +19,7 @@ namespace spikerate::sim::io {
 
 // Output could not be created, written, renamed or read; the message names the path.
 class IoError : public Error {
-public:
+  public:
     using Error::Error;
 };
 
@@ -38,7 +38,7 @@ using ReportLayout = sim::ReportLayout;
 // renamed to <path> with complete = 1 by finish(); a run that stops early leaves the
 // .partial file, readable up to its last flush.
 class RunFileWriter final : public sim::RecordingSink, public sim::MetricSink {
-public:
+  public:
     // Throws IoError before anything is written if <path> exists and overwrite is false, if
     // <path>.partial exists and overwrite is false, or if the directory is not writable.
     RunFileWriter(std::filesystem::path path, bool overwrite, const RunAttributes& attributes);
@@ -84,7 +84,7 @@ public:
     void flush();   // everything appended so far is readable by another process
     void finish();  // complete = 1, close, rename to path()
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
@@ -107,7 +107,7 @@ struct CountMatrixRead {
     std::vector<std::uint64_t> values;  // row-major
 };
 class RunFileReader {
-public:
+  public:
     explicit RunFileReader(const std::filesystem::path& path);  // throws IoError
     ~RunFileReader();
     RunFileReader(const RunFileReader&) = delete;
@@ -120,12 +120,12 @@ public:
     SpikesRead spikes(const std::string& population) const;
     std::vector<std::string> reports() const;
     ReportRead report(const std::string& name) const;
-    double metric(const std::string& path) const;        // float64 or uint64 scalar
+    double metric(const std::string& path) const;  // float64 or uint64 scalar
     std::string metric_units(const std::string& path) const;
     std::vector<double> metric_series(const std::string& path) const;  // 1-D, as float64
     CountMatrixRead count_matrix(const std::string& path) const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

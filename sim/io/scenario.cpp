@@ -592,10 +592,12 @@ std::vector<std::string> all_weight_keys() {
 }
 
 constexpr std::array integration_names{
-    std::pair{"automatic", Integration::automatic}, std::pair{"rk4", Integration::rk4},
+    std::pair{"automatic", Integration::automatic},
+    std::pair{"rk4", Integration::rk4},
     std::pair{"euler", Integration::euler},
     std::pair{"exponential_euler", Integration::exponential_euler},
-    std::pair{"dopri5", Integration::dopri5},       std::pair{"exact", Integration::exact},
+    std::pair{"dopri5", Integration::dopri5},
+    std::pair{"exact", Integration::exact},
     std::pair{"precise", Integration::precise},
 };
 constexpr std::array receptor_names{
@@ -731,8 +733,8 @@ class Loader {
 
     Scenario load(const toml::table& root) {
         const Table top{ctx_, root, ""};
-        top.reject_unknown({"run", "populations", "projections", "record", "task", "training", "rate",
-                            "spiking"});
+        top.reject_unknown(
+            {"run", "populations", "projections", "record", "task", "training", "rate", "spiking"});
         read_run(top);
         // A scenario that trains networks on a task needs no free-running spiking network.
         const bool trains = top.find("rate") != nullptr || top.find("spiking") != nullptr;
@@ -1327,7 +1329,8 @@ class Loader {
         const toml::node* node = top.find("task");
         if (node == nullptr) {
             if (const auto* rate = top.find("rate")) {
-                ctx_.fail(*rate, "rate", "rate networks need a [task] section (e.g. dataset = \"mnist\")");
+                ctx_.fail(*rate, "rate",
+                          "rate networks need a [task] section (e.g. dataset = \"mnist\")");
             }
             if (const auto* spiking = top.find("spiking")) {
                 ctx_.fail(*spiking, "spiking",
@@ -1349,16 +1352,18 @@ class Loader {
         for (const auto& [name, kind] : task::dataset_kinds) {
             const toml::node* params = t.find(name);
             if (params != nullptr && kind != spec.dataset) {
-                ctx_.fail(*params, t.key_path(name),
-                          fmt::format("parameters of '{}' given, but dataset = \"{}\"", name, dataset));
+                ctx_.fail(
+                    *params, t.key_path(name),
+                    fmt::format("parameters of '{}' given, but dataset = \"{}\"", name, dataset));
             }
         }
         if (const auto* dir = t.find("data_dir")) {
             const std::string text = to_string(ctx_, *dir, t.key_path("data_dir"), "a directory");
             if (spec.dataset != task::DatasetKind::mnist) {
-                ctx_.fail(*dir, t.key_path("data_dir"),
-                          fmt::format("only the mnist dataset is read from files (dataset = \"{}\")",
-                                      dataset));
+                ctx_.fail(
+                    *dir, t.key_path("data_dir"),
+                    fmt::format("only the mnist dataset is read from files (dataset = \"{}\")",
+                                dataset));
             }
             if (text.empty()) ctx_.fail(*dir, t.key_path("data_dir"), "must not be empty");
             data_dir_ = text;
@@ -1462,13 +1467,15 @@ class Loader {
             }
             const std::string name =
                 to_string(ctx_, *architecture, t.key_path("architecture"), "an architecture name");
-            if (std::find(architectures.begin(), architectures.end(), name) == architectures.end()) {
+            if (std::find(architectures.begin(), architectures.end(), name) ==
+                architectures.end()) {
                 ctx_.fail(*architecture, t.key_path("architecture"),
                           unknown_name("architecture", name, architectures));
             }
             std::vector<std::string> valid = keys_of(spec.architecture);
             std::ranges::copy(keys_of(spec), std::back_inserter(valid));
-            for (const char* extra : {"architecture", "exc", "inh", "stdp"}) valid.emplace_back(extra);
+            for (const char* extra : {"architecture", "exc", "inh", "stdp"})
+                valid.emplace_back(extra);
             t.reject_unknown(valid);
             Element element{&value, path, {}};
             read_fields(t, spec.architecture, &element, &value);

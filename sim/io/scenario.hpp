@@ -21,7 +21,7 @@ namespace spikerate::sim::io {
 
 struct RunSpec {
     double duration_ms = 1000.0;  // [ms] a whole number of steps
-    std::string output;           // output file; relative paths are relative to the working directory
+    std::string output;  // output file; relative paths are relative to the working directory
 };
 
 struct Scenario {
@@ -30,16 +30,16 @@ struct Scenario {
     NetworkSpec network;
     RunSpec run;
     RecordingSpec record;
-    std::optional<task::TaskSpec> task;               // [task]
-    train::TrainingSchedule training;                 // [training]
-    std::vector<train::RateNetworkSpec> rate_networks;  // [rate.<name>], by name
+    std::optional<task::TaskSpec> task;                       // [task]
+    train::TrainingSchedule training;                         // [training]
+    std::vector<train::RateNetworkSpec> rate_networks;        // [rate.<name>], by name
     std::vector<train::SpikingNetworkSpec> spiking_networks;  // [spiking.<name>], by name
 };
 
 // A scenario that cannot run. The message names the file, the line, the key path and what
 // was expected: "coba.toml:12: populations.exc.tau_m_ms: -20 ms must be > 0".
 class ScenarioError : public ParamError {
-public:
+  public:
     using ParamError::ParamError;
 };
 

@@ -19,7 +19,7 @@ namespace spikerate::sim::task {
 // Data that cannot be used: a missing or malformed file, or a data set whose sizes, values or
 // labels do not agree. The message names the file or data set, what is wrong and what was expected.
 class DataError : public Error {
-public:
+  public:
     using Error::Error;
 };
 

@@ -16,7 +16,7 @@
 namespace spikerate::sim::task {
 
 class ExampleStream {
-public:
+  public:
     // Throws ParamError if n_examples is 0 or does not fit in 32 bits (the counter's width).
     ExampleStream(std::size_t n_examples, std::uint64_t seed, bool shuffle);
 
@@ -24,7 +24,7 @@ public:
     std::size_t size() const { return n_; }  // examples per epoch
     bool shuffled() const { return shuffle_; }
 
-private:
+  private:
     void build_epoch(std::uint64_t epoch);
 
     std::size_t n_;

@@ -15,7 +15,7 @@ namespace spikerate::sim::task {
 std::uint32_t predicted_class(std::span<const float> scores);
 
 class ConfusionMatrix {
-public:
+  public:
     explicit ConfusionMatrix(std::size_t n_classes);  // throws ParamError for 0 classes
 
     // Throws DataError naming the class that is >= n_classes.
@@ -36,7 +36,7 @@ public:
     // was never added.
     std::vector<double> per_class_recall() const;
 
-private:
+  private:
     void check_class(const char* which, std::uint32_t c) const;
 
     std::size_t n_classes_;

@@ -52,9 +52,9 @@ struct DiehlCook2015Params {
     double weight_sum = 78.0;  // each exc neuron's input weights are scaled to this sum
 
     // Connections (weights in units of g_L, delays [ms]).
-    double input_weight_low = 0.003;  // initial input weights uniform in [low, high):
+    double input_weight_low = 0.003;   // initial input weights uniform in [low, high):
     double input_weight_high = 0.303;  // (U(0, 1) + 0.01) * 0.3
-    double input_delay_low_ms = 0.5;    // see the header comment on delays
+    double input_delay_low_ms = 0.5;   // see the header comment on delays
     double input_delay_high_ms = 10.5;
     double exc_inh_weight = 10.4;
     double inh_exc_weight = 17.0;

@@ -285,9 +285,9 @@ void GradientTrainer::finish() {
                                                    network_.backward_macs_per_example());
     metrics_->write_metric(metric("operations/energy_per_training_example_45nm"),
                            training_macs * pj_per_mac_45nm, "pJ");
-    metrics_->write_metric(metric("operations/energy_per_test_example_45nm"),
-                           static_cast<double>(network_.forward_macs_per_example()) * pj_per_mac_45nm,
-                           "pJ");
+    metrics_->write_metric(
+        metric("operations/energy_per_test_example_45nm"),
+        static_cast<double>(network_.forward_macs_per_example()) * pj_per_mac_45nm, "pJ");
     if (last_) {
         metrics_->write_metric(metric("test_accuracy"), last_->confusion.accuracy(), "1");
         metrics_->write_metric(metric("test_loss"), last_->loss, "");

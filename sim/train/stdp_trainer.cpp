@@ -113,9 +113,9 @@ SpikingWork& SpikingWork::operator+=(const SpikingWork& other) {
 void SpikingNetworkSpec::validate() const {
     if (threads == 0) throw ParamError("threads = 0: must be >= 1");
     if (spike_windows.size() % 2 != 0) {
-        throw ParamError(fmt::format(
-            "spike_windows has {} values: it needs pairs [start, end) of examples seen",
-            spike_windows.size()));
+        throw ParamError(
+            fmt::format("spike_windows has {} values: it needs pairs [start, end) of examples seen",
+                        spike_windows.size()));
     }
     for (std::size_t k = 0; k + 1 < spike_windows.size(); k += 2) {
         if (spike_windows[k] >= spike_windows[k + 1]) {
@@ -283,10 +283,10 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
         const std::size_t end = std::min(count, (chunk + 1) * evaluation_chunk);
         for (std::size_t e = chunk * evaluation_chunk; e < end; ++e) {
             const float* x = data.inputs.col(static_cast<Eigen::Index>(e)).data();
-            cw.presentations += presenter.present(
-                x, fmt::format("{}/{}", phase, e),
-                std::span<std::uint32_t>(responses.data() + e * n_exc, n_exc), {}, {},
-                cw.exc_spikes);
+            cw.presentations +=
+                presenter.present(x, fmt::format("{}/{}", phase, e),
+                                  std::span<std::uint32_t>(responses.data() + e * n_exc, n_exc), {},
+                                  {}, cw.exc_spikes);
             ++cw.examples;
         }
         const SpikingWork engine = counted_work(frozen);
@@ -327,9 +327,10 @@ const SpikingEvaluation& StdpTrainer::evaluate_and_record() {
     SpikingEvaluation result{.examples_seen = seen_,
                              .confusion = task::ConfusionMatrix(train_.n_classes)};
 
-    const std::size_t n_assign = spec_.assignment_examples == 0
-                                     ? train_.size()
-                                     : std::min<std::size_t>(spec_.assignment_examples, train_.size());
+    const std::size_t n_assign =
+        spec_.assignment_examples == 0
+            ? train_.size()
+            : std::min<std::size_t>(spec_.assignment_examples, train_.size());
     const auto assign_counts = frozen_responses(train_, n_assign, "assign", result.assignment_work);
     result.assignments = task::assign_labels(
         assign_counts, n_exc, std::span<const std::uint32_t>(train_.labels.data(), n_assign),
@@ -338,9 +339,9 @@ const SpikingEvaluation& StdpTrainer::evaluate_and_record() {
     const auto test_counts = frozen_responses(test_, test_.size(), "test", result.test_work);
     std::uint64_t correct = 0;
     for (std::size_t e = 0; e < test_.size(); ++e) {
-        const auto predicted = task::classify(
-            std::span<const std::uint32_t>(test_counts.data() + e * n_exc, n_exc),
-            result.assignments);
+        const auto predicted =
+            task::classify(std::span<const std::uint32_t>(test_counts.data() + e * n_exc, n_exc),
+                           result.assignments);
         if (!predicted) {
             ++result.unclassified;
             continue;
@@ -348,24 +349,22 @@ const SpikingEvaluation& StdpTrainer::evaluate_and_record() {
         result.confusion.add(test_.labels[e], *predicted);
         if (*predicted == test_.labels[e]) ++correct;
     }
-    result.accuracy = test_.size() > 0 ? static_cast<double>(correct) /
-                                             static_cast<double>(test_.size())
-                                       : 0.0;
+    result.accuracy =
+        test_.size() > 0 ? static_cast<double>(correct) / static_cast<double>(test_.size()) : 0.0;
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     evaluation_seconds_ += result.seconds;
 
     if (metrics_ != nullptr) {
         const std::uint64_t seen = seen_;
-        const double train_rate =
-            training_work_.examples > 0
-                ? static_cast<double>(training_work_.exc_spikes) /
-                      static_cast<double>(training_work_.examples)
-                : 0.0;
-        const double test_spikes =
-            result.test_work.examples > 0 ? static_cast<double>(result.test_work.exc_spikes) /
-                                                static_cast<double>(result.test_work.examples)
-                                          : 0.0;
+        const double train_rate = training_work_.examples > 0
+                                      ? static_cast<double>(training_work_.exc_spikes) /
+                                            static_cast<double>(training_work_.examples)
+                                      : 0.0;
+        const double test_spikes = result.test_work.examples > 0
+                                       ? static_cast<double>(result.test_work.exc_spikes) /
+                                             static_cast<double>(result.test_work.examples)
+                                       : 0.0;
         std::uint64_t assigned = 0;
         for (const auto c : result.assignments.class_of_neuron) {
             if (c != task::NeuronAssignments::unassigned) ++assigned;

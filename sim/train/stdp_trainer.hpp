@@ -45,7 +45,7 @@ namespace spikerate::sim::train {
 
 // One spiking network of a scenario: a [spiking.<name>] section.
 struct SpikingNetworkSpec {
-    std::string name;  // the section's name: /metrics/spiking/<name>
+    std::string name;                  // the section's name: /metrics/spiking/<name>
     DiehlCook2015Params architecture;  // architecture = "diehl_cook_2015" (the only one so far)
     std::uint32_t assignment_examples = 10000;  // labelling examples; 0 = the whole training set
     std::uint32_t threads = 1;                  // for evaluation
@@ -66,8 +66,8 @@ struct SpikingNetworkSpec {
 
 // Work done by a spiking network: what the engine counted.
 struct SpikingWork {
-    std::uint64_t examples = 0;       // examples shown (each counted once)
-    std::uint64_t presentations = 0;  // presentations, retries included
+    std::uint64_t examples = 0;            // examples shown (each counted once)
+    std::uint64_t presentations = 0;       // presentations, retries included
     std::uint64_t synaptic_events = 0;     // spikes x fan-out delivered, all projections
     std::uint64_t neuron_updates = 0;      // neuron state updates (one neuron, one step)
     std::uint64_t plasticity_updates = 0;  // weight updates by the STDP rule
@@ -80,7 +80,7 @@ struct SpikingEvaluation {
     std::uint64_t examples_seen = 0;
     double accuracy = 0.0;  // correct / test examples; unclassified examples count as wrong
     task::ConfusionMatrix confusion{1};  // classified test examples only
-    std::uint64_t unclassified = 0;       // test examples on which no assigned neuron fired
+    std::uint64_t unclassified = 0;      // test examples on which no assigned neuron fired
     task::NeuronAssignments assignments;
     SpikingWork assignment_work;  // labelling phase
     SpikingWork test_work;        // test phase

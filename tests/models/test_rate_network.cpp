@@ -38,12 +38,12 @@ using Labels = std::vector<std::uint32_t>;
 
 // A deterministic source of uniform numbers in [0, 1), for initialise() and for test data.
 class Uniform01 {
-public:
+  public:
     explicit Uniform01(std::uint64_t seed) : engine_(seed) {}
     double operator()() { return distribution_(engine_); }
     double between(double low, double high) { return low + (high - low) * (*this)(); }
 
-private:
+  private:
     std::mt19937_64 engine_;
     std::uniform_real_distribution<double> distribution_{0.0, 1.0};
 };

@@ -253,8 +253,7 @@ TEST_CASE("pair_stdp multiplicative: repeated pairs approach a bound geometrical
     CHECK(w_down > down.bounds.w_min);
 }
 
-TEST_CASE("traces: decay_factor is std::exp bit for bit, 0 where exp underflows",
-          "[stdp][trace]") {
+TEST_CASE("traces: decay_factor is std::exp bit for bit, 0 where exp underflows", "[stdp][trace]") {
     // The shortcut below -746 must not change a single result: exp is exactly 0 there too.
     for (double x = -800.0; x <= 0.0; x += 0.37) {
         CAPTURE(x);

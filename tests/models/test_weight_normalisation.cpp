@@ -56,9 +56,9 @@ TEST_CASE("normalisation: weights that would pass w_max are held there, the othe
             CHECK(w[i * n_post + j] <= bounds.w_max);
         }
     }
-    CHECK(w[0] == 1.0);                                  // held at the bound
-    CHECK(w[1 * n_post + 0] == Approx(4.0 / 9.0));       // the rest share 5 - 1 equally
-    CHECK(w[1 * n_post + 1] == Approx(0.5));             // column 1: plain scaling
+    CHECK(w[0] == 1.0);                             // held at the bound
+    CHECK(w[1 * n_post + 0] == Approx(4.0 / 9.0));  // the rest share 5 - 1 equally
+    CHECK(w[1 * n_post + 1] == Approx(0.5));        // column 1: plain scaling
 }
 
 TEST_CASE("normalisation: a lower bound above zero is respected too", "[normalisation]") {

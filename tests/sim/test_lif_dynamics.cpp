@@ -147,7 +147,7 @@ bool on_grid(double t, double dt) { return std::abs(t / dt - std::round(t / dt))
 //   |E_VI| <= (h / C_m) (h^4 S_5 / 120 + (h lambda)^5 e^{h lambda} / 120)
 // (the tail: sum_{k>=6} (h lambda)^{k-1} / (k-1)! <= (h lambda)^5 / 120 e^{h lambda}).
 class LifCurrRk4ErrorBound {
-public:
+  public:
     LifCurrRk4ErrorBound(const LifCurrParams& p, double h)
         : keep_V_(p4(h / p.tau_m)),
           defect_VV_(rk4_defect(h / p.tau_m)),
@@ -164,7 +164,7 @@ public:
     }
     double V_m() const { return e_V_; }  // [mV] bound on |V_m - V_m,rk4|
 
-private:
+  private:
     struct Synapse {
         double keep;       // P4(hA)_II
         double to_V;       // [mV/pA] bound on |P4(hA)_VI|
@@ -751,7 +751,8 @@ TEST_CASE("lif_cond: without the refractory clamp V_m integrates through t_ref b
     // RK4's error over a rise, as a time at threshold (see the first-spike test), and a step.
     const double steps = std::ceil((p.t_ref + rise) / dt) + 1.0;
     const double z = dt / tau_m;
-    const double V_error = decay_error(steps, z, rk4_defect(z), V_inf - p.V_reset) + rounding(steps);
+    const double V_error =
+        decay_error(steps, z, rk4_defect(z), V_inf - p.V_reset) + rounding(steps);
     const double delta = V_error / ((V_inf - p.V_th) / tau_m);
     for (std::size_t s = 1; s < rec.spikes.size(); ++s) {
         const double interval = rec.spikes[s] - rec.spikes[s - 1];
@@ -782,10 +783,10 @@ TEST_CASE("lif_cond: the fused rk4 and Euler steps are odeint's steppers on the 
     const Eigen::Index n = 37;
     Eigen::ArrayXd x(4 * n);
     for (Eigen::Index i = 0; i < n; ++i) {
-        x[i] = -70.0 + 0.5 * static_cast<double>(i);             // V_m [mV]
-        x[n + i] = 3.0 * static_cast<double>(i % 7);             // g_e [nS]
-        x[2 * n + i] = 11.0 * static_cast<double>(i % 5);        // g_i [nS]
-        x[3 * n + i] = 0.2 * static_cast<double>(i % 3);         // theta [mV]
+        x[i] = -70.0 + 0.5 * static_cast<double>(i);       // V_m [mV]
+        x[n + i] = 3.0 * static_cast<double>(i % 7);       // g_e [nS]
+        x[2 * n + i] = 11.0 * static_cast<double>(i % 5);  // g_i [nS]
+        x[3 * n + i] = 0.2 * static_cast<double>(i % 3);   // theta [mV]
     }
     const double dt = GENERATE(0.1, 0.5);
     const int steps = 50;

@@ -27,7 +27,8 @@ sim::NetworkSpec small_plastic_network() {
         {.name = "exc", .size = 6, .model = neuron},
     };
     spec.projections = {{
-        .pre = "input", .post = "exc",
+        .pre = "input",
+        .post = "exc",
         .connection = sim::connect::FixedProbability{.p = 0.5},
         .weight = sim::Distribution::uniform(50.0, 150.0),
         .delay_ms = sim::Distribution::uniform(0.5, 2.0),
@@ -44,7 +45,8 @@ TEST_CASE("recorder: spikes, weight and state reports reach the sink as the netw
     sim::Network net(small_plastic_network());
     const sim::RecordingSpec spec{
         .spikes = {"exc", "input"},
-        .weights = {{.name = "w", .projection = "input->exc", .every_ms = 5.0, .post_neurons = {4, 1}}},
+        .weights =
+            {{.name = "w", .projection = "input->exc", .every_ms = 5.0, .post_neurons = {4, 1}}},
         .states = {{.name = "v", .population = "exc", .variable = "V_m", .every_ms = 0.5}},
     };
     MemoryOutput sink;
@@ -81,11 +83,13 @@ TEST_CASE("recorder: spikes, weight and state reports reach the sink as the netw
         CHECK(sink.spikes.at("exc").times == reference.times_ms());
         CHECK(std::equal(sink.spikes.at("exc").nodes.begin(), sink.spikes.at("exc").nodes.end(),
                          reference.node_ids().begin(), reference.node_ids().end()));
-        CHECK(std::is_sorted(sink.spikes.at("input").times.begin(), sink.spikes.at("input").times.end()));
+        CHECK(std::is_sorted(sink.spikes.at("input").times.begin(),
+                             sink.spikes.at("input").times.end()));
         CHECK(sink.spikes.at("input").times.size() == net.population("input").spike_count());
         CHECK(reference.times_ms().size() > 10);
     }
-    SECTION("weights: node = post neuron, elements = its synapses by pre, frames every 5 ms from 0") {
+    SECTION(
+        "weights: node = post neuron, elements = its synapses by pre, frames every 5 ms from 0") {
         const auto& layout = sink.layouts.at(0);
         CHECK(layout.units == "pA");
         CHECK(layout.node_ids == std::vector<std::uint64_t>{4, 1});
@@ -118,7 +122,8 @@ TEST_CASE("recorder: spikes, weight and state reports reach the sink as the netw
         CHECK(sink.frames.at(1) == expected);
     }
     SECTION("bounded buffers: no single hand-over exceeds the buffer plus one step or frame") {
-        const std::size_t one_frame = std::max<std::size_t>(sink.layouts.at(0).element_ids.size(), 6);
+        const std::size_t one_frame =
+            std::max<std::size_t>(sink.layouts.at(0).element_ids.size(), 6);
         CHECK(sink.largest_append <= buffer + std::max<std::size_t>(one_frame, 20));
     }
 }
@@ -129,16 +134,21 @@ TEST_CASE("recorder: a recording spec naming unknown things is rejected", "[reco
     CHECK_THROWS_WITH(sim::Recorder(sim::RecordingSpec{.spikes = {"nope"}}, net, sink),
                       Catch::Contains("record.spikes") && Catch::Contains("nope"));
     CHECK_THROWS_WITH(
-        sim::Recorder(sim::RecordingSpec{.states = {{.name = "v", .population = "exc", .variable = "g_e"}}},
-                      net, sink),
+        sim::Recorder(
+            sim::RecordingSpec{.states = {{.name = "v", .population = "exc", .variable = "g_e"}}},
+            net, sink),
         Catch::Contains("record.state.v") && Catch::Contains("V_m"));
     CHECK_THROWS_WITH(
-        sim::Recorder(sim::RecordingSpec{.weights = {{.name = "w", .projection = "input->exc", .every_ms = 0.25}}},
-                      net, sink),
+        sim::Recorder(
+            sim::RecordingSpec{
+                .weights = {{.name = "w", .projection = "input->exc", .every_ms = 0.25}}},
+            net, sink),
         Catch::Contains("record.weights.w") && Catch::Contains("multiple of dt"));
     CHECK_THROWS_WITH(
-        sim::Recorder(sim::RecordingSpec{.states = {{.name = "v", .population = "exc", .variable = "V_m", .neurons = {6}}}},
-                      net, sink),
+        sim::Recorder(
+            sim::RecordingSpec{
+                .states = {{.name = "v", .population = "exc", .variable = "V_m", .neurons = {6}}}},
+            net, sink),
         Catch::Contains("record.state.v") && Catch::Contains("out of range"));
 }
 
@@ -146,7 +156,9 @@ TEST_CASE("recorder: precise-mode spikes reach the sink sorted by time", "[recor
     models::LifCurrParams neuron{};
     neuron.I_e = 600.0;  // [pA] every neuron fires regularly
     sim::NetworkSpec spec{.dt_ms = 1.0, .seed = 5};
-    spec.populations = {{.name = "n", .size = 50, .model = neuron,
+    spec.populations = {{.name = "n",
+                         .size = 50,
+                         .model = neuron,
                          .integration = sim::Integration::precise,
                          .initial = {{"V_m", sim::Distribution::uniform(-70.0, -56.0)}}}};
     sim::Network net(spec);
@@ -160,7 +172,8 @@ TEST_CASE("recorder: precise-mode spikes reach the sink sorted by time", "[recor
     recorder.flush();
 
     const auto& times = sink.spikes.at("n").times;
-    REQUIRE_FALSE(std::is_sorted(raw.times_ms().begin(), raw.times_ms().end()));  // the case at hand
+    REQUIRE_FALSE(
+        std::is_sorted(raw.times_ms().begin(), raw.times_ms().end()));  // the case at hand
     CHECK(std::is_sorted(times.begin(), times.end()));
     auto expected = raw.times_ms();
     std::sort(expected.begin(), expected.end());

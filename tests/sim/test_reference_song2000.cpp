@@ -23,16 +23,23 @@ sim::NetworkSpec coincidence_spec(double t_pre_ms, double delay_ms, double t_dri
     neuron.t_ref = 50.0;  // one spike only
     sim::NetworkSpec spec{.dt_ms = 0.1, .seed = 3};
     spec.populations = {
-        {.name = "pre", .size = 1,
+        {.name = "pre",
+         .size = 1,
          .model = sim::SpikeTrainSourceParams{.times_ms = {t_pre_ms}, .node_ids = {0}}},
-        {.name = "drive", .size = 1,
+        {.name = "drive",
+         .size = 1,
          .model = sim::SpikeTrainSourceParams{.times_ms = {t_drive_ms}, .node_ids = {0}}},
         {.name = "post", .size = 1, .model = neuron},
     };
     spec.projections = {
-        {.pre = "pre", .post = "post", .weight = sim::Distribution::constant(0.5),
-         .delay_ms = sim::Distribution::constant(delay_ms), .plasticity = stdp},
-        {.pre = "drive", .post = "post", .weight = sim::Distribution::constant(100.0),
+        {.pre = "pre",
+         .post = "post",
+         .weight = sim::Distribution::constant(0.5),
+         .delay_ms = sim::Distribution::constant(delay_ms),
+         .plasticity = stdp},
+        {.pre = "drive",
+         .post = "post",
+         .weight = sim::Distribution::constant(100.0),
          .delay_ms = sim::Distribution::constant(0.1)},
     };
     return spec;
@@ -66,13 +73,15 @@ TEST_CASE("stdp: an arrival at the time of a post spike is processed first, as i
     CHECK(w == Approx(0.5 + stdp.A_plus).epsilon(1e-12));
 }
 
-TEST_CASE("song 2000: the shipped scenario after 100 s matches Brian2 2.5.1", "[reference][song2000]") {
+TEST_CASE("song 2000: the shipped scenario after 100 s matches Brian2 2.5.1",
+          "[reference][song2000]") {
     // Brian2 2.5.1's example, run on this machine (seed 1): 26.4 Hz over the 100 s, 23.4 % of
     // weights below 0.1 g_max and 18.5 % above 0.9 g_max, mean weight 0.475 g_max.
     // spikerate over seeds 1-12: 26.0 +- 1.2 Hz, 23.8 +- 1.1 %, 19.5 +- 0.9 %, mean weight
     // 0.4735 +- 0.002 g_max. The bounds are those means +- 4 standard deviations; with the
     // opposite equal-time convention the run gives 17.5 Hz and mean weight 0.461 g_max (fails).
-    const auto file = std::filesystem::path(__FILE__).parent_path() / "../../data/scenarios/stdp_song2000.toml";
+    const auto file =
+        std::filesystem::path(__FILE__).parent_path() / "../../data/scenarios/stdp_song2000.toml";
     const auto scenario = sim::io::load_scenario(file);
     REQUIRE(scenario.run.duration_ms == 100'000.0);
     sim::Network net(scenario.network);

@@ -329,8 +329,8 @@ TEST_CASE("validation: from precise-mode neurons delays shorter than dt are reje
     auto spec = base_spec();
     spec.populations[1].integration = sim::Integration::precise;
     spec.projections = {{.pre = "n", .post = "c", .delay_ms = sim::Distribution::constant(0.0)}};
-    CHECK_THAT(build_error(spec), StartsWith("projection 'n->c'") && Contains("precise-mode") &&
-                                      Contains("dt"));
+    CHECK_THAT(build_error(spec),
+               StartsWith("projection 'n->c'") && Contains("precise-mode") && Contains("dt"));
 }
 
 TEST_CASE("validation: weights that can be negative are rejected", "[validation]") {

@@ -31,12 +31,12 @@ namespace {
 
 // A fresh directory under the system temporary directory, removed with its contents.
 class TempDir {
-public:
+  public:
     TempDir() {
         static int counter = 0;
-        path_ = fs::temp_directory_path() /
-                ("spikerate-test-run-file-" + std::to_string(::getpid()) + "-" +
-                 std::to_string(counter++));
+        path_ =
+            fs::temp_directory_path() / ("spikerate-test-run-file-" + std::to_string(::getpid()) +
+                                         "-" + std::to_string(counter++));
         fs::remove_all(path_);
         fs::create_directories(path_);
     }
@@ -56,21 +56,21 @@ public:
     const fs::path& path() const { return path_; }
     fs::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+  private:
     fs::path path_;
 };
 
 // RAII for ids opened by the tests themselves.
 template <herr_t (*Close)(hid_t)>
 class Id {
-public:
+  public:
     explicit Id(hid_t id) : id_(id) { REQUIRE(id_ >= 0); }
     ~Id() { Close(id_); }
     Id(const Id&) = delete;
     Id& operator=(const Id&) = delete;
     operator hid_t() const { return id_; }  // NOLINT: used as an hid_t in API calls
 
-private:
+  private:
     hid_t id_;
 };
 using H5File = Id<H5Fclose>;
@@ -163,8 +163,7 @@ void write_example(RunFileWriter& writer) {
     const std::array<std::size_t, 7> sizes{0, 1, 999, 0, 70'000, 9'000, 70'000};
     std::size_t at = 0;
     for (const std::size_t n : sizes) {
-        writer.append_spikes("exc", std::span(times).subspan(at, n),
-                             std::span(ids).subspan(at, n));
+        writer.append_spikes("exc", std::span(times).subspan(at, n), std::span(ids).subspan(at, n));
         at += n;
     }
     REQUIRE(at == n_spikes);
@@ -309,15 +308,15 @@ void write_fixture(const fs::path& path) {
     w.append_spikes("inh", inh_t, inh_id);
 
     // Weights exc -> inh: post node 0 has synapses from exc 0, 1, 3; post node 1 from 0, 2.
-    const std::size_t weights = w.add_report({.name = "exc_to_inh",
-                                              .units = "nS",
-                                              .node_ids = {0, 1},
-                                              .index_pointers = {0, 3, 5},
-                                              .element_ids = {0, 1, 2, 3, 4},
-                                              .time_start = 0.0,
-                                              .time_step = 50.0,
-                                              .extra_element_mapping = {
-                                                  {"source_node_ids", {0, 1, 3, 0, 2}}}});
+    const std::size_t weights =
+        w.add_report({.name = "exc_to_inh",
+                      .units = "nS",
+                      .node_ids = {0, 1},
+                      .index_pointers = {0, 3, 5},
+                      .element_ids = {0, 1, 2, 3, 4},
+                      .time_start = 0.0,
+                      .time_step = 50.0,
+                      .extra_element_mapping = {{"source_node_ids", {0, 1, 3, 0, 2}}}});
     // Frame f, synapse e: f + 0.1 * (e + 1).
     auto weight_frames = [](std::size_t first, std::size_t n) {
         std::vector<float> v;
@@ -482,9 +481,9 @@ TEST_CASE("run file: round trip of attributes, spikes, reports and metrics", "[h
         CHECK(dataset_type_is(file, "/metrics/accuracy", H5T_IEEE_F64LE));
     }
     SECTION("no timestamps in object headers") {
-        for (const char* object : {"/spikes", "/spikes/exc", "/spikes/exc/timestamps",
-                                   "/report/exc_v/data", "/report/exc_v/mapping/time",
-                                   "/metrics/energy/estimate", "/metrics/accuracy"}) {
+        for (const char* object :
+             {"/spikes", "/spikes/exc", "/spikes/exc/timestamps", "/report/exc_v/data",
+              "/report/exc_v/mapping/time", "/metrics/energy/estimate", "/metrics/accuracy"}) {
             H5O_info_t info{};
             REQUIRE(H5Oget_info_by_name2(file, object, &info, H5O_INFO_TIME, H5P_DEFAULT) >= 0);
             INFO(object);
@@ -533,7 +532,7 @@ TEST_CASE("run file: invalid input is refused, unsorted spikes are marked", "[hd
     CHECK_THROWS_AS(writer.add_spike_population(""), IoError);
     const std::vector<double> t{1.0, 2.0};
     const std::vector<std::uint64_t> id{0};
-    CHECK_THROWS_AS(writer.append_spikes("exc", t, id), IoError);      // sizes differ
+    CHECK_THROWS_AS(writer.append_spikes("exc", t, id), IoError);       // sizes differ
     CHECK_THROWS_AS(writer.append_spikes("missing", {}, {}), IoError);  // no such population
     const std::vector<double> nan{std::numeric_limits<double>::quiet_NaN()};
     const std::vector<std::uint64_t> one{0};
@@ -562,7 +561,7 @@ TEST_CASE("run file: invalid input is refused, unsorted spikes are marked", "[hd
     CHECK_THROWS_AS(writer.append_frames(r, frames_block(0, 1, 4), 1), IoError);
     CHECK_THROWS_AS(writer.append_frames(r + 1, frames_block(0, 1, 5), 1), IoError);
     writer.write_count("count", 1);
-    CHECK_THROWS_AS(writer.write_metric("count", 1.0, ""), IoError);  // uint64 there
+    CHECK_THROWS_AS(writer.write_metric("count", 1.0, ""), IoError);        // uint64 there
     CHECK_THROWS_AS(writer.write_metric("count/below", 1.0, ""), IoError);  // not a group
     CHECK_THROWS_AS(writer.write_metric("a//b", 1.0, ""), IoError);
     writer.finish();
@@ -619,9 +618,11 @@ TEST_CASE("run file: metric series and count matrices round trip", "[hdf5]") {
         writer.finish();
     }
     const RunFileReader reader(dir / "series.h5");
-    CHECK(reader.metric_series("rate/mlp/curve/test_accuracy") == std::vector<double>{0.5, 0.75, 0.875});
+    CHECK(reader.metric_series("rate/mlp/curve/test_accuracy") ==
+          std::vector<double>{0.5, 0.75, 0.875});
     CHECK(reader.metric_units("rate/mlp/curve/test_accuracy") == "1");
-    CHECK(reader.metric_series("rate/mlp/curve/examples_seen") == std::vector<double>{100, 200, 300});
+    CHECK(reader.metric_series("rate/mlp/curve/examples_seen") ==
+          std::vector<double>{100, 200, 300});
     const CountMatrixRead confusion = reader.count_matrix("rate/mlp/confusion");
     CHECK(confusion.rows == 2);
     CHECK(confusion.cols == 3);
@@ -681,9 +682,9 @@ TEST_CASE("run file: existing output is kept unless overwrite is requested", "[h
         RunFileWriter first(path, false, test_attributes(1));
         first.finish();
     }
-    CHECK_THROWS_WITH(RunFileWriter(path, false, test_attributes(2)),
-                      Catch::Contains(path.string()) &&
-                          Catch::Contains("exists (overwrite not requested)"));
+    CHECK_THROWS_WITH(
+        RunFileWriter(path, false, test_attributes(2)),
+        Catch::Contains(path.string()) && Catch::Contains("exists (overwrite not requested)"));
     CHECK_FALSE(fs::exists(dir / "run.h5.partial"));
     {
         RunFileWriter second(path, true, test_attributes(2));
@@ -699,9 +700,9 @@ TEST_CASE("run file: existing output is kept unless overwrite is requested", "[h
     const fs::path other = dir / "other.h5";
     { RunFileWriter interrupted(other, false, test_attributes(3)); }
     CHECK(fs::exists(dir / "other.h5.partial"));
-    CHECK_THROWS_WITH(RunFileWriter(other, false, test_attributes(4)),
-                      Catch::Contains("other.h5.partial") &&
-                          Catch::Contains("(overwrite not requested)"));
+    CHECK_THROWS_WITH(
+        RunFileWriter(other, false, test_attributes(4)),
+        Catch::Contains("other.h5.partial") && Catch::Contains("(overwrite not requested)"));
     CHECK(RunFileReader(dir / "other.h5.partial").attributes().seed == 3);  // untouched
     {
         RunFileWriter replacing(other, true, test_attributes(4));
@@ -741,9 +742,7 @@ TEST_CASE("run file: the reader refuses missing, non-HDF5 and foreign files", "[
     std::ofstream(text) << "not HDF5 at all\n";
     CHECK_THROWS_WITH(RunFileReader(text), Catch::Contains("not an HDF5 file"));
     const fs::path foreign = dir / "foreign.h5";
-    {
-        const H5File file(H5Fcreate(foreign.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT));
-    }
+    { const H5File file(H5Fcreate(foreign.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT)); }
     CHECK_THROWS_WITH(RunFileReader(foreign), Catch::Contains("not a spikerate output file"));
 }
 

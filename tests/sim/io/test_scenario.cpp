@@ -1111,7 +1111,8 @@ l2 = 1e-4
 [rate.logreg]
 hidden = []
 record_weights = false
-)", "rate.toml");
+)",
+                                      "rate.toml");
     CHECK(s.network.populations.empty());  // no spiking network needed
     REQUIRE(s.task);
     CHECK(s.task->dataset == spikerate::sim::task::DatasetKind::gaussian_clusters);
@@ -1144,9 +1145,11 @@ dataset = "mnist"
 data_dir = "../cache/mnist"
 train_examples = 1000
 [rate.mlp]
-)", (fixtures / "mnist.toml").string());
+)",
+                                          (fixtures / "mnist.toml").string());
     CHECK(mnist.task->data_dir == fixtures / "../cache/mnist");
     CHECK(mnist.task->train_examples == 1000);
     const Scenario again = parse_scenario(mnist.resolved_text, "/elsewhere/resolved.toml");
-    CHECK(again.task->data_dir == std::filesystem::absolute(fixtures / "../cache/mnist").lexically_normal());
+    CHECK(again.task->data_dir ==
+          std::filesystem::absolute(fixtures / "../cache/mnist").lexically_normal());
 }

@@ -27,7 +27,7 @@ using Catch::Matchers::Contains;
 
 // A fresh directory under the system's temporary directory, removed with its contents.
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string pattern = (fs::temp_directory_path() / "spikerate-idx-XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) {
@@ -43,7 +43,7 @@ public:
     TempDir& operator=(const TempDir&) = delete;
     const fs::path& path() const { return path_; }
 
-private:
+  private:
     fs::path path_;
 };
 

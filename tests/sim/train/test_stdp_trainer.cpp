@@ -46,8 +46,10 @@ train::SpikingNetworkSpec small_spec(std::uint32_t n_exc) {
 
 }  // namespace
 
-TEST_CASE("retry rule: an example is shown again, one intensity step higher, while the "
-          "excitatory layer fires fewer than min_spikes", "[stdp_trainer]") {
+TEST_CASE(
+    "retry rule: an example is shown again, one intensity step higher, while the "
+    "excitatory layer fires fewer than min_spikes",
+    "[stdp_trainer]") {
     train::TrainingSchedule schedule;
     schedule.examples = 1;
 
@@ -72,8 +74,8 @@ TEST_CASE("retry rule: an example is shown again, one intensity step higher, whi
             auto spec = small_spec(20);
             spec.architecture.min_spikes = min_spikes;
             train::StdpTrainer trainer(spec, mnist.train, mnist.test,
-                                       task::ExampleStream(mnist.train.size(), 1, false),
-                                       schedule, 1, nullptr, nullptr);
+                                       task::ExampleStream(mnist.train.size(), 1, false), schedule,
+                                       1, nullptr, nullptr);
             trainer.train_until(1);
             return trainer.training_work();
         };
@@ -112,8 +114,10 @@ TEST_CASE("retry rule: an example is shown again, one intensity step higher, whi
     }
 }
 
-TEST_CASE("normalisation before every training example: input weights of each neuron sum to "
-          "weight_sum", "[stdp_trainer]") {
+TEST_CASE(
+    "normalisation before every training example: input weights of each neuron sum to "
+    "weight_sum",
+    "[stdp_trainer]") {
     const task::Task& mnist = mnist_subset();
     train::TrainingSchedule schedule;
     schedule.examples = 3;
