@@ -87,19 +87,4 @@ void Network::throw_wrong_kind(std::string_view name) const {
                             population(name).model_id()));
 }
 
-void SpikeRecorder::record(const TimeGrid& grid) {
-    for (const Spike& spike : population_.spikes()) {
-        times_ms_.push_back(grid.time(spike.time));
-        node_ids_.push_back(spike.node);
-    }
-}
-
-std::vector<double> SpikeRecorder::times_of(std::uint32_t node) const {
-    std::vector<double> times;
-    for (std::size_t s = 0; s < node_ids_.size(); ++s) {
-        if (node_ids_[s] == node) times.push_back(times_ms_[s]);
-    }
-    return times;
-}
-
 }  // namespace spikerate::sim

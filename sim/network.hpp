@@ -70,21 +70,4 @@ class Network {
     std::int64_t step_ = 0;
 };
 
-// Collects the spikes of one population in memory, in emission order (by step, then node).
-class SpikeRecorder {
-  public:
-    explicit SpikeRecorder(const Population& population) : population_(population) {}
-    void record(const TimeGrid& grid);  // appends the population's spikes of the last step
-
-    const std::vector<double>& times_ms() const { return times_ms_; }
-    const std::vector<std::uint32_t>& node_ids() const { return node_ids_; }
-    // Spike times of one neuron [ms].
-    std::vector<double> times_of(std::uint32_t node) const;
-
-  private:
-    const Population& population_;
-    std::vector<double> times_ms_;
-    std::vector<std::uint32_t> node_ids_;
-};
-
 }  // namespace spikerate::sim

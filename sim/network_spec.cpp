@@ -12,6 +12,7 @@
 #include "sim/model_concepts.hpp"
 #include "sim/overloaded.hpp"
 #include "sim/random_stream.hpp"
+#include "sim/time_grid.hpp"
 
 namespace spikerate::sim {
 

@@ -12,7 +12,7 @@
 #include "models/lif_curr.hpp"
 #include "models/nearest_triplet_stdp.hpp"
 #include "models/pair_stdp.hpp"
-#include "sim/time_grid.hpp"
+#include "sim/types.hpp"
 
 namespace spikerate::sim {
 

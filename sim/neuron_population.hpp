@@ -18,6 +18,7 @@
 #include "sim/odeint_eigen.hpp"
 #include "sim/population.hpp"
 #include "sim/random_stream.hpp"
+#include "sim/time_grid.hpp"
 
 namespace spikerate::sim {
 

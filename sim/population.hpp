@@ -8,7 +8,7 @@
 
 #include <Eigen/Core>
 
-#include "sim/time_grid.hpp"
+#include "sim/types.hpp"
 
 namespace spikerate::sim {
 

@@ -9,6 +9,7 @@
 
 #include "sim/network_spec.hpp"
 #include "sim/population.hpp"
+#include "sim/time_grid.hpp"
 
 namespace spikerate::sim {
 

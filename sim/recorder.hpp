@@ -9,8 +9,26 @@
 
 #include "sim/network.hpp"
 #include "sim/recording_spec.hpp"
+#include "sim/time_grid.hpp"
 
 namespace spikerate::sim {
+
+// Collects the spikes of one population in memory, in emission order (by step, then node).
+class SpikeRecorder {
+  public:
+    explicit SpikeRecorder(const Population& population) : population_(population) {}
+    void record(const TimeGrid& grid);  // appends the population's spikes of the last step
+
+    const std::vector<double>& times_ms() const { return times_ms_; }
+    const std::vector<std::uint32_t>& node_ids() const { return node_ids_; }
+    // Spike times of one neuron [ms].
+    std::vector<double> times_of(std::uint32_t node) const;
+
+  private:
+    const Population& population_;
+    std::vector<double> times_ms_;
+    std::vector<std::uint32_t> node_ids_;
+};
 
 // The layout of a SONATA frame report: node k owns elements [index_pointers[k],
 // index_pointers[k+1]); one frame holds one value per element.

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "models/error.hpp"
+#include "sim/time_grid.hpp"
 
 namespace spikerate::sim {
 

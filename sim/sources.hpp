@@ -7,6 +7,7 @@
 #include "sim/network_spec.hpp"
 #include "sim/population.hpp"
 #include "sim/random_stream.hpp"
+#include "sim/time_grid.hpp"
 
 namespace spikerate::sim {
 

@@ -2,20 +2,9 @@
 
 #include <cstdint>
 
+#include "sim/types.hpp"
+
 namespace spikerate::sim {
-
-// A point in simulated time as a step of the dt grid plus an offset inside that step:
-// t = step * dt + offset with 0 <= offset < dt. Grid-mode spikes have offset 0; precise-mode
-// spikes keep their exact off-grid time. Integer steps keep delays exact however long the run.
-struct SpikeTime {
-    std::int64_t step = 0;
-    double offset = 0.0;  // [ms]
-};
-
-struct Spike {
-    std::uint32_t node;  // 0-based index within the emitting population
-    SpikeTime time;
-};
 
 // The simulation clock's grid.
 class TimeGrid {
@@ -39,9 +28,5 @@ class TimeGrid {
   private:
     double dt_;
 };
-
-// Which synaptic variable of the target an incoming spike acts on.
-enum class Receptor : std::uint8_t { excitatory = 0, inhibitory = 1 };
-inline constexpr int n_receptors = 2;
 
 }  // namespace spikerate::sim

@@ -25,10 +25,10 @@ int report_errors(Command&& command) {
     } catch (const spikerate::ParamError& e) {  // includes scenario errors
         fmt::print(stderr, "spikerate: {}\n", e.what());
         return invalid_input;
-    } catch (const spikerate::sim::task::DataError& e) {  // a missing or corrupt data set
+    } catch (const spikerate::DataError& e) {  // a missing or corrupt data set
         fmt::print(stderr, "spikerate: {}\n", e.what());
         return invalid_input;
-    } catch (const spikerate::app::OutputRefused& e) {
+    } catch (const spikerate::OutputRefused& e) {
         fmt::print(stderr, "spikerate: {}\n", e.what());
         return invalid_input;
     } catch (const spikerate::NumericalError& e) {

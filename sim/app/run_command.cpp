@@ -49,7 +49,7 @@ void check_output_path(const fs::path& out, bool force) {
     if (out.empty()) throw OutputRefused("no output file: set run.output or pass -o FILE");
     try {
         io::RunFileWriter::check_can_write(out, force);
-    } catch (const io::IoError& e) {
+    } catch (const IoError& e) {
         throw OutputRefused(fmt::format("{}{}", e.what(),
                                         force ? ""
                                               : "; pass --force to overwrite, or -o to "
@@ -217,7 +217,7 @@ int run_scenario(const RunOptions& options) {
                                        .seed = seed,
                                        .scenario = scenario.resolved_text,
                                        .dt_ms = scenario.network.dt_ms});
-    } catch (const io::IoError& e) {
+    } catch (const IoError& e) {
         throw OutputRefused(e.what());
     }
 

@@ -7,13 +7,6 @@
 
 namespace spikerate::app {
 
-// The run was refused before it started: the output exists (without --force), or cannot be
-// written. Nothing was written.
-class OutputRefused : public Error {
-  public:
-    using Error::Error;
-};
-
 struct RunOptions {
     std::string scenario;                // path to the TOML file
     std::string output;                  // overrides run.output when not empty

@@ -17,12 +17,6 @@
 
 namespace spikerate::sim::io {
 
-// Output could not be created, written, renamed or read; the message names the path.
-class IoError : public Error {
-  public:
-    using Error::Error;
-};
-
 inline constexpr int format_version = 1;
 
 struct RunAttributes {

@@ -43,6 +43,7 @@
 #include <toml++/toml.h>
 
 #include "sim/model_concepts.hpp"
+#include "sim/time_grid.hpp"
 
 namespace spikerate::sim::io {
 

@@ -36,13 +36,6 @@ struct Scenario {
     std::vector<train::SpikingNetworkSpec> spiking_networks;  // [spiking.<name>], by name
 };
 
-// A scenario that cannot run. The message names the file, the line, the key path and what
-// was expected: "coba.toml:12: populations.exc.tau_m_ms: -20 ms must be > 0".
-class ScenarioError : public ParamError {
-  public:
-    using ParamError::ParamError;
-};
-
 // Reads, applies the overrides ("key.path=value", value in TOML syntax, e.g.
 // "run.duration_ms=500" or "populations.exc.model=\"lif_curr\""), and validates everything
 // (network and recording). Throws ScenarioError.

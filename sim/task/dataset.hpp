@@ -16,13 +16,6 @@
 
 namespace spikerate::sim::task {
 
-// Data that cannot be used: a missing or malformed file, or a data set whose sizes, values or
-// labels do not agree. The message names the file or data set, what is wrong and what was expected.
-class DataError : public Error {
-  public:
-    using Error::Error;
-};
-
 struct Dataset {
     std::string name;                   // e.g. "mnist/train", "bars/test"
     Eigen::MatrixXf inputs;             // n_inputs x n_examples, one column per example, in [0, 1]

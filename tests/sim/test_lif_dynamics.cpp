@@ -33,6 +33,7 @@
 #include "sim/network.hpp"
 #include "sim/network_spec.hpp"
 #include "sim/odeint_eigen.hpp"
+#include "sim/recorder.hpp"
 
 namespace sim = spikerate::sim;
 using sim::Integration;

@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/network.hpp"
+#include "sim/recorder.hpp"
 #include "sim/sources.hpp"
 
 namespace {

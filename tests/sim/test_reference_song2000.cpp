@@ -9,6 +9,7 @@
 
 #include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
+#include "sim/recorder.hpp"
 
 using namespace spikerate;
 

@@ -16,6 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/network.hpp"
+#include "sim/recorder.hpp"
 #include "sim/sources.hpp"
 
 namespace {

@@ -283,9 +283,9 @@ void check_example(const RunFileReader& reader) {
     CHECK(reader.metric_units("energy/estimate/total") == "J");
     CHECK(reader.metric("operations/synaptic_events") == 123'456'789'012.0);
     CHECK(reader.metric_units("operations/synaptic_events").empty());
-    CHECK_THROWS_AS(reader.metric("no/such/metric"), IoError);
-    CHECK_THROWS_AS(reader.spikes("inh"), IoError);
-    CHECK_THROWS_AS(reader.report("nothing"), IoError);
+    CHECK_THROWS_AS(reader.metric("no/such/metric"), spikerate::IoError);
+    CHECK_THROWS_AS(reader.spikes("inh"), spikerate::IoError);
+    CHECK_THROWS_AS(reader.report("nothing"), spikerate::IoError);
 }
 
 // The fixture read by analysis/tests/test_run_file_format.py, which hard-codes these values:
@@ -394,7 +394,7 @@ TEST_CASE("run file: round trip of attributes, spikes, reports and metrics", "[h
         CHECK(writer.partial_path() == dir / "run.h5.partial");
         write_example(writer);
         writer.finish();
-        CHECK_THROWS_AS(writer.add_spike_population("late"), IoError);
+        CHECK_THROWS_AS(writer.add_spike_population("late"), spikerate::IoError);
         writer.finish();  // again: nothing to do
     }
     CHECK(fs::exists(path));
@@ -527,13 +527,13 @@ TEST_CASE("run file: invalid input is refused, unsorted spikes are marked", "[hd
     TempDir dir;
     RunFileWriter writer(dir / "bad.h5", false, test_attributes());
     writer.add_spike_population("exc");
-    CHECK_THROWS_AS(writer.add_spike_population("exc"), IoError);
-    CHECK_THROWS_AS(writer.add_spike_population("a/b"), IoError);
-    CHECK_THROWS_AS(writer.add_spike_population(""), IoError);
+    CHECK_THROWS_AS(writer.add_spike_population("exc"), spikerate::IoError);
+    CHECK_THROWS_AS(writer.add_spike_population("a/b"), spikerate::IoError);
+    CHECK_THROWS_AS(writer.add_spike_population(""), spikerate::IoError);
     const std::vector<double> t{1.0, 2.0};
     const std::vector<std::uint64_t> id{0};
-    CHECK_THROWS_AS(writer.append_spikes("exc", t, id), IoError);       // sizes differ
-    CHECK_THROWS_AS(writer.append_spikes("missing", {}, {}), IoError);  // no such population
+    CHECK_THROWS_AS(writer.append_spikes("exc", t, id), spikerate::IoError);       // sizes differ
+    CHECK_THROWS_AS(writer.append_spikes("missing", {}, {}), spikerate::IoError);  // no such population
     const std::vector<double> nan{std::numeric_limits<double>::quiet_NaN()};
     const std::vector<std::uint64_t> one{0};
     CHECK_THROWS_WITH(writer.append_spikes("exc", nan, one), Catch::Contains("not finite"));
@@ -552,18 +552,18 @@ TEST_CASE("run file: invalid input is refused, unsorted spikes are marked", "[hd
     CHECK_THROWS_WITH(writer.add_report(layout), Catch::Contains("index_pointers"));
     layout = weight_layout();
     layout.extra_element_mapping = {{"source_node_ids", {1, 2}}};
-    CHECK_THROWS_AS(writer.add_report(layout), IoError);
+    CHECK_THROWS_AS(writer.add_report(layout), spikerate::IoError);
     layout = weight_layout();
     layout.time_step = 0.0;
-    CHECK_THROWS_AS(writer.add_report(layout), IoError);
+    CHECK_THROWS_AS(writer.add_report(layout), spikerate::IoError);
     const std::size_t r = writer.add_report(weight_layout());
-    CHECK_THROWS_AS(writer.add_report(weight_layout()), IoError);  // same name
-    CHECK_THROWS_AS(writer.append_frames(r, frames_block(0, 1, 4), 1), IoError);
-    CHECK_THROWS_AS(writer.append_frames(r + 1, frames_block(0, 1, 5), 1), IoError);
+    CHECK_THROWS_AS(writer.add_report(weight_layout()), spikerate::IoError);  // same name
+    CHECK_THROWS_AS(writer.append_frames(r, frames_block(0, 1, 4), 1), spikerate::IoError);
+    CHECK_THROWS_AS(writer.append_frames(r + 1, frames_block(0, 1, 5), 1), spikerate::IoError);
     writer.write_count("count", 1);
-    CHECK_THROWS_AS(writer.write_metric("count", 1.0, ""), IoError);        // uint64 there
-    CHECK_THROWS_AS(writer.write_metric("count/below", 1.0, ""), IoError);  // not a group
-    CHECK_THROWS_AS(writer.write_metric("a//b", 1.0, ""), IoError);
+    CHECK_THROWS_AS(writer.write_metric("count", 1.0, ""), spikerate::IoError);        // uint64 there
+    CHECK_THROWS_AS(writer.write_metric("count/below", 1.0, ""), spikerate::IoError);  // not a group
+    CHECK_THROWS_AS(writer.write_metric("a//b", 1.0, ""), spikerate::IoError);
     writer.finish();
     const RunFileReader reader(dir / "bad.h5");
     CHECK(reader.spikes("exc").timestamps_ms == std::vector<double>{5.0, 5.0, 5.0});
@@ -589,7 +589,7 @@ TEST_CASE("run file: metric series and count matrices round trip", "[hdf5]") {
         // A series keeps its kind and units; a scalar is not a series.
         CHECK_THROWS_WITH(writer.append_series("rate/mlp/curve/test_accuracy", first, "%"),
                           Catch::Contains("test_accuracy") && Catch::Contains("float64 [1]"));
-        CHECK_THROWS_AS(writer.append_count_series("rate/mlp/curve/test_accuracy", seen), IoError);
+        CHECK_THROWS_AS(writer.append_count_series("rate/mlp/curve/test_accuracy", seen), spikerate::IoError);
         writer.write_count("scalar", 1);
         CHECK_THROWS_WITH(writer.append_series("scalar", first, ""),
                           Catch::Contains("/metrics/scalar") && Catch::Contains("exists"));
@@ -600,7 +600,7 @@ TEST_CASE("run file: metric series and count matrices round trip", "[hdf5]") {
         writer.write_count_matrix("rate/mlp/confusion", again, 2, 3);  // replaced
         CHECK_THROWS_WITH(writer.write_count_matrix("rate/mlp/confusion", again, 3, 2),
                           Catch::Contains("another shape"));
-        CHECK_THROWS_AS(writer.write_count_matrix("m", again, 2, 2), IoError);  // 6 values, 4 cells
+        CHECK_THROWS_AS(writer.write_count_matrix("m", again, 2, 2), spikerate::IoError);  // 6 values, 4 cells
 
         ReportLayout layout{.name = "mlp_layer1",
                             .units = "",
@@ -711,7 +711,7 @@ TEST_CASE("run file: existing output is kept unless overwrite is requested", "[h
     CHECK(RunFileReader(other).attributes().seed == 4);
 }
 
-TEST_CASE("run file: unwritable locations are refused with IoError", "[hdf5]") {
+TEST_CASE("run file: unwritable locations are refused with spikerate::IoError", "[hdf5]") {
     TempDir dir;
     const fs::path missing = dir / "no-such-dir" / "run.h5";
     CHECK_THROWS_WITH(RunFileWriter(missing, false, test_attributes()),

@@ -13,6 +13,7 @@
 
 namespace {
 
+using spikerate::ScenarioError;
 using spikerate::sim::Distribution;
 using spikerate::sim::Integration;
 using spikerate::sim::PopulationSpec;
@@ -22,7 +23,6 @@ using spikerate::sim::Storage;
 using spikerate::sim::io::load_scenario;
 using spikerate::sim::io::parse_scenario;
 using spikerate::sim::io::Scenario;
-using spikerate::sim::io::ScenarioError;
 namespace connect = spikerate::sim::connect;
 namespace models = spikerate::models;
 using Catch::Matchers::Contains;

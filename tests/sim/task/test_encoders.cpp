@@ -127,7 +127,7 @@ TEST_CASE("poisson encoder: rates for PoissonSource and invalid inputs", "[encod
     CHECK_THROWS_WITH(task::poisson_rates(x, 63.75, too_few), Contains("3 inputs but 2 rates"));
 
     const std::vector<float> bad = {0.5f, 1.25f};
-    CHECK_THROWS_AS(task::encode_poisson(bad, {}, 1, 0), task::DataError);
+    CHECK_THROWS_AS(task::encode_poisson(bad, {}, 1, 0), spikerate::DataError);
     CHECK_THROWS_WITH(task::encode_poisson(bad, {}, 1, 0), Contains("input 1 = 1.25"));
     CHECK_THROWS_WITH(task::encode_latency(std::vector<float>{-0.5f}, {}),
                       Contains("input 0 = -0.5"));

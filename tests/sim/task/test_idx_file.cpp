@@ -137,7 +137,7 @@ TEST_CASE("idx: malformed files are rejected with what is wrong", "[idx]") {
 
     SECTION("missing file: the message names the path") {
         const fs::path missing = dir.path() / "no-such-file";
-        CHECK_THROWS_AS(task::read_idx_ubyte(missing, 1), task::DataError);
+        CHECK_THROWS_AS(task::read_idx_ubyte(missing, 1), spikerate::DataError);
         CHECK_THROWS_WITH(task::read_idx_ubyte(missing, 1),
                           Contains(missing.string()) && Contains("no such file"));
     }
@@ -258,7 +258,7 @@ TEST_CASE("mnist: inconsistent or missing files are reported", "[idx][mnist]") {
     write_fake_mnist(dir.path());
     SECTION("image and label counts differ: both files and counts are named") {
         write_idx(dir.path() / "train-labels-idx1-ubyte", {2}, {7, 0});
-        CHECK_THROWS_AS(task::load_mnist(dir.path()), task::DataError);
+        CHECK_THROWS_AS(task::load_mnist(dir.path()), spikerate::DataError);
         CHECK_THROWS_WITH(task::load_mnist(dir.path()),
                           Contains("train-images-idx3-ubyte has 3 images") &&
                               Contains("train-labels-idx1-ubyte has 2 labels"));

@@ -31,7 +31,7 @@ TEST_CASE("predicted_class: argmax, ties to the lowest class", "[scoring]") {
     const float inf = std::numeric_limits<float>::infinity();
     CHECK(predict({-inf, -inf, 1.0f}) == 2);
     CHECK(predict({1.0f, inf, inf}) == 1);
-    CHECK_THROWS_AS(predict({}), task::DataError);
+    CHECK_THROWS_AS(predict({}), spikerate::DataError);
     CHECK_THROWS_AS(predict({0.1f, std::nanf(""), 0.2f}), spikerate::NumericalError);
     CHECK_THROWS_WITH(predict({0.1f, std::nanf(""), 0.2f}), Contains("class 1 is NaN"));
 }
@@ -80,10 +80,10 @@ TEST_CASE("confusion matrix: a class never seen has NaN recall", "[scoring]") {
 
 TEST_CASE("confusion matrix: out-of-range classes are rejected", "[scoring]") {
     task::ConfusionMatrix m(3);
-    CHECK_THROWS_AS(m.add(3, 0), task::DataError);
+    CHECK_THROWS_AS(m.add(3, 0), spikerate::DataError);
     CHECK_THROWS_WITH(m.add(3, 0), Contains("true class 3") && Contains("expected < 3"));
     CHECK_THROWS_WITH(m.add(0, 7), Contains("predicted class 7"));
-    CHECK_THROWS_AS(m.count(0, 3), task::DataError);
+    CHECK_THROWS_AS(m.count(0, 3), spikerate::DataError);
     CHECK(m.total() == 0);  // a rejected add counts nothing
     CHECK_THROWS_AS(task::ConfusionMatrix(0), spikerate::ParamError);
 }

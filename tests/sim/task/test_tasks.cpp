@@ -374,7 +374,7 @@ TEST_CASE("dataset: validate names the data set and the first offending example"
 
     task::Dataset bad = set;
     bad.inputs(1, 1) = 1.5f;
-    CHECK_THROWS_AS(bad.validate(), task::DataError);
+    CHECK_THROWS_AS(bad.validate(), spikerate::DataError);
     CHECK_THROWS_WITH(bad.validate(), Contains("'tiny'") && Contains("example 1 input 1 = 1.5"));
     bad = set;
     bad.inputs(0, 2) = std::nanf("");
