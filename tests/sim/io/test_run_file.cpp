@@ -532,8 +532,9 @@ TEST_CASE("run file: invalid input is refused, unsorted spikes are marked", "[hd
     CHECK_THROWS_AS(writer.add_spike_population(""), spikerate::IoError);
     const std::vector<double> t{1.0, 2.0};
     const std::vector<std::uint64_t> id{0};
-    CHECK_THROWS_AS(writer.append_spikes("exc", t, id), spikerate::IoError);       // sizes differ
-    CHECK_THROWS_AS(writer.append_spikes("missing", {}, {}), spikerate::IoError);  // no such population
+    CHECK_THROWS_AS(writer.append_spikes("exc", t, id), spikerate::IoError);  // sizes differ
+    CHECK_THROWS_AS(writer.append_spikes("missing", {}, {}),
+                    spikerate::IoError);  // no such population
     const std::vector<double> nan{std::numeric_limits<double>::quiet_NaN()};
     const std::vector<std::uint64_t> one{0};
     CHECK_THROWS_WITH(writer.append_spikes("exc", nan, one), Catch::Contains("not finite"));
@@ -561,8 +562,9 @@ TEST_CASE("run file: invalid input is refused, unsorted spikes are marked", "[hd
     CHECK_THROWS_AS(writer.append_frames(r, frames_block(0, 1, 4), 1), spikerate::IoError);
     CHECK_THROWS_AS(writer.append_frames(r + 1, frames_block(0, 1, 5), 1), spikerate::IoError);
     writer.write_count("count", 1);
-    CHECK_THROWS_AS(writer.write_metric("count", 1.0, ""), spikerate::IoError);        // uint64 there
-    CHECK_THROWS_AS(writer.write_metric("count/below", 1.0, ""), spikerate::IoError);  // not a group
+    CHECK_THROWS_AS(writer.write_metric("count", 1.0, ""), spikerate::IoError);  // uint64 there
+    CHECK_THROWS_AS(writer.write_metric("count/below", 1.0, ""),
+                    spikerate::IoError);  // not a group
     CHECK_THROWS_AS(writer.write_metric("a//b", 1.0, ""), spikerate::IoError);
     writer.finish();
     const RunFileReader reader(dir / "bad.h5");
@@ -589,7 +591,8 @@ TEST_CASE("run file: metric series and count matrices round trip", "[hdf5]") {
         // A series keeps its kind and units; a scalar is not a series.
         CHECK_THROWS_WITH(writer.append_series("rate/mlp/curve/test_accuracy", first, "%"),
                           Catch::Contains("test_accuracy") && Catch::Contains("float64 [1]"));
-        CHECK_THROWS_AS(writer.append_count_series("rate/mlp/curve/test_accuracy", seen), spikerate::IoError);
+        CHECK_THROWS_AS(writer.append_count_series("rate/mlp/curve/test_accuracy", seen),
+                        spikerate::IoError);
         writer.write_count("scalar", 1);
         CHECK_THROWS_WITH(writer.append_series("scalar", first, ""),
                           Catch::Contains("/metrics/scalar") && Catch::Contains("exists"));
@@ -600,7 +603,8 @@ TEST_CASE("run file: metric series and count matrices round trip", "[hdf5]") {
         writer.write_count_matrix("rate/mlp/confusion", again, 2, 3);  // replaced
         CHECK_THROWS_WITH(writer.write_count_matrix("rate/mlp/confusion", again, 3, 2),
                           Catch::Contains("another shape"));
-        CHECK_THROWS_AS(writer.write_count_matrix("m", again, 2, 2), spikerate::IoError);  // 6 values, 4 cells
+        CHECK_THROWS_AS(writer.write_count_matrix("m", again, 2, 2),
+                        spikerate::IoError);  // 6 values, 4 cells
 
         ReportLayout layout{.name = "mlp_layer1",
                             .units = "",

@@ -79,7 +79,8 @@ TEST_CASE("label assignment: inconsistent input is refused", "[assignment]") {
                       Contains("4 spike counts for 1 examples x 3 neurons"));
     CHECK_THROWS_WITH(assign_labels(counts, 2, std::vector<std::uint32_t>{0, 5}, 2),
                       Contains("example 1 has label 5, expected < 2"));
-    CHECK_THROWS_AS(assign_labels(counts, 0, std::vector<std::uint32_t>{}, 2), spikerate::DataError);
+    CHECK_THROWS_AS(assign_labels(counts, 0, std::vector<std::uint32_t>{}, 2),
+                    spikerate::DataError);
     const NeuronAssignments a{.n_classes = 2, .class_of_neuron = {0, 1}};
     CHECK_THROWS_WITH(classify(std::vector<std::uint32_t>{1, 2, 3}, a),
                       Contains("3 spike counts for 2 neurons"));
