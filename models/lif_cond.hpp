@@ -49,24 +49,27 @@ struct LifCondParams {
     bool theta_frozen = false;       // theta neither jumps nor decays (Diehl & Cook's test phase)
     bool clamp_V_refractory = true;  // V_m held at V_reset during t_ref (false: only no spikes)
 
-    // Calls v(name, field, unit) for every parameter: how scenario files and output name them.
+    // Calls v(name, field, unit, doc) for every parameter: how scenario files and output name them.
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("C_m", C_m, "pF");
-        v("g_L", g_L, "nS");
-        v("E_L", E_L, "mV");
-        v("V_th", V_th, "mV");
-        v("V_reset", V_reset, "mV");
-        v("t_ref", t_ref, "ms");
-        v("E_e", E_e, "mV");
-        v("E_i", E_i, "mV");
-        v("tau_syn_e", tau_syn_e, "ms");
-        v("tau_syn_i", tau_syn_i, "ms");
-        v("I_e", I_e, "pA");
-        v("theta_plus", theta_plus, "mV");
-        v("tau_theta", tau_theta, "ms");
-        v("theta_frozen", theta_frozen, "");
-        v("clamp_V_refractory", clamp_V_refractory, "");
+        v("C_m", C_m, "pF", "> 0");
+        v("g_L", g_L, "nS", "> 0");
+        v("E_L", E_L, "mV", "finite");
+        v("V_th", V_th, "mV",
+          "finite; above V_reset_mV unless theta_plus_mV > 0 (spike at V_m >= V_th + theta)");
+        v("V_reset", V_reset, "mV", "finite; below V_th_mV unless theta_plus_mV > 0");
+        v("t_ref", t_ref, "ms", ">= 0");
+        v("E_e", E_e, "mV", "finite");
+        v("E_i", E_i, "mV", "finite");
+        v("tau_syn_e", tau_syn_e, "ms", "> 0");
+        v("tau_syn_i", tau_syn_i, "ms", "> 0");
+        v("I_e", I_e, "pA", "finite");
+        v("theta_plus", theta_plus, "mV", ">= 0: threshold increment per spike (0: no adaptation)");
+        v("tau_theta", tau_theta, "ms", "> 0: decay of theta");
+        v("theta_frozen", theta_frozen, "", "theta neither jumps nor decays (a test phase)");
+        v("clamp_V_refractory", clamp_V_refractory, "",
+          "V_m held at V_reset_mV during t_ref_ms; false: it integrates its input and only spiking "
+          "is blocked");
     }
     double tau_m() const { return C_m / g_L; }  // [ms]
     void validate() const;  // throws ParamError naming the key and the bound it broke
@@ -76,6 +79,9 @@ class LifCond {
   public:
     using Params = LifCondParams;
     static constexpr std::string_view id = "lif_cond";
+    static constexpr std::string_view summary =
+        "leaky integrate-and-fire, exponential conductances with reversal potentials, optional "
+        "adaptive threshold (Vogels & Abbott 2005; Diehl & Cook 2015)";
 
     enum Var : int { V_m, g_e, g_i, theta, n_vars };
     static constexpr std::array<std::string_view, n_vars> var_names{"V_m", "g_e", "g_i", "theta"};

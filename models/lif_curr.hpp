@@ -36,18 +36,18 @@ struct LifCurrParams {
     double tau_syn_i = 2.0;  // [ms] inhibitory synaptic current time constant
     double I_e = 0.0;        // [pA] constant bias current
 
-    // Calls v(name, field, unit) for every parameter: how scenario files and output name them.
+    // Calls v(name, field, unit, doc) for every parameter: how scenario files and output name them.
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("C_m", C_m, "pF");
-        v("tau_m", tau_m, "ms");
-        v("E_L", E_L, "mV");
-        v("V_th", V_th, "mV");
-        v("V_reset", V_reset, "mV");
-        v("t_ref", t_ref, "ms");
-        v("tau_syn_e", tau_syn_e, "ms");
-        v("tau_syn_i", tau_syn_i, "ms");
-        v("I_e", I_e, "pA");
+        v("C_m", C_m, "pF", "> 0");
+        v("tau_m", tau_m, "ms", "> 0");
+        v("E_L", E_L, "mV", "finite");
+        v("V_th", V_th, "mV", "finite, above V_reset_mV");
+        v("V_reset", V_reset, "mV", "finite, below V_th_mV");
+        v("t_ref", t_ref, "ms", ">= 0");
+        v("tau_syn_e", tau_syn_e, "ms", "> 0");
+        v("tau_syn_i", tau_syn_i, "ms", "> 0");
+        v("I_e", I_e, "pA", "finite");
     }
     void validate() const;  // throws ParamError naming the key and the bound it broke
 };
@@ -56,6 +56,9 @@ class LifCurr {
   public:
     using Params = LifCurrParams;
     static constexpr std::string_view id = "lif_curr";
+    static constexpr std::string_view summary =
+        "leaky integrate-and-fire, exponential synaptic currents (NEST's iaf_psc_exp, with NEST's "
+        "defaults)";
 
     enum Var : int { V_m, I_syn_e, I_syn_i, n_vars };
     static constexpr std::array<std::string_view, n_vars> var_names{"V_m", "I_syn_e", "I_syn_i"};

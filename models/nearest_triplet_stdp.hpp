@@ -15,13 +15,18 @@
 //     dw = -nu_pre e^{-(t1-t0)/tau_post1} + nu_post e^{-(t2-t1)/tau_pre} e^{-(t2-t0)/tau_post2}
 
 #include <span>
+#include <string_view>
 
 #include "exp_trace.hpp"
 #include "weight_bounds.hpp"
 
 namespace spikerate::models {
 
+class NearestTripletStdp;
+
 struct NearestTripletStdpParams {
+    using Rule = NearestTripletStdp;  // the rule these parameters describe
+
     double nu_pre = 0.0001;   // depression rate, per presynaptic spike
     double nu_post = 0.01;    // potentiation rate, per postsynaptic spike
     double tau_pre = 20.0;    // [ms]
@@ -29,17 +34,17 @@ struct NearestTripletStdpParams {
     double tau_post2 = 40.0;  // [ms] triplet (potentiation-gating) trace
     WeightBounds bounds{};
 
-    // Calls v(name, field, unit) for every parameter. Rates and bounds are in the projection's
+    // Calls v(name, field, unit, doc) for every parameter. Rates and bounds are in the projection's
     // weight unit.
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("nu_pre", nu_pre, "");
-        v("nu_post", nu_post, "");
-        v("tau_pre", tau_pre, "ms");
-        v("tau_post1", tau_post1, "ms");
-        v("tau_post2", tau_post2, "ms");
-        v("w_min", bounds.w_min, "");
-        v("w_max", bounds.w_max, "");
+        v("nu_pre", nu_pre, "", ">= 0: depression per presynaptic spike, in the weight unit");
+        v("nu_post", nu_post, "", ">= 0: potentiation per postsynaptic spike, in the weight unit");
+        v("tau_pre", tau_pre, "ms", "> 0");
+        v("tau_post1", tau_post1, "ms", "> 0: the depression trace");
+        v("tau_post2", tau_post2, "ms", "> 0: the triplet trace that gates potentiation");
+        v("w_min", bounds.w_min, "", ">= 0, in the weight unit");
+        v("w_max", bounds.w_max, "", "> w_min, in the weight unit");
     }
     void validate() const;
 };
@@ -47,7 +52,9 @@ struct NearestTripletStdpParams {
 class NearestTripletStdp {
   public:
     using Params = NearestTripletStdpParams;
-    static constexpr const char* id = "nearest_triplet_stdp";
+    static constexpr std::string_view id = "nearest_triplet_stdp";
+    static constexpr std::string_view summary =
+        "the nearest-spike triplet rule of Diehl & Cook's (2015) released code";
 
     struct SynapseState {
         NearestTrace pre;

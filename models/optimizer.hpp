@@ -38,12 +38,13 @@ struct OptimizerParams {
         v("optimizer", kind,
           std::array{std::pair{"sgd", OptimizerKind::sgd},
                      std::pair{"momentum", OptimizerKind::momentum},
-                     std::pair{"adam", OptimizerKind::adam}});
-        v("learning_rate", learning_rate, "");
-        v("momentum", momentum, "");
-        v("beta1", beta1, "");
-        v("beta2", beta2, "");
-        v("epsilon", epsilon, "");
+                     std::pair{"adam", OptimizerKind::adam}},
+          "PyTorch's conventions");
+        v("learning_rate", learning_rate, "", "> 0");
+        v("momentum", momentum, "", "[0, 1), momentum only");
+        v("beta1", beta1, "", "[0, 1), adam only");
+        v("beta2", beta2, "", "[0, 1), adam only");
+        v("epsilon", epsilon, "", "> 0, adam only");
     }
     // Throws ParamError naming the key: learning_rate > 0; momentum, beta1, beta2 in [0, 1);
     // epsilon > 0; all finite. Every field is checked whichever optimiser is chosen.

@@ -18,6 +18,7 @@
 
 #include <array>
 #include <span>
+#include <string_view>
 #include <utility>
 
 #include "exp_trace.hpp"
@@ -25,7 +26,11 @@
 
 namespace spikerate::models {
 
+class PairStdp;
+
 struct PairStdpParams {
+    using Rule = PairStdp;  // the rule these parameters describe
+
     enum class Weighting { additive, multiplicative };
     enum class Interaction { all_to_all, nearest };
 
@@ -37,22 +42,26 @@ struct PairStdpParams {
     Interaction interaction = Interaction::all_to_all;
     WeightBounds bounds{};
 
-    // Calls v(name, field, unit) for every parameter; enums are passed with their names
+    // Calls v(name, field, unit, doc) for every parameter; enums are passed with their names
     // (v(name, field, choices)). Amplitudes and bounds are in the projection's weight unit.
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("tau_plus", tau_plus, "ms");
-        v("tau_minus", tau_minus, "ms");
-        v("A_plus", A_plus, "");
-        v("A_minus", A_minus, "");
+        v("tau_plus", tau_plus, "ms", "> 0: decay of the presynaptic trace (potentiation window)");
+        v("tau_minus", tau_minus, "ms", "> 0: decay of the postsynaptic trace (depression window)");
+        v("A_plus", A_plus, "",
+          ">= 0: potentiation, in the weight unit (per unit weight when multiplicative)");
+        v("A_minus", A_minus, "",
+          ">= 0: depression, in the weight unit (per unit weight when multiplicative)");
         v("weighting", weighting,
           std::array{std::pair{"additive", Weighting::additive},
-                     std::pair{"multiplicative", Weighting::multiplicative}});
+                     std::pair{"multiplicative", Weighting::multiplicative}},
+          "multiplicative: soft bounds, f_+ = w_max - w, f_- = w - w_min");
         v("interaction", interaction,
           std::array{std::pair{"all_to_all", Interaction::all_to_all},
-                     std::pair{"nearest", Interaction::nearest}});
-        v("w_min", bounds.w_min, "");
-        v("w_max", bounds.w_max, "");
+                     std::pair{"nearest", Interaction::nearest}},
+          "all_to_all: every spike adds one to its trace; nearest: resets it to one");
+        v("w_min", bounds.w_min, "", ">= 0, in the weight unit");
+        v("w_max", bounds.w_max, "", "> w_min, in the weight unit");
     }
     void validate() const;
 };
@@ -60,7 +69,10 @@ struct PairStdpParams {
 class PairStdp {
   public:
     using Params = PairStdpParams;
-    static constexpr const char* id = "pair_stdp";
+    static constexpr std::string_view id = "pair_stdp";
+    static constexpr std::string_view summary =
+        "pair-based STDP on exact traces, additive or multiplicative, all-to-all or nearest-spike "
+        "(Song, Miller & Abbott 2000)";
 
     struct SynapseState {  // per synapse: the presynaptic trace as seen at the synapse
         ExpTrace pre;

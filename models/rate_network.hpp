@@ -59,18 +59,20 @@ struct RateNetworkParams {
     WeightInit init = WeightInit::automatic;
     double l2 = 0.0;  // adds l2/2 * (sum of squared weights, not biases) to the loss
 
-    // Calls v(name, field, unit) for every scenario key; enums are passed with their names
+    // Calls v(name, field, unit, doc) for every scenario key; enums are passed with their names
     // (v(name, field, choices)). n_inputs and n_outputs come from the task instead.
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("hidden", hidden, "");
-        v("activation", activation, activation_choices);
-        v("loss", loss, loss_choices);
-        v("output_activation", output_activation, activation_choices);
+        v("hidden", hidden, "",
+          "hidden layer sizes, each >= 1; [] is (multinomial) logistic regression");
+        v("activation", activation, activation_choices, "of the hidden layers");
+        v("loss", loss, loss_choices, "mean_squared_error uses one-hot targets");
+        v("output_activation", output_activation, activation_choices, "mean_squared_error only");
         v("init", init,
           std::array{std::pair{"automatic", WeightInit::automatic},
-                     std::pair{"xavier", WeightInit::xavier}, std::pair{"he", WeightInit::he}});
-        v("l2", l2, "");
+                     std::pair{"xavier", WeightInit::xavier}, std::pair{"he", WeightInit::he}},
+          "uniform; automatic: He before a ReLU, Xavier otherwise");
+        v("l2", l2, "", ">= 0: adds l2 / 2 * sum(W^2) to the loss (weights, not biases)");
     }
     // Throws ParamError naming the key: n_inputs, n_outputs and every hidden size >= 1 (and
     // n_outputs >= 2 for the softmax); l2 >= 0 and finite; output_activation is identity with

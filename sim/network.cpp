@@ -4,30 +4,28 @@
 
 #include "models/error.hpp"
 #include "sim/neuron_population.hpp"
-#include "sim/overloaded.hpp"
 #include "sim/sources.hpp"
 
 namespace spikerate::sim {
 
 namespace {
 
-// Neuron models (parameters naming their Model) become NeuronPopulation<Model>; the list of
-// models is the PopulationModel variant in network_spec.hpp.
+// A neuron model's parameters become NeuronPopulation<Model>, a source's parameters the engine
+// class they name (Params::Source); the list is the catalog (sim/catalog.hpp).
 std::unique_ptr<Population> make_population(const PopulationSpec& spec, const TimeGrid& grid,
                                             std::uint64_t seed) {
     return std::visit(
-        Overloaded{
-            [&](const PoissonSourceParams& p) -> std::unique_ptr<Population> {
-                return std::make_unique<PoissonSource>(spec.name, spec.size, p.rate_hz, grid, seed);
-            },
-            [&](const SpikeTrainSourceParams& p) -> std::unique_ptr<Population> {
-                return std::make_unique<SpikeTrainSource>(spec.name, spec.size, p, grid);
-            },
-            [&](const auto& p) -> std::unique_ptr<Population> {
-                using Model = typename std::decay_t<decltype(p)>::Model;
-                return std::make_unique<NeuronPopulation<Model>>(
-                    spec.name, spec.size, p, spec.integration, grid, spec.initial, seed);
-            },
+        [&](const auto& params) -> std::unique_ptr<Population> {
+            using Params = std::decay_t<decltype(params)>;
+            if constexpr (NeuronParams<Params>) {
+                return std::make_unique<NeuronPopulation<typename Params::Model>>(
+                    spec.name, spec.size, params, spec.integration, grid, spec.initial, seed);
+            } else {
+                static_assert(std::is_base_of_v<Population, typename Params::Source>,
+                              "a source's engine class derives from Population");
+                return std::make_unique<typename Params::Source>(spec.name, spec.size, params, grid,
+                                                                 seed);
+            }
         },
         spec.model);
 }

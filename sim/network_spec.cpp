@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "models/concepts.hpp"
 #include "models/error.hpp"
-#include "sim/model_concepts.hpp"
 #include "sim/overloaded.hpp"
 #include "sim/random_stream.hpp"
 #include "sim/time_grid.hpp"
@@ -39,7 +39,7 @@ bool has_exponential_euler(const PopulationModel& model) {
         [](const auto& p) {
             using Params = std::decay_t<decltype(p)>;
             if constexpr (NeuronParams<Params>) {
-                return HasExponentialEuler<typename Params::Model>;
+                return models::HasExponentialEuler<typename Params::Model>;
             } else {
                 return false;
             }
@@ -52,7 +52,7 @@ bool has_exact_propagator(const PopulationModel& model) {
         [](const auto& p) {
             using Params = std::decay_t<decltype(p)>;
             if constexpr (NeuronParams<Params>) {
-                return HasExactPropagator<typename Params::Model>;
+                return models::HasExactPropagator<typename Params::Model>;
             } else {
                 return false;
             }
@@ -109,13 +109,12 @@ const char* integration_name(Integration integration) {
     return "?";
 }
 
-const char* model_id(const PopulationModel& model) {
-    return std::visit(Overloaded{
-                          [](const PoissonSourceParams&) { return "poisson"; },
-                          [](const SpikeTrainSourceParams&) { return "spike_train"; },
-                          [](const auto& p) { return std::decay_t<decltype(p)>::Model::id.data(); },
-                      },
-                      model);
+std::string_view model_id(const PopulationModel& model) {
+    return std::visit([](const auto& p) { return id_of<std::decay_t<decltype(p)>>(); }, model);
+}
+
+std::string_view plasticity_id(const PlasticityParams& rule) {
+    return std::visit([](const auto& p) { return id_of<std::decay_t<decltype(p)>>(); }, rule);
 }
 
 double Distribution::sample(const RandomStream& stream, std::uint64_t a, std::uint32_t b) const {
@@ -162,7 +161,7 @@ void Distribution::validate(const std::string& key, const char* unit) const {
     }
 }
 
-void PopulationSpec::validate() const {
+void PopulationSpec::validate(double dt_ms) const {
     if (name.empty()) throw ParamError("a population has an empty name");
     if (name.find('/') != std::string::npos) {
         throw ParamError(
@@ -174,31 +173,12 @@ void PopulationSpec::validate() const {
     in_context(context, [&] {
         if (size == 0) throw ParamError("size = 0: must be >= 1");
         std::visit(
-            Overloaded{
-                [](const PoissonSourceParams& p) {
-                    if (!(std::isfinite(p.rate_hz) && p.rate_hz >= 0.0)) {
-                        throw ParamError(fmt::format("rate_hz = {} Hz: must be >= 0", p.rate_hz));
-                    }
-                },
-                [this](const SpikeTrainSourceParams& p) {
-                    if (p.times_ms.size() != p.node_ids.size()) {
-                        throw ParamError(fmt::format(
-                            "times_ms has {} entries but node_ids has {}: they must match",
-                            p.times_ms.size(), p.node_ids.size()));
-                    }
-                    for (std::size_t s = 0; s < p.times_ms.size(); ++s) {
-                        if (p.node_ids[s] >= size) {
-                            throw ParamError(
-                                fmt::format("node_ids[{}] = {}: out of range for size {}", s,
-                                            p.node_ids[s], size));
-                        }
-                        if (!(std::isfinite(p.times_ms[s]) && p.times_ms[s] >= 0.0)) {
-                            throw ParamError(fmt::format(
-                                "times_ms[{}] = {} ms: must be finite and >= 0", s, p.times_ms[s]));
-                        }
-                    }
-                },
-                [](const auto& neuron_params) { neuron_params.validate(); },
+            [&](const auto& params) {
+                if constexpr (NeuronParams<std::decay_t<decltype(params)>>) {
+                    params.validate();
+                } else {
+                    params.validate(size, dt_ms);
+                }
             },
             model);
 
@@ -235,17 +215,9 @@ void NetworkSpec::validate() const {
     const TimeGrid grid(dt_ms);
     std::map<std::string, const PopulationSpec*, std::less<>> by_name;
     for (const auto& pop : populations) {
-        pop.validate();
+        pop.validate(dt_ms);
         if (!by_name.emplace(pop.name, &pop).second) {
             throw ParamError(fmt::format("population '{}' is defined twice", pop.name));
-        }
-        if (const auto* poisson = std::get_if<PoissonSourceParams>(&pop.model)) {
-            if (poisson->rate_hz > 1e3 / dt_ms) {  // the same bound as PoissonSource::set_rates
-                throw ParamError(fmt::format(
-                    "population '{}' (poisson): rate_hz = {} Hz exceeds one spike per step "
-                    "(1 / dt = {} Hz)",
-                    pop.name, poisson->rate_hz, 1e3 / dt_ms));
-            }
         }
     }
 
@@ -355,16 +327,13 @@ void NetworkSpec::validate() const {
             }
 
             const models::WeightBounds* bounds = std::visit(
-                Overloaded{
-                    [](const NoPlasticity&) -> const models::WeightBounds* { return nullptr; },
-                    [](const models::PairStdpParams& p) {
-                        p.validate();
-                        return &p.bounds;
-                    },
-                    [](const models::NearestTripletStdpParams& p) {
-                        p.validate();
-                        return &p.bounds;
-                    },
+                [](const auto& rule) -> const models::WeightBounds* {
+                    if constexpr (std::is_same_v<std::decay_t<decltype(rule)>, NoPlasticity>) {
+                        return nullptr;
+                    } else {
+                        rule.validate();
+                        return &rule.bounds;
+                    }
                 },
                 proj.plasticity);
             if (bounds != nullptr) {

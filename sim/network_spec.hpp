@@ -8,10 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "models/lif_cond.hpp"
-#include "models/lif_curr.hpp"
-#include "models/nearest_triplet_stdp.hpp"
-#include "models/pair_stdp.hpp"
+#include "sim/catalog.hpp"
 #include "sim/types.hpp"
 
 namespace spikerate::sim {
@@ -40,34 +37,57 @@ struct Distribution {
 // the i-th of each (Diehl & Cook's "all but self" inhibition between paired layers).
 namespace connect {
 struct AllToAll {
+    static constexpr std::string_view id = "all_to_all";
     bool allow_autapses = true;
+
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("allow_autapses", allow_autapses, "", "synapses between neurons with the same index");
+    }
 };
-struct OneToOne {};
+struct OneToOne {
+    static constexpr std::string_view id = "one_to_one";
+    template <class Visitor>
+    void visit_fields(Visitor&& /*v*/) {}
+};
 struct FixedProbability {
+    static constexpr std::string_view id = "fixed_probability";
     double p = 0.1;  // probability of each (pre, post) pair
     bool allow_autapses = true;
+
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("p", p, "", "in [0, 1]: probability of each (pre, post) pair (required)");
+        v("allow_autapses", allow_autapses, "", "synapses between neurons with the same index");
+    }
 };
 struct FixedInDegree {
+    static constexpr std::string_view id = "fixed_in_degree";
     std::uint32_t k = 1;  // incoming synapses per postsynaptic neuron
     bool allow_autapses = true;
     bool allow_multapses = true;  // the same pair may be drawn more than once
+
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("k", k, "", "incoming synapses per postsynaptic neuron (required)");
+        v("allow_autapses", allow_autapses, "", "synapses between neurons with the same index");
+        v("allow_multapses", allow_multapses, "", "the same pair may be drawn more than once");
+    }
 };
 struct FromList {  // explicit synapses, synapse s from pre[s] to post[s]
+    static constexpr std::string_view id = "from_list";
     std::vector<std::uint32_t> pre;
     std::vector<std::uint32_t> post;
+
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("pre", pre, "", "presynaptic index of each synapse (required)");
+        v("post", post, "", "postsynaptic index of each synapse (required)");
+    }
 };
 }  // namespace connect
 using ConnectionRule = std::variant<connect::AllToAll, connect::OneToOne, connect::FixedProbability,
                                     connect::FixedInDegree, connect::FromList>;
-
-// Sources: populations without state that emit spikes.
-struct PoissonSourceParams {
-    double rate_hz = 10.0;  // [Hz] of every neuron, changeable between presentations
-};
-struct SpikeTrainSourceParams {  // spike s of node node_ids[s] at times_ms[s]
-    std::vector<double> times_ms;
-    std::vector<std::uint32_t> node_ids;
-};
 
 enum class Integration {
     automatic,  // exact where the model has a propagator, else rk4
@@ -86,9 +106,6 @@ struct InitialValue {
     Distribution value;    // in the variable's unit
 };
 
-using PopulationModel = std::variant<models::LifCurrParams, models::LifCondParams,
-                                     PoissonSourceParams, SpikeTrainSourceParams>;
-
 struct PopulationSpec {
     std::string name;
     std::uint32_t size = 1;
@@ -96,12 +113,8 @@ struct PopulationSpec {
     Integration integration = Integration::automatic;
     std::vector<InitialValue> initial;  // variables not listed start at the model's rest
 
-    void validate() const;
+    void validate(double dt_ms) const;  // dt: the step of the network it belongs to [ms]
 };
-
-struct NoPlasticity {};
-using PlasticityRule =
-    std::variant<NoPlasticity, models::PairStdpParams, models::NearestTripletStdpParams>;
 
 enum class Storage {
     automatic,  // dense for complete all-to-all, sparse otherwise
@@ -119,7 +132,7 @@ struct ProjectionSpec {
     // precise-mode neurons (Population::min_delay_steps)
     Distribution delay_ms = Distribution::constant(1.0);
     Receptor receptor = Receptor::excitatory;
-    PlasticityRule plasticity = NoPlasticity{};
+    PlasticityParams plasticity = NoPlasticity{};
     Storage storage = Storage::automatic;
 
     std::string resolved_name() const { return name.empty() ? pre + "->" + post : name; }
@@ -136,19 +149,14 @@ struct NetworkSpec {
     void validate() const;
 };
 
-// What is known of a population's model without building it. Neuron parameter structs name
-// their model (Params::Model); sources do not.
-template <class Params>
-concept NeuronParams = requires {
-    typename Params::Model;
-};
-
+// What is known of a population's model without building it.
 struct StateVariable {
     std::string_view name;
     std::string_view unit;
 };
 
-const char* model_id(const PopulationModel& model);  // "lif_cond", "poisson", ...
+std::string_view model_id(const PopulationModel& model);       // "lif_cond", "poisson", ...
+std::string_view plasticity_id(const PlasticityParams& rule);  // "none", "pair_stdp", ...
 bool is_neuron_model(const PopulationModel& model);
 bool has_exact_propagator(const PopulationModel& model);     // offers exact and precise
 bool has_exponential_euler(const PopulationModel& model);    // offers exponential_euler

@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 #include <boost/math/tools/toms748_solve.hpp>
 
+#include "models/concepts.hpp"
 #include "models/error.hpp"
-#include "sim/model_concepts.hpp"
 #include "sim/network_spec.hpp"
 #include "sim/odeint_eigen.hpp"
 #include "sim/population.hpp"
@@ -27,7 +27,7 @@ struct PropagatorOf {
     using type = std::monostate;
 };
 template <class Model>
-requires HasExactPropagator<Model>
+requires models::HasExactPropagator<Model>
 struct PropagatorOf<Model> {
     using type = typename Model::Propagator;
 };
@@ -72,7 +72,7 @@ class NeuronPopulation final : public Population {
             for (std::uint32_t i = 0; i < size; ++i)
                 x_[k * n + i] = init.value.sample(stream, i, 0);
         }
-        if constexpr (HasExactPropagator<Model>) {
+        if constexpr (models::HasExactPropagator<Model>) {
             propagator_ = model_.propagator(grid_.dt());
         }
         check_finite(0);
@@ -88,7 +88,7 @@ class NeuronPopulation final : public Population {
 
     void advance(std::int64_t step) override {
         begin_step();
-        if constexpr (HasExactPropagator<Model>) {
+        if constexpr (models::HasExactPropagator<Model>) {
             if (integration_ == Integration::precise) {
                 advance_precise(step);
                 check_finite(step + 1);
@@ -109,7 +109,7 @@ class NeuronPopulation final : public Population {
   private:
     static Integration resolve(Integration integration) {
         if (integration != Integration::automatic) return integration;
-        return HasExactPropagator<Model> ? Integration::exact : Integration::rk4;
+        return models::HasExactPropagator<Model> ? Integration::exact : Integration::rk4;
     }
 
     int variable_index(std::string_view variable) const {
@@ -134,28 +134,29 @@ class NeuronPopulation final : public Population {
         const double dt = grid_.dt();
         switch (integration_) {
             case Integration::rk4:
-                if constexpr (HasFusedSteps<Model>) {
+                if constexpr (models::HasFusedSteps<Model>) {
                     model_.rk4_step(x_, dt);
                 } else {
                     rk4_.do_step(std::cref(model_), x_, t, dt);
                 }
                 break;
             case Integration::euler:
-                if constexpr (HasFusedSteps<Model>) {
+                if constexpr (models::HasFusedSteps<Model>) {
                     model_.euler_step(x_, dt);
                 } else {
                     euler_.do_step(std::cref(model_), x_, t, dt);
                 }
                 break;
             case Integration::exponential_euler:
-                if constexpr (HasExponentialEuler<Model>) model_.exponential_euler_step(x_, dt);
+                if constexpr (models::HasExponentialEuler<Model>)
+                    model_.exponential_euler_step(x_, dt);
                 break;
             case Integration::dopri5:
                 dopri5_.reset();  // the input jumps made its cached derivative stale
                 odeint::integrate_adaptive(std::ref(dopri5_), std::cref(model_), x_, t, t + dt, dt);
                 break;
             case Integration::exact:
-                if constexpr (HasExactPropagator<Model>) model_.propagate(propagator_, x_);
+                if constexpr (models::HasExactPropagator<Model>) model_.propagate(propagator_, x_);
                 break;
             case Integration::automatic:
             case Integration::precise:
@@ -205,7 +206,7 @@ class NeuronPopulation final : public Population {
         }
     }
 
-    void advance_precise(std::int64_t step) requires HasExactPropagator<Model> {
+    void advance_precise(std::int64_t step) requires models::HasExactPropagator<Model> {
         // Full sort key, so equal inputs apply in one order whatever their arrival order.
         std::sort(timed_input_.begin(), timed_input_.end(), [](const auto& a, const auto& b) {
             return std::tie(a.node, a.offset, a.receptor, a.weight) <

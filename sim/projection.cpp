@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "models/concepts.hpp"
 #include "models/error.hpp"
 #include "sim/connectivity.hpp"
 #include "sim/overloaded.hpp"
@@ -19,7 +20,7 @@ namespace {
 
 // The rule of a projection without plasticity.
 struct StaticSynapses {
-    static constexpr const char* id = "none";
+    static constexpr std::string_view id = "none";
 };
 
 template <class Rule>
@@ -64,6 +65,21 @@ class ProjectionOf final : public Projection {
     }
 
     std::string_view plasticity_id() const override { return Rule::id; }
+
+    bool takes_modulator() const override { return models::HasModulator<Rule>; }
+    void deliver_modulator(double value, double t) override {
+        if constexpr (models::HasModulator<Rule>) {
+            const auto& rule = plasticity_.rule;
+            for (std::size_t k = 0; k < weights_.size(); ++k) {
+                double& w = weights_[k];
+                w = rule.bounds().clip(w + rule.on_modulator(plasticity_.synapse[k], value, w, t));
+            }
+            plasticity_updates_ += weights_.size();
+        } else {
+            throw Error(fmt::format("projection '{}' ({}): its rule takes no modulator (t = {} ms)",
+                                    name_, Rule::id, t));
+        }
+    }
     bool is_dense() const override { return std::is_same_v<Connectivity, DenseConnectivity>; }
     std::size_t n_synapses() const override { return weights_.size(); }
     std::uint32_t pre_of(std::size_t s) const override { return connectivity_.pre_of(s); }
@@ -216,7 +232,13 @@ class ProjectionOf final : public Projection {
     void deliver_on_grid(ArrivalIt first, ArrivalIt last, double t_step) requires is_plastic<Rule> {
         if (first == last) return;
         const auto& rule = plasticity_.rule;
-        rule.post_terms(plasticity_.post, t_step, post_term_);
+        if constexpr (models::HasVectorisedPostTerms<Rule>) {
+            rule.post_terms(plasticity_.post, t_step, post_term_);
+        } else {
+            for (std::size_t j = 0; j < post_term_.size(); ++j) {
+                post_term_[j] = rule.post_term(plasticity_.post[j], t_step);
+            }
+        }
         double* const summed = post_.summed_input(receptor_);
         const std::uint32_t* const post = stored_post_.data();
         double* const weights = weights_.data();
@@ -246,8 +268,9 @@ class ProjectionOf final : public Projection {
                 const std::uint32_t target = stored_post_[k];
                 double& w = weights_[k];
                 post_.receive(target, receptor_, a->offset, w);
-                w = rule.bounds().clip(
-                    w + rule.on_pre(plasticity_.synapse[k], plasticity_.post[target], w, t));
+                w = rule.bounds().clip(w + rule.on_pre(plasticity_.synapse[k],
+                                                       rule.post_term(plasticity_.post[target], t),
+                                                       w, t));
             }
         }
     }
@@ -302,29 +325,26 @@ std::unique_ptr<Projection> build(const ProjectionSpec& spec, Population& pre, P
         std::move(weights), std::move(delays), std::move(state));
 }
 
+// Static synapses, or the rule whose parameters the spec holds (the list is the catalog).
 template <class Connectivity>
 std::unique_ptr<Projection> build_with_rule(const ProjectionSpec& spec, Population& pre,
                                             Population& post, const TimeGrid& grid,
                                             Connectivity connectivity, std::vector<double> weights,
                                             std::vector<std::int32_t> delays) {
-    return std::visit(Overloaded{
-                          [&](const NoPlasticity&) {
-                              return build<Connectivity, StaticSynapses>(
-                                  spec, pre, post, grid, std::move(connectivity),
-                                  std::move(weights), std::move(delays));
-                          },
-                          [&](const models::PairStdpParams& p) {
-                              return build<Connectivity, models::PairStdp>(
-                                  spec, pre, post, grid, std::move(connectivity),
-                                  std::move(weights), std::move(delays), p);
-                          },
-                          [&](const models::NearestTripletStdpParams& p) {
-                              return build<Connectivity, models::NearestTripletStdp>(
-                                  spec, pre, post, grid, std::move(connectivity),
-                                  std::move(weights), std::move(delays), p);
-                          },
-                      },
-                      spec.plasticity);
+    return std::visit(
+        [&](const auto& params) {
+            using Params = std::decay_t<decltype(params)>;
+            if constexpr (std::is_same_v<Params, NoPlasticity>) {
+                return build<Connectivity, StaticSynapses>(spec, pre, post, grid,
+                                                           std::move(connectivity),
+                                                           std::move(weights), std::move(delays));
+            } else {
+                return build<Connectivity, typename Params::Rule>(
+                    spec, pre, post, grid, std::move(connectivity), std::move(weights),
+                    std::move(delays), params);
+            }
+        },
+        spec.plasticity);
 }
 
 }  // namespace

@@ -59,6 +59,13 @@ class Projection {
     // Brian2.
     virtual void propagate(std::int64_t step) = 0;
 
+    // The third factor (models/concepts.hpp, HasModulator): a neuromodulator of amplitude
+    // `value` reaches every synapse at t [ms], not before the last step propagated; each weight
+    // changes by the rule's on_modulator and is clipped to the rule's bounds (one plasticity
+    // update per synapse). Throws Error when the projection's rule takes no modulator.
+    virtual bool takes_modulator() const = 0;
+    virtual void deliver_modulator(double value, double t) = 0;
+
     // Work done: spikes delivered to a synapse, and weight updates by the plasticity rule.
     std::uint64_t synaptic_events() const { return synaptic_events_; }
     std::uint64_t plasticity_updates() const { return plasticity_updates_; }

@@ -15,8 +15,36 @@ namespace {
 constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
 }  // namespace
 
-PoissonSource::PoissonSource(std::string name, std::uint32_t size, double rate_hz,
-                             const TimeGrid& grid, std::uint64_t seed)
+void PoissonSourceParams::validate(std::uint32_t /*size*/, double dt_ms) const {
+    if (!(std::isfinite(rate_hz) && rate_hz >= 0.0)) {
+        throw ParamError(fmt::format("rate_hz = {} Hz: must be >= 0", rate_hz));
+    }
+    if (rate_hz > 1e3 / dt_ms) {  // the same bound as PoissonSource::set_rates
+        throw ParamError(fmt::format("rate_hz = {} Hz exceeds one spike per step (1 / dt = {} Hz)",
+                                     rate_hz, 1e3 / dt_ms));
+    }
+}
+
+void SpikeTrainSourceParams::validate(std::uint32_t size, double /*dt_ms*/) const {
+    if (times_ms.size() != node_ids.size()) {
+        throw ParamError(fmt::format("times_ms has {} entries but node_ids has {}: they must match",
+                                     times_ms.size(), node_ids.size()));
+    }
+    for (std::size_t s = 0; s < times_ms.size(); ++s) {
+        if (node_ids[s] >= size) {
+            throw ParamError(
+                fmt::format("node_ids[{}] = {}: out of range for size {}", s, node_ids[s], size));
+        }
+        if (!(std::isfinite(times_ms[s]) && times_ms[s] >= 0.0)) {
+            throw ParamError(
+                fmt::format("times_ms[{}] = {} ms: must be finite and >= 0", s, times_ms[s]));
+        }
+    }
+}
+
+PoissonSource::PoissonSource(std::string name, std::uint32_t size,
+                             const PoissonSourceParams& params, const TimeGrid& grid,
+                             std::uint64_t seed)
     : Population(std::move(name), size, false),
       grid_(grid),
       seed_(seed),
@@ -24,7 +52,7 @@ PoissonSource::PoissonSource(std::string name, std::uint32_t size, double rate_h
       rates_hz_(size),
       log_silence_(size) {
     pending_.reserve(size);
-    set_rate(rate_hz);
+    set_rate(params.rate_hz);
 }
 
 void PoissonSource::set_rates(std::span<const double> rates_hz) {
@@ -95,7 +123,8 @@ void PoissonSource::advance(std::int64_t step) {
 }
 
 SpikeTrainSource::SpikeTrainSource(std::string name, std::uint32_t size,
-                                   const SpikeTrainSourceParams& params, const TimeGrid& grid)
+                                   const SpikeTrainSourceParams& params, const TimeGrid& grid,
+                                   std::uint64_t /*seed*/)
     : Population(std::move(name), size, false) {
     if (params.times_ms.size() != params.node_ids.size()) {
         throw ParamError(fmt::format("population '{}' (spike_train): {} times but {} node ids",

@@ -4,9 +4,9 @@
 #include <span>
 #include <vector>
 
-#include "sim/network_spec.hpp"
 #include "sim/population.hpp"
 #include "sim/random_stream.hpp"
+#include "sim/source_params.hpp"
 #include "sim/time_grid.hpp"
 
 namespace spikerate::sim {
@@ -20,10 +20,10 @@ namespace spikerate::sim {
 // spikes do not depend on the other neurons. Spikes are stamped at the start of their step.
 class PoissonSource final : public Population {
   public:
-    PoissonSource(std::string name, std::uint32_t size, double rate_hz, const TimeGrid& grid,
-                  std::uint64_t seed);
+    PoissonSource(std::string name, std::uint32_t size, const PoissonSourceParams& params,
+                  const TimeGrid& grid, std::uint64_t seed);
 
-    std::string_view model_id() const override { return "poisson"; }
+    std::string_view model_id() const override { return PoissonSourceParams::id; }
     void advance(std::int64_t step) override;
 
     // New rates [Hz], one per neuron, e.g. between presentations; they apply from the next step
@@ -63,10 +63,11 @@ class PoissonSource final : public Population {
 // reaches its target at exactly t + d).
 class SpikeTrainSource final : public Population {
   public:
+    // `seed` is unused (the spikes are given); every source is built with the same arguments.
     SpikeTrainSource(std::string name, std::uint32_t size, const SpikeTrainSourceParams& params,
-                     const TimeGrid& grid);
+                     const TimeGrid& grid, std::uint64_t seed);
 
-    std::string_view model_id() const override { return "spike_train"; }
+    std::string_view model_id() const override { return SpikeTrainSourceParams::id; }
     void advance(std::int64_t step) override;
 
   private:

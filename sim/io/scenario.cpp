@@ -16,7 +16,7 @@
 // Parameter keys are generated from the parameter structs' visit_fields(v): v(name, field, unit)
 // gives the key "<name>_<unit>" (just "<name>" when the unit is empty), v(name, field, choices)
 // an enumeration. The model ids come from the PopulationModel variant, the rule ids from the
-// PlasticityRule and ConnectionRule variants.
+// PlasticityParams and ConnectionRule variants.
 
 #include <algorithm>
 #include <array>
@@ -42,7 +42,7 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
-#include "sim/model_concepts.hpp"
+#include "models/concepts.hpp"
 #include "sim/time_grid.hpp"
 
 namespace spikerate::sim::io {
@@ -399,56 +399,16 @@ std::string field_key(std::string_view name, const Extra& extra) {
     }
 }
 
-// Fields of the structs that have no visit_fields (sources and connection rules).
-template <class V>
-void fields_of(PoissonSourceParams& p, V&& v) {
-    v("rate", p.rate_hz, "Hz");
-}
-template <class V>
-void fields_of(SpikeTrainSourceParams& p, V&& v) {
-    v("times", p.times_ms, "ms");
-    v("node_ids", p.node_ids, "");
-}
-template <class V>
-void fields_of(connect::AllToAll& c, V&& v) {
-    v("allow_autapses", c.allow_autapses, "");
-}
-template <class V>
-void fields_of(connect::OneToOne& /*c*/, V&& /*v*/) {}
-template <class V>
-void fields_of(connect::FixedProbability& c, V&& v) {
-    v("p", c.p, "");
-    v("allow_autapses", c.allow_autapses, "");
-}
-template <class V>
-void fields_of(connect::FixedInDegree& c, V&& v) {
-    v("k", c.k, "");
-    v("allow_autapses", c.allow_autapses, "");
-    v("allow_multapses", c.allow_multapses, "");
-}
-template <class V>
-void fields_of(connect::FromList& c, V&& v) {
-    v("pre", c.pre, "");
-    v("post", c.post, "");
-}
-template <class V>
-void fields_of(NoPlasticity& /*p*/, V&& /*v*/) {}
-
 template <class Params, class Visitor>
 void visit_params(Params& params, Visitor&& visitor) {
-    if constexpr (requires { params.visit_fields(visitor); }) {
-        params.visit_fields(visitor);
-    } else {
-        fields_of(params, visitor);
-    }
+    params.visit_fields(visitor);
 }
 
 template <class Params>
 std::vector<std::string> keys_of(Params params) {
     std::vector<std::string> keys;
-    visit_params(params, [&](std::string_view name, auto& /*field*/, const auto& extra) {
-        keys.push_back(field_key(name, extra));
-    });
+    visit_params(params, [&](std::string_view name, auto& /*field*/, const auto& extra,
+                             std::string_view /*doc*/) { keys.push_back(field_key(name, extra)); });
     return keys;
 }
 
@@ -484,7 +444,8 @@ void read_field(const Context& ctx, const toml::node& node, const std::string& p
 // under the names validate() messages use: the field name, the key and the key in lower case.
 template <class Params>
 void read_fields(const Table& table, Params& params, Element* element, const toml::node* fallback) {
-    visit_params(params, [&](std::string_view name, auto& field, const auto& extra) {
+    visit_params(params, [&](std::string_view name, auto& field, const auto& extra,
+                             std::string_view /*doc*/) {
         const std::string key = field_key(name, extra);
         const toml::node* node = table.find(key);
         const std::string path = table.key_path(key);
@@ -548,31 +509,19 @@ const auto population_model_id = [](const auto& params) {
     return std::string(model_id(PopulationModel{params}));
 };
 
-// Plasticity parameter structs do not name their rule class; this maps them (a new rule adds an
-// overload here, or a `using Rule = ...;` in its parameter struct).
+// Rule ids from the catalog (static synapses have no id a scenario names).
 template <class Params>
 std::string plasticity_id(const Params& /*params*/) {
     if constexpr (std::is_same_v<Params, NoPlasticity>) {
         return {};
-    } else if constexpr (requires { Params::Rule::id; }) {
-        return std::string(Params::Rule::id);
-    } else if constexpr (std::is_same_v<Params, models::PairStdpParams>) {
-        return models::PairStdp::id;
-    } else if constexpr (std::is_same_v<Params, models::NearestTripletStdpParams>) {
-        return models::NearestTripletStdp::id;
     } else {
-        static_assert(!sizeof(Params*), "name this plasticity rule for scenario files");
+        return std::string(id_of<Params>());
     }
 }
 const auto plasticity_rule_id = [](const auto& params) { return plasticity_id(params); };
 
 const auto connection_rule_id = [](const auto& rule) -> std::string {
-    using Rule = std::decay_t<decltype(rule)>;
-    if constexpr (std::is_same_v<Rule, connect::AllToAll>) return "all_to_all";
-    if constexpr (std::is_same_v<Rule, connect::OneToOne>) return "one_to_one";
-    if constexpr (std::is_same_v<Rule, connect::FixedProbability>) return "fixed_probability";
-    if constexpr (std::is_same_v<Rule, connect::FixedInDegree>) return "fixed_in_degree";
-    if constexpr (std::is_same_v<Rule, connect::FromList>) return "from_list";
+    return std::string(std::decay_t<decltype(rule)>::id);
 };
 
 // Connection rule fields without a useful default.
@@ -1170,24 +1119,24 @@ class Loader {
         return rule;
     }
 
-    PlasticityRule read_plasticity(const toml::node& node, const std::string& path,
-                                   Element& element) const {
+    PlasticityParams read_plasticity(const toml::node& node, const std::string& path,
+                                     Element& element) const {
         static const std::vector<std::string> rules =
-            alternative_names<PlasticityRule>(plasticity_rule_id);
+            alternative_names<PlasticityParams>(plasticity_rule_id);
         const std::string expected = fmt::format(
             "a rule name or a table {{ rule = ..., <parameters> }}, rule {}", one_of(rules));
         const auto rule_of = [&](const toml::node& name_node, const std::string& name_path) {
             const std::string name = to_string(ctx_, name_node, name_path, expected);
             const auto rule = name.empty()
                                   ? std::nullopt
-                                  : alternative_named<PlasticityRule>(name, plasticity_rule_id);
+                                  : alternative_named<PlasticityParams>(name, plasticity_rule_id);
             if (!rule) {
                 ctx_.fail(name_node, name_path, unknown_name("plasticity rule", name, rules));
             }
             return *rule;
         };
         if (node.is_string()) {
-            PlasticityRule rule = rule_of(node, path);
+            PlasticityParams rule = rule_of(node, path);
             std::visit(
                 [&](auto& r) {
                     read_fields(Table{ctx_, empty_, path}, r, &element, &node);
@@ -1197,10 +1146,10 @@ class Loader {
         }
         const Table t = as_table(ctx_, node, path, expected);
         if (t.find("rule") == nullptr) {
-            t.reject_unknown(keys_of_any<PlasticityRule>({"rule"}));
+            t.reject_unknown(keys_of_any<PlasticityParams>({"rule"}));
         }
-        PlasticityRule rule = rule_of(t.require("rule", fmt::format("a string, {}", one_of(rules))),
-                                      t.key_path("rule"));
+        PlasticityParams rule = rule_of(
+            t.require("rule", fmt::format("a string, {}", one_of(rules))), t.key_path("rule"));
         std::visit(
             [&](auto& r) {
                 std::vector<std::string> valid{"rule"};

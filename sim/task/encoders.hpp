@@ -22,8 +22,8 @@ struct PoissonEncoderParams {
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("max_rate", max_rate_hz, "Hz");
-        v("duration", duration_ms, "ms");
+        v("max_rate", max_rate_hz, "Hz", ">= 0: the rate of an input at 1");
+        v("duration", duration_ms, "ms", "> 0: presentation length");
     }
     void validate() const;  // max_rate_hz >= 0, duration_ms > 0, both finite
 };
@@ -36,8 +36,8 @@ struct LatencyEncoderParams {
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("t_max", t_max_ms, "ms");
-        v("threshold", threshold, "");
+        v("t_max", t_max_ms, "ms", "> 0: spike time of an input just above 0");
+        v("threshold", threshold, "", "in [0, 1): inputs at or below it stay silent");
     }
     void validate() const;  // t_max_ms > 0, 0 <= threshold < 1
 };

@@ -30,10 +30,10 @@ struct BarsParams {
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("grid", grid, "");
-        v("train_examples", train_examples, "");
-        v("test_examples", test_examples, "");
-        v("noise", noise, "");
+        v("grid", grid, "", "image side; 2 * grid classes (one row or one column lit)");
+        v("train_examples", train_examples, "", "examples generated");
+        v("test_examples", test_examples, "", "examples generated");
+        v("noise", noise, "", "background pixels uniform in [0, noise]");
     }
     void validate() const;  // grid >= 2, at least one example per set, 0 <= noise <= 1
 };
@@ -55,12 +55,12 @@ struct GaussianClustersParams {
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("n_classes", n_classes, "");
-        v("n_inputs", n_inputs, "");
-        v("train_examples", train_examples, "");
-        v("test_examples", test_examples, "");
-        v("radius", radius, "");
-        v("margin", margin, "");
+        v("n_classes", n_classes, "", "one ball per class in the unit cube");
+        v("n_inputs", n_inputs, "", "dimensions");
+        v("train_examples", train_examples, "", "examples generated");
+        v("test_examples", test_examples, "", "examples generated");
+        v("radius", radius, "", "ball radius");
+        v("margin", margin, "", "least gap between balls (the classes are linearly separable)");
     }
     // n_classes >= 2, n_inputs >= 1, examples >= 1, 0 < radius < 0.5, margin >= 0.
     void validate() const;
@@ -77,9 +77,9 @@ struct XorParams {
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("train_examples", train_examples, "");
-        v("test_examples", test_examples, "");
-        v("noise", noise, "");
+        v("train_examples", train_examples, "", "examples generated");
+        v("test_examples", test_examples, "", "examples generated");
+        v("noise", noise, "", "jitter around the four corners of the unit square (< 0.5)");
     }
     void validate() const;  // examples >= 1, 0 <= noise < 0.5
 };

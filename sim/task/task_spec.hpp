@@ -41,10 +41,12 @@ struct TaskSpec {
     // own visit_fields) are read by the scenario loader separately.
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("dataset", dataset, dataset_kinds);
-        v("train_examples", train_examples, "");
-        v("test_examples", test_examples, "");
-        v("shuffle", shuffle, "");
+        v("dataset", dataset, dataset_kinds,
+          "generated sets take their parameters from [task.<dataset>]");
+        v("train_examples", train_examples, "",
+          "0 = all: the first n training examples (at most what the set holds)");
+        v("test_examples", test_examples, "", "0 = all: the first n test examples");
+        v("shuffle", shuffle, "", "false: the training set in its stored order, every epoch");
     }
     // Checks the parameters of the selected synthetic data set (the others are unused) and, for
     // a synthetic set, that the limits do not exceed the counts generated. Throws ParamError.

@@ -77,27 +77,38 @@ struct DiehlCook2015Params {
     // their own ([spiking.<name>.exc] ...).
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("n_exc", n_exc, "");
-        v("dt", dt_ms, "ms");
+        v("n_exc", n_exc, "", ">= 1: excitatory neurons; as many inhibitory ones");
+        v("dt", dt_ms, "ms", "> 0");
         v("integration", integration,
           std::array{std::pair{"exponential_euler", Integration::exponential_euler},
-                     std::pair{"euler", Integration::euler}, std::pair{"rk4", Integration::rk4}});
-        v("presentation", presentation_ms, "ms");
-        v("rest", rest_ms, "ms");
-        v("input_rate_step", input_rate_step_hz, "Hz");
-        v("start_intensity", start_intensity, "");
-        v("min_spikes", min_spikes, "");
-        v("max_presentations", max_presentations, "");
-        v("weight_sum", weight_sum, "");
-        v("input_weight_low", input_weight_low, "");
-        v("input_weight_high", input_weight_high, "");
-        v("input_delay_low", input_delay_low_ms, "ms");
-        v("input_delay_high", input_delay_high_ms, "ms");
-        v("exc_inh_weight", exc_inh_weight, "nS");
-        v("inh_exc_weight", inh_exc_weight, "nS");
-        v("exc_initial_V", exc_initial_V, "mV");
-        v("inh_initial_V", inh_initial_V, "mV");
-        v("exc_initial_theta", exc_initial_theta, "mV");
+                     std::pair{"euler", Integration::euler}, std::pair{"rk4", Integration::rk4}},
+          "euler is the released code's; it can diverge (see below)");
+        v("presentation", presentation_ms, "ms", "> 0: input on");
+        v("rest", rest_ms, "ms", ">= 0: input off after every presentation; state is never reset");
+        v("input_rate_step", input_rate_step_hz, "Hz",
+          "> 0: input rate = pixel (0-1) x this x intensity; 63.75 Hz at intensity 2");
+        v("start_intensity", start_intensity, "", ">= 1");
+        v("min_spikes", min_spikes, "",
+          "fewer excitatory spikes: shown again one intensity step higher");
+        v("max_presentations", max_presentations, "",
+          ">= 1: presentations of one example at most (the released code has no limit)");
+        v("weight_sum", weight_sum, "",
+          "> 0: each excitatory neuron's input weights are scaled to this sum before every "
+          "training example");
+        v("input_weight_low", input_weight_low, "",
+          ">= 0: initial input weights uniform in [low, high)");
+        v("input_weight_high", input_weight_high, "", "<= stdp.w_max");
+        v("input_delay_low", input_delay_low_ms, "ms",
+          ">= dt: input delays uniform, rounded to steps (Brian's 0-10 ms plus the step a Poisson "
+          "spike needs to act)");
+        v("input_delay_high", input_delay_high_ms, "ms", "> input_delay_low_ms");
+        v("exc_inh_weight", exc_inh_weight, "nS", ">= 0: exc -> inh, one-to-one (units of g_L)");
+        v("inh_exc_weight", inh_exc_weight, "nS", ">= 0: inh -> exc, all but self (units of g_L)");
+        v("exc_initial_V", exc_initial_V, "mV", "finite");
+        v("inh_initial_V", inh_initial_V, "mV", "finite");
+        v("exc_initial_theta", exc_initial_theta, "mV",
+          ">= 0: initial theta of every excitatory neuron (threshold V_th + theta with exc V_th = "
+          "-72 mV: the released code's -52 mV at first)");
     }
     void validate() const;  // ParamError naming the key
 

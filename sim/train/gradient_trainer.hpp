@@ -38,9 +38,13 @@ struct TrainingSchedule {
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("examples", examples, "");
-        v("evaluate_at", evaluate_at, "");
-        v("weights_every", weights_every, "");
+        v("examples", examples, "",
+          "training examples presented; 0 = one epoch, more than the set: further epochs");
+        v("evaluate_at", evaluate_at, "",
+          "examples seen at which every network is tested on the whole test set; increasing, <= "
+          "examples; [] = after every epoch; the end is always a point");
+        v("weights_every", weights_every, "",
+          "examples between two frames of the weight reports; 0 = at the start and the end only");
     }
     void validate() const;  // ParamError naming the key
     // The evaluation points for a training set of `n_train` examples: evaluate_at (those up to
@@ -66,10 +70,14 @@ struct RateNetworkSpec {
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("batch_size", batch_size, "");
-        v("learning_rate_decay", learning_rate_decay, "");
-        v("threads", threads, "");
-        v("record_weights", record_weights, "");
+        v("batch_size", batch_size, "",
+          ">= 1; a batch never spans an epoch end or a point of the schedule");
+        v("learning_rate_decay", learning_rate_decay, "",
+          "(0, 1]: the learning rate is multiplied by it after every epoch");
+        v("threads", threads, "",
+          ">= 1: threads for the matrix products; results depend on nothing else");
+        v("record_weights", record_weights, "",
+          "write /report/<name>_layer<k> and <name>_layer<k>_bias");
     }
     void validate() const;  // ParamError naming the key
 };

@@ -56,10 +56,18 @@ struct SpikingNetworkSpec {
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
-        v("assignment_examples", assignment_examples, "");
-        v("threads", threads, "");
-        v("record_weights", record_weights, "");
-        v("spike_windows", spike_windows, "");
+        v("assignment_examples", assignment_examples, "",
+          "training examples (the first ones, data-set order) whose responses label the neurons; 0 "
+          "= all");
+        v("threads", threads, "",
+          "threads for labelling and testing (chunks of 1000 examples on fresh frozen copies: the "
+          "results do not depend on it); training uses one");
+        v("record_weights", record_weights, "",
+          "write /report/<name>_input_exc (receptive fields) and /report/<name>_theta at the "
+          "weight frames");
+        v("spike_windows", spike_windows, "",
+          "pairs [start, end) of examples seen during which excitatory spikes go to "
+          "/spikes/<name>_exc");
     }
     void validate() const;  // ParamError naming the key
 };

@@ -73,7 +73,7 @@ bool strictly_increasing(const std::vector<Pair>& pairs) {
 constexpr double rig_dt = 0.1;  // [ms]
 
 sim::NetworkSpec stdp_rig(std::vector<double> pre_times, std::vector<double> teacher_times,
-                          sim::PlasticityRule rule, double w0, double pre_delay_ms) {
+                          sim::PlasticityParams rule, double w0, double pre_delay_ms) {
     models::LifCurrParams neuron{};
     neuron.t_ref = 20.0;
     const auto n_pre = static_cast<std::uint32_t>(pre_times.size());
@@ -394,7 +394,7 @@ TEST_CASE("stdp engine: repeated potentiation saturates at w_max, repeated depre
     trip.nu_post = 0.5;
     trip.bounds = bounds;
     const bool use_triplet = GENERATE(false, true);
-    const sim::PlasticityRule rule = use_triplet ? sim::PlasticityRule(trip) : pair;
+    const sim::PlasticityParams rule = use_triplet ? sim::PlasticityParams(trip) : pair;
     const bool potentiate = GENERATE(true, false);
     CAPTURE(use_triplet, potentiate);
 
@@ -445,7 +445,7 @@ TEST_CASE(
 
     struct Plastic {
         std::string name;
-        sim::PlasticityRule rule;
+        sim::PlasticityParams rule;
         models::WeightBounds bounds;
     };
     const std::vector<Plastic> plastic{

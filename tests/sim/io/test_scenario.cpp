@@ -69,7 +69,8 @@ std::string describe(const Distribution& d) {
 std::string describe(const Scenario& s) {
     std::string out = fmt::format("dt={} seed={} duration={} output={}\n", s.network.dt_ms,
                                   s.network.seed, s.run.duration_ms, s.run.output);
-    const auto field = [&](std::string_view name, const auto& value, const auto& /*unit*/) {
+    const auto field = [&](std::string_view name, const auto& value, const auto& /*unit*/,
+                           std::string_view /*doc*/) {
         out += fmt::format(" {}={}", name, repr(value));
     };
     for (const auto& pop : s.network.populations) {

@@ -433,9 +433,8 @@ TEST_CASE("task spec: scenario names and keys", "[task]") {
     CHECK(std::string(task::dataset_name(task::DatasetKind::xor_task)) == "xor");
     std::vector<std::string> keys;
     task::TaskSpec spec;
-    spec.visit_fields([&](std::string_view name, auto& /*field*/, const auto& /*extra*/) {
-        keys.emplace_back(name);
-    });
+    spec.visit_fields([&](std::string_view name, auto& /*field*/, const auto& /*extra*/,
+                          std::string_view /*doc*/) { keys.emplace_back(name); });
     CHECK(keys ==
           std::vector<std::string>{"dataset", "train_examples", "test_examples", "shuffle"});
 }
