@@ -4,7 +4,7 @@ SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 
-.PHONY: deps build mnist demo demo-song2000 demo-notebooks notebooks test test-cpp test-python test-sanitize bench bench-mlp bench-dc clean
+.PHONY: key-reference deps build mnist demo demo-song2000 demo-notebooks notebooks test test-cpp test-python test-sanitize bench bench-mlp bench-dc clean
 
 deps:
 	bash .ci/install-deps
@@ -93,6 +93,11 @@ bench-mlp: build mnist
 # Diehl & Cook training speed (seconds per example, projected epoch) for 100 and 400 neurons.
 bench-dc: build mnist
 	$(PYTHON) bench/diehl_cook_speed.py --build $(BUILD)
+
+# The key tables of data/scenarios/README.md, rewritten from `spikerate keys --markdown` (the CLI
+# tests fail while they differ).
+key-reference: build
+	$(PYTHON) data/scenarios/key_reference.py write $(BUILD)/spikerate
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)

@@ -15,7 +15,7 @@ namespace {
 void require_unit_interval(std::string_view key, double value) {
     require_finite(key, value, "");
     if (!(value >= 0.0 && value < 1.0)) {
-        throw ParamError(fmt::format("{} = {}: must be in [0, 1)", key, value));
+        throw ParamError::value(std::string(key), fmt::format("{}: must be in [0, 1)", value));
     }
 }
 

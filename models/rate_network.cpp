@@ -11,29 +11,33 @@ namespace spikerate::models {
 
 void RateNetworkParams::validate() const {
     if (n_inputs < 1) {
-        throw ParamError(
-            fmt::format("n_inputs = {}: the network needs at least 1 input", n_inputs));
+        throw ParamError::value("n_inputs",
+                                fmt::format("{}: the network needs at least 1 input", n_inputs));
     }
     if (n_outputs < 1) {
-        throw ParamError(
-            fmt::format("n_outputs = {}: the network needs at least 1 output", n_outputs));
+        throw ParamError::value("n_outputs",
+                                fmt::format("{}: the network needs at least 1 output", n_outputs));
     }
     if (loss == Loss::softmax_cross_entropy && n_outputs < 2) {
-        throw ParamError(fmt::format(
-            "n_outputs = {}: softmax_cross_entropy needs at least 2 outputs (classes)", n_outputs));
+        throw ParamError::value(
+            "n_outputs",
+            fmt::format("{}: softmax_cross_entropy needs at least 2 outputs (classes)", n_outputs));
     }
     for (std::size_t i = 0; i < hidden.size(); ++i) {
         if (hidden[i] < 1) {
-            throw ParamError(fmt::format(
-                "hidden[{}] = {}: every hidden layer needs at least 1 unit", i, hidden[i]));
+            throw ParamError::value_at(
+                "hidden", i,
+                fmt::format("{}: every hidden layer needs at least 1 unit", hidden[i]));
         }
     }
     require_non_negative("l2", l2, "");
     if (loss == Loss::softmax_cross_entropy && output_activation != Activation::identity) {
-        throw ParamError(fmt::format(
-            "output_activation = {}: must be identity with loss = softmax_cross_entropy, whose "
-            "output is the softmax (other output activations go with mean_squared_error)",
-            activation_name(output_activation)));
+        throw ParamError::value(
+            "output_activation",
+            fmt::format(
+                "{}: must be identity with loss = softmax_cross_entropy, whose "
+                "output is the softmax (other output activations go with mean_squared_error)",
+                activation_name(output_activation)));
     }
 }
 

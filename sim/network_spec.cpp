@@ -18,13 +18,14 @@ namespace spikerate::sim {
 
 namespace {
 
-// Runs check() and prefixes any ParamError it throws with the element it is about.
+// Runs check() and names, in any ParamError it throws, the element it is about.
 template <class Check>
-void in_context(const std::string& context, Check&& check) {
+void in_context(const char* kind, const std::string& name, const std::string& context,
+                Check&& check) {
     try {
         check();
     } catch (const ParamError& e) {
-        throw ParamError(context + ": " + e.what());
+        throw e.in(kind, name, context);
     }
 }
 
@@ -147,17 +148,17 @@ double Distribution::highest() const {
 
 void Distribution::validate(const std::string& key, const char* unit) const {
     if (!std::isfinite(a) || !std::isfinite(b)) {
-        throw ParamError(fmt::format("{}: parameters must be finite numbers", key));
+        throw ParamError(key, std::nullopt, key + ": parameters must be finite numbers",
+                         "parameters must be finite numbers");
     }
     if (kind == Kind::uniform && !(a < b)) {
-        throw ParamError(
-            fmt::format("{} = uniform({} {}, {} {}): the lower bound must be below "
-                        "the upper bound",
-                        key, a, unit, b, unit));
+        throw ParamError::value(key, fmt::format("uniform({} {}, {} {}): the lower bound must be "
+                                                 "below the upper bound",
+                                                 a, unit, b, unit));
     }
     if (kind == Kind::normal && !(b >= 0.0)) {
-        throw ParamError(fmt::format("{} = normal(mean {} {}, sd {} {}): sd must be >= 0", key, a,
-                                     unit, b, unit));
+        throw ParamError::value(
+            key, fmt::format("normal(mean {} {}, sd {} {}): sd must be >= 0", a, unit, b, unit));
     }
 }
 
@@ -170,8 +171,8 @@ void PopulationSpec::validate(double dt_ms) const {
                         name));
     }
     const std::string context = fmt::format("population '{}' ({})", name, model_id(model));
-    in_context(context, [&] {
-        if (size == 0) throw ParamError("size = 0: must be >= 1");
+    in_context("population", name, context, [&] {
+        if (size == 0) throw ParamError::value("size", "0: must be >= 1");
         std::visit(
             [&](const auto& params) {
                 if constexpr (NeuronParams<std::decay_t<decltype(params)>>) {
@@ -184,29 +185,33 @@ void PopulationSpec::validate(double dt_ms) const {
 
         const bool has_propagator = has_exact_propagator(model);
         if (!is_neuron_model(model) && integration != Integration::automatic) {
-            throw ParamError(fmt::format("integration = {}: sources have no state to integrate",
-                                         integration_name(integration)));
+            throw ParamError::value("integration",
+                                    fmt::format("{}: sources have no state to integrate",
+                                                integration_name(integration)));
         }
         if ((integration == Integration::exact || integration == Integration::precise) &&
             !has_propagator) {
-            throw ParamError(fmt::format(
-                "integration = {}: needs a model with an exact propagator, such as lif_curr",
-                integration_name(integration)));
+            throw ParamError::value(
+                "integration",
+                fmt::format("{}: needs a model with an exact propagator, such as lif_curr",
+                            integration_name(integration)));
         }
         if (integration == Integration::exponential_euler && !has_exponential_euler(model)) {
-            throw ParamError(fmt::format(
-                "integration = exponential_euler: needs a model with an exponential-Euler step, "
-                "such as lif_cond ({} has none)",
-                model_id(model)));
+            throw ParamError::value(
+                "integration", fmt::format("exponential_euler: needs a model with an "
+                                           "exponential-Euler step, such as lif_cond ({} has none)",
+                                           model_id(model)));
         }
         const auto vars = state_variables(model);
         for (const auto& init : initial) {
             if (std::none_of(vars.begin(), vars.end(),
                              [&](const StateVariable& v) { return v.name == init.variable; })) {
                 throw ParamError(
-                    fmt::format("initial value for unknown state variable '{}'", init.variable));
+                    "initial", std::nullopt,
+                    fmt::format("initial value for unknown state variable '{}'", init.variable),
+                    fmt::format("unknown state variable '{}'", init.variable));
             }
-            init.value.validate("initial " + init.variable, "");
+            init.value.validate("initial." + init.variable, "");
         }
     });
 }
@@ -236,18 +241,20 @@ void NetworkSpec::validate() const {
         const auto pre = by_name.find(proj.pre);
         const auto post = by_name.find(proj.post);
         if (pre == by_name.end()) {
-            throw ParamError(fmt::format("{}: pre = '{}' is not a population", context, proj.pre));
+            throw ParamError::value("pre", fmt::format("'{}' is not a population", proj.pre))
+                .in("projection", name, context);
         }
         if (post == by_name.end()) {
-            throw ParamError(
-                fmt::format("{}: post = '{}' is not a population", context, proj.post));
+            throw ParamError::value("post", fmt::format("'{}' is not a population", proj.post))
+                .in("projection", name, context);
         }
         const PopulationSpec& pre_pop = *pre->second;
         const PopulationSpec& post_pop = *post->second;
-        in_context(context, [&] {
+        in_context("projection", name, context, [&] {
             if (!is_neuron_model(post_pop.model)) {
-                throw ParamError(fmt::format("post = '{}' is a {} source, which takes no input",
-                                             post_pop.name, model_id(post_pop.model)));
+                throw ParamError::value(
+                    "post", fmt::format("'{}' is a {} source, which takes no input", post_pop.name,
+                                        model_id(post_pop.model)));
             }
             const std::uint32_t n_pre = pre_pop.size;
             const std::uint32_t n_post = post_pop.size;
@@ -256,46 +263,54 @@ void NetworkSpec::validate() const {
                     [](const connect::AllToAll&) {},
                     [&](const connect::OneToOne&) {
                         if (n_pre != n_post) {
-                            throw ParamError(
+                            const std::string what =
                                 fmt::format("one_to_one needs equal sizes, got {} pre and {} post",
-                                            n_pre, n_post));
+                                            n_pre, n_post);
+                            throw ParamError("connection", std::nullopt, what, what);
                         }
                     },
                     [](const connect::FixedProbability& c) {
                         if (!(c.p >= 0.0 && c.p <= 1.0)) {
-                            throw ParamError(fmt::format("p = {}: must be in [0, 1]", c.p));
+                            const std::string detail = fmt::format("{}: must be in [0, 1]", c.p);
+                            throw ParamError("connection.p", std::nullopt, "p = " + detail, detail);
                         }
                     },
                     [&](const connect::FixedInDegree& c) {
                         // Post neurons with an index below n_pre lose their same-index pre.
                         const std::uint32_t available = n_pre - (!c.allow_autapses ? 1U : 0U);
                         if (!c.allow_multapses && c.k > available) {
-                            throw ParamError(fmt::format(
-                                "k = {} exceeds the {} distinct presynaptic neurons available "
+                            const std::string detail = fmt::format(
+                                "{} exceeds the {} distinct presynaptic neurons available "
                                 "without multapses",
-                                c.k, available));
+                                c.k, available);
+                            throw ParamError("connection.k", std::nullopt, "k = " + detail, detail);
                         }
                         if (available == 0 && c.k > 0) {
-                            throw ParamError("no presynaptic neuron available");
+                            throw ParamError("connection", std::nullopt,
+                                             "no presynaptic neuron available",
+                                             "no presynaptic neuron available");
                         }
                     },
                     [&](const connect::FromList& c) {
                         if (c.pre.size() != c.post.size()) {
-                            throw ParamError(fmt::format(
+                            const std::string what = fmt::format(
                                 "from_list has {} pre and {} post indices: they must match",
-                                c.pre.size(), c.post.size()));
+                                c.pre.size(), c.post.size());
+                            throw ParamError("connection", std::nullopt, what, what);
                         }
                         for (std::size_t s = 0; s < c.pre.size(); ++s) {
                             if (c.pre[s] >= n_pre) {
-                                throw ParamError(fmt::format(
+                                const std::string what = fmt::format(
                                     "pre index {} of synapse {} is out of range for '{}' (size {})",
-                                    c.pre[s], s, pre_pop.name, n_pre));
+                                    c.pre[s], s, pre_pop.name, n_pre);
+                                throw ParamError("connection.pre", s, what, what);
                             }
                             if (c.post[s] >= n_post) {
-                                throw ParamError(
-                                    fmt::format("post index {} of synapse {} is out of range for "
-                                                "'{}' (size {})",
-                                                c.post[s], s, post_pop.name, n_post));
+                                const std::string what = fmt::format(
+                                    "post index {} of synapse {} is out of range for "
+                                    "'{}' (size {})",
+                                    c.post[s], s, post_pop.name, n_post);
+                                throw ParamError("connection.post", s, what, what);
                             }
                         }
                     },
@@ -304,9 +319,10 @@ void NetworkSpec::validate() const {
 
             proj.weight.validate("weight", "");
             if (proj.weight.lowest() < 0.0) {
-                throw ParamError(
+                const std::string what =
                     "weight can be negative: weights are non-negative magnitudes, the receptor "
-                    "(excitatory or inhibitory) gives the sign of the effect");
+                    "(excitatory or inhibitory) gives the sign of the effect";
+                throw ParamError("weight", std::nullopt, what, what);
             }
             proj.delay_ms.validate("delay_ms", "ms");
             // Mirrors Population::min_delay_steps: neurons on the grid stamp their spikes at the
@@ -314,16 +330,18 @@ void NetworkSpec::validate() const {
             const bool stamps_at_step_end =
                 is_neuron_model(pre_pop.model) && pre_pop.integration != Integration::precise;
             if (stamps_at_step_end && proj.delay_ms.lowest() < 0.0) {
-                throw ParamError(fmt::format("delay_ms can be {} ms: delays must be >= 0",
-                                             proj.delay_ms.lowest()));
+                const std::string what = fmt::format("delay_ms can be {} ms: delays must be >= 0",
+                                                     proj.delay_ms.lowest());
+                throw ParamError("delay_ms", std::nullopt, what, what);
             }
             if (!stamps_at_step_end && proj.delay_ms.lowest() < dt_ms * (1.0 - 1e-9)) {
-                throw ParamError(fmt::format(
+                const std::string what = fmt::format(
                     "delay_ms can be {} ms, shorter than dt = {} ms: delays from '{}' ({}) must "
                     "be at least one step",
                     proj.delay_ms.lowest(), dt_ms, pre_pop.name,
                     is_neuron_model(pre_pop.model) ? "a precise-mode neuron population"
-                                                   : "a spike source"));
+                                                   : "a spike source");
+                throw ParamError("delay_ms", std::nullopt, what, what);
             }
 
             const models::WeightBounds* bounds = std::visit(
@@ -331,7 +349,11 @@ void NetworkSpec::validate() const {
                     if constexpr (std::is_same_v<std::decay_t<decltype(rule)>, NoPlasticity>) {
                         return nullptr;
                     } else {
-                        rule.validate();
+                        try {
+                            rule.validate();
+                        } catch (const ParamError& e) {
+                            throw e.within("plasticity");
+                        }
                         return &rule.bounds;
                     }
                 },
@@ -339,22 +361,25 @@ void NetworkSpec::validate() const {
             if (bounds != nullptr) {
                 // A constant's value is a (b is unused: Distribution{.a = 1.5} leaves it 0).
                 if (proj.weight.lowest() < bounds->w_min || proj.weight.highest() > bounds->w_max) {
-                    throw ParamError(fmt::format(
+                    const std::string what = fmt::format(
                         "initial weights can leave the plasticity bounds [w_min, w_max] = "
                         "[{}, {}]",
-                        bounds->w_min, bounds->w_max));
+                        bounds->w_min, bounds->w_max);
+                    throw ParamError("weight", std::nullopt, what, what);
                 }
                 if (post_pop.integration == Integration::precise) {
-                    throw ParamError(fmt::format(
+                    const std::string what = fmt::format(
                         "plasticity onto '{}' in precise mode is not supported: within a step, "
                         "pre and post events would be ordered by step, not by exact time",
-                        post_pop.name));
+                        post_pop.name);
+                    throw ParamError("plasticity", std::nullopt, what, what);
                 }
             }
             if (proj.storage == Storage::dense) {
                 const auto* all = std::get_if<connect::AllToAll>(&proj.connection);
                 if (all == nullptr || !all->allow_autapses) {
-                    throw ParamError("storage = dense needs a complete all-to-all connection");
+                    throw ParamError::value("storage",
+                                            "dense needs a complete all-to-all connection");
                 }
             }
         });

@@ -3,8 +3,10 @@
 // The description of a spiking network: plain aggregates with defaults, checked by validate()
 // and turned into runtime objects by Network's constructor. Nothing here simulates.
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -101,6 +103,21 @@ enum class Integration {
     precise,            // exact propagator + threshold crossing located inside the step (lif_curr)
 };
 
+// The names scenario files use for the enumerations above and below.
+inline constexpr std::array integration_choices{
+    std::pair{"automatic", Integration::automatic},
+    std::pair{"rk4", Integration::rk4},
+    std::pair{"euler", Integration::euler},
+    std::pair{"exponential_euler", Integration::exponential_euler},
+    std::pair{"dopri5", Integration::dopri5},
+    std::pair{"exact", Integration::exact},
+    std::pair{"precise", Integration::precise},
+};
+inline constexpr std::array receptor_choices{
+    std::pair{"excitatory", Receptor::excitatory},
+    std::pair{"inhibitory", Receptor::inhibitory},
+};
+
 struct InitialValue {
     std::string variable;  // a state variable of the model, e.g. "V_m"
     Distribution value;    // in the variable's unit
@@ -113,6 +130,16 @@ struct PopulationSpec {
     Integration integration = Integration::automatic;
     std::vector<InitialValue> initial;  // variables not listed start at the model's rest
 
+    // The fields a scenario sets as plain keys (name, model and initial are read apart).
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("integration", integration, integration_choices,
+          "automatic: the exact propagator where the model has one, else rk4; rk4, euler: one "
+          "fixed odeint step per dt; exponential_euler: the model's (lif_cond); dopri5: odeint's "
+          "controlled dopri5 within each dt (tolerance 1e-9); exact, precise: the model's exact "
+          "propagator, precise also locating threshold crossings inside the step (lif_curr). "
+          "Sources: automatic only");
+    }
     void validate(double dt_ms) const;  // dt: the step of the network it belongs to [ms]
 };
 
@@ -120,6 +147,11 @@ enum class Storage {
     automatic,  // dense for complete all-to-all, sparse otherwise
     dense,      // weight matrix n_pre x n_post, row-major by presynaptic neuron
     sparse,     // CSR by presynaptic neuron (+ an index by postsynaptic neuron when plastic)
+};
+inline constexpr std::array storage_choices{
+    std::pair{"automatic", Storage::automatic},
+    std::pair{"dense", Storage::dense},
+    std::pair{"sparse", Storage::sparse},
 };
 
 struct ProjectionSpec {
@@ -135,6 +167,16 @@ struct ProjectionSpec {
     PlasticityParams plasticity = NoPlasticity{};
     Storage storage = Storage::automatic;
 
+    // The fields a scenario sets as plain keys (the others are read apart).
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("receptor", receptor, receptor_choices,
+          "which synaptic variable of the target a spike jumps; weights are magnitudes, the "
+          "receptor gives the sign");
+        v("storage", storage, storage_choices,
+          "automatic: dense for a complete all-to-all connection, else sparse; dense: complete "
+          "all-to-all only");
+    }
     std::string resolved_name() const { return name.empty() ? pre + "->" + post : name; }
 };
 

@@ -17,6 +17,13 @@ struct WeightReportSpec {
     std::string projection;                   // resolved projection name, e.g. "input->neuron"
     double every_ms = 1000.0;                 // [ms] a whole number of steps
     std::vector<std::uint32_t> post_neurons;  // postsynaptic neurons to record; empty: all
+
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("projection", projection, "", "a projection name (required)");
+        v("every", every_ms, "ms", "> 0, a whole number of steps");
+        v("post_neurons", post_neurons, "", "postsynaptic neuron indices < post size; [] = all");
+    }
 };
 
 // One state variable of chosen neurons every every_ms, in the SONATA frame-report layout (one
@@ -27,6 +34,15 @@ struct StateReportSpec {
     std::string variable;                // a state variable of the population's model, e.g. "V_m"
     double every_ms = 1.0;               // [ms] a whole number of steps
     std::vector<std::uint32_t> neurons;  // empty: all
+
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("population", population, "", "a neuron population (required)");
+        v("variable", variable, "",
+          "a state variable of its model, e.g. \"V_m\" (no unit suffix; required)");
+        v("every", every_ms, "ms", "> 0, a whole number of steps");
+        v("neurons", neurons, "", "neuron indices < size; [] = all");
+    }
 };
 
 struct RecordingSpec {

@@ -17,27 +17,30 @@ constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
 
 void PoissonSourceParams::validate(std::uint32_t /*size*/, double dt_ms) const {
     if (!(std::isfinite(rate_hz) && rate_hz >= 0.0)) {
-        throw ParamError(fmt::format("rate_hz = {} Hz: must be >= 0", rate_hz));
+        throw ParamError::value("rate_hz", fmt::format("{} Hz: must be >= 0", rate_hz));
     }
     if (rate_hz > 1e3 / dt_ms) {  // the same bound as PoissonSource::set_rates
-        throw ParamError(fmt::format("rate_hz = {} Hz exceeds one spike per step (1 / dt = {} Hz)",
-                                     rate_hz, 1e3 / dt_ms));
+        throw ParamError::value(
+            "rate_hz",
+            fmt::format("{} Hz exceeds one spike per step (1 / dt = {} Hz)", rate_hz, 1e3 / dt_ms));
     }
 }
 
 void SpikeTrainSourceParams::validate(std::uint32_t size, double /*dt_ms*/) const {
     if (times_ms.size() != node_ids.size()) {
-        throw ParamError(fmt::format("times_ms has {} entries but node_ids has {}: they must match",
-                                     times_ms.size(), node_ids.size()));
+        const std::string what =
+            fmt::format("times_ms has {} entries but node_ids has {}: they must match",
+                        times_ms.size(), node_ids.size());
+        throw ParamError("times_ms", std::nullopt, what, what);
     }
     for (std::size_t s = 0; s < times_ms.size(); ++s) {
         if (node_ids[s] >= size) {
-            throw ParamError(
-                fmt::format("node_ids[{}] = {}: out of range for size {}", s, node_ids[s], size));
+            throw ParamError::value_at(
+                "node_ids", s, fmt::format("{}: out of range for size {}", node_ids[s], size));
         }
         if (!(std::isfinite(times_ms[s]) && times_ms[s] >= 0.0)) {
-            throw ParamError(
-                fmt::format("times_ms[{}] = {} ms: must be finite and >= 0", s, times_ms[s]));
+            throw ParamError::value_at("times_ms", s,
+                                       fmt::format("{} ms: must be finite and >= 0", times_ms[s]));
         }
     }
 }

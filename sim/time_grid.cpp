@@ -14,7 +14,7 @@ constexpr double snap_tolerance = 1e-9;  // as a fraction of dt
 
 TimeGrid::TimeGrid(double dt_ms) : dt_(dt_ms) {
     if (!(std::isfinite(dt_ms) && dt_ms > 0.0)) {
-        throw ParamError(fmt::format("dt = {} ms: must be > 0", dt_ms));
+        throw ParamError::value("dt", fmt::format("{} ms: must be > 0", dt_ms));
     }
 }
 
@@ -41,8 +41,9 @@ std::int64_t TimeGrid::steps_in(double duration_ms, const char* what) const {
     const double nearest = std::round(steps);
     if (!(std::isfinite(duration_ms) && duration_ms >= 0.0) ||
         std::abs(steps - nearest) > snap_tolerance * std::max(1.0, nearest)) {
-        throw ParamError(fmt::format("{} = {} ms: must be a non-negative multiple of dt = {} ms",
-                                     what, duration_ms, dt_));
+        throw ParamError::value(
+            what,
+            fmt::format("{} ms: must be a non-negative multiple of dt = {} ms", duration_ms, dt_));
     }
     return static_cast<std::int64_t>(nearest);
 }

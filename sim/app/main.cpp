@@ -4,6 +4,7 @@
 
 #include "models/error.hpp"
 #include "sim/app/run_command.hpp"
+#include "sim/io/key_reference.hpp"
 #include "sim/io/run_file.hpp"
 #include "sim/task/dataset.hpp"
 
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
         "  spikerate run data/scenarios/coba.toml -o /tmp/coba.h5\n"
         "  spikerate run data/scenarios/stdp_song2000.toml --set run.duration_ms=10000\n"
         "  spikerate validate data/scenarios/cuba.toml\n"
+        "  spikerate keys              (every scenario key; --markdown for the README's tables)\n"
         "Exit codes: 0 success, 1 failure while running, 2 invalid input (nothing written),\n"
         "  3 numerical failure, 4 internal error, 130 interrupted.");
 
@@ -71,6 +73,11 @@ int main(int argc, char** argv) {
         command->add_option("-o,--output", options.output, "output file (default: run.output)");
     }
     run->add_flag("--force", options.force, "overwrite an existing output file");
+    auto* keys = cli.add_subcommand(
+        "keys", "print every scenario key: type, unit, default and what it allows");
+    bool markdown = false;
+    keys->add_flag("--markdown", markdown,
+                   "as the markdown tables of data/scenarios/README.md");
     run->add_flag("-q,--quiet", options.quiet, "no progress and no summary");
 
     try {
@@ -79,6 +86,11 @@ int main(int argc, char** argv) {
         return cli.exit(e) == 0 ? success : invalid_input;
     }
 
+    if (*keys) {
+        fmt::print("{}", markdown ? spikerate::sim::io::key_reference_markdown()
+                                  : spikerate::sim::io::key_reference_text());
+        return success;
+    }
     if (*run) return report_errors([&] { return spikerate::app::run_scenario(options); });
     return report_errors([&] { return spikerate::app::validate_scenario(options); });
 }

@@ -4,10 +4,13 @@
 // task, its training schedule, and the rate and spiking networks trained on it).
 // The key reference is data/scenarios/README.md. Everything is validated before anything runs.
 
+#include <array>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "models/error.hpp"
@@ -19,9 +22,33 @@
 
 namespace spikerate::sim::io {
 
+// The [run] section. dt and seed are also the network's (NetworkSpec::dt_ms, seed).
 struct RunSpec {
+    enum class Mode { grid, precise };
+    static constexpr std::array mode_choices{std::pair{"grid", Mode::grid},
+                                             std::pair{"precise", Mode::precise}};
+
+    double dt_ms = 0.1;           // [ms]
     double duration_ms = 1000.0;  // [ms] a whole number of steps
-    std::string output;  // output file; relative paths are relative to the working directory
+    std::uint64_t seed = 1;       // every random number derives from it
+    // Output file; relative paths are relative to the working directory. Empty: the scenario
+    // file's stem + ".h5".
+    std::string output;
+    Mode mode = Mode::grid;
+
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("dt", dt_ms, "ms", "> 0");
+        v("duration", duration_ms, "ms", "> 0, a whole number of steps of dt_ms");
+        v("seed", seed, "", ">= 0; every random number derives from it");
+        v("output", output, "",
+          "not empty; \"\" = the scenario file's stem + .h5 (coba.toml -> coba.h5); relative "
+          "to the working directory");
+        v("mode", mode, mode_choices,
+          "precise: populations whose model has an exact propagator (lif_curr) and no "
+          "integration key integrate in precise mode (threshold crossings located inside the "
+          "step, off-grid spike times)");
+    }
 };
 
 struct Scenario {

@@ -54,9 +54,10 @@ void LatencyEncoderParams::validate() const {
     models::require_positive("t_max", t_max_ms, "ms");
     models::require_non_negative("threshold", threshold, "");
     if (!(threshold < 1.0)) {
-        throw ParamError(fmt::format(
-            "threshold = {}: must be < 1 (inputs lie in [0, 1]; no input would ever fire)",
-            threshold));
+        throw ParamError::value(
+            "threshold",
+            fmt::format("{}: must be < 1 (inputs lie in [0, 1]; no input would ever fire)",
+                        threshold));
     }
 }
 

@@ -20,7 +20,7 @@ constexpr std::uint32_t test_split = 1;
 
 void require_at_least(const char* key, std::uint32_t value, std::uint32_t least) {
     if (value < least) {
-        throw ParamError(fmt::format("{} = {}: must be >= {}", key, value, least));
+        throw ParamError::value(std::string(key), fmt::format("{}: must be >= {}", value, least));
     }
 }
 
@@ -53,7 +53,8 @@ void BarsParams::validate() const {
     require_at_least("test_examples", test_examples, 1);
     models::require_non_negative("noise", noise, "");
     if (noise > 1.0) {
-        throw ParamError(fmt::format("noise = {}: must be <= 1 (inputs lie in [0, 1])", noise));
+        throw ParamError::value("noise",
+                                fmt::format("{}: must be <= 1 (inputs lie in [0, 1])", noise));
     }
 }
 
@@ -64,8 +65,10 @@ void GaussianClustersParams::validate() const {
     require_at_least("test_examples", test_examples, 1);
     models::require_positive("radius", radius, "");
     if (!(radius < 0.5)) {
-        throw ParamError(fmt::format(
-            "radius = {}: must be < 0.5 (the balls' centres lie in [radius, 1 - radius])", radius));
+        throw ParamError::value(
+            "radius",
+            fmt::format("{}: must be < 0.5 (the balls' centres lie in [radius, 1 - radius])",
+                        radius));
     }
     models::require_non_negative("margin", margin, "");
 }
@@ -75,9 +78,10 @@ void XorParams::validate() const {
     require_at_least("test_examples", test_examples, 1);
     models::require_non_negative("noise", noise, "");
     if (!(noise < 0.5)) {
-        throw ParamError(fmt::format(
-            "noise = {}: must be < 0.5 (so that every example stays in its corner's quadrant)",
-            noise));
+        throw ParamError::value(
+            "noise",
+            fmt::format("{}: must be < 0.5 (so that every example stays in its corner's quadrant)",
+                        noise));
     }
 }
 

@@ -12,8 +12,9 @@ namespace {
 void require_limit(const char* key, std::uint32_t limit, const char* dataset,
                    std::uint32_t available) {
     if (limit > available) {
-        throw ParamError(fmt::format("{} = {}: must be <= {}.{} = {} (0 = all of them)", key, limit,
-                                     dataset, key, available));
+        throw ParamError::value(std::string(key),
+                                fmt::format("{}: must be <= {}.{} = {} (0 = all of them)", limit,
+                                            dataset, key, available));
     }
 }
 

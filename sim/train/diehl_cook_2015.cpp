@@ -42,30 +42,32 @@ models::LifCondParams DiehlCook2015Params::inhibitory_defaults() {
 }
 
 void DiehlCook2015Params::validate() const {
-    if (n_exc == 0) throw ParamError("n_exc = 0: must be >= 1");
+    if (n_exc == 0) throw ParamError::value("n_exc", "0: must be >= 1");
     models::require_positive("dt_ms", dt_ms, "ms");
     models::require_positive("presentation_ms", presentation_ms, "ms");
     models::require_non_negative("rest_ms", rest_ms, "ms");
     models::require_positive("input_rate_step_hz", input_rate_step_hz, "Hz");
-    if (start_intensity == 0) throw ParamError("start_intensity = 0: must be >= 1");
-    if (max_presentations == 0) throw ParamError("max_presentations = 0: must be >= 1");
+    if (start_intensity == 0) throw ParamError::value("start_intensity", "0: must be >= 1");
+    if (max_presentations == 0) throw ParamError::value("max_presentations", "0: must be >= 1");
     const double top_rate = input_rate(1.0, start_intensity + max_presentations - 1);
     if (top_rate * dt_ms * 1e-3 > 1.0) {
-        throw ParamError(fmt::format(
-            "max_presentations = {}: the last retry's input rate {} Hz exceeds 1/dt = {} Hz",
-            max_presentations, top_rate, 1e3 / dt_ms));
+        throw ParamError::value(
+            "max_presentations",
+            fmt::format("{}: the last retry's input rate {} Hz exceeds 1/dt = {} Hz",
+                        max_presentations, top_rate, 1e3 / dt_ms));
     }
     models::require_positive("weight_sum", weight_sum, "");
     models::require_non_negative("input_weight_low", input_weight_low, "");
     models::require_less("input_weight_low", input_weight_low, "input_weight_high",
                          input_weight_high, "");
     if (input_weight_high > stdp.bounds.w_max) {
-        throw ParamError(fmt::format("input_weight_high = {}: above stdp.w_max = {}",
-                                     input_weight_high, stdp.bounds.w_max));
+        throw ParamError::value(
+            "input_weight_high",
+            fmt::format("{}: above stdp.w_max = {}", input_weight_high, stdp.bounds.w_max));
     }
     if (input_delay_low_ms < dt_ms) {
-        throw ParamError(fmt::format("input_delay_low_ms = {} ms: must be >= dt_ms = {} ms",
-                                     input_delay_low_ms, dt_ms));
+        throw ParamError::value("input_delay_low_ms", fmt::format("{} ms: must be >= dt_ms = {} ms",
+                                                                  input_delay_low_ms, dt_ms));
     }
     models::require_less("input_delay_low_ms", input_delay_low_ms, "input_delay_high_ms",
                          input_delay_high_ms, "ms");
@@ -78,7 +80,7 @@ void DiehlCook2015Params::validate() const {
         try {
             check();
         } catch (const ParamError& e) {
-            throw ParamError(fmt::format("{}.{}", part, e.what()));
+            throw e.within(part);
         }
     };
     in("exc", [&] { exc.validate(); });

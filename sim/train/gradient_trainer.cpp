@@ -16,17 +16,18 @@ namespace spikerate::sim::train {
 void TrainingSchedule::validate() const {
     for (std::size_t i = 0; i < evaluate_at.size(); ++i) {
         if (evaluate_at[i] == 0) {
-            throw ParamError(fmt::format("evaluate_at[{}] = 0: must be >= 1 (examples seen)", i));
+            throw ParamError::value_at("evaluate_at", i, "0: must be >= 1 (examples seen)");
         }
         if (i > 0 && evaluate_at[i] <= evaluate_at[i - 1]) {
-            throw ParamError(
-                fmt::format("evaluate_at[{}] = {}: must be greater than the point "
-                            "before it ({})",
-                            i, evaluate_at[i], evaluate_at[i - 1]));
+            throw ParamError::value_at("evaluate_at", i,
+                                       fmt::format("{}: must be greater than the point before it "
+                                                   "({})",
+                                                   evaluate_at[i], evaluate_at[i - 1]));
         }
         if (examples > 0 && evaluate_at[i] > examples) {
-            throw ParamError(fmt::format("evaluate_at[{}] = {}: beyond examples = {}", i,
-                                         evaluate_at[i], examples));
+            throw ParamError::value_at(
+                "evaluate_at", i,
+                fmt::format("{}: beyond examples = {}", evaluate_at[i], examples));
         }
     }
 }
@@ -50,12 +51,12 @@ std::vector<std::uint64_t> TrainingSchedule::points(std::size_t n_train) const {
 }
 
 void RateNetworkSpec::validate() const {
-    if (batch_size == 0) throw ParamError("batch_size = 0: must be >= 1");
-    if (threads == 0) throw ParamError("threads = 0: must be >= 1");
+    if (batch_size == 0) throw ParamError::value("batch_size", "0: must be >= 1");
+    if (threads == 0) throw ParamError::value("threads", "0: must be >= 1");
     models::require_positive("learning_rate_decay", learning_rate_decay, "");
     if (learning_rate_decay > 1.0) {
-        throw ParamError(
-            fmt::format("learning_rate_decay = {}: must be in (0, 1]", learning_rate_decay));
+        throw ParamError::value("learning_rate_decay",
+                                fmt::format("{}: must be in (0, 1]", learning_rate_decay));
     }
     network.validate();
     optimizer.validate();

@@ -111,16 +111,18 @@ SpikingWork& SpikingWork::operator+=(const SpikingWork& other) {
 }
 
 void SpikingNetworkSpec::validate() const {
-    if (threads == 0) throw ParamError("threads = 0: must be >= 1");
+    if (threads == 0) throw ParamError::value("threads", "0: must be >= 1");
     if (spike_windows.size() % 2 != 0) {
-        throw ParamError(
+        const std::string what =
             fmt::format("spike_windows has {} values: it needs pairs [start, end) of examples seen",
-                        spike_windows.size()));
+                        spike_windows.size());
+        throw ParamError("spike_windows", std::nullopt, what, what);
     }
     for (std::size_t k = 0; k + 1 < spike_windows.size(); k += 2) {
         if (spike_windows[k] >= spike_windows[k + 1]) {
-            throw ParamError(fmt::format("spike_windows[{}] = {}: start must be below its end {}",
-                                         k, spike_windows[k], spike_windows[k + 1]));
+            throw ParamError::value_at("spike_windows", k,
+                                       fmt::format("{}: start must be below its end {}",
+                                                   spike_windows[k], spike_windows[k + 1]));
         }
     }
     architecture.validate();
@@ -178,7 +180,7 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
 }
 
 void StdpTrainer::set_threads(std::uint32_t threads) {
-    if (threads == 0) throw ParamError("threads = 0: must be >= 1");
+    if (threads == 0) throw ParamError::value("threads", "0: must be >= 1");
     spec_.threads = threads;
 }
 

@@ -734,7 +734,7 @@ pre = "exc"
 post = "exc"
 connection = { rule = "from_list", pre = [0, 1], post = [2, 9] }
 weight_pA = 1.0
-)", {}, {"bad.toml:7: projections.x.connection.post: post index 9 of synapse 1 is out of range for 'exc' (size 4)"}},
+)", {}, {"bad.toml:7: projections.x.connection.post[1]: post index 9 of synapse 1 is out of range for 'exc' (size 4)"}},
 
         {"wrong weight unit", R"([populations.exc]
 model = "lif_cond"
@@ -930,7 +930,7 @@ size = 2
 population = "exc"
 variable = "V_m"
 neurons = [0, 2]
-)", {}, {"bad.toml:7: record.state.v.neurons: neurons contains 2, out of range for 'exc' (size 2)"}},
+)", {}, {"bad.toml:7: record.state.v.neurons[1]: neurons contains 2, out of range for 'exc' (size 2)"}},
 
         {"duplicate report name", R"([populations.exc]
 model = "lif_curr"

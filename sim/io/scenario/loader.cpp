@@ -1,0 +1,155 @@
+// How a scenario is read (sim/io/scenario.hpp):
+//   1. toml++ parses the file (syntax errors carry line:column);
+//   2. each --set override is moved into the table (overrides.cpp), its nodes naming the
+//      override as their source;
+//   3. the sections are read in order (run, populations, projections, record, task, training,
+//      rate, spiking; one file each), each rejecting unknown keys, reading its structs through
+//      their visit_fields and validating each element on its own;
+//   4. the whole network and the recording are validated once more;
+//   5. the table is written back out (resolved_text.cpp).
+// A ParamError from a validate() names its key as data (ParamError::key()); the element it
+// concerns knows where each key is (reader::Element), so no message is ever parsed.
+
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "sim/io/scenario.hpp"
+#include "sim/io/scenario/sections.hpp"
+
+namespace spikerate::sim::io {
+
+namespace reader {
+
+const PopulationSpec* LoadState::population(std::string_view name) const {
+    for (const auto& pop : scenario.network.populations) {
+        if (pop.name == name) return &pop;
+    }
+    return nullptr;
+}
+
+std::vector<std::string> LoadState::population_names(bool neurons_only) const {
+    std::vector<std::string> names;
+    for (const auto& pop : scenario.network.populations) {
+        if (!neurons_only || is_neuron_model(pop.model)) names.push_back(pop.name);
+    }
+    return names;
+}
+
+void LoadState::check_name(const toml::node& node, const std::string& path, std::string_view name,
+                           std::string_view what) const {
+    if (name.empty()) ctx.fail(node, path, fmt::format("a {} name must not be empty", what));
+    if (name.find('/') != std::string_view::npos) {
+        ctx.fail(node, path,
+                 fmt::format("a {} name must not contain '/' (it names an HDF5 group)", what));
+    }
+}
+
+void validate_all(const LoadState& state) {
+    const auto check = [&](auto&& validate) {
+        try {
+            validate();
+        } catch (const ParamError& e) {
+            const auto element = state.elements.find({e.element_kind(), e.element_name()});
+            if (element != state.elements.end()) element->second.fail(state.ctx, e);
+            throw ScenarioError(fmt::format("{}: {}", state.ctx.source(), e.what()));
+        }
+    };
+    check([&] { state.scenario.network.validate(); });
+    check([&] { state.scenario.record.validate(state.scenario.network); });
+}
+
+namespace {
+
+Scenario load(LoadState& state, const toml::table& root) {
+    const Table top{state.ctx, root, ""};
+    top.reject_unknown(
+        {"run", "populations", "projections", "record", "task", "training", "rate", "spiking"});
+    read_run(state, top);
+    // A scenario that trains networks on a task needs no free-running spiking network.
+    const bool trains = top.find("rate") != nullptr || top.find("spiking") != nullptr;
+    const bool spiking = top.find("populations") != nullptr || !trains;
+    if (spiking) {
+        read_populations(state, top);
+        read_projections(state, top);
+    } else if (const auto* projections = top.find("projections")) {
+        state.ctx.fail(*projections, "projections", "projections need [populations.<name>] tables");
+    }
+    read_record(state, top);
+    read_task(state, top);
+    read_training(state, top);
+    read_rate_networks(state, top);
+    read_spiking_networks(state, top);
+    validate_all(state);
+    return std::move(state.scenario);
+}
+
+std::string absolute_path(const std::filesystem::path& path) {
+    std::error_code error;
+    std::filesystem::path absolute = std::filesystem::absolute(path, error);
+    if (error) absolute = path;
+    return absolute.lexically_normal().string();
+}
+
+}  // namespace
+
+}  // namespace reader
+
+Scenario parse_scenario(std::string_view toml_text, std::string_view source_name,
+                        const std::vector<std::string>& overrides) {
+    const reader::Context ctx{std::string(source_name),
+                              std::filesystem::path(source_name).parent_path()};
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, source_name);
+    } catch (const toml::parse_error& e) {
+        const auto& begin = e.source().begin;
+        throw ScenarioError(fmt::format("{}:{}:{}: TOML syntax error: {}", source_name, begin.line,
+                                        begin.column, e.description()));
+    }
+    for (const auto& text : overrides) reader::apply_override(root, text);
+
+    reader::LoadState state(ctx);
+    Scenario scenario = reader::load(state, root);
+    scenario.source = std::string(source_name);
+
+    // The resolved text parses back to the same scenario from anywhere: the output is explicit
+    // and files are named by absolute path.
+    if (!state.output_given) {
+        if (root.get("run") == nullptr) root.insert("run", toml::table{});
+        root.get("run")->as_table()->insert_or_assign("output", scenario.run.output);
+    }
+    for (const auto& [name, file] : state.spike_files) {
+        root.get("populations")
+            ->as_table()
+            ->get(name)
+            ->as_table()
+            ->insert_or_assign("file", reader::absolute_path(file));
+    }
+    if (state.data_dir) {
+        root.get("task")->as_table()->insert_or_assign(
+            "data_dir", reader::absolute_path(scenario.task->data_dir));
+    }
+    scenario.resolved_text = reader::resolved_text(root);
+    return scenario;
+}
+
+Scenario load_scenario(const std::filesystem::path& file,
+                       const std::vector<std::string>& overrides) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(file, error)) {
+        throw ScenarioError(
+            fmt::format("{}: cannot open the scenario file: no such file", file.string()));
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        throw ScenarioError(fmt::format("{}: cannot open the scenario file", file.string()));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_scenario(text.str(), file.string(), overrides);
+}
+
+}  // namespace spikerate::sim::io

@@ -1,0 +1,207 @@
+// [populations.<name>]: model (a neuron model or a source of the catalog), size, integration,
+// the model's parameters, initial values, and a spike train's spikes (inline or a CSV file).
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "sim/io/scenario/sections.hpp"
+#include "sim/io/scenario/special_keys.hpp"
+
+namespace spikerate::sim::io::reader {
+
+namespace {
+
+// A spike-train file: CSV with the header node_id,time_ms.
+void read_spike_file(const Context& ctx, const toml::node& node, const std::string& path,
+                     const std::filesystem::path& file, std::uint32_t size,
+                     SpikeTrainSourceParams& out) {
+    const std::string name = file.lexically_normal().string();
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(file, error)) {
+        ctx.fail(node, path,
+                 fmt::format("cannot open '{}': no such file (relative paths are relative to "
+                             "the scenario file)",
+                             name));
+    }
+    std::ifstream in(file);
+    if (!in) ctx.fail(node, path, fmt::format("cannot open '{}'", name));
+
+    const auto bad = [&](std::size_t line, std::string_view what) {
+        ctx.fail(node, path, fmt::format("{}:{}: {}", name, line, what));
+    };
+    std::string line;
+    std::size_t number = 0;
+    bool header = false;
+    while (std::getline(in, line)) {
+        ++number;
+        std::string_view text = trim(line);
+        if (number == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 BOM
+        if (text.empty()) continue;
+        const auto comma = text.find(',');
+        const std::string_view first = trim(text.substr(0, comma));
+        const std::string_view second =
+            comma == std::string_view::npos ? std::string_view{} : trim(text.substr(comma + 1));
+        if (!header) {
+            if (first != "node_id" || second != "time_ms") {
+                bad(number, fmt::format("expected the header 'node_id,time_ms', got '{}'", text));
+            }
+            header = true;
+            continue;
+        }
+        if (comma == std::string_view::npos || second.find(',') != std::string_view::npos) {
+            bad(number, fmt::format("expected two fields 'node_id,time_ms', got '{}'", text));
+        }
+        std::uint32_t node_id = 0;
+        const auto id_result = std::from_chars(first.data(), first.data() + first.size(), node_id);
+        if (id_result.ec != std::errc{} || id_result.ptr != first.data() + first.size()) {
+            bad(number,
+                fmt::format("node_id '{}': expected an integer in [0, {}]", first, size - 1));
+        }
+        if (node_id >= size) {
+            bad(number, fmt::format("node_id {}: out of range for size {} (expected 0 to {})",
+                                    node_id, size, size - 1));
+        }
+        double time = 0.0;
+        const auto time_result =
+            std::from_chars(second.data(), second.data() + second.size(), time);
+        if (time_result.ec != std::errc{} || time_result.ptr != second.data() + second.size()) {
+            bad(number, fmt::format("time_ms '{}': expected a number", second));
+        }
+        if (!(std::isfinite(time) && time >= 0.0)) {
+            bad(number, fmt::format("time_ms {}: must be finite and >= 0", time));
+        }
+        out.node_ids.push_back(node_id);
+        out.times_ms.push_back(time);
+    }
+    if (!header) bad(1, "empty file (expected the header 'node_id,time_ms')");
+}
+
+void read_initial(const Context& ctx, const Table& t, PopulationSpec& pop, Element& element) {
+    const std::vector<StateVariable> vars = state_variables(pop.model);
+    std::vector<std::string> keys;
+    for (const auto& var : vars) keys.push_back(fields::key_of(var.name, var.unit));
+    t.reject_unknown(keys);
+    for (std::size_t i = 0; i < vars.size(); ++i) {
+        const toml::node* node = t.find(keys[i]);
+        if (node == nullptr) continue;
+        const std::string path = t.key_path(keys[i]);
+        pop.initial.push_back(InitialValue{std::string(vars[i].name),
+                                           to_distribution(ctx, *node, path, vars[i].unit)});
+        element.add("initial." + std::string(vars[i].name), node, &t.table, path);
+    }
+}
+
+void read_spike_train(LoadState& state, const Table& t, PopulationSpec& pop, Element& element) {
+    const Context& ctx = state.ctx;
+    auto& params = std::get<SpikeTrainSourceParams>(pop.model);
+    const toml::node* times = t.find("times_ms");
+    const toml::node* ids = t.find("node_ids");
+    const toml::node* file = t.find(spike_file_key.key);
+    if (file != nullptr) {
+        const std::string path = t.key_path(spike_file_key.key);
+        if (times != nullptr || ids != nullptr) {
+            ctx.fail(*file, path, "give either file or times_ms and node_ids, not both");
+        }
+        const std::filesystem::path name = to_string(ctx, *file, path);
+        const std::filesystem::path resolved = ctx.base_dir() / name;
+        read_spike_file(ctx, *file, path, resolved, pop.size, params);
+        for (const char* ident : {"times", "times_ms", "node_ids"}) {
+            element.add(ident, file, &t.table, path);
+        }
+        state.spike_files[pop.name] = resolved;
+        return;
+    }
+    if (times == nullptr && ids == nullptr) {
+        ctx.fail(t.table, t.path,
+                 "a spike_train needs times_ms and node_ids, or file (a CSV file with the "
+                 "header node_id,time_ms)");
+    }
+    if (times == nullptr) t.require("times_ms", "an array of numbers, one per node id");
+    if (ids == nullptr) t.require("node_ids", "an array of integers, one per time");
+}
+
+void read_population(LoadState& state, const Table& t, const std::string& name) {
+    const Context& ctx = state.ctx;
+    static const std::vector<std::string> ids = alternative_ids<PopulationModel>();
+    std::vector<std::string> common = names_of(population_special_keys);
+    std::ranges::copy(keys_of(PopulationSpec{}), std::back_inserter(common));
+
+    if (t.find("model") == nullptr) {  // a misspelt model key is reported as such
+        std::vector<std::string> any = common;
+        any.emplace_back(spike_file_key.key);
+        t.reject_unknown(keys_of_any<PopulationModel>(any));
+    }
+    const std::string expected_model = fmt::format("a string, {}", one_of(ids));
+    const toml::node& model_node = t.require("model", expected_model);
+    const std::string model_path = t.key_path("model");
+    const std::string id = to_string(ctx, model_node, model_path, expected_model);
+    const auto model = alternative_with_id<PopulationModel>(id);
+    if (!model) ctx.fail(model_node, model_path, unknown_name("model", id, ids));
+
+    PopulationSpec pop;
+    pop.name = name;
+    pop.model = *model;
+    const bool neuron = is_neuron_model(pop.model);
+    const bool spike_train = std::holds_alternative<SpikeTrainSourceParams>(pop.model);
+
+    std::vector<std::string> valid = common;
+    std::visit([&](auto& params) { std::ranges::copy(keys_of(params), std::back_inserter(valid)); },
+               pop.model);
+    if (!neuron) std::erase(valid, std::string("initial"));
+    if (spike_train) valid.emplace_back(spike_file_key.key);
+    t.reject_unknown(valid);
+
+    Element element(&t.table, t.path);
+    element.add("model", &model_node, &t.table, model_path);
+    const toml::node& size_node = t.require("size", "an integer >= 1");
+    pop.size = to_integer<std::uint32_t>(ctx, size_node, t.key_path("size"), 1);
+    element.add("size", &size_node, &t.table, t.key_path("size"));
+
+    read_fields(t, pop, &element, &t.table);
+    if (t.find("integration") == nullptr && state.scenario.run.mode == RunSpec::Mode::precise &&
+        has_exact_propagator(pop.model)) {
+        pop.integration = Integration::precise;
+    }
+    std::visit([&](auto& params) { read_fields(t, params, &element, &t.table); }, pop.model);
+
+    const toml::node* initial = t.find("initial");
+    element.add("initial", initial, &t.table, t.key_path("initial"));
+    if (initial != nullptr) {
+        read_initial(ctx, as_table(ctx, *initial, t.key_path("initial")), pop, element);
+    }
+    if (spike_train) read_spike_train(state, t, pop, element);
+
+    check_in(ctx, element, [&] {
+        NetworkSpec alone{.dt_ms = state.scenario.network.dt_ms,
+                          .seed = state.scenario.network.seed};
+        alone.populations.push_back(pop);
+        alone.validate();
+    });
+    state.elements.insert_or_assign({"population", pop.name}, std::move(element));
+    state.scenario.network.populations.push_back(std::move(pop));
+}
+
+}  // namespace
+
+void read_populations(LoadState& state, const Table& top) {
+    const Context& ctx = state.ctx;
+    const toml::node& node = top.require(
+        "populations", "a table of populations, e.g. [populations.exc] with model and size");
+    const Table populations = as_table(ctx, node, "populations");
+    if (populations.table.empty()) {
+        ctx.fail(node, "populations",
+                 "no populations (expected at least one [populations.<name>] table)");
+    }
+    for (const auto& [key, value] : populations.table) {
+        const std::string path = populations.key_path(key.str());
+        state.check_name(value, path, key.str(), "population");
+        read_population(state, as_table(ctx, value, path), std::string(key.str()));
+    }
+}
+
+}  // namespace spikerate::sim::io::reader
