@@ -76,8 +76,7 @@ int main(int argc, char** argv) {
     auto* keys = cli.add_subcommand(
         "keys", "print every scenario key: type, unit, default and what it allows");
     bool markdown = false;
-    keys->add_flag("--markdown", markdown,
-                   "as the markdown tables of data/scenarios/README.md");
+    keys->add_flag("--markdown", markdown, "as the markdown tables of data/scenarios/README.md");
     run->add_flag("-q,--quiet", options.quiet, "no progress and no summary");
 
     try {
