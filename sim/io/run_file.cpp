@@ -1,14 +1,10 @@
 #include "sim/io/run_file.hpp"
 
-// The HDF5 C API appears only in this file. Layout: sim/io/FORMAT.md.
-//
-// Conventions in this file:
-// - every HDF5 id lives in a Handle (RAII, closed with the function of its kind);
-// - every HDF5 call's result is checked; a failure throws IoError naming the file, the HDF5
-//   object path and the innermost message of HDF5's error stack;
-// - HDF5's own error printing is switched off (Quiet) for the duration of each public call.
-
-#include <hdf5.h>
+// Layout: sim/io/FORMAT.md. The HDF5 plumbing (handles, checked calls, typed helpers) is in
+// hdf5_handles.hpp; names and chunk sizes shared by the writer and the reader in
+// run_file_layout.hpp. Every public member function switches HDF5's error printing off (Quiet)
+// and checks every HDF5 call, so a failure is an IoError naming the file, the object and
+// HDF5's reason.
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -16,461 +12,27 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstring>
 #include <map>
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
+
+#include "sim/io/hdf5_handles.hpp"
+#include "sim/io/run_file_layout.hpp"
 
 namespace spikerate::sim::io {
 
 namespace fs = std::filesystem;
+using namespace hdf5;
 
 namespace {
 
-// ---------------------------------------------------------------------------------------
-// Constants of the layout (FORMAT.md)
-
-constexpr const char* spikes_group = "spikes";
-constexpr const char* report_group = "report";
-constexpr const char* metrics_group = "metrics";
-
-// Spike datasets: 64 Ki elements per chunk = 512 KiB for float64 and uint64, which fits the
-// default 1 MiB chunk cache of each dataset, so small appends accumulate in memory.
-constexpr hsize_t spike_chunk_elements = hsize_t{64} * 1024;
-// Metric series (learning curves) hold a few hundred points: 8 KiB chunks.
-constexpr hsize_t series_chunk_elements = 1024;
-
-// Report data: chunks of whole frames (rows) of about report_chunk_target_bytes; a frame wider
-// than report_chunk_max_bytes is split into column blocks of that size, one frame per chunk.
-constexpr hsize_t report_chunk_target_bytes = hsize_t{256} * 1024;
-constexpr hsize_t report_chunk_max_bytes = hsize_t{1024} * 1024;
-
-// Enum values of the `sorting` attribute (SONATA).
-enum class Sorting : std::uint8_t { none = 0, by_id = 1, by_time = 2 };
-
-// ---------------------------------------------------------------------------------------
-// RAII handles
-
-template <herr_t (*Close)(hid_t)>
-class Handle {
-  public:
-    Handle() = default;
-    explicit Handle(hid_t id) : id_(id) {}
-    ~Handle() { reset(); }
-    Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)) {}
-    Handle& operator=(Handle&& other) noexcept {
-        if (this != &other) {
-            reset();
-            id_ = std::exchange(other.id_, H5I_INVALID_HID);
-        }
-        return *this;
-    }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-
-    hid_t get() const { return id_; }
-    bool valid() const { return id_ >= 0; }
-    // Closes now and returns the result (for callers that check it).
-    herr_t close() {
-        const hid_t id = std::exchange(id_, H5I_INVALID_HID);
-        return id >= 0 ? Close(id) : 0;
-    }
-    void reset() noexcept {
-        if (id_ >= 0) {
-            (void)Close(id_);
-            id_ = H5I_INVALID_HID;
-        }
-    }
-
-  private:
-    hid_t id_ = H5I_INVALID_HID;
-};
-
-using File = Handle<H5Fclose>;
-using Group = Handle<H5Gclose>;
-using Dataset = Handle<H5Dclose>;
-using Dataspace = Handle<H5Sclose>;
-using Datatype = Handle<H5Tclose>;
-using Attribute = Handle<H5Aclose>;
-using Plist = Handle<H5Pclose>;
-
-// Switches HDF5's automatic error printing off for the lifetime of the object (per thread in
-// HDF5's thread-safe build) and restores the previous handler afterwards.
-class Quiet {
-  public:
-    Quiet() {
-        if (H5Eget_auto2(H5E_DEFAULT, &func_, &data_) < 0) {
-            func_ = nullptr;
-            data_ = nullptr;
-            restore_ = false;
-        }
-        (void)H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    }
-    ~Quiet() {
-        if (restore_) (void)H5Eset_auto2(H5E_DEFAULT, func_, data_);
-    }
-    Quiet(const Quiet&) = delete;
-    Quiet& operator=(const Quiet&) = delete;
-
-  private:
-    H5E_auto2_t func_ = nullptr;
-    void* data_ = nullptr;
-    bool restore_ = true;
-};
-
-// ---------------------------------------------------------------------------------------
-// Errors
-
-// The innermost (most specific) message on HDF5's error stack, then clears the stack.
-std::string hdf5_reason() {
-    struct Found {
-        std::string desc;
-        hid_t minor = H5I_INVALID_HID;
-        bool have = false;
-    } found;
-    auto walk = [](unsigned, const H5E_error2_t* e, void* client) -> herr_t {
-        auto* f = static_cast<Found*>(client);
-        if (!f->have) {
-            f->have = true;
-            f->desc = e->desc != nullptr ? e->desc : "";
-            f->minor = e->min_num;
-        }
-        return 0;
-    };
-    (void)H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk, &found);
-    std::string text = found.desc;
-    if (text.empty() && found.have) {
-        std::array<char, 256> msg{};
-        H5E_type_t type{};
-        if (H5Eget_msg(found.minor, &type, msg.data(), msg.size()) > 0) text = msg.data();
-    }
-    (void)H5Eclear2(H5E_DEFAULT);
-    return text.empty() ? std::string() : fmt::format(" (HDF5: {})", text);
-}
-
-[[noreturn]] void fail(const std::string& file, std::string_view object, std::string_view what) {
-    throw IoError(fmt::format("{}:{}: {}{}", file, object, what, hdf5_reason()));
-}
-
-// Checks an id returned by HDF5; wraps it into its handle type.
-template <class H>
-H checked(hid_t id, const std::string& file, std::string_view object, std::string_view what) {
-    if (id < 0) fail(file, object, what);
-    return H(id);
-}
-
-void check(herr_t status, const std::string& file, std::string_view object, std::string_view what) {
-    if (status < 0) fail(file, object, what);
-}
-
-std::string join(std::string_view parent, std::string_view name) {
-    if (parent.empty() || parent == "/") return fmt::format("/{}", name);
-    return fmt::format("{}/{}", parent, name);
-}
-
-// A name usable as one HDF5 link name of this format.
-bool valid_name(std::string_view name) {
-    return !name.empty() && name != "." && name != ".." &&
-           name.find('/') == std::string_view::npos && name.find('\0') == std::string_view::npos;
-}
-
-// ---------------------------------------------------------------------------------------
-// Types and property lists
-
-Datatype utf8_string_type(const std::string& file, std::string_view object) {
-    auto type = checked<Datatype>(H5Tcopy(H5T_C_S1), file, object, "cannot copy string type");
-    check(H5Tset_size(type.get(), H5T_VARIABLE), file, object, "cannot make string type variable");
-    check(H5Tset_cset(type.get(), H5T_CSET_UTF8), file, object, "cannot set UTF-8 on string type");
-    return type;
-}
-
-// The sorting enum with base `base` (H5T_STD_U8LE in the file, H5T_NATIVE_UINT8 in memory).
-Datatype sorting_enum_type(hid_t base, const std::string& file, std::string_view object) {
-    auto type = checked<Datatype>(H5Tenum_create(base), file, object, "cannot create enum type");
-    const std::array<std::pair<const char*, Sorting>, 3> members{
-        {{"none", Sorting::none}, {"by_id", Sorting::by_id}, {"by_time", Sorting::by_time}}};
-    for (const auto& [label, value] : members) {
-        const auto v = static_cast<std::uint8_t>(value);
-        check(H5Tenum_insert(type.get(), label, &v), file, object, "cannot insert enum member");
-    }
-    return type;
-}
-
-// Object creation property lists with time tracking off: files must not depend on the clock.
-Plist group_create_plist(const std::string& file, std::string_view object) {
-    auto plist = checked<Plist>(H5Pcreate(H5P_GROUP_CREATE), file, object,
-                                "cannot create group property list");
-    check(H5Pset_obj_track_times(plist.get(), 0), file, object, "cannot disable time tracking");
-    return plist;
-}
-
-Plist dataset_create_plist(const std::string& file, std::string_view object) {
-    auto plist = checked<Plist>(H5Pcreate(H5P_DATASET_CREATE), file, object,
-                                "cannot create dataset property list");
-    check(H5Pset_obj_track_times(plist.get(), 0), file, object, "cannot disable time tracking");
-    return plist;
-}
-
-// The writer's file access (and the reader's fallback: HDF5 refuses to open a file twice in
-// one process with different file-locking settings).
-Plist file_access_plist(const std::string& file) {
-    auto fapl = checked<Plist>(H5Pcreate(H5P_FILE_ACCESS), file, "/",
-                               "cannot create file access property list");
-    // Oldest object formats that support what we write, never newer than HDF5 1.8's: readable
-    // by any HDF5 >= 1.8, and no superblock "open for writing" flag (1.10's v3 superblock),
-    // so a file left by a killed run opens without h5clear.
-    check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), file, "/",
-          "cannot set format version bounds");
-    // No advisory lock: another process may open the .partial file while a run writes it.
-    check(H5Pset_file_locking(fapl.get(), 0, 1), file, "/", "cannot disable file locking");
-    return fapl;
-}
-
-// The writer's file access: as above, plus a metadata cache that never evicts, so metadata
-// reaches the disk only in flush() (H5Fflush) and close. Between two flushes the file on disk
-// therefore keeps the metadata of the last flush (an evicted entry written between flushes
-// could, without SWMR's ordering, leave a killed run's file inconsistent). The cost is that
-// the cache holds all of the file's metadata: object headers and chunk B-trees, about
-// 40 bytes per chunk of 256-512 KiB, i.e. ~1e-4 of the data written.
-Plist writer_access_plist(const std::string& file) {
-    Plist fapl = file_access_plist(file);
-    H5AC_cache_config_t config{};
-    config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
-    check(H5Pget_mdc_config(fapl.get(), &config), file, "/", "cannot get metadata cache config");
-    config.evictions_enabled = 0;  // requires automatic resizing off:
-    config.incr_mode = H5C_incr__off;
-    config.flash_incr_mode = H5C_flash_incr__off;
-    config.decr_mode = H5C_decr__off;
-    check(H5Pset_mdc_config(fapl.get(), &config), file, "/", "cannot set metadata cache config");
-    return fapl;
-}
-
-// ---------------------------------------------------------------------------------------
-// Creating objects
-
-Group create_group(hid_t parent, const std::string& parent_path, const std::string& name,
-                   const std::string& file) {
-    const std::string object = join(parent_path, name);
-    const Plist gcpl = group_create_plist(file, object);
-    return checked<Group>(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
-                          file, object, "cannot create group");
-}
-
-bool link_exists(hid_t parent, const std::string& name, const std::string& file,
-                 std::string_view object) {
-    const htri_t exists = H5Lexists(parent, name.c_str(), H5P_DEFAULT);
-    if (exists < 0) fail(file, object, "cannot look up link");
-    return exists > 0;
-}
-
-// Writes scalar attribute `name` of `obj` (creating it, or overwriting one of the same type).
-void write_attribute(hid_t obj, const std::string& obj_path, const char* name, hid_t file_type,
-                     hid_t mem_type, const void* value, const std::string& file) {
-    const std::string where = fmt::format("{}@{}", obj_path, name);
-    const htri_t exists = H5Aexists(obj, name);
-    if (exists < 0) fail(file, where, "cannot look up attribute");
-    Attribute attr;
-    if (exists > 0) {
-        attr = checked<Attribute>(H5Aopen(obj, name, H5P_DEFAULT), file, where,
-                                  "cannot open attribute");
-    } else {
-        const auto space =
-            checked<Dataspace>(H5Screate(H5S_SCALAR), file, where, "cannot create dataspace");
-        attr = checked<Attribute>(
-            H5Acreate2(obj, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), file, where,
-            "cannot create attribute");
-    }
-    check(H5Awrite(attr.get(), mem_type, value), file, where, "cannot write attribute");
-    check(attr.close(), file, where, "cannot close attribute");
-}
-
-void write_string_attribute(hid_t obj, const std::string& obj_path, const char* name,
-                            const std::string& value, const std::string& file) {
-    const Datatype type = utf8_string_type(file, obj_path);
-    const char* text = value.c_str();
-    write_attribute(obj, obj_path, name, type.get(), type.get(), &text, file);
-}
-
-// A fixed-size 1-D dataset written whole (report mappings).
-void write_fixed_dataset(hid_t parent, const std::string& parent_path, const std::string& name,
-                         hid_t file_type, hid_t mem_type, const void* data, hsize_t n,
-                         const std::string& file) {
-    const std::string object = join(parent_path, name);
-    const auto space = checked<Dataspace>(H5Screate_simple(1, &n, nullptr), file, object,
-                                          "cannot create dataspace");
-    const Plist dcpl = dataset_create_plist(file, object);
-    auto ds = checked<Dataset>(H5Dcreate2(parent, name.c_str(), file_type, space.get(), H5P_DEFAULT,
-                                          dcpl.get(), H5P_DEFAULT),
-                               file, object, "cannot create dataset");
-    if (n > 0) {
-        check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, object,
-              "cannot write dataset");
-    }
-    check(ds.close(), file, object, "cannot close dataset");
-}
-
-// An empty extendible 1-D dataset (spikes).
-Dataset create_extendible_1d(hid_t parent, const std::string& parent_path, const std::string& name,
-                             hid_t file_type, const std::string& file,
-                             hsize_t chunk_elements = spike_chunk_elements) {
-    const std::string object = join(parent_path, name);
-    const hsize_t dims = 0;
-    const hsize_t maxdims = H5S_UNLIMITED;
-    const auto space = checked<Dataspace>(H5Screate_simple(1, &dims, &maxdims), file, object,
-                                          "cannot create dataspace");
-    const Plist dcpl = dataset_create_plist(file, object);
-    check(H5Pset_chunk(dcpl.get(), 1, &chunk_elements), file, object, "cannot set chunk shape");
-    return checked<Dataset>(H5Dcreate2(parent, name.c_str(), file_type, space.get(), H5P_DEFAULT,
-                                       dcpl.get(), H5P_DEFAULT),
-                            file, object, "cannot create dataset");
-}
-
-// Appends `count` elements at [offset, offset + count) of an extendible 1-D dataset.
-void append_1d(hid_t ds, hsize_t offset, hsize_t count, hid_t mem_type, const void* data,
-               const std::string& file, const std::string& object) {
-    const hsize_t new_size = offset + count;
-    check(H5Dset_extent(ds, &new_size), file, object,
-          fmt::format("cannot extend to {} elements", new_size));
-    const auto fspace = checked<Dataspace>(H5Dget_space(ds), file, object, "cannot get dataspace");
-    check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &offset, nullptr, &count, nullptr),
-          file, object, "cannot select hyperslab");
-    const auto mspace = checked<Dataspace>(H5Screate_simple(1, &count, nullptr), file, object,
-                                           "cannot create memory dataspace");
-    check(H5Dwrite(ds, mem_type, mspace.get(), fspace.get(), H5P_DEFAULT, data), file, object,
-          "cannot write");
-}
-
-// ---------------------------------------------------------------------------------------
-// Reading
-
-Attribute open_attribute(hid_t obj, const std::string& obj_path, const char* name,
-                         const std::string& file) {
-    const std::string where = fmt::format("{}@{}", obj_path, name);
-    const htri_t exists = H5Aexists(obj, name);
-    if (exists < 0) fail(file, where, "cannot look up attribute");
-    if (exists == 0) fail(file, where, "no such attribute");
-    return checked<Attribute>(H5Aopen(obj, name, H5P_DEFAULT), file, where,
-                              "cannot open attribute");
-}
-
-hssize_t attribute_points(hid_t attr, const std::string& file, const std::string& where) {
-    const auto space =
-        checked<Dataspace>(H5Aget_space(attr), file, where, "cannot get attribute dataspace");
-    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-    if (n < 0) fail(file, where, "cannot get attribute size");
-    return n;
-}
-
-// A scalar numeric attribute converted by HDF5 to the memory type `mem_type`.
-template <class T>
-T read_scalar_attribute(hid_t obj, const std::string& obj_path, const char* name, hid_t mem_type,
-                        const std::string& file) {
-    const std::string where = fmt::format("{}@{}", obj_path, name);
-    const Attribute attr = open_attribute(obj, obj_path, name, file);
-    if (attribute_points(attr.get(), file, where) != 1) fail(file, where, "not a scalar");
-    T value{};
-    check(H5Aread(attr.get(), mem_type, &value), file, where, "cannot read attribute");
-    return value;
-}
-
-std::string read_string_attribute(hid_t obj, const std::string& obj_path, const char* name,
-                                  const std::string& file) {
-    const std::string where = fmt::format("{}@{}", obj_path, name);
-    const Attribute attr = open_attribute(obj, obj_path, name, file);
-    if (attribute_points(attr.get(), file, where) != 1) fail(file, where, "not a scalar");
-    const auto ftype =
-        checked<Datatype>(H5Aget_type(attr.get()), file, where, "cannot get attribute type");
-    if (H5Tget_class(ftype.get()) != H5T_STRING) fail(file, where, "not a string");
-    const htri_t variable = H5Tis_variable_str(ftype.get());
-    if (variable < 0) fail(file, where, "cannot inspect string type");
-    if (variable > 0) {
-        const Datatype mtype = utf8_string_type(file, where);
-        const H5T_cset_t cset = H5Tget_cset(ftype.get());
-        if (cset < 0) fail(file, where, "cannot get character set");
-        check(H5Tset_cset(mtype.get(), cset), file, where, "cannot set character set");
-        char* text = nullptr;
-        check(H5Aread(attr.get(), mtype.get(), &text), file, where, "cannot read attribute");
-        std::string value = text != nullptr ? std::string(text) : std::string();
-        const auto space =
-            checked<Dataspace>(H5Screate(H5S_SCALAR), file, where, "cannot create dataspace");
-        check(H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, &text), file, where,
-              "cannot free string");
-        return value;
-    }
-    const std::size_t size = H5Tget_size(ftype.get());
-    if (size == 0) fail(file, where, "cannot get string size");
-    std::string buffer(size, '\0');
-    check(H5Aread(attr.get(), ftype.get(), buffer.data()), file, where, "cannot read attribute");
-    buffer.resize(std::strlen(buffer.c_str()));  // null-terminated or null-padded
-    return buffer;
-}
-
-Dataset open_dataset(hid_t loc, const std::string& object, const std::string& file) {
-    return checked<Dataset>(H5Dopen2(loc, object.c_str(), H5P_DEFAULT), file, object,
-                            "cannot open dataset");
-}
-
-std::vector<hsize_t> dataset_dims(hid_t ds, const std::string& file, const std::string& object) {
-    const auto space = checked<Dataspace>(H5Dget_space(ds), file, object, "cannot get dataspace");
-    const int rank = H5Sget_simple_extent_ndims(space.get());
-    if (rank < 0) fail(file, object, "cannot get rank");
-    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-    if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) {
-        fail(file, object, "cannot get dimensions");
-    }
-    return dims;
-}
-
-// A whole 1-D dataset converted by HDF5 to the memory type `mem_type`.
-template <class T>
-std::vector<T> read_vector(hid_t loc, const std::string& object, hid_t mem_type,
-                           const std::string& file) {
-    const Dataset ds = open_dataset(loc, object, file);
-    const auto dims = dataset_dims(ds.get(), file, object);
-    if (dims.size() != 1) fail(file, object, "not one-dimensional");
-    std::vector<T> values(static_cast<std::size_t>(dims[0]));
-    if (!values.empty()) {
-        check(H5Dread(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), file,
-              object, "cannot read dataset");
-    }
-    return values;
-}
-
-// Names of the links in group `object` that lead to objects of type `type`, sorted.
-std::vector<std::string> member_names(hid_t loc, const std::string& object, H5O_type_t type,
-                                      const std::string& file) {
-    const auto group = checked<Group>(H5Gopen2(loc, object.c_str(), H5P_DEFAULT), file, object,
-                                      "cannot open group");
-    std::vector<std::string> names;
-    auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
-        static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-        return 0;
-    };
-    check(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, collect, &names), file,
-          object, "cannot list group members");
-    std::vector<std::string> kept;
-    for (const auto& name : names) {
-        H5O_info_t info{};
-        check(H5Oget_info_by_name2(group.get(), name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT),
-              file, join(object, name), "cannot get object info");
-        if (info.type == type) kept.push_back(name);
-    }
-    std::sort(kept.begin(), kept.end());
-    return kept;
-}
-
+// The directory a file at `path` goes into ("." for a bare file name).
 std::string parent_dir(const fs::path& path) {
     const fs::path parent = path.parent_path();
     return parent.empty() ? std::string(".") : parent.string();
 }
-
-}  // namespace
-
-// =========================================================================================
-// RunFileWriter
-
-namespace {
 
 struct SpikePopulation {
     std::string object;  // /spikes/<population>
@@ -547,9 +109,9 @@ struct RunFileWriter::Impl {
             check(p.node_ids.close(), file, join(p.object, "node_ids"), "cannot close dataset");
             check(p.group.close(), file, p.object, "cannot close group");
         }
-        check(metrics.close(), file, "/metrics", "cannot close group");
-        check(report.close(), file, "/report", "cannot close group");
-        check(spikes.close(), file, "/spikes", "cannot close group");
+        check(metrics.close(), file, metrics_path, "cannot close group");
+        check(report.close(), file, report_path, "cannot close group");
+        check(spikes.close(), file, spikes_path, "cannot close group");
         // Only the file itself may be open now; anything else would keep it open after
         // H5Fclose (HDF5's default "weak" close) and the rename would move an unfinished file.
         const ssize_t open_objects = H5Fget_obj_count(h5.get(), H5F_OBJ_ALL | H5F_OBJ_LOCAL);
@@ -676,7 +238,7 @@ void RunFileWriter::add_spike_population(const std::string& population) {
     const Quiet quiet;
     Impl& m = *impl_;
     m.require_open();
-    const std::string object = join("/spikes", population);
+    const std::string object = join(spikes_path, population);
     if (!valid_name(population)) {
         throw IoError(fmt::format("{}:{}: invalid population name", m.file, object));
     }
@@ -685,16 +247,17 @@ void RunFileWriter::add_spike_population(const std::string& population) {
     }
     SpikePopulation p;
     p.object = object;
-    p.group = create_group(m.spikes.get(), "/spikes", population, m.file);
+    p.group = create_group(m.spikes.get(), spikes_path, population, m.file);
     const Datatype file_enum = sorting_enum_type(H5T_STD_U8LE, m.file, object);
     const Datatype mem_enum = sorting_enum_type(H5T_NATIVE_UINT8, m.file, object);
     const auto sorting = static_cast<std::uint8_t>(Sorting::by_time);
     write_attribute(p.group.get(), object, "sorting", file_enum.get(), mem_enum.get(), &sorting,
                     m.file);
-    p.timestamps =
-        create_extendible_1d(p.group.get(), object, "timestamps", H5T_IEEE_F64LE, m.file);
+    p.timestamps = create_extendible_1d(p.group.get(), object, "timestamps", H5T_IEEE_F64LE, m.file,
+                                        spike_chunk_elements);
     write_string_attribute(p.timestamps.get(), join(object, "timestamps"), "units", "ms", m.file);
-    p.node_ids = create_extendible_1d(p.group.get(), object, "node_ids", H5T_STD_U64LE, m.file);
+    p.node_ids = create_extendible_1d(p.group.get(), object, "node_ids", H5T_STD_U64LE, m.file,
+                                      spike_chunk_elements);
     m.populations.emplace(population, std::move(p));
 }
 
@@ -703,7 +266,7 @@ void RunFileWriter::append_spikes(const std::string& population, std::span<const
     const Quiet quiet;
     Impl& m = *impl_;
     m.require_open();
-    const std::string object = join("/spikes", population);
+    const std::string object = join(spikes_path, population);
     const auto it = m.populations.find(population);
     if (it == m.populations.end()) {
         throw IoError(
@@ -748,7 +311,7 @@ std::size_t RunFileWriter::add_report(const ReportLayout& layout) {
     const Quiet quiet;
     Impl& m = *impl_;
     m.require_open();
-    const std::string object = join("/report", layout.name);
+    const std::string object = join(report_path, layout.name);
     auto invalid = [&](std::string_view why) {
         return IoError(fmt::format("{}:{}: invalid report layout: {}", m.file, object, why));
     };
@@ -773,8 +336,7 @@ std::size_t RunFileWriter::add_report(const ReportLayout& layout) {
     }
     if (layout.time_units.empty()) throw invalid("time_units must not be empty");
     for (const auto& [name, values] : layout.extra_element_mapping) {
-        if (!valid_name(name) || name == "node_ids" || name == "index_pointers" ||
-            name == "element_ids" || name == "time") {
+        if (!valid_name(name) || is_sonata_mapping_name(name)) {
             throw invalid(fmt::format("bad extra mapping name '{}'", name));
         }
         if (values.size() != elements) {
@@ -794,7 +356,7 @@ std::size_t RunFileWriter::add_report(const ReportLayout& layout) {
     r.elements = elements;
     r.time_start = layout.time_start;
     r.time_step = layout.time_step;
-    r.group = create_group(m.report.get(), "/report", layout.name, m.file);
+    r.group = create_group(m.report.get(), report_path, layout.name, m.file);
     const std::string mapping = join(object, "mapping");
     r.mapping = create_group(r.group.get(), object, "mapping", m.file);
     const hid_t g = r.mapping.get();
@@ -858,7 +420,7 @@ void RunFileWriter::append_frames(std::size_t report, std::span<const float> fra
     Impl& m = *impl_;
     m.require_open();
     if (report >= m.reports.size()) {
-        throw IoError(fmt::format("{}:/report: no report with handle {}", m.file, report));
+        throw IoError(fmt::format("{}:{}: no report with handle {}", m.file, report_path, report));
     }
     Report& r = m.reports[report];
     const std::string data_object = join(r.object, "data");
@@ -914,11 +476,12 @@ MetricLocation metric_location(hid_t metrics, const std::string& path, const std
     }
     for (const auto& part : parts) {
         if (!valid_name(part)) {
-            throw IoError(fmt::format("{}:/metrics/{}: invalid metric path", file, path));
+            throw IoError(
+                fmt::format("{}:{}: invalid metric path", file, join(metrics_path, path)));
         }
     }
     MetricLocation loc;
-    loc.parent_object = "/metrics";
+    loc.parent_object = metrics_path;
     loc.parent = checked<Group>(H5Gopen2(metrics, ".", H5P_DEFAULT), file, loc.parent_object,
                                 "cannot open group");
     for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -1114,9 +677,6 @@ void RunFileWriter::finish() {
     }
 }
 
-// =========================================================================================
-// RunFileReader
-
 struct RunFileReader::Impl {
     std::string file;
     File h5;
@@ -1195,13 +755,13 @@ bool RunFileReader::complete() const {
 std::vector<std::string> RunFileReader::spike_populations() const {
     const Quiet quiet;
     const Impl& m = *impl_;
-    return member_names(m.h5.get(), "/spikes", H5O_TYPE_GROUP, m.file);
+    return member_names(m.h5.get(), spikes_path, H5O_TYPE_GROUP, m.file);
 }
 
 SpikesRead RunFileReader::spikes(const std::string& population) const {
     const Quiet quiet;
     const Impl& m = *impl_;
-    const std::string object = join("/spikes", population);
+    const std::string object = join(spikes_path, population);
     if (!valid_name(population)) fail(m.file, object, "invalid population name");
     SpikesRead s;
     s.timestamps_ms =
@@ -1241,13 +801,13 @@ SpikesRead RunFileReader::spikes(const std::string& population) const {
 std::vector<std::string> RunFileReader::reports() const {
     const Quiet quiet;
     const Impl& m = *impl_;
-    return member_names(m.h5.get(), "/report", H5O_TYPE_GROUP, m.file);
+    return member_names(m.h5.get(), report_path, H5O_TYPE_GROUP, m.file);
 }
 
 ReportRead RunFileReader::report(const std::string& name) const {
     const Quiet quiet;
     const Impl& m = *impl_;
-    const std::string object = join("/report", name);
+    const std::string object = join(report_path, name);
     if (!valid_name(name)) fail(m.file, object, "invalid report name");
     const std::string mapping = join(object, "mapping");
     const hid_t root = m.h5.get();
@@ -1271,10 +831,7 @@ ReportRead RunFileReader::report(const std::string& name) const {
         l.time_units = read_string_attribute(time_ds.get(), time_object, "units", m.file);
     }
     for (const auto& extra : member_names(root, mapping, H5O_TYPE_DATASET, m.file)) {
-        if (extra == "node_ids" || extra == "index_pointers" || extra == "element_ids" ||
-            extra == "time") {
-            continue;
-        }
+        if (is_sonata_mapping_name(extra)) continue;
         l.extra_element_mapping.emplace_back(
             extra,
             read_vector<std::uint64_t>(root, join(mapping, extra), H5T_NATIVE_UINT64, m.file));
@@ -1301,9 +858,9 @@ ReportRead RunFileReader::report(const std::string& name) const {
 namespace {
 
 Dataset open_metric(hid_t root, const std::string& path, const std::string& file) {
-    const std::string object = join("/metrics", path);
+    const std::string object = join(metrics_path, path);
     // Walk the path so that a missing component reads "no such metric", not an HDF5 trace.
-    std::string prefix = "/metrics";
+    std::string prefix = metrics_path;
     std::size_t begin = 0;
     while (true) {
         const std::size_t end = path.find('/', begin);
@@ -1324,7 +881,7 @@ Dataset open_metric(hid_t root, const std::string& path, const std::string& file
 double RunFileReader::metric(const std::string& path) const {
     const Quiet quiet;
     const Impl& m = *impl_;
-    const std::string object = join("/metrics", path);
+    const std::string object = join(metrics_path, path);
     const Dataset ds = open_metric(m.h5.get(), path, m.file);
     if (!dataset_dims(ds.get(), m.file, object).empty()) fail(m.file, object, "not a scalar");
     double value = 0.0;
@@ -1336,7 +893,7 @@ double RunFileReader::metric(const std::string& path) const {
 std::string RunFileReader::metric_units(const std::string& path) const {
     const Quiet quiet;
     const Impl& m = *impl_;
-    const std::string object = join("/metrics", path);
+    const std::string object = join(metrics_path, path);
     const Dataset ds = open_metric(m.h5.get(), path, m.file);
     const htri_t exists = H5Aexists(ds.get(), "units");
     if (exists < 0) fail(m.file, object, "cannot look up attribute units");
@@ -1347,7 +904,7 @@ std::string RunFileReader::metric_units(const std::string& path) const {
 std::vector<double> RunFileReader::metric_series(const std::string& path) const {
     const Quiet quiet;
     const Impl& m = *impl_;
-    const std::string object = join("/metrics", path);
+    const std::string object = join(metrics_path, path);
     const Dataset ds = open_metric(m.h5.get(), path, m.file);
     if (dataset_dims(ds.get(), m.file, object).size() != 1) {
         fail(m.file, object, "not a series (one-dimensional)");
@@ -1358,7 +915,7 @@ std::vector<double> RunFileReader::metric_series(const std::string& path) const 
 CountMatrixRead RunFileReader::count_matrix(const std::string& path) const {
     const Quiet quiet;
     const Impl& m = *impl_;
-    const std::string object = join("/metrics", path);
+    const std::string object = join(metrics_path, path);
     const Dataset ds = open_metric(m.h5.get(), path, m.file);
     const auto dims = dataset_dims(ds.get(), m.file, object);
     if (dims.size() != 2) fail(m.file, object, "not a matrix (two-dimensional)");
