@@ -4,7 +4,6 @@
 
 #include "models/error.hpp"
 #include "sim/app/run_command.hpp"
-#include "sim/io/run_file.hpp"
 #include "sim/task/dataset.hpp"
 
 namespace {

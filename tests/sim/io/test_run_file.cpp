@@ -1,4 +1,5 @@
-#include "sim/io/run_file.hpp"
+#include "sim/io/run_file_reader.hpp"
+#include "sim/io/run_file_writer.hpp"
 
 #include <catch2/catch.hpp>
 
