@@ -1,10 +1,10 @@
 """The HDF5 run file as documented in sim/io/FORMAT.md, read with h5py from a file that the C++
 writer produced.
 
-The file comes from the Catch2 test case tagged [fixture] in tests/sim/io/test_run_file.cpp,
-which writes it to $SPIKERATE_WRITE_FIXTURE. The values checked here are the ones hard-coded
-in write_fixture() there: keep both in step. The test binary is looked up in
-$SPIKERATE_BUILD/tests (default: <repo>/build/tests).
+The file comes from the Catch2 test case tagged [fixture] in
+tests/sim/io/test_run_file_reader.cpp, which writes it to $SPIKERATE_WRITE_FIXTURE. The values
+checked here are the ones hard-coded in write_fixture() there: keep both in step. The test
+binary is looked up in $SPIKERATE_BUILD/tests (default: <repo>/build/tests).
 """
 
 import os

@@ -13,7 +13,7 @@
 
 #include "models/error.hpp"
 #include "sim/app/progress.hpp"
-#include "sim/io/run_file.hpp"
+#include "sim/io/run_file_writer.hpp"
 #include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
 #include "sim/recorder.hpp"

@@ -1,0 +1,679 @@
+#include "sim/io/run_file_writer.hpp"
+
+// Layout: sim/io/FORMAT.md. The HDF5 plumbing (handles, checked calls, typed helpers) is in
+// hdf5_handles.hpp; names and chunk sizes shared with the reader in run_file_layout.hpp.
+// Every public member function switches HDF5's error printing off (Quiet) and checks every
+// HDF5 call, so a failure is an IoError naming the file, the object and HDF5's reason.
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "sim/io/hdf5_handles.hpp"
+#include "sim/io/run_file_layout.hpp"
+
+namespace spikerate::sim::io {
+
+namespace fs = std::filesystem;
+using namespace hdf5;
+
+namespace {
+
+// The directory a file at `path` goes into ("." for a bare file name).
+std::string parent_dir(const fs::path& path) {
+    const fs::path parent = path.parent_path();
+    return parent.empty() ? std::string(".") : parent.string();
+}
+
+struct SpikePopulation {
+    std::string object;  // /spikes/<population>
+    Group group;
+    Dataset timestamps;
+    Dataset node_ids;
+    hsize_t size = 0;
+    double last_time = 0.0;  // of the last spike appended
+    bool sorted = true;      // what the sorting attribute says: by_time, else none
+};
+
+// A growing 1-D series under /metrics, kept open while the run appends to it.
+struct MetricSeries {
+    std::string object;  // /metrics/<path>
+    Dataset data;
+    hsize_t size = 0;
+    bool counts = false;  // uint64 counts, else float64 measurements
+    std::string units;
+};
+
+struct Report {
+    std::string name;
+    std::string object;  // /report/<name>
+    Group group;
+    Group mapping;
+    Dataset data;
+    Dataset time;
+    hsize_t elements = 0;
+    hsize_t frames = 0;
+    double time_start = 0.0;
+    double time_step = 1.0;
+};
+
+}  // namespace
+
+struct RunFileWriter::Impl {
+    fs::path path;
+    fs::path partial;
+    std::string file;  // partial path as text, for messages
+    File h5;
+    Group spikes;
+    Group report;
+    Group metrics;
+    std::map<std::string, SpikePopulation> populations;
+    std::vector<Report> reports;
+    std::map<std::string, MetricSeries> series;  // by metric path
+    bool overwrite = false;
+    bool finished = false;
+
+    void require_open() const {
+        if (finished) throw IoError(fmt::format("{}: run file already finished", path.string()));
+    }
+
+    void write_complete(std::uint8_t value) {
+        write_attribute(h5.get(), "/", "complete", H5T_STD_U8LE, H5T_NATIVE_UINT8, &value, file);
+    }
+
+    void flush() { check(H5Fflush(h5.get(), H5F_SCOPE_GLOBAL), file, "/", "cannot flush"); }
+
+    // Closes every object, then the file; throws on the first failure (ids are released
+    // regardless, by the handles).
+    void close_all() {
+        for (auto& [path, m] : series) {
+            check(m.data.close(), file, m.object, "cannot close dataset");
+        }
+        for (auto& r : reports) {
+            check(r.time.close(), file, join(r.object, "mapping/time"), "cannot close dataset");
+            check(r.data.close(), file, join(r.object, "data"), "cannot close dataset");
+            check(r.mapping.close(), file, join(r.object, "mapping"), "cannot close group");
+            check(r.group.close(), file, r.object, "cannot close group");
+        }
+        for (auto& [name, p] : populations) {
+            check(p.timestamps.close(), file, join(p.object, "timestamps"), "cannot close dataset");
+            check(p.node_ids.close(), file, join(p.object, "node_ids"), "cannot close dataset");
+            check(p.group.close(), file, p.object, "cannot close group");
+        }
+        check(metrics.close(), file, metrics_path, "cannot close group");
+        check(report.close(), file, report_path, "cannot close group");
+        check(spikes.close(), file, spikes_path, "cannot close group");
+        // Only the file itself may be open now; anything else would keep it open after
+        // H5Fclose (HDF5's default "weak" close) and the rename would move an unfinished file.
+        const ssize_t open_objects = H5Fget_obj_count(h5.get(), H5F_OBJ_ALL | H5F_OBJ_LOCAL);
+        if (open_objects != 1) {
+            fail(file, "/", fmt::format("{} HDF5 objects still open at close", open_objects - 1));
+        }
+        check(h5.close(), file, "/", "cannot close file");
+    }
+
+    // Releases everything without checking (destructor, error paths).
+    void release() noexcept {
+        series.clear();
+        reports.clear();
+        populations.clear();
+        metrics.reset();
+        report.reset();
+        spikes.reset();
+        h5.reset();
+    }
+};
+
+void RunFileWriter::check_can_write(const fs::path& path, bool overwrite) {
+    fs::path partial = path;
+    partial += ".partial";
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+        if (!overwrite) {
+            throw IoError(
+                fmt::format("{}: output file exists (overwrite not requested)", path.string()));
+        }
+        if (fs::is_directory(path, ec)) {
+            throw IoError(fmt::format("{}: is a directory, cannot be replaced by the output file",
+                                      path.string()));
+        }
+    }
+    if (fs::exists(partial, ec) && !overwrite) {
+        throw IoError(fmt::format(
+            "{}: partial output file exists, left by an interrupted run? (overwrite not "
+            "requested)",
+            partial.string()));
+    }
+    const std::string dir = parent_dir(partial);
+    if (!fs::is_directory(dir, ec)) {
+        throw IoError(fmt::format("{}: cannot create output file: directory '{}' does not exist",
+                                  partial.string(), dir));
+    }
+    if (::access(dir.c_str(), W_OK) != 0) {
+        throw IoError(fmt::format("{}: cannot create output file: directory '{}' is not writable",
+                                  partial.string(), dir));
+    }
+}
+
+RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const RunAttributes& attributes)
+    : impl_(std::make_unique<Impl>()) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.path = std::move(path);
+    m.overwrite = overwrite;
+    m.partial = m.path;
+    m.partial += ".partial";
+    m.file = m.partial.string();
+
+    check_can_write(m.path, overwrite);
+    std::error_code ec;
+
+    const Plist fapl = writer_access_plist(m.file);
+    const hid_t id = H5Fcreate(m.file.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
+                               H5P_DEFAULT, fapl.get());
+    if (id < 0) {
+        const std::string reason = hdf5_reason();
+        const std::string dir = parent_dir(m.partial);
+        if (!fs::is_directory(dir, ec)) {
+            throw IoError(fmt::format(
+                "{}: cannot create output file: directory '{}' does not exist", m.file, dir));
+        }
+        if (::access(dir.c_str(), W_OK) != 0) {
+            throw IoError(fmt::format(
+                "{}: cannot create output file: directory '{}' is not writable", m.file, dir));
+        }
+        if (fs::exists(m.partial, ec) && !overwrite) {
+            throw IoError(
+                fmt::format("{}: partial output file exists (overwrite not requested)", m.file));
+        }
+        throw IoError(fmt::format("{}: cannot create output file{}", m.file, reason));
+    }
+    m.h5 = File(id);
+
+    try {
+        const hid_t root = m.h5.get();
+        write_string_attribute(root, "/", "spikerate_version", attributes.spikerate_version,
+                               m.file);
+        const std::int32_t version = io::format_version;
+        write_attribute(root, "/", "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32, &version,
+                        m.file);
+        write_attribute(root, "/", "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &attributes.seed,
+                        m.file);
+        write_string_attribute(root, "/", "scenario", attributes.scenario, m.file);
+        write_attribute(root, "/", "dt_ms", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &attributes.dt_ms,
+                        m.file);
+        m.write_complete(0);
+        m.spikes = create_group(root, "/", spikes_group, m.file);
+        m.report = create_group(root, "/", report_group, m.file);
+        m.metrics = create_group(root, "/", metrics_group, m.file);
+        m.flush();
+    } catch (...) {
+        m.release();
+        fs::remove(m.partial, ec);  // nothing of value in it yet
+        throw;
+    }
+}
+
+RunFileWriter::~RunFileWriter() {
+    if (!impl_ || impl_->finished || !impl_->h5.valid()) return;
+    const Quiet quiet;
+    (void)H5Fflush(impl_->h5.get(), H5F_SCOPE_GLOBAL);
+    impl_->release();
+    (void)H5Eclear2(H5E_DEFAULT);
+}
+
+const fs::path& RunFileWriter::path() const { return impl_->path; }
+const fs::path& RunFileWriter::partial_path() const { return impl_->partial; }
+
+void RunFileWriter::add_spike_population(const std::string& population) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    const std::string object = join(spikes_path, population);
+    if (!valid_name(population)) {
+        throw IoError(fmt::format("{}:{}: invalid population name", m.file, object));
+    }
+    if (m.populations.contains(population)) {
+        throw IoError(fmt::format("{}:{}: spike population already added", m.file, object));
+    }
+    SpikePopulation p;
+    p.object = object;
+    p.group = create_group(m.spikes.get(), spikes_path, population, m.file);
+    const Datatype file_enum = sorting_enum_type(H5T_STD_U8LE, m.file, object);
+    const Datatype mem_enum = sorting_enum_type(H5T_NATIVE_UINT8, m.file, object);
+    const auto sorting = static_cast<std::uint8_t>(Sorting::by_time);
+    write_attribute(p.group.get(), object, "sorting", file_enum.get(), mem_enum.get(), &sorting,
+                    m.file);
+    p.timestamps = create_extendible_1d(p.group.get(), object, "timestamps", H5T_IEEE_F64LE, m.file,
+                                        spike_chunk_elements);
+    write_string_attribute(p.timestamps.get(), join(object, "timestamps"), "units", "ms", m.file);
+    p.node_ids = create_extendible_1d(p.group.get(), object, "node_ids", H5T_STD_U64LE, m.file,
+                                      spike_chunk_elements);
+    m.populations.emplace(population, std::move(p));
+}
+
+void RunFileWriter::append_spikes(const std::string& population, std::span<const double> times_ms,
+                                  std::span<const std::uint64_t> node_ids) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    const std::string object = join(spikes_path, population);
+    const auto it = m.populations.find(population);
+    if (it == m.populations.end()) {
+        throw IoError(
+            fmt::format("{}:{}: no such spike population (add it first)", m.file, object));
+    }
+    if (times_ms.size() != node_ids.size()) {
+        throw IoError(fmt::format("{}:{}: {} spike times but {} node ids", m.file, object,
+                                  times_ms.size(), node_ids.size()));
+    }
+    if (times_ms.empty()) return;
+    SpikePopulation& p = it->second;
+    // sorting = by_time (SONATA: timestamps non-decreasing) stays true, or becomes none.
+    bool in_order = p.sorted;
+    double last_time = p.last_time;
+    for (std::size_t i = 0; i < times_ms.size(); ++i) {
+        const double t = times_ms[i];
+        if (!std::isfinite(t)) {
+            throw IoError(fmt::format("{}:{}: spike time {} ms (node {}) is not finite", m.file,
+                                      object, t, node_ids[i]));
+        }
+        if (p.size + i > 0 && t < last_time) in_order = false;
+        last_time = t;
+    }
+    if (!in_order && p.sorted) {
+        const Datatype file_enum = sorting_enum_type(H5T_STD_U8LE, m.file, object);
+        const Datatype mem_enum = sorting_enum_type(H5T_NATIVE_UINT8, m.file, object);
+        const auto none = static_cast<std::uint8_t>(Sorting::none);
+        write_attribute(p.group.get(), object, "sorting", file_enum.get(), mem_enum.get(), &none,
+                        m.file);
+        p.sorted = false;
+    }
+    const auto count = static_cast<hsize_t>(times_ms.size());
+    append_1d(p.timestamps.get(), p.size, count, H5T_NATIVE_DOUBLE, times_ms.data(), m.file,
+              join(object, "timestamps"));
+    append_1d(p.node_ids.get(), p.size, count, H5T_NATIVE_UINT64, node_ids.data(), m.file,
+              join(object, "node_ids"));
+    p.size += count;
+    p.last_time = last_time;
+}
+
+std::size_t RunFileWriter::add_report(const ReportLayout& layout) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    const std::string object = join(report_path, layout.name);
+    auto invalid = [&](std::string_view why) {
+        return IoError(fmt::format("{}:{}: invalid report layout: {}", m.file, object, why));
+    };
+    if (!valid_name(layout.name)) throw invalid("bad name");
+    for (const auto& r : m.reports) {
+        if (r.name == layout.name) throw invalid("a report of this name was already added");
+    }
+    const std::size_t nodes = layout.node_ids.size();
+    const std::size_t elements = layout.element_ids.size();
+    const auto& ip = layout.index_pointers;
+    if (ip.size() != nodes + 1) {
+        throw invalid(
+            fmt::format("{} index_pointers for {} nodes (need nodes + 1)", ip.size(), nodes));
+    }
+    if (ip.front() != 0 || ip.back() != elements || !std::is_sorted(ip.begin(), ip.end())) {
+        throw invalid(fmt::format("index_pointers must rise from 0 to the number of elements ({})",
+                                  elements));
+    }
+    if (!std::isfinite(layout.time_start) || !std::isfinite(layout.time_step) ||
+        !(layout.time_step > 0.0)) {
+        throw invalid("time_start must be finite and time_step finite and > 0");
+    }
+    if (layout.time_units.empty()) throw invalid("time_units must not be empty");
+    for (const auto& [name, values] : layout.extra_element_mapping) {
+        if (!valid_name(name) || is_sonata_mapping_name(name)) {
+            throw invalid(fmt::format("bad extra mapping name '{}'", name));
+        }
+        if (values.size() != elements) {
+            throw invalid(fmt::format("extra mapping '{}' has {} values for {} elements", name,
+                                      values.size(), elements));
+        }
+        for (const auto& [other, unused] : layout.extra_element_mapping) {
+            if (&other != &name && other == name) {
+                throw invalid(fmt::format("extra mapping '{}' given twice", name));
+            }
+        }
+    }
+
+    Report r;
+    r.name = layout.name;
+    r.object = object;
+    r.elements = elements;
+    r.time_start = layout.time_start;
+    r.time_step = layout.time_step;
+    r.group = create_group(m.report.get(), report_path, layout.name, m.file);
+    const std::string mapping = join(object, "mapping");
+    r.mapping = create_group(r.group.get(), object, "mapping", m.file);
+    const hid_t g = r.mapping.get();
+    write_fixed_dataset(g, mapping, "node_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                        layout.node_ids.data(), nodes, m.file);
+    write_fixed_dataset(g, mapping, "index_pointers", H5T_STD_U64LE, H5T_NATIVE_UINT64, ip.data(),
+                        ip.size(), m.file);
+    write_fixed_dataset(g, mapping, "element_ids", H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                        layout.element_ids.data(), elements, m.file);
+    for (const auto& [name, values] : layout.extra_element_mapping) {
+        write_fixed_dataset(g, mapping, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, values.data(),
+                            elements, m.file);
+    }
+    {
+        const std::string time_object = join(mapping, "time");
+        const hsize_t three = 3;
+        const auto space = checked<Dataspace>(H5Screate_simple(1, &three, nullptr), m.file,
+                                              time_object, "cannot create dataspace");
+        const Plist dcpl = dataset_create_plist(m.file, time_object);
+        r.time = checked<Dataset>(H5Dcreate2(g, "time", H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                             dcpl.get(), H5P_DEFAULT),
+                                  m.file, time_object, "cannot create dataset");
+        const std::array<double, 3> time{r.time_start, r.time_start, r.time_step};
+        check(H5Dwrite(r.time.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, time.data()),
+              m.file, time_object, "cannot write dataset");
+        write_string_attribute(r.time.get(), time_object, "units", layout.time_units, m.file);
+    }
+    {
+        const std::string data_object = join(object, "data");
+        // Chunks of whole frames of about report_chunk_target_bytes, or, when one frame is
+        // larger than report_chunk_max_bytes, one frame split into blocks of that size.
+        const hsize_t row_bytes = std::max<hsize_t>(elements, 1) * sizeof(float);
+        std::array<hsize_t, 2> chunk{};
+        if (row_bytes <= report_chunk_max_bytes) {
+            chunk = {std::max<hsize_t>(1, report_chunk_target_bytes / row_bytes),
+                     std::max<hsize_t>(elements, 1)};
+        } else {
+            chunk = {1, report_chunk_max_bytes / sizeof(float)};
+        }
+        const std::array<hsize_t, 2> dims{0, elements};
+        // A dimension of fixed size 0 cannot hold a chunk of 1: leave it unlimited then.
+        const std::array<hsize_t, 2> maxdims{H5S_UNLIMITED,
+                                             elements > 0 ? elements : H5S_UNLIMITED};
+        const auto space = checked<Dataspace>(H5Screate_simple(2, dims.data(), maxdims.data()),
+                                              m.file, data_object, "cannot create dataspace");
+        const Plist dcpl = dataset_create_plist(m.file, data_object);
+        check(H5Pset_chunk(dcpl.get(), 2, chunk.data()), m.file, data_object,
+              "cannot set chunk shape");
+        r.data = checked<Dataset>(H5Dcreate2(r.group.get(), "data", H5T_IEEE_F32LE, space.get(),
+                                             H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                                  m.file, data_object, "cannot create dataset");
+        write_string_attribute(r.data.get(), data_object, "units", layout.units, m.file);
+    }
+    m.reports.push_back(std::move(r));
+    return m.reports.size() - 1;
+}
+
+void RunFileWriter::append_frames(std::size_t report, std::span<const float> frames,
+                                  std::size_t n_frames) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    if (report >= m.reports.size()) {
+        throw IoError(fmt::format("{}:{}: no report with handle {}", m.file, report_path, report));
+    }
+    Report& r = m.reports[report];
+    const std::string data_object = join(r.object, "data");
+    if (frames.size() != n_frames * r.elements) {
+        throw IoError(fmt::format("{}:{}: {} values for {} frames of {} elements", m.file,
+                                  data_object, frames.size(), n_frames, r.elements));
+    }
+    if (n_frames == 0) return;
+    const auto count = static_cast<hsize_t>(n_frames);
+    const std::array<hsize_t, 2> new_dims{r.frames + count, r.elements};
+    check(H5Dset_extent(r.data.get(), new_dims.data()), m.file, data_object,
+          fmt::format("cannot extend to {} frames", new_dims[0]));
+    if (r.elements > 0) {
+        const auto fspace = checked<Dataspace>(H5Dget_space(r.data.get()), m.file, data_object,
+                                               "cannot get dataspace");
+        const std::array<hsize_t, 2> offset{r.frames, 0};
+        const std::array<hsize_t, 2> block{count, r.elements};
+        check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, offset.data(), nullptr,
+                                  block.data(), nullptr),
+              m.file, data_object, "cannot select hyperslab");
+        const auto mspace = checked<Dataspace>(H5Screate_simple(2, block.data(), nullptr), m.file,
+                                               data_object, "cannot create memory dataspace");
+        check(H5Dwrite(r.data.get(), H5T_NATIVE_FLOAT, mspace.get(), fspace.get(), H5P_DEFAULT,
+                       frames.data()),
+              m.file, data_object, "cannot write");
+    }
+    r.frames += count;
+    // SONATA: stop = start + frames * step, exclusive.
+    const std::array<double, 3> time{
+        r.time_start, r.time_start + static_cast<double>(r.frames) * r.time_step, r.time_step};
+    check(H5Dwrite(r.time.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, time.data()),
+          m.file, join(r.object, "mapping/time"), "cannot write dataset");
+}
+
+namespace {
+
+// Opens or creates the groups of /metrics/<path> up to the last component; returns the
+// parent group, its object path and the last component.
+struct MetricLocation {
+    Group parent;
+    std::string parent_object;
+    std::string name;
+};
+
+MetricLocation metric_location(hid_t metrics, const std::string& path, const std::string& file) {
+    std::vector<std::string> parts;
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t end = path.find('/', begin);
+        parts.push_back(path.substr(begin, end == std::string::npos ? end : end - begin));
+        if (end == std::string::npos) break;
+        begin = end + 1;
+    }
+    for (const auto& part : parts) {
+        if (!valid_name(part)) {
+            throw IoError(
+                fmt::format("{}:{}: invalid metric path", file, join(metrics_path, path)));
+        }
+    }
+    MetricLocation loc;
+    loc.parent_object = metrics_path;
+    loc.parent = checked<Group>(H5Gopen2(metrics, ".", H5P_DEFAULT), file, loc.parent_object,
+                                "cannot open group");
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+        const std::string object = join(loc.parent_object, parts[i]);
+        Group next;
+        if (link_exists(loc.parent.get(), parts[i], file, object)) {
+            H5O_info_t info{};
+            check(H5Oget_info_by_name2(loc.parent.get(), parts[i].c_str(), &info, H5O_INFO_BASIC,
+                                       H5P_DEFAULT),
+                  file, object, "cannot get object info");
+            if (info.type != H5O_TYPE_GROUP) fail(file, object, "exists and is not a group");
+            next = checked<Group>(H5Gopen2(loc.parent.get(), parts[i].c_str(), H5P_DEFAULT), file,
+                                  object, "cannot open group");
+        } else {
+            next = create_group(loc.parent.get(), loc.parent_object, parts[i], file);
+        }
+        loc.parent = std::move(next);
+        loc.parent_object = object;
+    }
+    loc.name = parts.back();
+    return loc;
+}
+
+void write_scalar_metric(hid_t metrics, const std::string& path, hid_t file_type, hid_t mem_type,
+                         const void* value, const std::string& units, const std::string& file) {
+    const MetricLocation loc = metric_location(metrics, path, file);
+    const std::string object = join(loc.parent_object, loc.name);
+    Dataset ds;
+    if (link_exists(loc.parent.get(), loc.name, file, object)) {
+        // Written again: overwrite in place if it has the same kind of type.
+        ds = checked<Dataset>(H5Dopen2(loc.parent.get(), loc.name.c_str(), H5P_DEFAULT), file,
+                              object, "exists and cannot be opened as a dataset");
+        const auto type = checked<Datatype>(H5Dget_type(ds.get()), file, object, "cannot get type");
+        if (H5Tget_class(type.get()) != H5Tget_class(file_type)) {
+            fail(file, object, "exists with a different type");
+        }
+        if (!dataset_dims(ds.get(), file, object).empty()) fail(file, object, "not a scalar");
+    } else {
+        const auto space =
+            checked<Dataspace>(H5Screate(H5S_SCALAR), file, object, "cannot create dataspace");
+        const Plist dcpl = dataset_create_plist(file, object);
+        ds = checked<Dataset>(H5Dcreate2(loc.parent.get(), loc.name.c_str(), file_type, space.get(),
+                                         H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                              file, object, "cannot create dataset");
+    }
+    check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, value), file, object,
+          "cannot write dataset");
+    write_string_attribute(ds.get(), object, "units", units, file);
+    check(ds.close(), file, object, "cannot close dataset");
+}
+
+// The series at /metrics/<path>, created on first use with the given kind and units.
+MetricSeries& open_series(hid_t metrics, std::map<std::string, MetricSeries>& all,
+                          const std::string& path, bool counts, const std::string& units,
+                          const std::string& file) {
+    if (const auto it = all.find(path); it != all.end()) {
+        MetricSeries& series = it->second;
+        if (series.counts != counts || series.units != units) {
+            fail(file, series.object,
+                 fmt::format("series exists as {} [{}], appended as {} [{}]",
+                             series.counts ? "counts" : "float64", series.units,
+                             counts ? "counts" : "float64", units));
+        }
+        return series;
+    }
+    const MetricLocation loc = metric_location(metrics, path, file);
+    MetricSeries series;
+    series.object = join(loc.parent_object, loc.name);
+    if (link_exists(loc.parent.get(), loc.name, file, series.object)) {
+        fail(file, series.object, "exists and is not a series this run appends to");
+    }
+    series.counts = counts;
+    series.units = units;
+    series.data =
+        create_extendible_1d(loc.parent.get(), loc.parent_object, loc.name,
+                             counts ? H5T_STD_U64LE : H5T_IEEE_F64LE, file, series_chunk_elements);
+    write_string_attribute(series.data.get(), series.object, "units", units, file);
+    return all.emplace(path, std::move(series)).first->second;
+}
+
+}  // namespace
+
+void RunFileWriter::write_metric(const std::string& path, double value, const std::string& units) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    write_scalar_metric(m.metrics.get(), path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, units,
+                        m.file);
+}
+
+void RunFileWriter::write_count(const std::string& path, std::uint64_t value) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    write_scalar_metric(m.metrics.get(), path, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value, "",
+                        m.file);
+}
+
+void RunFileWriter::append_series(const std::string& path, std::span<const double> values,
+                                  const std::string& units) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    MetricSeries& series = open_series(m.metrics.get(), m.series, path, false, units, m.file);
+    if (values.empty()) return;
+    append_1d(series.data.get(), series.size, values.size(), H5T_NATIVE_DOUBLE, values.data(),
+              m.file, series.object);
+    series.size += values.size();
+}
+
+void RunFileWriter::append_count_series(const std::string& path,
+                                        std::span<const std::uint64_t> values) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    MetricSeries& series = open_series(m.metrics.get(), m.series, path, true, "", m.file);
+    if (values.empty()) return;
+    append_1d(series.data.get(), series.size, values.size(), H5T_NATIVE_UINT64, values.data(),
+              m.file, series.object);
+    series.size += values.size();
+}
+
+void RunFileWriter::write_count_matrix(const std::string& path,
+                                       std::span<const std::uint64_t> values, std::size_t rows,
+                                       std::size_t cols) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    const MetricLocation loc = metric_location(m.metrics.get(), path, m.file);
+    const std::string object = join(loc.parent_object, loc.name);
+    if (values.size() != rows * cols) {
+        fail(m.file, object, fmt::format("{} values for {} x {}", values.size(), rows, cols));
+    }
+    const std::array<hsize_t, 2> dims{rows, cols};
+    Dataset ds;
+    if (link_exists(loc.parent.get(), loc.name, m.file, object)) {
+        ds = checked<Dataset>(H5Dopen2(loc.parent.get(), loc.name.c_str(), H5P_DEFAULT), m.file,
+                              object, "exists and cannot be opened as a dataset");
+        const auto existing = dataset_dims(ds.get(), m.file, object);
+        if (existing != std::vector<hsize_t>(dims.begin(), dims.end())) {
+            fail(m.file, object, fmt::format("exists with another shape than {} x {}", rows, cols));
+        }
+    } else {
+        const auto space = checked<Dataspace>(H5Screate_simple(2, dims.data(), nullptr), m.file,
+                                              object, "cannot create dataspace");
+        const Plist dcpl = dataset_create_plist(m.file, object);
+        ds = checked<Dataset>(H5Dcreate2(loc.parent.get(), loc.name.c_str(), H5T_STD_U64LE,
+                                         space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                              m.file, object, "cannot create dataset");
+        write_string_attribute(ds.get(), object, "units", "", m.file);
+    }
+    if (!values.empty()) {
+        check(H5Dwrite(ds.get(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+              m.file, object, "cannot write dataset");
+    }
+    check(ds.close(), m.file, object, "cannot close dataset");
+}
+
+void RunFileWriter::flush() {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    m.flush();
+}
+
+void RunFileWriter::finish() {
+    Impl& m = *impl_;
+    if (m.finished) return;
+    const Quiet quiet;
+    try {
+        m.write_complete(1);
+        m.flush();
+        m.close_all();
+    } catch (...) {
+        m.release();
+        m.finished = true;  // closed: the .partial file stays
+        throw;
+    }
+    m.finished = true;
+    std::error_code ec;
+    // Without overwrite, refuse to clobber a file that appeared since the constructor checked
+    // (the check and the rename are not atomic; this narrows the window).
+    if (!m.overwrite && fs::exists(m.path, ec)) {
+        throw IoError(fmt::format(
+            "{}: output file appeared during the run (overwrite not requested); the complete "
+            "run stays in {}",
+            m.path.string(), m.file));
+    }
+    fs::rename(m.partial, m.path, ec);
+    if (ec) {
+        throw IoError(fmt::format("{}: cannot rename to {}: {} (the complete run stays in {})",
+                                  m.file, m.path.string(), ec.message(), m.file));
+    }
+}
+
+}  // namespace spikerate::sim::io
