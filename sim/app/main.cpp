@@ -5,7 +5,6 @@
 #include "models/error.hpp"
 #include "sim/app/run_command.hpp"
 #include "sim/io/key_reference.hpp"
-#include "sim/task/dataset.hpp"
 
 namespace {
 

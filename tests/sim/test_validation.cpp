@@ -62,14 +62,14 @@ sim::ProjectionSpec& projection_of(sim::NetworkSpec& spec) { return spec.project
 }  // namespace
 
 TEST_CASE("validation: the base network builds (every other case breaks one thing)",
-          "[validation]") {
+          "[unit][validation]") {
     CHECK(build_error(base_spec()) == "(no ParamError)");
 }
 
 // ---- neuron models ----------------------------------------------------------------------------
 
 TEST_CASE("validation: lif_curr rejects non-positive time constants and capacitance",
-          "[validation]") {
+          "[unit][validation]") {
     using P = models::LifCurrParams;
     const auto [key, field] = GENERATE(table<std::string, double P::*>({
         {"C_m", &P::C_m},
@@ -85,7 +85,7 @@ TEST_CASE("validation: lif_curr rejects non-positive time constants and capacita
 }
 
 TEST_CASE("validation: lif_cond rejects non-positive time constants, capacitance and leak",
-          "[validation]") {
+          "[unit][validation]") {
     using P = models::LifCondParams;
     const auto [key, field] = GENERATE(table<std::string, double P::*>({
         {"C_m", &P::C_m},
@@ -101,7 +101,7 @@ TEST_CASE("validation: lif_cond rejects non-positive time constants, capacitance
     CHECK_THAT(build_error(spec), StartsWith("population 'c'") && Contains(key + " = "));
 }
 
-TEST_CASE("validation: a negative refractory period is rejected", "[validation]") {
+TEST_CASE("validation: a negative refractory period is rejected", "[unit][validation]") {
     auto curr = base_spec();
     lif_curr_of(curr).t_ref = -0.5;
     CHECK_THAT(build_error(curr), StartsWith("population 'n'") && Contains("t_ref"));
@@ -111,7 +111,7 @@ TEST_CASE("validation: a negative refractory period is rejected", "[validation]"
 }
 
 TEST_CASE("validation: a reset at or above threshold is rejected, naming V_reset and V_th",
-          "[validation]") {
+          "[unit][validation]") {
     const double above = GENERATE(0.0, 1.0);  // [mV] V_reset - V_th
     auto curr = base_spec();
     lif_curr_of(curr).V_reset = lif_curr_of(curr).V_th + above;
@@ -124,7 +124,7 @@ TEST_CASE("validation: a reset at or above threshold is rejected, naming V_reset
 }
 
 TEST_CASE("validation: with an adaptive threshold a reset above V_th is accepted (Diehl & Cook)",
-          "[validation]") {
+          "[unit][validation]") {
     auto spec = base_spec();
     auto& cond = lif_cond_of(spec);
     cond.V_th = -72.0;
@@ -133,7 +133,8 @@ TEST_CASE("validation: with an adaptive threshold a reset above V_th is accepted
     CHECK(build_error(spec) == "(no ParamError)");
 }
 
-TEST_CASE("validation: a population of size 0 or without a name is rejected", "[validation]") {
+TEST_CASE("validation: a population of size 0 or without a name is rejected",
+          "[unit][validation]") {
     auto empty = base_spec();
     empty.populations[1].size = 0;
     CHECK_THAT(build_error(empty), StartsWith("population 'n'") && Contains("size"));
@@ -142,35 +143,36 @@ TEST_CASE("validation: a population of size 0 or without a name is rejected", "[
     CHECK_THAT(build_error(unnamed), Contains("empty name"));
 }
 
-TEST_CASE("validation: exact and precise integration are rejected for lif_cond", "[validation]") {
+TEST_CASE("validation: exact and precise integration are rejected for lif_cond",
+          "[unit][validation]") {
     const auto integration = GENERATE(sim::Integration::exact, sim::Integration::precise);
     auto spec = base_spec();
     spec.populations[2].integration = integration;
     CHECK_THAT(build_error(spec), StartsWith("population 'c'") && Contains("integration"));
 }
 
-TEST_CASE("validation: sources take no integration method", "[validation]") {
+TEST_CASE("validation: sources take no integration method", "[unit][validation]") {
     auto spec = base_spec();
     spec.populations[0].integration = sim::Integration::rk4;
     CHECK_THAT(build_error(spec), StartsWith("population 'in'") && Contains("integration"));
 }
 
 TEST_CASE("validation: an initial value for an unknown state variable is rejected",
-          "[validation]") {
+          "[unit][validation]") {
     auto spec = base_spec();
     // g_e is a lif_cond variable, not a lif_curr one.
     spec.populations[1].initial = {{"g_e", sim::Distribution::constant(1.0)}};
     CHECK_THAT(build_error(spec), StartsWith("population 'n'") && Contains("'g_e'"));
 }
 
-TEST_CASE("validation: an invalid initial value distribution is rejected", "[validation]") {
+TEST_CASE("validation: an invalid initial value distribution is rejected", "[unit][validation]") {
     auto spec = base_spec();
     spec.populations[1].initial = {{"V_m", sim::Distribution::uniform(-50.0, -60.0)}};
     CHECK_THAT(build_error(spec), StartsWith("population 'n'") && Contains("V_m"));
 }
 
 TEST_CASE("validation: asking a population for an unknown variable throws naming both",
-          "[validation]") {
+          "[unit][validation]") {
     // A run-time lookup, documented to throw spikerate::Error (ParamError's base).
     const sim::Network net(base_spec());
     for (const char* pop : {"n", "c", "in"}) {
@@ -187,7 +189,7 @@ TEST_CASE("validation: asking a population for an unknown variable throws naming
 
 // ---- sources ----------------------------------------------------------------------------------
 
-TEST_CASE("validation: spike-train node ids must be below the size", "[validation]") {
+TEST_CASE("validation: spike-train node ids must be below the size", "[unit][validation]") {
     auto spec = base_spec();
     spec.populations.push_back(
         {.name = "st",
@@ -197,7 +199,7 @@ TEST_CASE("validation: spike-train node ids must be below the size", "[validatio
 }
 
 TEST_CASE("validation: spike-train times must be non-negative and match the node ids",
-          "[validation]") {
+          "[unit][validation]") {
     auto negative = base_spec();
     negative.populations.push_back(
         {.name = "st", .size = 3, .model = sim::SpikeTrainSourceParams{{-1.0}, {0}}});
@@ -209,7 +211,7 @@ TEST_CASE("validation: spike-train times must be non-negative and match the node
                StartsWith("population 'st'") && Contains("times_ms") && Contains("node_ids"));
 }
 
-TEST_CASE("validation: a Poisson rate above 1 / dt or below 0 is rejected", "[validation]") {
+TEST_CASE("validation: a Poisson rate above 1 / dt or below 0 is rejected", "[unit][validation]") {
     const double rate = GENERATE(10000.5, 1e6, -1.0, not_a_number, infinity);  // [Hz], 1/dt: 10 kHz
     auto spec = base_spec();
     std::get<sim::PoissonSourceParams>(spec.populations[0].model).rate_hz = rate;
@@ -217,7 +219,7 @@ TEST_CASE("validation: a Poisson rate above 1 / dt or below 0 is rejected", "[va
     CHECK_THAT(build_error(spec), StartsWith("population 'in'") && Contains("rate_hz"));
 }
 
-TEST_CASE("validation: a Poisson rate of exactly 1 / dt is accepted", "[validation]") {
+TEST_CASE("validation: a Poisson rate of exactly 1 / dt is accepted", "[unit][validation]") {
     auto spec = base_spec();
     std::get<sim::PoissonSourceParams>(spec.populations[0].model).rate_hz = 1e3 / spec.dt_ms;
     CHECK(build_error(spec) == "(no ParamError)");
@@ -226,7 +228,7 @@ TEST_CASE("validation: a Poisson rate of exactly 1 / dt is accepted", "[validati
 TEST_CASE(
     "validation: PoissonSource::set_rates rejects a wrong count or a bad rate and keeps "
     "the old rates",
-    "[validation]") {
+    "[unit][validation]") {
     sim::Network net(base_spec());
     auto& source = net.population_as<sim::PoissonSource>("in");
     const std::vector<double> nine(9, 5.0);
@@ -245,7 +247,7 @@ TEST_CASE(
 
 // ---- network-level ----------------------------------------------------------------------------
 
-TEST_CASE("validation: dt must be a positive finite number", "[validation]") {
+TEST_CASE("validation: dt must be a positive finite number", "[unit][validation]") {
     const double dt = GENERATE(0.0, -0.1, not_a_number, infinity);
     auto spec = base_spec();
     spec.dt_ms = dt;
@@ -255,7 +257,7 @@ TEST_CASE("validation: dt must be a positive finite number", "[validation]") {
 }
 
 TEST_CASE("validation: a run duration that is not a whole number of steps is rejected",
-          "[validation]") {
+          "[unit][validation]") {
     const double duration = GENERATE(1.05, 0.25, -0.1, -1.0, not_a_number);  // [ms], dt = 0.1 ms
     sim::Network net(base_spec());
     CAPTURE(duration);
@@ -264,7 +266,8 @@ TEST_CASE("validation: a run duration that is not a whole number of steps is rej
     CHECK(net.steps_done() == 0);
 }
 
-TEST_CASE("validation: duplicate population and projection names are rejected", "[validation]") {
+TEST_CASE("validation: duplicate population and projection names are rejected",
+          "[unit][validation]") {
     auto pops = base_spec();
     pops.populations.push_back({.name = "n", .size = 3});
     CHECK_THAT(build_error(pops), StartsWith("population 'n'") && Contains("twice"));
@@ -276,7 +279,7 @@ TEST_CASE("validation: duplicate population and projection names are rejected", 
 // ---- projections ------------------------------------------------------------------------------
 
 TEST_CASE("validation: a projection from or onto an unknown population is rejected",
-          "[validation]") {
+          "[unit][validation]") {
     auto unknown_pre = base_spec();
     projection_of(unknown_pre).pre = "ghost";
     CHECK_THAT(build_error(unknown_pre),
@@ -287,7 +290,7 @@ TEST_CASE("validation: a projection from or onto an unknown population is reject
                StartsWith("projection 'in->ghost'") && Contains("post = 'ghost'"));
 }
 
-TEST_CASE("validation: a source cannot be a projection's target", "[validation]") {
+TEST_CASE("validation: a source cannot be a projection's target", "[unit][validation]") {
     auto spec = base_spec();
     spec.populations.push_back(
         {.name = "st", .size = 2, .model = sim::SpikeTrainSourceParams{{1.0}, {0}}});
@@ -297,7 +300,8 @@ TEST_CASE("validation: a source cannot be a projection's target", "[validation]"
                StartsWith("projection 'n->" + target + "'") && Contains("source"));
 }
 
-TEST_CASE("validation: delays shorter than dt are rejected, naming delay and dt", "[validation]") {
+TEST_CASE("validation: delays shorter than dt are rejected, naming delay and dt",
+          "[unit][validation]") {
     const auto delay =
         GENERATE(sim::Distribution::constant(0.05), sim::Distribution::constant(0.0),
                  sim::Distribution::uniform(0.05, 2.0), sim::Distribution::normal(2.0, 0.1));
@@ -307,14 +311,14 @@ TEST_CASE("validation: delays shorter than dt are rejected, naming delay and dt"
                StartsWith("projection 'in->n'") && Contains("delay") && Contains("dt"));
 }
 
-TEST_CASE("validation: a delay of exactly one step is accepted", "[validation]") {
+TEST_CASE("validation: a delay of exactly one step is accepted", "[unit][validation]") {
     auto spec = base_spec();
     projection_of(spec).delay_ms = sim::Distribution::uniform(0.1, 0.3);
     CHECK(build_error(spec) == "(no ParamError)");
 }
 
 TEST_CASE("validation: from neurons on the grid delay 0 is accepted, negative delays are not",
-          "[validation]") {
+          "[unit][validation]") {
     auto spec = base_spec();
     spec.projections = {{.pre = "n", .post = "c", .delay_ms = sim::Distribution::constant(0.0)}};
     CHECK(build_error(spec) == "(no ParamError)");
@@ -325,7 +329,7 @@ TEST_CASE("validation: from neurons on the grid delay 0 is accepted, negative de
 }
 
 TEST_CASE("validation: from precise-mode neurons delays shorter than dt are rejected",
-          "[validation]") {
+          "[unit][validation]") {
     auto spec = base_spec();
     spec.populations[1].integration = sim::Integration::precise;
     spec.projections = {{.pre = "n", .post = "c", .delay_ms = sim::Distribution::constant(0.0)}};
@@ -333,7 +337,7 @@ TEST_CASE("validation: from precise-mode neurons delays shorter than dt are reje
                StartsWith("projection 'n->c'") && Contains("precise-mode") && Contains("dt"));
 }
 
-TEST_CASE("validation: weights that can be negative are rejected", "[validation]") {
+TEST_CASE("validation: weights that can be negative are rejected", "[unit][validation]") {
     const auto weight =
         GENERATE(sim::Distribution::constant(-1.0), sim::Distribution::uniform(-1.0, 1.0),
                  sim::Distribution::normal(5.0, 0.1));
@@ -343,7 +347,7 @@ TEST_CASE("validation: weights that can be negative are rejected", "[validation]
 }
 
 TEST_CASE("validation: initial weights outside the plasticity bounds are rejected",
-          "[validation]") {
+          "[unit][validation]") {
     using Kind = sim::Distribution::Kind;
     const auto weight = GENERATE(
         sim::Distribution::constant(1.5), sim::Distribution{.kind = Kind::constant, .a = 1.5},
@@ -364,7 +368,7 @@ TEST_CASE("validation: initial weights outside the plasticity bounds are rejecte
 }
 
 TEST_CASE("validation: pair_stdp rejects non-positive time constants and negative amplitudes",
-          "[validation]") {
+          "[unit][validation]") {
     using P = models::PairStdpParams;
     const auto [key, field, value] = GENERATE(table<std::string, double P::*, double>({
         {"tau_plus", &P::tau_plus, 0.0},
@@ -386,7 +390,7 @@ TEST_CASE("validation: pair_stdp rejects non-positive time constants and negativ
 }
 
 TEST_CASE("validation: nearest_triplet_stdp rejects non-positive time constants and negative rates",
-          "[validation]") {
+          "[unit][validation]") {
     using P = models::NearestTripletStdpParams;
     const auto [key, field, value] = GENERATE(table<std::string, double P::*, double>({
         {"tau_pre", &P::tau_pre, 0.0},
@@ -406,7 +410,7 @@ TEST_CASE("validation: nearest_triplet_stdp rejects non-positive time constants 
     CHECK_THAT(build_error(spec), StartsWith("projection 'in->n'") && Contains(key + " = "));
 }
 
-TEST_CASE("validation: weight bounds need 0 <= w_min < w_max", "[validation]") {
+TEST_CASE("validation: weight bounds need 0 <= w_min < w_max", "[unit][validation]") {
     const auto bounds = GENERATE(models::WeightBounds{.w_min = -0.1, .w_max = 1.0},
                                  models::WeightBounds{.w_min = 1.0, .w_max = 1.0},
                                  models::WeightBounds{.w_min = 2.0, .w_max = 1.0});
@@ -418,7 +422,7 @@ TEST_CASE("validation: weight bounds need 0 <= w_min < w_max", "[validation]") {
     CHECK_THAT(build_error(spec), StartsWith("projection 'in->n'") && Contains("w_min"));
 }
 
-TEST_CASE("validation: plasticity onto a precise-mode target is rejected", "[validation]") {
+TEST_CASE("validation: plasticity onto a precise-mode target is rejected", "[unit][validation]") {
     auto spec = base_spec();
     spec.populations[1].integration = sim::Integration::precise;
     projection_of(spec).weight = sim::Distribution::constant(0.5);
@@ -426,7 +430,7 @@ TEST_CASE("validation: plasticity onto a precise-mode target is rejected", "[val
     CHECK_THAT(build_error(spec), StartsWith("projection 'in->n'") && Contains("precise"));
 }
 
-TEST_CASE("validation: one_to_one needs equal sizes", "[validation]") {
+TEST_CASE("validation: one_to_one needs equal sizes", "[unit][validation]") {
     auto spec = base_spec();
     spec.populations.push_back({.name = "small", .size = 7});
     spec.projections = {{.pre = "in", .post = "small", .connection = sim::connect::OneToOne{}}};
@@ -434,7 +438,7 @@ TEST_CASE("validation: one_to_one needs equal sizes", "[validation]") {
                                       Contains("10") && Contains("7"));
 }
 
-TEST_CASE("validation: fixed_probability needs p in [0, 1]", "[validation]") {
+TEST_CASE("validation: fixed_probability needs p in [0, 1]", "[unit][validation]") {
     const double p = GENERATE(-0.1, 1.5, not_a_number);
     auto spec = base_spec();
     projection_of(spec).connection = sim::connect::FixedProbability{.p = p};
@@ -443,7 +447,7 @@ TEST_CASE("validation: fixed_probability needs p in [0, 1]", "[validation]") {
 }
 
 TEST_CASE("validation: fixed_in_degree without multapses needs k <= the available pres",
-          "[validation]") {
+          "[unit][validation]") {
     auto too_many = base_spec();  // 10 pres
     projection_of(too_many).connection =
         sim::connect::FixedInDegree{.k = 11, .allow_multapses = false};
@@ -463,7 +467,7 @@ TEST_CASE("validation: fixed_in_degree without multapses needs k <= the availabl
 }
 
 TEST_CASE("validation: from_list indices must be in range and the lists of equal length",
-          "[validation]") {
+          "[unit][validation]") {
     const auto [list, expected] = GENERATE(table<sim::connect::FromList, std::string>({
         {{.pre = {0, 10}, .post = {1, 2}}, "pre index 10"},
         {{.pre = {0, 1}, .post = {1, 10}}, "post index 10"},
@@ -474,9 +478,46 @@ TEST_CASE("validation: from_list indices must be in range and the lists of equal
     CHECK_THAT(build_error(spec), StartsWith("projection 'in->n'") && Contains(expected));
 }
 
-TEST_CASE("validation: dense storage needs a complete all-to-all connection", "[validation]") {
+TEST_CASE("validation: dense storage needs a complete all-to-all connection",
+          "[unit][validation]") {
     auto spec = base_spec();
     projection_of(spec).connection = sim::connect::FixedProbability{.p = 0.5};
     projection_of(spec).storage = sim::Storage::dense;
     CHECK_THAT(build_error(spec), StartsWith("projection 'in->n'") && Contains("dense"));
+}
+
+TEST_CASE("validation: a ParamError names its key, index and element as data",
+          "[unit][validation]") {
+    // The scenario loader points at a key's line from these fields, never from the message.
+    auto spec = base_spec();
+    lif_curr_of(spec).tau_m = -20.0;
+    try {
+        const sim::Network net(spec);
+        FAIL("no ParamError");
+    } catch (const spikerate::ParamError& e) {
+        CHECK(e.key() == "tau_m");
+        CHECK_FALSE(e.index().has_value());
+        CHECK(e.detail() == "-20 ms: must be > 0");
+        CHECK(e.element_kind() == "population");
+        CHECK(e.element_name() == "n");
+        CHECK(e.local_message() == "tau_m = -20 ms: must be > 0");
+        CHECK(std::string(e.what()) == "population 'n' (lif_curr): tau_m = -20 ms: must be > 0");
+    }
+    spec = base_spec();
+    spec.projections[0].connection = sim::connect::FromList{.pre = {0, 1}, .post = {2, 10}};
+    try {
+        const sim::Network net(spec);
+        FAIL("no ParamError");
+    } catch (const spikerate::ParamError& e) {
+        CHECK(e.key() == "connection.post");
+        CHECK(e.index() == 1);
+        CHECK(e.element_kind() == "projection");
+        CHECK(e.element_name() == "in->n");
+    }
+    const auto nested =
+        spikerate::ParamError::value_at("hidden", 2, "0: needs a unit").within("mlp");
+    CHECK(nested.key() == "mlp.hidden");
+    CHECK(nested.index() == 2);
+    CHECK(nested.detail() == "0: needs a unit");
+    CHECK(std::string(nested.what()) == "mlp.hidden[2] = 0: needs a unit");
 }

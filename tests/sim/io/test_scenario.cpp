@@ -149,7 +149,7 @@ std::string error_of(const std::string& text, const std::vector<std::string>& ov
 
 }  // namespace
 
-TEST_CASE("scenario: a file with every feature parses into the expected specs", "[scenario]") {
+TEST_CASE("scenario: a file with every feature parses into the expected specs", "[unit][scenario]") {
     const Scenario s = load_scenario(fixtures / "full.toml");
     CHECK(s.source == (fixtures / "full.toml").string());
 
@@ -279,7 +279,7 @@ TEST_CASE("scenario: a file with every feature parses into the expected specs", 
     CHECK(s.record.states[1].neurons == std::vector<std::uint32_t>{0, 1, 2});
 }
 
-TEST_CASE("scenario: resolved_text parses back to the same scenario", "[scenario]") {
+TEST_CASE("scenario: resolved_text parses back to the same scenario", "[unit][scenario]") {
     const Scenario original =
         load_scenario(fixtures / "full.toml", {"run.seed=7", "populations.exc.tau_syn_i_ms=8.5",
                                                "run.output=\"out_0.10000000000000001.h5\""});
@@ -307,7 +307,7 @@ TEST_CASE("scenario: resolved_text parses back to the same scenario", "[scenario
     }
 }
 
-TEST_CASE("scenario: defaults apply to everything not given", "[scenario]") {
+TEST_CASE("scenario: defaults apply to everything not given", "[unit][scenario]") {
     const Scenario s = parse_scenario(R"([populations.n]
 model = "lif_curr"
 size = 3
@@ -344,7 +344,7 @@ weight_pA = 5.0
     CHECK(s.record.states.empty());
 }
 
-TEST_CASE("scenario: mode = precise integrates models with a propagator precisely", "[scenario]") {
+TEST_CASE("scenario: mode = precise integrates models with a propagator precisely", "[unit][scenario]") {
     const Scenario s = parse_scenario(R"([run]
 mode = "precise"
 [populations.curr]
@@ -364,7 +364,7 @@ size = 1
     CHECK(population(s, "cond").integration == Integration::automatic);
 }
 
-TEST_CASE("scenario: --set overrides apply before validation", "[scenario]") {
+TEST_CASE("scenario: --set overrides apply before validation", "[unit][scenario]") {
     const std::string text = R"([run]
 duration_ms = 1000.0
 [populations.exc]
@@ -403,7 +403,7 @@ size = 10
     }
 }
 
-TEST_CASE("scenario: load_scenario names the file it cannot read", "[scenario]") {
+TEST_CASE("scenario: load_scenario names the file it cannot read", "[unit][scenario]") {
     try {
         load_scenario(fixtures / "no_such_scenario.toml");
         FAIL("no error");
@@ -412,7 +412,7 @@ TEST_CASE("scenario: load_scenario names the file it cannot read", "[scenario]")
     }
 }
 
-TEST_CASE("scenario: errors are ParamErrors, so the command line maps them", "[scenario]") {
+TEST_CASE("scenario: errors are ParamErrors, so the command line maps them", "[unit][scenario]") {
     CHECK_THROWS_AS(parse_scenario("[populations.x]\nmodel = 1\n", "t.toml"),
                     spikerate::ParamError);
 }
@@ -1073,7 +1073,7 @@ size = 1
 }  // namespace
 
 TEST_CASE("scenario: malformed scenarios fail with file, line, key path and expectation",
-          "[scenario]") {
+          "[unit][scenario]") {
     const auto& cases = malformed_cases();
     CHECK(cases.size() >= 20);
     for (const auto& c : cases) {
@@ -1085,7 +1085,7 @@ TEST_CASE("scenario: malformed scenarios fail with file, line, key path and expe
     }
 }
 
-TEST_CASE("scenario: [task], [training] and [rate.<name>] sections", "[scenario]") {
+TEST_CASE("scenario: [task], [training] and [rate.<name>] sections", "[unit][scenario]") {
     const Scenario s = parse_scenario(R"(
 [run]
 seed = 4
