@@ -20,9 +20,13 @@
 #include "models/lif_curr.hpp"
 #include "models/nearest_triplet_stdp.hpp"
 #include "models/pair_stdp.hpp"
-#include "sim/catalog_extension.hpp"
 #include "sim/source_params.hpp"
 #include "sim/type_list.hpp"
+#ifdef SPIKERATE_CATALOG_EXTENSION_HEADER
+#include SPIKERATE_CATALOG_EXTENSION_HEADER  // a build's extension (sim/catalog_extension.hpp)
+#else
+#include "sim/catalog_extension.hpp"  // none
+#endif
 
 namespace spikerate::sim::catalog {
 

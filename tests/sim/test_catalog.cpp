@@ -189,7 +189,7 @@ plasticity = { rule = "modulated_tag", gain = 0.25 }
     CHECK_THROWS_WITH(sim::io::parse_scenario("[populations.n]\nmodel = \"perfect_if\"\nsize = "
                                               "1\nV_th_mV = -1.0\n",
                                               "bad.toml"),
-                      Catch::Contains("bad.toml:4: populations.n.V_reset_mV: 0 mV must be below "
+                      Catch::Contains("bad.toml:1: populations.n.V_reset_mV: 0 mV must be below "
                                       "V_th = -1 mV (the default value)"));
 }
 
