@@ -1,85 +1,18 @@
 // [populations.<name>]: model (a neuron model or a source of the catalog), size, integration,
 // the model's parameters, initial values, and a spike train's spikes (inline or a CSV file).
 
-#include <charconv>
 #include <cmath>
-#include <fstream>
 #include <iterator>
-#include <system_error>
 
 #include <fmt/format.h>
 
 #include "sim/io/scenario/sections.hpp"
 #include "sim/io/scenario/special_keys.hpp"
+#include "sim/io/spike_file.hpp"
 
 namespace spikerate::sim::io::reader {
 
 namespace {
-
-// A spike-train file: CSV with the header node_id,time_ms.
-void read_spike_file(const Context& ctx, const toml::node& node, const std::string& path,
-                     const std::filesystem::path& file, std::uint32_t size,
-                     SpikeTrainSourceParams& out) {
-    const std::string name = file.lexically_normal().string();
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(file, error)) {
-        ctx.fail(node, path,
-                 fmt::format("cannot open '{}': no such file (relative paths are relative to "
-                             "the scenario file)",
-                             name));
-    }
-    std::ifstream in(file);
-    if (!in) ctx.fail(node, path, fmt::format("cannot open '{}'", name));
-
-    const auto bad = [&](std::size_t line, std::string_view what) {
-        ctx.fail(node, path, fmt::format("{}:{}: {}", name, line, what));
-    };
-    std::string line;
-    std::size_t number = 0;
-    bool header = false;
-    while (std::getline(in, line)) {
-        ++number;
-        std::string_view text = trim(line);
-        if (number == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 BOM
-        if (text.empty()) continue;
-        const auto comma = text.find(',');
-        const std::string_view first = trim(text.substr(0, comma));
-        const std::string_view second =
-            comma == std::string_view::npos ? std::string_view{} : trim(text.substr(comma + 1));
-        if (!header) {
-            if (first != "node_id" || second != "time_ms") {
-                bad(number, fmt::format("expected the header 'node_id,time_ms', got '{}'", text));
-            }
-            header = true;
-            continue;
-        }
-        if (comma == std::string_view::npos || second.find(',') != std::string_view::npos) {
-            bad(number, fmt::format("expected two fields 'node_id,time_ms', got '{}'", text));
-        }
-        std::uint32_t node_id = 0;
-        const auto id_result = std::from_chars(first.data(), first.data() + first.size(), node_id);
-        if (id_result.ec != std::errc{} || id_result.ptr != first.data() + first.size()) {
-            bad(number,
-                fmt::format("node_id '{}': expected an integer in [0, {}]", first, size - 1));
-        }
-        if (node_id >= size) {
-            bad(number, fmt::format("node_id {}: out of range for size {} (expected 0 to {})",
-                                    node_id, size, size - 1));
-        }
-        double time = 0.0;
-        const auto time_result =
-            std::from_chars(second.data(), second.data() + second.size(), time);
-        if (time_result.ec != std::errc{} || time_result.ptr != second.data() + second.size()) {
-            bad(number, fmt::format("time_ms '{}': expected a number", second));
-        }
-        if (!(std::isfinite(time) && time >= 0.0)) {
-            bad(number, fmt::format("time_ms {}: must be finite and >= 0", time));
-        }
-        out.node_ids.push_back(node_id);
-        out.times_ms.push_back(time);
-    }
-    if (!header) bad(1, "empty file (expected the header 'node_id,time_ms')");
-}
 
 void read_initial(const Context& ctx, const Table& t, PopulationSpec& pop, Element& element) {
     const std::vector<StateVariable> vars = state_variables(pop.model);
@@ -109,7 +42,11 @@ void read_spike_train(LoadState& state, const Table& t, PopulationSpec& pop, Ele
         }
         const std::filesystem::path name = to_string(ctx, *file, path);
         const std::filesystem::path resolved = ctx.base_dir() / name;
-        read_spike_file(ctx, *file, path, resolved, pop.size, params);
+        try {
+            params = read_spike_file(resolved, pop.size);
+        } catch (const DataError& e) {
+            ctx.fail(*file, path, e.what());
+        }
         for (const char* ident : {"times", "times_ms", "node_ids"}) {
             element.add(ident, file, &t.table, path);
         }
