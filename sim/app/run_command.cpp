@@ -41,12 +41,28 @@ io::Scenario load(const RunOptions& options) {
 }
 
 fs::path output_path(const RunOptions& options, const io::Scenario& scenario) {
-    return options.output.empty() ? fs::path(scenario.run.output) : fs::path(options.output);
+    if (!options.output) return scenario.run.output;
+    if (options.output->empty()) throw OutputRefused("-o '': the output path is empty");
+    return *options.output;
 }
 
-// Refuses an output path the run could not write, before anything is built or simulated.
-void check_output_path(const fs::path& out, bool force) {
+// Refuses an output path the run could not write, before anything is built or simulated: one
+// that is an input of the run, or that the writer would refuse (sim/io/partial_file.hpp).
+void check_output_path(const fs::path& out, bool force, const io::Scenario& scenario) {
     if (out.empty()) throw OutputRefused("no output file: set run.output or pass -o FILE");
+    fs::path partial = out;
+    partial += ".partial";
+    for (const auto& input : scenario.input_files) {
+        std::error_code ec;
+        for (const auto& written : {out, partial}) {
+            if (fs::equivalent(written, input, ec)) {
+                throw OutputRefused(fmt::format(
+                    "{}: is an input of this run ({}); the output must be another file, --force "
+                    "or not",
+                    written.string(), input.string()));
+            }
+        }
+    }
     try {
         io::RunFileWriter::check_can_write(out, force);
     } catch (const IoError& e) {
@@ -197,7 +213,7 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
 int run_scenario(const RunOptions& options) {
     const io::Scenario scenario = load(options);
     const fs::path out = output_path(options, scenario);
-    check_output_path(out, options.force);
+    check_output_path(out, options.force, scenario);
     const std::uint64_t seed = scenario.network.seed;
 
     // Everything that can fail on the user's input happens before the file is created.

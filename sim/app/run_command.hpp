@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,7 +10,7 @@ namespace spikerate::app {
 
 struct RunOptions {
     std::string scenario;                // path to the TOML file
-    std::string output;                  // overrides run.output when not empty
+    std::optional<std::string> output;   // -o: overrides run.output
     std::vector<std::string> overrides;  // --set key.path=value
     bool force = false;                  // overwrite an existing output file
     bool quiet = false;                  // no progress, no summary

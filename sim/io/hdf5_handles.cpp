@@ -14,6 +14,12 @@
 namespace spikerate::sim::io::hdf5 {
 
 Quiet::Quiet() {
+    // HDF5's exit handler closes what is still open. After a failed write (a full disk) the
+    // file's close fails and stays pending, and the handler then crashes inside HDF5
+    // (H5F__close_cb): every file here is closed explicitly, so the handler is not needed.
+    // H5dont_atexit must come before HDF5 initialises itself, i.e. before any other call.
+    static const bool no_exit_handler = [] { return H5dont_atexit() >= 0; }();
+    (void)no_exit_handler;
     if (H5Eget_auto2(H5E_DEFAULT, &func_, &data_) < 0) {
         func_ = nullptr;
         data_ = nullptr;
@@ -49,6 +55,16 @@ std::string hdf5_reason() {
         if (H5Eget_msg(found.minor, &type, msg.data(), msg.size()) > 0) text = msg.data();
     }
     (void)H5Eclear2(H5E_DEFAULT);
+    // A failed system call is described with its time, descriptor and buffer ("file write
+    // failed: time = ..., errno = 28, error message = 'No space left on device', buf = ...");
+    // keep what it was and the system's message.
+    const auto errno_message = text.find("error message = '");
+    if (errno_message != std::string::npos) {
+        const auto begin = errno_message + 17;
+        const auto end = text.find('\'', begin);
+        text = fmt::format("{}: {}", text.substr(0, text.find(':')),
+                           text.substr(begin, end == std::string::npos ? end : end - begin));
+    }
     return text.empty() ? std::string() : fmt::format(" (HDF5: {})", text);
 }
 

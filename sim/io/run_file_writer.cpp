@@ -12,12 +12,14 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "sim/io/hdf5_handles.hpp"
+#include "sim/io/partial_file.hpp"
 #include "sim/io/run_file_layout.hpp"
 
 namespace spikerate::sim::io {
@@ -28,11 +30,6 @@ using namespace hdf5;
 namespace {
 
 // The directory a file at `path` goes into ("." for a bare file name).
-std::string parent_dir(const fs::path& path) {
-    const fs::path parent = path.parent_path();
-    return parent.empty() ? std::string(".") : parent.string();
-}
-
 struct SpikePopulation {
     std::string object;  // /spikes/<population>
     Group group;
@@ -78,6 +75,7 @@ struct RunFileWriter::Impl {
     std::map<std::string, SpikePopulation> populations;
     std::vector<Report> reports;
     std::map<std::string, MetricSeries> series;  // by metric path
+    std::optional<PartialFile> lock;             // the locked .partial file
     bool overwrite = false;
     bool finished = false;
 
@@ -133,34 +131,7 @@ struct RunFileWriter::Impl {
 };
 
 void RunFileWriter::check_can_write(const fs::path& path, bool overwrite) {
-    fs::path partial = path;
-    partial += ".partial";
-    std::error_code ec;
-    if (fs::exists(path, ec)) {
-        if (!overwrite) {
-            throw IoError(
-                fmt::format("{}: output file exists (overwrite not requested)", path.string()));
-        }
-        if (fs::is_directory(path, ec)) {
-            throw IoError(fmt::format("{}: is a directory, cannot be replaced by the output file",
-                                      path.string()));
-        }
-    }
-    if (fs::exists(partial, ec) && !overwrite) {
-        throw IoError(fmt::format(
-            "{}: partial output file exists, left by an interrupted run? (overwrite not "
-            "requested)",
-            partial.string()));
-    }
-    const std::string dir = parent_dir(partial);
-    if (!fs::is_directory(dir, ec)) {
-        throw IoError(fmt::format("{}: cannot create output file: directory '{}' does not exist",
-                                  partial.string(), dir));
-    }
-    if (::access(dir.c_str(), W_OK) != 0) {
-        throw IoError(fmt::format("{}: cannot create output file: directory '{}' is not writable",
-                                  partial.string(), dir));
-    }
+    PartialFile::check(path, overwrite);
 }
 
 RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const RunAttributes& attributes)
@@ -173,27 +144,15 @@ RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const RunAttributes&
     m.partial += ".partial";
     m.file = m.partial.string();
 
-    check_can_write(m.path, overwrite);
+    // The .partial file, created exclusively and locked for the writer's lifetime, then
+    // filled by HDF5 (which truncates the empty file it finds).
+    m.lock.emplace(m.path, overwrite);
     std::error_code ec;
-
     const Plist fapl = writer_access_plist(m.file);
-    const hid_t id = H5Fcreate(m.file.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL,
-                               H5P_DEFAULT, fapl.get());
+    const hid_t id = H5Fcreate(m.file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
     if (id < 0) {
         const std::string reason = hdf5_reason();
-        const std::string dir = parent_dir(m.partial);
-        if (!fs::is_directory(dir, ec)) {
-            throw IoError(fmt::format(
-                "{}: cannot create output file: directory '{}' does not exist", m.file, dir));
-        }
-        if (::access(dir.c_str(), W_OK) != 0) {
-            throw IoError(fmt::format(
-                "{}: cannot create output file: directory '{}' is not writable", m.file, dir));
-        }
-        if (fs::exists(m.partial, ec) && !overwrite) {
-            throw IoError(
-                fmt::format("{}: partial output file exists (overwrite not requested)", m.file));
-        }
+        fs::remove(m.partial, ec);  // created above, empty
         throw IoError(fmt::format("{}: cannot create output file{}", m.file, reason));
     }
     m.h5 = File(id);
@@ -660,20 +619,7 @@ void RunFileWriter::finish() {
         throw;
     }
     m.finished = true;
-    std::error_code ec;
-    // Without overwrite, refuse to clobber a file that appeared since the constructor checked
-    // (the check and the rename are not atomic; this narrows the window).
-    if (!m.overwrite && fs::exists(m.path, ec)) {
-        throw IoError(fmt::format(
-            "{}: output file appeared during the run (overwrite not requested); the complete "
-            "run stays in {}",
-            m.path.string(), m.file));
-    }
-    fs::rename(m.partial, m.path, ec);
-    if (ec) {
-        throw IoError(fmt::format("{}: cannot rename to {}: {} (the complete run stays in {})",
-                                  m.file, m.path.string(), ec.message(), m.file));
-    }
+    m.lock->publish();
 }
 
 }  // namespace spikerate::sim::io

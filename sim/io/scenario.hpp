@@ -54,6 +54,9 @@ struct RunSpec {
 struct Scenario {
     std::string source;         // the file it came from ("<text>" for parse_scenario)
     std::string resolved_text;  // the TOML after --set overrides, as written to the output file
+    // Every file the run reads: the scenario file, spike-train files, a data set's files. An
+    // output may be none of them.
+    std::vector<std::filesystem::path> input_files;
     NetworkSpec network;
     RunSpec run;
     RecordingSpec record;

@@ -64,10 +64,15 @@ Dataset load_split(const std::filesystem::path& directory, const std::string& na
 
 }  // namespace
 
+std::vector<std::filesystem::path> mnist_files(const std::filesystem::path& directory) {
+    std::vector<std::filesystem::path> paths;
+    for (const char* file : mnist_file_names) paths.push_back(directory / file);
+    return paths;
+}
+
 Task load_mnist(const std::filesystem::path& directory, std::size_t train_limit,
                 std::size_t test_limit) {
-    constexpr std::array files = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                                  "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    const auto& files = mnist_file_names;
     std::vector<std::string> missing;
     for (const char* file : files) {
         if (!std::filesystem::exists(directory / file)) {

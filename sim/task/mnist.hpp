@@ -5,8 +5,10 @@
 // digits 0-9. Pixels are scaled by 1/255 to [0, 1]; an image's pixels are stored row by row in
 // its column of Dataset::inputs. data/fetch_mnist.sh downloads the files.
 
+#include <array>
 #include <cstddef>
 #include <filesystem>
+#include <vector>
 
 #include "sim/task/dataset.hpp"
 
@@ -19,6 +21,12 @@ namespace spikerate::sim::task {
 // differ, a label >= 10, or a limit above the number of examples in the file.
 Task load_mnist(const std::filesystem::path& directory, std::size_t train_limit = 0,
                 std::size_t test_limit = 0);
+
+// The four files, in the order training images, training labels, test images, test labels.
+inline constexpr std::array mnist_file_names = {"train-images-idx3-ubyte",
+                                                "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                                                "t10k-labels-idx1-ubyte"};
+std::vector<std::filesystem::path> mnist_files(const std::filesystem::path& directory);
 
 // The directory data/fetch_mnist.sh fills by default: <repository>/data/cache/mnist.
 std::filesystem::path default_mnist_directory();

@@ -18,6 +18,7 @@
 
 #include "sim/io/scenario.hpp"
 #include "sim/io/scenario/sections.hpp"
+#include "sim/task/mnist.hpp"
 
 namespace spikerate::sim::io {
 
@@ -133,6 +134,12 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
             "data_dir", reader::absolute_path(scenario.task->data_dir));
     }
     scenario.resolved_text = reader::resolved_text(root);
+    for (const auto& [name, file] : state.spike_files) scenario.input_files.push_back(file);
+    if (scenario.task && scenario.task->dataset == task::DatasetKind::mnist) {
+        const auto dir = scenario.task->data_dir.empty() ? task::default_mnist_directory()
+                                                         : scenario.task->data_dir;
+        for (auto& file : task::mnist_files(dir)) scenario.input_files.push_back(std::move(file));
+    }
     return scenario;
 }
 
@@ -149,7 +156,9 @@ Scenario load_scenario(const std::filesystem::path& file,
     }
     std::ostringstream text;
     text << in.rdbuf();
-    return parse_scenario(text.str(), file.string(), overrides);
+    Scenario scenario = parse_scenario(text.str(), file.string(), overrides);
+    scenario.input_files.insert(scenario.input_files.begin(), file);
+    return scenario;
 }
 
 }  // namespace spikerate::sim::io
