@@ -344,6 +344,13 @@ void NetworkSpec::validate() const {
                 throw ParamError("delay_ms", std::nullopt, what, what);
             }
 
+            if (proj.delay_ms.highest() / dt_ms > std::numeric_limits<std::int32_t>::max()) {
+                const std::string what =
+                    fmt::format("delay_ms can be {} ms, more than 2^31 steps of dt = {} ms",
+                                proj.delay_ms.highest(), dt_ms);
+                throw ParamError("delay_ms", std::nullopt, what, what);
+            }
+
             const models::WeightBounds* bounds = std::visit(
                 [](const auto& rule) -> const models::WeightBounds* {
                     if constexpr (std::is_same_v<std::decay_t<decltype(rule)>, NoPlasticity>) {

@@ -10,7 +10,10 @@ namespace spikerate::sim {
 
 namespace {
 constexpr double snap_tolerance = 1e-9;  // as a fraction of dt
-}
+// The most steps a time may lie from 0: every step count up to 2^53 is a double exactly, so
+// step * dt keeps its precision; beyond, a run would not end (or an int64 would overflow).
+constexpr double max_steps = 9007199254740992.0;  // 2^53
+}  // namespace
 
 TimeGrid::TimeGrid(double dt_ms) : dt_(dt_ms) {
     if (!(std::isfinite(dt_ms) && dt_ms > 0.0)) {
@@ -23,6 +26,9 @@ SpikeTime TimeGrid::locate(double t_ms) const {
         throw ParamError(fmt::format("time {} ms: must be finite and >= 0", t_ms));
     }
     const double steps = t_ms / dt_;
+    if (steps > max_steps) {
+        throw ParamError(fmt::format("time {} ms: more than 2^53 steps of dt = {} ms", t_ms, dt_));
+    }
     const double nearest = std::round(steps);
     if (std::abs(steps - nearest) <= snap_tolerance) {
         return SpikeTime{static_cast<std::int64_t>(nearest), 0.0};
@@ -44,6 +50,12 @@ std::int64_t TimeGrid::steps_in(double duration_ms, const char* what) const {
         throw ParamError::value(
             what,
             fmt::format("{} ms: must be a non-negative multiple of dt = {} ms", duration_ms, dt_));
+    }
+    if (nearest > max_steps) {
+        throw ParamError::value(what,
+                                fmt::format("{} ms: {:.3g} steps of dt = {} ms, more than the "
+                                            "2^53 a run can count",
+                                            duration_ms, nearest, dt_));
     }
     return static_cast<std::int64_t>(nearest);
 }

@@ -318,14 +318,16 @@ int run_scenario(const RunOptions& options) {
             for (auto& t : spiking_trainers) {
                 t.train_until(point, spiking_progress(t));
                 if (interrupted) break;
-                const auto& evaluation = t.evaluate_and_record();
-                accuracy.back().push_back(evaluation.accuracy);
+                // The evaluation stops between examples when a signal arrives.
+                const auto* evaluation = t.evaluate_and_record([] { return interrupted != 0; });
+                if (evaluation == nullptr) break;
+                accuracy.back().push_back(evaluation->accuracy);
                 if (!options.quiet) {
                     fmt::print(stderr,
                                "{}: {} / {} examples, test accuracy {:.2f} % (labelled from {} "
                                "examples, tested in {:.1f} s)\n",
-                               t.name(), t.examples_seen(), total, 100.0 * evaluation.accuracy,
-                               evaluation.assignment_work.examples, evaluation.seconds);
+                               t.name(), t.examples_seen(), total, 100.0 * evaluation->accuracy,
+                               evaluation->assignment_work.examples, evaluation->seconds);
                 }
                 flush_if_due(nullptr);
             }

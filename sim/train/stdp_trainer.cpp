@@ -267,7 +267,9 @@ void StdpTrainer::train_until(std::uint64_t target, const std::function<bool()>&
 
 std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& data,
                                                          std::size_t count, const char* phase,
-                                                         SpikingWork& work) {
+                                                         SpikingWork& work,
+                                                         const std::function<bool()>& stop) {
+    std::atomic<bool> stopped{false};
     const std::size_t n_exc = spec_.architecture.n_exc;
     std::vector<std::uint32_t> responses(count * n_exc);
     const std::size_t n_chunks = (count + evaluation_chunk - 1) / evaluation_chunk;
@@ -284,6 +286,10 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
         SpikingWork& cw = chunk_work[chunk];
         const std::size_t end = std::min(count, (chunk + 1) * evaluation_chunk);
         for (std::size_t e = chunk * evaluation_chunk; e < end; ++e) {
+            if (stopped || (stop && stop())) {
+                stopped = true;
+                return;
+            }
             const float* x = data.inputs.col(static_cast<Eigen::Index>(e)).data();
             cw.presentations +=
                 presenter.present(x, fmt::format("{}/{}", phase, e),
@@ -319,11 +325,12 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
             if (error) std::rethrow_exception(error);
         }
     }
+    if (stopped) return {};
     for (const auto& cw : chunk_work) work += cw;
     return responses;
 }
 
-const SpikingEvaluation& StdpTrainer::evaluate_and_record() {
+const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bool()>& stop) {
     const auto start = std::chrono::steady_clock::now();
     const std::size_t n_exc = spec_.architecture.n_exc;
     SpikingEvaluation result{.examples_seen = seen_,
@@ -333,12 +340,15 @@ const SpikingEvaluation& StdpTrainer::evaluate_and_record() {
         spec_.assignment_examples == 0
             ? train_.size()
             : std::min<std::size_t>(spec_.assignment_examples, train_.size());
-    const auto assign_counts = frozen_responses(train_, n_assign, "assign", result.assignment_work);
+    const auto assign_counts =
+        frozen_responses(train_, n_assign, "assign", result.assignment_work, stop);
+    if (assign_counts.size() != n_assign * n_exc) return nullptr;
     result.assignments = task::assign_labels(
         assign_counts, n_exc, std::span<const std::uint32_t>(train_.labels.data(), n_assign),
         train_.n_classes);
 
-    const auto test_counts = frozen_responses(test_, test_.size(), "test", result.test_work);
+    const auto test_counts = frozen_responses(test_, test_.size(), "test", result.test_work, stop);
+    if (test_counts.size() != test_.size() * n_exc) return nullptr;
     std::uint64_t correct = 0;
     for (std::size_t e = 0; e < test_.size(); ++e) {
         const auto predicted =
@@ -383,7 +393,7 @@ const SpikingEvaluation& StdpTrainer::evaluate_and_record() {
                                       std::span(&unclassified_count, 1));
     }
     last_ = std::move(result);
-    return *last_;
+    return &*last_;
 }
 
 void StdpTrainer::finish() {

@@ -108,8 +108,10 @@ class StdpTrainer {
     // Trains on stream examples [examples_seen(), target); `keep_going` is asked before every
     // example.
     void train_until(std::uint64_t target, const std::function<bool()>& keep_going = {});
-    // Labels and tests (see above), appends one point to every curve, and returns it.
-    const SpikingEvaluation& evaluate_and_record();
+    // Labels and tests (see above), appends one point to every curve, and returns it; nullptr
+    // when `stop` (asked between examples, from the evaluation threads too: it must be cheap
+    // and thread-safe, e.g. reading a signal flag) says to stop, leaving no point.
+    const SpikingEvaluation* evaluate_and_record(const std::function<bool()>& stop = {});
     void finish();  // totals: operations, energy, final accuracy and confusion matrix
 
     const std::string& name() const { return spec_.name; }
@@ -126,8 +128,10 @@ class StdpTrainer {
     // Presents the first `count` examples of `data` to frozen copies of the current network and
     // returns their excitatory spike counts (row-major, examples x n_exc). `phase` keys the
     // input streams ("assign", "test").
+    // Empty when `stop` said to stop.
     std::vector<std::uint32_t> frozen_responses(const task::Dataset& data, std::size_t count,
-                                                const char* phase, SpikingWork& work);
+                                                const char* phase, SpikingWork& work,
+                                                const std::function<bool()>& stop = {});
 
   private:
     struct ReportIds {

@@ -150,3 +150,29 @@ def test_a_full_disk_is_an_error_naming_the_file_not_a_crash(spikerate, tmp_path
     assert result.returncode == 1, (result.returncode, result.stderr)
     assert "out.h5.partial" in result.stderr and "File too large" in result.stderr
     assert not (tmp_path / "out.h5").exists()
+
+
+def test_a_signal_during_a_spiking_evaluation_stops_it(spikerate, tmp_path):
+    # One training example, then an evaluation of 1,000 labelling and 10,000 test digits (tens of
+    # seconds): the signal lands in it. Before, the evaluation ran to its end and its point was
+    # written; now it stops between examples and leaves no point.
+    scenario = tmp_path / "eval.toml"
+    scenario.write_text("""
+[task]
+dataset = "mnist"
+[training]
+examples = 1
+evaluate_at = [1]
+[spiking.stdp]
+architecture = "diehl_cook_2015"
+n_exc = 20
+assignment_examples = 1000
+""")
+    run = start(spikerate, "run", scenario, "-o", tmp_path / "out.h5", "-q")
+    wait_for(tmp_path / "out.h5.partial")
+    time.sleep(3.0)  # MNIST loaded and the one example trained: evaluating
+    run.send_signal(signal.SIGTERM)
+    run.wait(timeout=600)
+    assert run.returncode == 130, run.stderr.read()
+    with h5py.File(tmp_path / "out.h5.partial") as f:
+        assert "metrics/spiking/stdp/curve/test_accuracy" not in f

@@ -153,7 +153,7 @@ TEST_CASE("a small network learns MNIST digits without labels, deterministically
                                task::ExampleStream(mnist.train.size(), 7, true), schedule, 7,
                                &output, &output);
     trainer.train_until(200);
-    const train::SpikingEvaluation first = trainer.evaluate_and_record();
+    const train::SpikingEvaluation first = *trainer.evaluate_and_record();
     const auto work = trainer.training_work();
     // Chance is 10 %; 20 neurons after 200 digits, labelled from 200 more, reach about 50 %.
     CHECK(first.accuracy > 0.3);
@@ -165,7 +165,7 @@ TEST_CASE("a small network learns MNIST digits without labels, deterministically
 
     // Evaluation on two threads: the same numbers, and training is left as it was.
     trainer.set_threads(2);
-    const train::SpikingEvaluation again = trainer.evaluate_and_record();
+    const train::SpikingEvaluation again = *trainer.evaluate_and_record();
     CHECK(again.accuracy == first.accuracy);
     CHECK(again.assignments.class_of_neuron == first.assignments.class_of_neuron);
     CHECK(again.confusion.counts() == first.confusion.counts());
