@@ -11,6 +11,7 @@
 //   HasExactPropagator   closed-form subthreshold dynamics: `exact` and `precise` integration
 //   HasExponentialEuler  a population-wide exponential-Euler step: `exponential_euler`
 //   HasFusedSteps        fused population-wide rk4 / Euler steps, used instead of odeint's
+//   HasFastestRate       the population's fastest rate: unstable explicit steps are refused
 //   HasVectorisedPostTerms  post_terms() over all postsynaptic neurons at once
 //   HasModulator         on_modulator(): the third factor (a neuromodulator) reaches the synapses
 
@@ -18,6 +19,7 @@
 #include <concepts>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include <Eigen/Core>
 
@@ -160,6 +162,15 @@ template <class Model>
 concept HasFusedSteps = requires(const Model& m, Eigen::ArrayXd& x) {
     m.rk4_step(x, 0.1);
     m.euler_step(x, 0.1);
+};
+
+// Models whose stiffness depends on the state (lif_cond's conductances): fastest_rate(x) is the
+// largest rate [1/ms] of the population's dynamics and the neuron with it. The engine refuses a
+// step of rk4 or Euler beyond their stability limits (NumericalError) instead of integrating
+// finite garbage.
+template <class Model>
+concept HasFastestRate = requires(const Model& m, const Eigen::ArrayXd& x) {
+    { m.fastest_rate(x) } -> std::convertible_to<std::pair<double, Eigen::Index>>;
 };
 
 // The requirements of a plasticity rule.

@@ -23,6 +23,7 @@
 #include <array>
 #include <cmath>
 #include <string_view>
+#include <utility>
 
 #include <Eigen/Core>
 
@@ -125,6 +126,16 @@ class LifCond {
     // Unlike forward Euler it is stable for any conductance: V_m stays between the reversal
     // potentials (forward Euler at dt = 0.5 ms overshoots E_i once g_e + g_i > 2 C_m / dt - g_L).
     void exponential_euler_step(Eigen::ArrayXd& x, double dt) const;
+
+    // The fastest rate of V_m's dynamics in the population, (g_L + g_e + g_i) / C_m [1/ms], and
+    // the neuron with it: explicit steppers of dt are unstable above dt * rate = 2 (Euler) or
+    // 2.785 (RK4), where V_m becomes finite garbage.
+    std::pair<double, Eigen::Index> fastest_rate(const Eigen::ArrayXd& x) const {
+        const Eigen::Index n = x.size() / n_vars;
+        Eigen::Index i = 0;
+        const double g = (x.segment(g_e * n, n) + x.segment(g_i * n, n)).maxCoeff(&i);
+        return {(p_.g_L + g) * inv_C_m_, i};
+    }
 
     bool above_threshold(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
         return x[V_m * n + i] >= p_.V_th + x[theta * n + i];

@@ -31,6 +31,13 @@ void in_context(const char* kind, const std::string& name, const std::string& co
 
 }  // namespace
 
+bool is_group_name(std::string_view name) {
+    return !name.empty() && name != "." && name != ".." &&
+           std::none_of(name.begin(), name.end(), [](char c) {
+               return c == '/' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+           });
+}
+
 bool is_neuron_model(const PopulationModel& model) {
     return std::visit([](const auto& p) { return NeuronParams<std::decay_t<decltype(p)>>; }, model);
 }
@@ -164,10 +171,10 @@ void Distribution::validate(const std::string& key, const char* unit) const {
 
 void PopulationSpec::validate(double dt_ms) const {
     if (name.empty()) throw ParamError("a population has an empty name");
-    if (name.find('/') != std::string::npos) {
+    if (!is_group_name(name)) {
         throw ParamError(
-            fmt::format("population '{}': names cannot contain '/' (they name HDF5 "
-                        "groups in the output)",
+            fmt::format("population '{}': names cannot be '.' or '..' or contain '/' or control "
+                        "characters (they name HDF5 groups in the output)",
                         name));
     }
     const std::string context = fmt::format("population '{}' ({})", name, model_id(model));
@@ -230,10 +237,10 @@ void NetworkSpec::validate() const {
     for (const auto& proj : projections) {
         const std::string name = proj.resolved_name();
         const std::string context = fmt::format("projection '{}'", name);
-        if (name.find('/') != std::string::npos) {
+        if (!is_group_name(name)) {
             throw ParamError(context +
-                             ": names cannot contain '/' (they name HDF5 groups in the "
-                             "output)");
+                             ": names cannot be '.' or '..' or contain '/' or control characters "
+                             "(they name HDF5 groups in the output)");
         }
         if (!projection_names.insert(name).second) {
             throw ParamError(context + ": defined twice (give the projections distinct names)");

@@ -205,5 +205,8 @@ bool has_exponential_euler(const PopulationModel& model);    // offers exponenti
 std::string_view weight_unit(const PopulationModel& model);  // "" for sources
 std::vector<StateVariable> state_variables(const PopulationModel& model);  // none for sources
 const char* integration_name(Integration integration);
+// Whether `name` can name an HDF5 group of the output: not empty, not "." or "..", no '/' and no
+// control character (NUL included).
+bool is_group_name(std::string_view name);
 
 }  // namespace spikerate::sim

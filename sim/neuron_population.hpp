@@ -132,6 +132,11 @@ class NeuronPopulation final : public Population {
 
         const double t = grid_.time(step);
         const double dt = grid_.dt();
+        if constexpr (models::HasFastestRate<Model>) {
+            if (integration_ == Integration::rk4 || integration_ == Integration::euler) {
+                check_stability(step);
+            }
+        }
         switch (integration_) {
             case Integration::rk4:
                 if constexpr (models::HasFusedSteps<Model>) {
@@ -276,6 +281,24 @@ class NeuronPopulation final : public Population {
             distance, 0.0, h_max, distance(0.0), distance_at_h_max,
             boost::math::tools::eps_tolerance<double>(50), max_iterations);
         return high;  // the end of the bracket where V_m >= V_th
+    }
+
+    // An explicit step of dt is stable while dt times the fastest rate stays below the stepper's
+    // limit on the real axis: 2 for Euler, 2.785 for classical RK4.
+    void check_stability(std::int64_t step) const requires models::HasFastestRate<Model> {
+        const auto [rate, neuron] = model_.fastest_rate(x_);
+        const bool rk4 = integration_ == Integration::rk4;
+        const double limit = rk4 ? 2.785293563 : 2.0;
+        if (rate * grid_.dt() <= limit) [[likely]] {
+            return;
+        }
+        throw NumericalError(fmt::format(
+            "population '{}' ({}): {} is unstable at t = {} ms: neuron {}'s dynamics have the rate "
+            "{:.4g} /ms (conductances included), so dt x rate = {:.3g} exceeds the stepper's "
+            "stability limit {} and V_m would become finite garbage; use integration = "
+            "\"exponential_euler\" (stable for any conductance) or dt below {:.3g} ms",
+            name_, Model::id, integration_name(integration_), grid_.time(step), neuron, rate,
+            rate * grid_.dt(), limit, limit / rate));
     }
 
     // Checks V_m (variable 0 of every model) every step and the whole state every 64 steps: a

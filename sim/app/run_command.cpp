@@ -36,6 +36,19 @@ extern "C" void on_interrupt(int) { interrupted = 1; }
 
 constexpr double flush_interval_s = 2.0;  // a killed run loses at most this much wall time
 
+// Runs f(); a ParamError it throws (reading the data set, building the network) names the key
+// where the scenario set it, as the loader's own errors do.
+template <class F>
+auto located(const io::Scenario& scenario, F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const ScenarioError&) {
+        throw;
+    } catch (const ParamError& e) {
+        throw io::locate(scenario, e);
+    }
+}
+
 io::Scenario load(const RunOptions& options) {
     return io::load_scenario(options.scenario, options.overrides);
 }
@@ -219,10 +232,10 @@ int run_scenario(const RunOptions& options) {
     // Everything that can fail on the user's input happens before the file is created.
     std::optional<task::Task> task;
     const bool trains = !scenario.rate_networks.empty() || !scenario.spiking_networks.empty();
-    if (trains) task = task::load_task(*scenario.task, seed);
+    if (trains) task = located(scenario, [&] { return task::load_task(*scenario.task, seed); });
     const bool spiking = !scenario.network.populations.empty();
     std::optional<sim::Network> net;
-    if (spiking) net.emplace(scenario.network);
+    if (spiking) located(scenario, [&] { net.emplace(scenario.network); });
     const std::int64_t total_steps =
         spiking ? net->grid().steps_in(scenario.run.duration_ms, "run.duration_ms") : 0;
 
@@ -401,7 +414,7 @@ int validate_scenario(const RunOptions& options) {
     const io::Scenario scenario = load(options);
     const fs::path out = output_path(options, scenario);
     if (!scenario.network.populations.empty()) {
-        const sim::Network net(scenario.network);
+        const sim::Network net = located(scenario, [&] { return sim::Network(scenario.network); });
         fmt::print("{}: valid. {} ms at dt = {} ms, seed {}, output '{}'\n", options.scenario,
                    scenario.run.duration_ms, scenario.network.dt_ms, scenario.network.seed,
                    out.string());
@@ -411,7 +424,8 @@ int validate_scenario(const RunOptions& options) {
                    out.string());
     }
     if (!scenario.rate_networks.empty() || !scenario.spiking_networks.empty()) {
-        const task::Task task = task::load_task(*scenario.task, scenario.network.seed);
+        const task::Task task = located(
+            scenario, [&] { return task::load_task(*scenario.task, scenario.network.seed); });
         const std::uint64_t total = scenario.training.total(task.train.size());
         fmt::print(
             "  task: {} ({} training, {} test examples, {} classes); {} examples ({:.3g} "

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,15 @@ struct Scenario {
     // Every file the run reads: the scenario file, spike-train files, a data set's files. An
     // output may be none of them.
     std::vector<std::filesystem::path> input_files;
+
+    // Where each key is, for errors found after loading, when a data set is read or a network
+    // built (locate()): by the element and key a ParamError names.
+    struct KeyLocation {
+        std::string where;  // "FILE:LINE" or "--set key=value"
+        std::string path;   // "task.train_examples"
+        bool is_default = false;
+    };
+    std::map<std::string, KeyLocation> key_locations;  // "<kind>\n<name>\n<key>"
     NetworkSpec network;
     RunSpec run;
     RecordingSpec record;
@@ -71,6 +81,12 @@ struct Scenario {
 // (network and recording). Throws ScenarioError.
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides = {});
+// A ParamError raised after loading (reading the data set, building the network) as a
+// ScenarioError naming the file, line and key path where the scenario set the key it names, as
+// the loader's own errors do; unchanged (but for the scenario's name) when it names no key of the
+// file.
+ScenarioError locate(const Scenario& scenario, const ParamError& error);
+
 Scenario parse_scenario(std::string_view toml_text, std::string_view source_name,
                         const std::vector<std::string>& overrides = {});
 

@@ -19,7 +19,8 @@ constexpr const char* fetch_hint =
 
 // One split from its image and label files; `limit` 0 keeps every example.
 Dataset load_split(const std::filesystem::path& directory, const std::string& name,
-                   const char* images_file, const char* labels_file, std::size_t limit) {
+                   const char* images_file, const char* labels_file, std::size_t limit,
+                   const char* limit_key) {
     const std::filesystem::path images_path = directory / images_file;
     const std::filesystem::path labels_path = directory / labels_file;
     const IdxArray images = read_idx_ubyte(images_path, 3);
@@ -32,8 +33,8 @@ Dataset load_split(const std::filesystem::path& directory, const std::string& na
                         name, images_path.string(), n, labels_path.string(), labels.dims[0]));
     }
     if (limit > n) {
-        throw DataError(fmt::format("{}: {} examples requested, but {} has only {}", name, limit,
-                                    images_path.string(), n));
+        throw ParamError::value(limit_key, fmt::format("{}: more than the {} examples of {}", limit,
+                                                       n, images_path.string()));
     }
     const std::size_t kept = limit == 0 ? n : limit;
     const std::size_t rows = images.dims[1];
@@ -85,8 +86,18 @@ Task load_mnist(const std::filesystem::path& directory, std::size_t train_limit,
     }
     Task task;
     task.name = "mnist";
-    task.train = load_split(directory, "mnist/train", files[0], files[1], train_limit);
-    task.test = load_split(directory, "mnist/test", files[2], files[3], test_limit);
+    task.train =
+        load_split(directory, "mnist/train", files[0], files[1], train_limit, "train_examples");
+    task.test =
+        load_split(directory, "mnist/test", files[2], files[3], test_limit, "test_examples");
+    if (task.train.image_shape != task.test.image_shape) {
+        throw DataError(fmt::format(
+            "MNIST: the training images are {} x {} but the test images {} x {} ({}, {}): both "
+            "sets must have the same shape",
+            task.train.image_shape[0], task.train.image_shape[1], task.test.image_shape[0],
+            task.test.image_shape[1], (directory / files[0]).string(),
+            (directory / files[2]).string()));
+    }
     return task;
 }
 

@@ -18,7 +18,8 @@ namespace spikerate::sim::task {
 // t10k-labels-idx1-ubyte from `directory` into the task "mnist" (sets "mnist/train",
 // "mnist/test"). train_limit, test_limit: 0 = every example, else the first n. Throws DataError
 // for a missing file (saying how to fetch it), a malformed file, image and label counts that
-// differ, a label >= 10, or a limit above the number of examples in the file.
+// differ, training and test images of different shapes or a label >= 10, and ParamError naming
+// train_examples or test_examples for a limit above the number of examples in the file.
 Task load_mnist(const std::filesystem::path& directory, std::size_t train_limit = 0,
                 std::size_t test_limit = 0);
 

@@ -116,10 +116,11 @@ Eigen::MatrixXd gaussian_cluster_centres(const GaussianClustersParams& params, s
     const double side = 1.0 - 2.0 * params.radius;
     const double min_distance = 2.0 * params.radius + params.margin;
     if (min_distance >= side * std::sqrt(static_cast<double>(n))) {
-        throw ParamError(
-            fmt::format("gaussian_clusters: centres {} apart (2 radius + margin) cannot fit in "
-                        "[radius, 1 - radius]^{} whose diagonal is {}; lower radius or margin",
-                        min_distance, n, side * std::sqrt(static_cast<double>(n))));
+        const std::string what = fmt::format(
+            "gaussian_clusters: centres {} apart (2 radius + margin) cannot fit in "
+            "[radius, 1 - radius]^{} whose diagonal is {}; lower radius or margin",
+            min_distance, n, side * std::sqrt(static_cast<double>(n)));
+        throw ParamError("gaussian_clusters.radius", std::nullopt, what, what);
     }
     // Rejection per class against the centres placed before it; a bounded number of draws
     // turns an impossible packing into an error instead of a hang.
@@ -138,11 +139,12 @@ Eigen::MatrixXd gaussian_cluster_centres(const GaussianClustersParams& params, s
             }
         }
         if (!placed) {
-            throw ParamError(fmt::format(
+            const std::string what = fmt::format(
                 "gaussian_clusters: no place for the centre of class {} more than {} "
                 "(2 radius + margin) from the {} centres before it in [radius, 1 - radius]^{} "
                 "after {} draws; lower n_classes, radius or margin",
-                k, min_distance, k, n, max_draws));
+                k, min_distance, k, n, max_draws);
+            throw ParamError("gaussian_clusters.n_classes", std::nullopt, what, what);
         }
     }
     return centres;

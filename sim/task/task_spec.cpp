@@ -18,6 +18,8 @@ void require_limit(const char* key, std::uint32_t limit, const char* dataset,
     }
 }
 
+Task build_task(const TaskSpec& spec, std::uint64_t seed);
+
 // The first `limit` examples of a set (0 = all).
 void keep_first(Dataset& set, std::uint32_t limit) {
     if (limit == 0 || limit >= set.size()) {
@@ -63,6 +65,16 @@ void TaskSpec::validate() const {
 }
 
 Task load_task(const TaskSpec& spec, std::uint64_t seed) {
+    try {
+        return build_task(spec, seed);
+    } catch (const ParamError& e) {
+        throw e.in("task", "", "[task]");
+    }
+}
+
+namespace {
+
+Task build_task(const TaskSpec& spec, std::uint64_t seed) {
     spec.validate();
     Task task;
     switch (spec.dataset) {
@@ -88,5 +100,7 @@ Task load_task(const TaskSpec& spec, std::uint64_t seed) {
     task.test.validate();
     return task;
 }
+
+}  // namespace
 
 }  // namespace spikerate::sim::task

@@ -54,7 +54,9 @@ struct TaskSpec {
 };
 
 // Builds (synthetic, from seed) or loads (mnist; seed unused) the task, applies the limits, and
-// validates both sets (Dataset::validate). Throws ParamError or DataError.
+// validates both sets (Dataset::validate). Throws DataError, or ParamError naming the element
+// ("task") and the key (e.g. train_examples above what the MNIST files hold), which the scenario
+// loader's locate() turns into file:line:key.
 Task load_task(const TaskSpec& spec, std::uint64_t seed);
 
 }  // namespace spikerate::sim::task

@@ -10,6 +10,7 @@
 // A ParamError from a validate() names its key as data (ParamError::key()); the element it
 // concerns knows where each key is (reader::Element), so no message is ever parsed.
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -45,6 +46,16 @@ void LoadState::check_name(const toml::node& node, const std::string& path, std:
     if (name.find('/') != std::string_view::npos) {
         ctx.fail(node, path,
                  fmt::format("a {} name must not contain '/' (it names an HDF5 group)", what));
+    }
+    if (name == "." || name == "..") {
+        ctx.fail(node, path,
+                 fmt::format("a {} name cannot be '{}' (it names an HDF5 group)", what, name));
+    }
+    if (std::any_of(name.begin(), name.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+        ctx.fail(node, path,
+                 fmt::format("a {} name must not contain control characters (NUL, newline, ...)",
+                             what));
     }
 }
 
@@ -84,6 +95,14 @@ Scenario load(LoadState& state, const toml::table& root) {
     read_rate_networks(state, top);
     read_spiking_networks(state, top);
     validate_all(state);
+    for (const auto& [element, keys] : state.elements) {
+        keys.for_each_key(state.ctx, [&](const std::string& ident, std::string where,
+                                         const std::string& path, bool is_default) {
+            state.scenario.key_locations.insert_or_assign(
+                element.first + "\n" + element.second + "\n" + ident,
+                Scenario::KeyLocation{std::move(where), path, is_default});
+        });
+    }
     return std::move(state.scenario);
 }
 
@@ -97,6 +116,19 @@ std::string absolute_path(const std::filesystem::path& path) {
 }  // namespace
 
 }  // namespace reader
+
+ScenarioError locate(const Scenario& scenario, const ParamError& error) {
+    const auto found = scenario.key_locations.find(error.element_kind() + "\n" +
+                                                   error.element_name() + "\n" + error.key());
+    if (error.key().empty() || found == scenario.key_locations.end()) {
+        return ScenarioError(fmt::format("{}: {}", scenario.source, error.what()));
+    }
+    const auto& at = found->second;
+    std::string path = at.path;
+    if (error.index() && !at.is_default) path += fmt::format("[{}]", *error.index());
+    return ScenarioError(fmt::format("{}: {}: {}{}", at.where, path, error.detail(),
+                                     at.is_default ? " (the default value)" : ""));
+}
 
 Scenario parse_scenario(std::string_view toml_text, std::string_view source_name,
                         const std::vector<std::string>& overrides) {

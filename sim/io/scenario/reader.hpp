@@ -151,6 +151,13 @@ class Element {
     const toml::node& table() const { return *table_; }
     const std::string& path() const { return path_; }
 
+    // Calls f(ident, where, key_path, is_default) for every key registered, "where" being
+    // FILE:LINE or the override.
+    template <class F>
+    void for_each_key(const Context& ctx, F&& f) const {
+        for (const KeyRef& k : keys_) f(k.ident, ctx.where(*k.node), k.path, k.is_default);
+    }
+
     // Fails at the node of the key `error` names (the element of an array key when it has an
     // index), with the error's detail; at the element's table when it names no known key.
     [[noreturn]] void fail(const Context& ctx, const ParamError& error) const;

@@ -58,6 +58,7 @@ void read_task(LoadState& state, const Table& top) {
         st.reject_unknown(keys_of(params));
         Element sub_element(sub != nullptr ? sub : node, st.path);
         read_fields(st, params, &sub_element, sub != nullptr ? sub : node);
+        read_fields(st, params, &element, sub != nullptr ? sub : node, dataset + ".");
         check_in(ctx, sub_element, [&] { params.validate(); });
     };
     switch (spec.dataset) {
@@ -74,6 +75,7 @@ void read_task(LoadState& state, const Table& top) {
             break;
     }
     check_in(ctx, element, [&] { spec.validate(); });
+    state.elements.insert_or_assign({"task", ""}, std::move(element));
     state.scenario.task = std::move(spec);
 }
 
