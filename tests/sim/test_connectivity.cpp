@@ -57,7 +57,7 @@ std::vector<std::uint32_t> in_degrees(const sim::Projection& projection) {
 }  // namespace
 
 TEST_CASE("connect: all_to_all creates n_pre x n_post synapses, dense, ordered by (pre, post)",
-          "[projection][connect]") {
+          "[projection][connect][unit]") {
     const auto storage = GENERATE(sim::Storage::automatic, sim::Storage::sparse);
     auto spec = connection_spec(7, 5, sim::connect::AllToAll{});
     spec.projections[0].storage = storage;
@@ -75,7 +75,7 @@ TEST_CASE("connect: all_to_all creates n_pre x n_post synapses, dense, ordered b
 }
 
 TEST_CASE("connect: all_to_all without autapses creates n (n - 1) synapses and no i -> i",
-          "[projection][connect]") {
+          "[projection][connect][unit]") {
     const std::uint32_t n = 12;
     sim::Network net(
         connection_spec(n, n, sim::connect::AllToAll{.allow_autapses = false}, 1, true));
@@ -86,7 +86,7 @@ TEST_CASE("connect: all_to_all without autapses creates n (n - 1) synapses and n
                        [](const Pair& p) { return p.first == p.second; }));
 }
 
-TEST_CASE("connect: one_to_one connects neuron i to neuron i only", "[projection][connect]") {
+TEST_CASE("connect: one_to_one connects neuron i to neuron i only", "[projection][connect][unit]") {
     sim::Network net(connection_spec(9, 9, sim::connect::OneToOne{}));
     const auto pairs = pairs_of(net.projection("a->b"));
     REQUIRE(pairs.size() == 9);
@@ -94,7 +94,7 @@ TEST_CASE("connect: one_to_one connects neuron i to neuron i only", "[projection
 }
 
 TEST_CASE("connect: fixed_probability draws a binomial number of distinct synapses",
-          "[projection][connect]") {
+          "[projection][connect][unit]") {
     // The count is Binomial(n_pairs, p): accept 5 standard deviations sqrt(n p (1 - p)).
     // Each half of the postsynaptic range is Binomial(n_pairs / 2, p) on its own, which
     // catches a skipping scheme biased along the row.
@@ -114,7 +114,7 @@ TEST_CASE("connect: fixed_probability draws a binomial number of distinct synaps
 TEST_CASE(
     "connect: fixed_probability gives every postsynaptic neuron a Binomial(n_pre, p) "
     "in-degree",
-    "[projection][connect]") {
+    "[projection][connect][unit]") {
     // Short rows (10 posts) make the ends of the geometric skipping matter: a scheme that never
     // reaches the first or last post shows here. Binomial(2000, 0.3): mean 600, sd 20.5.
     const double p = 0.3;
@@ -128,7 +128,7 @@ TEST_CASE(
 }
 
 TEST_CASE("connect: fixed_probability without autapses has no i -> i and n (n - 1) trials",
-          "[projection][connect]") {
+          "[projection][connect][unit]") {
     const double p = 0.2;
     const std::uint32_t n = 150;
     sim::Network net(connection_spec(
@@ -142,7 +142,7 @@ TEST_CASE("connect: fixed_probability without autapses has no i -> i and n (n - 
 }
 
 TEST_CASE("connect: fixed_probability with p = 0 connects nothing, with p = 1 everything",
-          "[projection][connect]") {
+          "[projection][connect][unit]") {
     sim::Network none(connection_spec(20, 30, sim::connect::FixedProbability{.p = 0.0}));
     CHECK(none.projection("a->b").n_synapses() == 0);
     sim::Network all(connection_spec(20, 30, sim::connect::FixedProbability{.p = 1.0}));
@@ -151,7 +151,7 @@ TEST_CASE("connect: fixed_probability with p = 0 connects nothing, with p = 1 ev
 }
 
 TEST_CASE("connect: fixed_in_degree gives every postsynaptic neuron exactly k inputs",
-          "[projection][connect]") {
+          "[projection][connect][unit]") {
     const bool multapses = GENERATE(true, false);
     const std::uint32_t k = 15;
     sim::Network net(
@@ -165,7 +165,7 @@ TEST_CASE("connect: fixed_in_degree gives every postsynaptic neuron exactly k in
 }
 
 TEST_CASE("connect: fixed_in_degree without autapses never connects i to i, even with k = n - 1",
-          "[projection][connect]") {
+          "[projection][connect][unit]") {
     const std::uint32_t n = 20;
     const bool multapses = GENERATE(true, false);
     const std::uint32_t k = multapses ? 50 : n - 1;
@@ -183,7 +183,8 @@ TEST_CASE("connect: fixed_in_degree without autapses never connects i to i, even
     }
 }
 
-TEST_CASE("connect: fixed_in_degree draws presynaptic neurons uniformly", "[projection][connect]") {
+TEST_CASE("connect: fixed_in_degree draws presynaptic neurons uniformly",
+          "[projection][connect][unit]") {
     // Each of 2000 posts picks k = 10 of 50 pres. Without multapses each pre is among a post's
     // picks with probability k / n_pre = 0.2, independently across posts: its out-degree is
     // Binomial(2000, 0.2), sd 17.9. With multapses it is Binomial(2000 k, 1 / n_pre), sd 19.8.
@@ -206,7 +207,7 @@ TEST_CASE("connect: fixed_in_degree draws presynaptic neurons uniformly", "[proj
 }
 
 TEST_CASE("connect: from_list reproduces the list with synapse ids ordered by (pre, post)",
-          "[projection][connect]") {
+          "[projection][connect][unit]") {
     const sim::connect::FromList list{.pre = {3, 0, 2, 0, 3}, .post = {1, 4, 0, 2, 0}};
     sim::Network net(connection_spec(4, 5, list));
     const std::vector<Pair> expected{{0, 2}, {0, 4}, {2, 0}, {3, 0}, {3, 1}};
@@ -214,7 +215,7 @@ TEST_CASE("connect: from_list reproduces the list with synapse ids ordered by (p
 }
 
 TEST_CASE("connect: the same seed gives the same synapses, weights and delays; another seed not",
-          "[projection][connect]") {
+          "[projection][connect][unit]") {
     const sim::connect::FixedProbability rule{.p = 0.2};
     sim::Network a(connection_spec(40, 50, rule, 21));
     sim::Network b(connection_spec(40, 50, rule, 21));
@@ -232,7 +233,7 @@ TEST_CASE("connect: the same seed gives the same synapses, weights and delays; a
 }
 
 TEST_CASE("connect: a projection's synapses do not depend on the order of the spec's elements",
-          "[projection][connect]") {
+          "[projection][connect][unit]") {
     // Streams are keyed by seed and projection name, so building order must not matter.
     sim::NetworkSpec spec{.seed = 4};
     spec.populations = {{.name = "in", .size = 30, .model = sim::PoissonSourceParams{}},

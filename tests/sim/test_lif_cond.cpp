@@ -45,7 +45,7 @@ using spikerate::testing::single_neuron_spec;
 // 1. lif_cond: conductance-based membrane.
 
 TEST_CASE("lif_cond: subthreshold response to a constant current matches the closed form",
-          "[lif][lif_cond][subthreshold]") {
+          "[lif][lif_cond][subthreshold][unit]") {
     // Without input the V_m equation is linear: V_inf = E_L + I_e / g_L, tau_m = C_m / g_L.
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const Integration mode = GENERATE(Integration::rk4, Integration::dopri5);
@@ -66,7 +66,7 @@ TEST_CASE("lif_cond: subthreshold response to a constant current matches the clo
 }
 
 TEST_CASE("lif_cond: first spike under constant current is stamped within one step",
-          "[lif][lif_cond][first_spike]") {
+          "[lif][lif_cond][first_spike][unit]") {
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const Integration mode = GENERATE(Integration::rk4, Integration::dopri5);
     INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
@@ -88,7 +88,7 @@ TEST_CASE("lif_cond: first spike under constant current is stamped within one st
 }
 
 TEST_CASE("lif_cond: without the refractory clamp V_m integrates through t_ref but cannot spike",
-          "[lif][lif_cond][refractory]") {
+          "[lif][lif_cond][refractory][unit]") {
     // I_e = 300 pA: V_inf = -30 mV. After a spike V_m relaxes from V_reset = -60 mV and would
     // cross V_th = -50 mV after rise = 8.1 ms, inside t_ref = 20 ms. Unclamped, the neuron spikes
     // in the first step after t_ref (stamped at its end: interval t_ref + dt); clamped, V_m starts
@@ -129,7 +129,7 @@ TEST_CASE("lif_cond: without the refractory clamp V_m integrates through t_ref b
 }
 
 TEST_CASE("lif_cond: the fused rk4 and Euler steps are odeint's steppers on the right-hand side",
-          "[lif][lif_cond][fused]") {
+          "[lif][lif_cond][fused][unit]") {
     // The engine advances lif_cond with LifCond::rk4_step / euler_step (one pass, stages in
     // registers); odeint's runge_kutta4 / euler on LifCond::operator() is the reference. Same
     // arithmetic, so they agree to rounding: a few ulps of |V_m| < 100 mV, |g| < 1000 nS, per step.
@@ -163,7 +163,7 @@ TEST_CASE("lif_cond: the fused rk4 and Euler steps are odeint's steppers on the 
 }
 
 TEST_CASE("lif_cond: rk4 and dopri5 agree on the response to one conductance input",
-          "[lif][lif_cond][psp]") {
+          "[lif][lif_cond][psp][unit]") {
     // V_m' = (g_L (E_L - V) + g_e (E_e - V)) / C_m with g_e = w e^{-s/tau_syn_e} is not linear
     // in the state, so there is no exact defect formula as for lif_curr. The bound is a scale
     // estimate: every rate in the system is at most Lambda = 1/tau_syn_e + (g_L + w)/C_m and V_m
@@ -225,7 +225,7 @@ TEST_CASE("lif_cond: rk4 and dopri5 agree on the response to one conductance inp
 }
 
 TEST_CASE("lif_cond: V_m approaches but never exceeds the excitatory reversal potential",
-          "[lif][lif_cond][reversal]") {
+          "[lif][lif_cond][reversal][unit]") {
     // At V_m = E_e the conductance drive vanishes and the leak pulls down, so V_m cannot cross
     // E_e; it approaches the instantaneous equilibrium
     //   V_eq = (g_L E_L + g_e E_e) / (g_L + g_e),   E_e - V_eq = g_L (E_e - E_L) / (g_L + g_e).
@@ -252,7 +252,7 @@ TEST_CASE("lif_cond: V_m approaches but never exceeds the excitatory reversal po
 // 2. lif_cond with an adaptive threshold V_th + theta.
 
 TEST_CASE("lif_cond: the adaptive threshold jumps by theta_plus and decays exponentially",
-          "[lif][lif_cond][adaptive_threshold]") {
+          "[lif][lif_cond][adaptive_threshold][unit]") {
     const double dt = GENERATE(0.1, 0.05);
     INFO("dt = " << dt << " ms");
     const LifCondParams p{.I_e = 300.0, .theta_plus = 2.0, .tau_theta = 50.0};  // V_inf = -30 mV
@@ -329,7 +329,7 @@ TEST_CASE("lif_cond: the adaptive threshold jumps by theta_plus and decays expon
 }
 
 TEST_CASE("lif_cond: a frozen adaptive threshold neither jumps nor decays",
-          "[lif][lif_cond][adaptive_threshold]") {
+          "[lif][lif_cond][adaptive_threshold][unit]") {
     // theta_frozen with an initial theta of 3 mV: theta' = 0, so RK4 leaves it bit for bit; the
     // effective threshold is V_th + 3 mV, which sets the first spike time.
     const double dt = 0.1;
@@ -360,7 +360,7 @@ TEST_CASE("lif_cond: a frozen adaptive threshold neither jumps nor decays",
 // 3. Divergence and non-finite values are reported with the population and the variable.
 
 TEST_CASE("lif: a non-finite state is reported naming the population and the variable",
-          "[lif][divergence]") {
+          "[lif][divergence][unit]") {
     SECTION("a NaN initial value is rejected when the spec is validated") {
         const auto spec = single_neuron_spec(
             0.1, LifCurrParams{}, Integration::exact,

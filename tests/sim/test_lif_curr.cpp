@@ -113,7 +113,7 @@ class LifCurrRk4ErrorBound {
 // 1. lif_curr, constant current below rheobase: V(t) = E_L + R I_e (1 - e^{-t/tau_m}).
 
 TEST_CASE("lif_curr: subthreshold response to a constant current matches the closed form",
-          "[lif][lif_curr][subthreshold]") {
+          "[lif][lif_curr][subthreshold][unit]") {
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const Integration mode = GENERATE(Integration::exact, Integration::rk4, Integration::dopri5);
     INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
@@ -143,7 +143,7 @@ TEST_CASE("lif_curr: subthreshold response to a constant current matches the clo
 }
 
 TEST_CASE("lif_curr: dopri5 sub-steps a coarse dt to meet its tolerance",
-          "[lif][lif_curr][subthreshold]") {
+          "[lif][lif_curr][subthreshold][unit]") {
     // dt = 5 ms (z = 0.5): one unsplit dopri5 step would be off by |e^{-z} - R(-z)| R I_e
     // = 5.8e-6 * 12 mV = 7e-5 mV per step. odeint accepts a sub-step z_j only if its error
     // estimate |R(-z_j) - R^(-z_j)| |V - V_inf| (R^: the embedded 4th-order polynomial, from the
@@ -165,7 +165,7 @@ TEST_CASE("lif_curr: dopri5 sub-steps a coarse dt to meet its tolerance",
 }
 
 TEST_CASE("lif_curr: rk4 takes exactly one classical RK4 step per dt",
-          "[lif][lif_curr][subthreshold]") {
+          "[lif][lif_curr][subthreshold][unit]") {
     // For the linear decay the RK4 solution is V_inf + (E_L - V_inf) P4(-z)^n exactly (up to
     // rounding): a different number of sub-steps or another method would miss it by far more
     // than rounding (the defect per step, z^5/120 R I_e ~ 1e-10 mV at dt = 0.1 ms, times n).
@@ -189,7 +189,7 @@ TEST_CASE("lif_curr: rk4 takes exactly one classical RK4 step per dt",
 // 2. lif_curr, one input spike: the postsynaptic potential.
 
 TEST_CASE("lif_curr: the response to one input spike matches the closed-form PSP",
-          "[lif][lif_curr][psp]") {
+          "[lif][lif_curr][psp][unit]") {
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const double tau_s = GENERATE(2.0, 10.0);  // 10 ms = tau_m: the limit w t / C_m e^{-t/tau}
     INFO("dt = " << dt << " ms, tau_syn = " << tau_s << " ms");
@@ -254,7 +254,7 @@ TEST_CASE("lif_curr: the response to one input spike matches the closed-form PSP
 }
 
 TEST_CASE("lif_curr: the PSP is computed stably when tau_syn is within 1e-12 of tau_m",
-          "[lif][lif_curr][psp]") {
+          "[lif][lif_curr][psp][unit]") {
     // With tau_s = tau_m (1 + 1e-12), d = 1/tau_m - 1/tau_s ~ 1e-13 / ms: the difference form of
     // the PSP, tau_m tau_s / (tau_s - tau_m) (e^{-s/tau_s} - e^{-s/tau_m}), would lose ~1e-4 of
     // its value to cancellation, and a propagator coupling (e^{hd} - 1) / d written without
@@ -286,7 +286,7 @@ TEST_CASE("lif_curr: the PSP is computed stably when tau_syn is within 1e-12 of 
 //    t* = tau_m ln(R I / (R I - (V_th - E_L))).
 
 TEST_CASE("lif_curr: first spike under constant current matches the closed form",
-          "[lif][lif_curr][first_spike]") {
+          "[lif][lif_curr][first_spike][unit]") {
     const double dt = GENERATE(0.1, 0.05, 0.01, 0.25);
     const Integration mode = GENERATE(Integration::exact, Integration::rk4, Integration::precise);
     INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
@@ -320,7 +320,7 @@ TEST_CASE("lif_curr: first spike under constant current matches the closed form"
 }
 
 TEST_CASE("lif_curr: precise mode places a crossing that falls on a grid point",
-          "[lif][lif_curr][first_spike][precise]") {
+          "[lif][lif_curr][first_spike][precise][unit]") {
     // I_e chosen so that t* = 10 ms exactly: R I = (V_th - E_L) e / (e - 1). Whether the step
     // ending at 10 ms sees V_m a rounding error above or below V_th, the spike must be at 10 ms.
     const double dt = GENERATE(0.1, 0.05, 0.01);
@@ -343,7 +343,7 @@ TEST_CASE("lif_curr: precise mode places a crossing that falls on a grid point",
 // 4. Precise mode with an input between grid points.
 
 TEST_CASE("lif_curr: precise mode applies an off-grid input at its exact time",
-          "[lif][lif_curr][precise]") {
+          "[lif][lif_curr][precise][unit]") {
     // Bias R I_e = 10 mV; one spike at 1.2345 ms (off the grid for both dt), delay 1 ms: arrival
     // at t_a = 2.2345 ms. The crossing of V_th by
     //   V(t) = E_L + R I_e (1 - e^{-t/tau_m}) + PSP(t - t_a)
@@ -387,7 +387,7 @@ TEST_CASE("lif_curr: precise mode applies an off-grid input at its exact time",
 //    ISI = t_ref + tau_m ln((R I - (V_reset - E_L)) / (R I - (V_th - E_L))).
 
 TEST_CASE("lif_curr: refractory clamp and interspike interval under constant current",
-          "[lif][lif_curr][refractory]") {
+          "[lif][lif_curr][refractory][unit]") {
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const Integration mode = GENERATE(Integration::exact, Integration::rk4, Integration::precise);
     INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
@@ -502,7 +502,7 @@ sim::NetworkSpec poisson_driven_spec(double dt, Integration mode, const PoissonD
 }  // namespace
 
 TEST_CASE("lif_curr: exact and rk4 agree in a Poisson-driven network",
-          "[lif][lif_curr][exact_vs_rk4]") {
+          "[lif][lif_curr][exact_vs_rk4][integration]") {
     SECTION("subthreshold: V_m traces within RK4's error budget") {
         // Both modes apply the input jumps at the same step starts, so they differ only by
         // RK4's defect between jumps: per neuron LifCurrRk4ErrorBound, driven by the exact

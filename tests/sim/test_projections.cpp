@@ -128,7 +128,7 @@ constexpr double rel_tol = 1e-12;
 TEST_CASE(
     "delay: a spike at t with delay d reaches a grid-mode target in the step of t + d, "
     "not before",
-    "[projection][delay]") {
+    "[projection][delay][unit]") {
     const double dt = 0.1;                                   // [ms]
     const double t_spike = GENERATE(1.0, 1.234);             // [ms] on and off the grid
     const double delay = GENERATE(0.1, 0.2, 1.0, 2.5, 7.3);  // [ms] from one step up
@@ -156,7 +156,7 @@ TEST_CASE(
 }
 
 TEST_CASE("delay: per-synapse delays from a distribution each act delay_steps after the spike",
-          "[projection][delay]") {
+          "[projection][delay][unit]") {
     const double dt = 0.1;  // [ms]
     const std::uint32_t n = 60;
     std::vector<double> times;
@@ -202,7 +202,7 @@ TEST_CASE("delay: per-synapse delays from a distribution each act delay_steps af
 TEST_CASE(
     "delay: from a neuron on the grid, a delay of d steps (0 included) acts d steps after the "
     "spike's stamp",
-    "[projection][delay]") {
+    "[projection][delay][unit]") {
     // Neuron "a" spikes at the end of some step (stamp t_k); with delay 0 its target's input
     // jumps at the start of step k, the step right after the one that produced the spike, as
     // with Brian2's default delay of 0.
@@ -233,7 +233,7 @@ TEST_CASE(
 }
 
 TEST_CASE("delay: in precise mode an input acts at exactly t + d inside its step",
-          "[projection][delay]") {
+          "[projection][delay][unit]") {
     const double dt = 0.1;                              // [ms]
     const double t_spike = GENERATE(1.234, 0.37, 2.0);  // [ms]
     const double delay = GENERATE(0.1, 1.0, 2.5);       // [ms]
@@ -280,7 +280,7 @@ TEST_CASE("delay: in precise mode an input acts at exactly t + d inside its step
 // ---- plasticity through the engine ------------------------------------------------------------
 
 TEST_CASE("stdp engine: pair_stdp dw uses the pre spike's arrival time and the recorded post time",
-          "[projection][stdp]") {
+          "[projection][stdp][unit]") {
     const auto p = additive_pair();
     const double t_pre = 10.234;                                    // [ms] emission, off the grid
     const double delay = 1.5;                                       // [ms] arrival at 11.734
@@ -299,7 +299,7 @@ TEST_CASE("stdp engine: pair_stdp dw uses the pre spike's arrival time and the r
 }
 
 TEST_CASE("stdp engine: a pre arrival at the time of a post spike counts as before it",
-          "[projection][stdp]") {
+          "[projection][stdp][unit]") {
     // Equal times are ordered presynaptic arrival first (as in Brian2): the pair potentiates by
     // A_plus e^0 instead of depressing by A_minus.
     const auto p = additive_pair();
@@ -311,7 +311,7 @@ TEST_CASE("stdp engine: a pre arrival at the time of a post spike counts as befo
 }
 
 TEST_CASE("stdp engine: nearest_triplet pre then a first post spike leaves the weight unchanged",
-          "[projection][stdp]") {
+          "[projection][stdp][unit]") {
     const double w0 = 0.5;
     // The pre spike arrives at 5 ms; post spikes at t_teacher + 0.2 ms: 1, 3 and 25.2 ms later.
     const double t_teacher = GENERATE(5.8, 7.8, 30.0);
@@ -322,7 +322,7 @@ TEST_CASE("stdp engine: nearest_triplet pre then a first post spike leaves the w
 
 TEST_CASE(
     "stdp engine: nearest_triplet post-pre-post changes the weight by the header's closed form",
-    "[projection][stdp]") {
+    "[projection][stdp][unit]") {
     const auto p = triplet();
     const double w0 = 0.5;
     const double t_pre = 3.456, delay = 1.0;  // [ms] arrival at 4.456
@@ -340,7 +340,7 @@ TEST_CASE(
 }
 
 TEST_CASE("stdp engine: repeated potentiation saturates at w_max, repeated depression at w_min",
-          "[projection][stdp]") {
+          "[projection][stdp][unit]") {
     // 30 pairings 40 ms apart, the post spike 5 ms after (potentiating) or before (depressing)
     // the pre spike's arrival. Per pairing the weight moves by about +0.06 / -0.07 (pair) or
     // +0.11 / -0.12 (triplet), see the amplitudes below, so it meets its bound within ~10
@@ -380,7 +380,7 @@ TEST_CASE("stdp engine: repeated potentiation saturates at w_max, repeated depre
 TEST_CASE(
     "stdp engine: under long Poisson stimulation every weight stays in [w_min, w_max] and "
     "some reach the bounds",
-    "[projection][stdp]") {
+    "[projection][stdp][integration]") {
     // 100 Poisson inputs at 30 Hz onto 4 neurons firing regularly at ~50 Hz from their bias
     // current (the <= 1 pA inputs barely matter), so pre and post spikes are uncorrelated and an
     // additive pair rule drifts at rho_pre rho_post (A_plus tau_plus - A_minus tau_minus), rates
@@ -451,7 +451,7 @@ TEST_CASE(
 // ---- counters ---------------------------------------------------------------------------------
 
 TEST_CASE("counters: all-to-all synaptic events are the delivered pre spikes times the fan-out",
-          "[projection]") {
+          "[projection][integration]") {
     const std::uint32_t n_post = 8;
     sim::NetworkSpec spec{.dt_ms = 0.1, .seed = 7};
     spec.populations = {
@@ -476,7 +476,7 @@ TEST_CASE("counters: all-to-all synaptic events are the delivered pre spikes tim
 }
 
 TEST_CASE("counters: sparse synaptic events count each delivered spike once per outgoing synapse",
-          "[projection]") {
+          "[projection][integration]") {
     // Poisson input drives a recurrently connected layer to fire irregularly; both sparse
     // projections are counted spike by spike. A spike stamped at step k reaches synapse s at
     // step m = k + delay_steps[s]; the engine hands it over (and counts it) during step m - 1,
@@ -536,7 +536,7 @@ TEST_CASE("counters: sparse synaptic events count each delivered spike once per 
     }
 }
 
-TEST_CASE("counters: a neuron population does N updates per step", "[projection]") {
+TEST_CASE("counters: a neuron population does N updates per step", "[projection][unit]") {
     sim::NetworkSpec spec{.dt_ms = 0.1};
     spec.populations = {lif_curr("a", 13),
                         {.name = "b", .size = 4, .model = models::LifCondParams{}}};
@@ -550,7 +550,7 @@ TEST_CASE("counters: a neuron population does N updates per step", "[projection]
 TEST_CASE(
     "counters: a plastic projection updates once per delivered spike and once per incoming "
     "synapse per post spike",
-    "[projection][stdp]") {
+    "[projection][stdp][integration]") {
     models::LifCurrParams neuron{};
     neuron.I_e = 450.0;
     const std::uint32_t n_pre = 30, k = 7;
