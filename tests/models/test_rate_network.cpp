@@ -400,7 +400,8 @@ TEST_CASE("optimizer: sgd, w <- w - lr g", "[rate][unit]") {
     check_parameters(network, 0.6 + 0.05 * 0.4, -0.05 + 0.05 * 0.8, 0.1 + 0.05 * 0.4);
 }
 
-TEST_CASE("optimizer: momentum, v <- mu v + g; w <- w - lr v (PyTorch's SGD)", "[rate][unit]") {
+TEST_CASE("optimizer: momentum, v <- mu v + g, then w <- w - lr v (PyTorch's SGD)",
+          "[rate][unit]") {
     NetworkD network = single_layer_network();
     BasicOptimizer<double> optimizer(
         OptimizerParams{.kind = OptimizerKind::momentum, .learning_rate = 0.1, .momentum = 0.9},

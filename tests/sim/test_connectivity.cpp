@@ -214,8 +214,9 @@ TEST_CASE("connect: from_list reproduces the list with synapse ids ordered by (p
     CHECK(pairs_of(net.projection("a->b")) == expected);
 }
 
-TEST_CASE("connect: the same seed gives the same synapses, weights and delays; another seed not",
-          "[projection][connect][unit]") {
+TEST_CASE(
+    "connect: the same seed gives the same synapses, weights and delays, a different seed does not",
+    "[projection][connect][unit]") {
     const sim::connect::FixedProbability rule{.p = 0.2};
     sim::Network a(connection_spec(40, 50, rule, 21));
     sim::Network b(connection_spec(40, 50, rule, 21));
