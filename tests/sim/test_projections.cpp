@@ -119,7 +119,7 @@ models::NearestTripletStdpParams triplet() {
 // Event times differ from the engine's by rounding only (a few ulp of ~10 ms, ~1e-15 ms), which
 // changes e^{-dt/tau} by ~1e-16 relative; 1e-12 leaves a wide margin, while using the emission
 // instead of the arrival time (a delay of >= 1 ms) changes dw by several percent.
-constexpr double rel_tol = 1e-12;
+constexpr double dw_rel_tol = 1e-12;
 
 }  // namespace
 
@@ -152,7 +152,7 @@ TEST_CASE(
         REQUIRE(I_syn_e() == 0.0);
     }
     net.step();  // [arrival dt, (arrival + 1) dt): the jump at the step's start, then decay
-    CHECK(I_syn_e() == Approx(w * std::exp(-dt / neuron.tau_syn_e)).epsilon(rel_tol));
+    CHECK(I_syn_e() == Approx(w * std::exp(-dt / neuron.tau_syn_e)).epsilon(dw_rel_tol));
 }
 
 TEST_CASE("delay: per-synapse delays from a distribution each act delay_steps after the spike",
@@ -270,8 +270,8 @@ TEST_CASE("delay: in precise mode an input acts at exactly t + d inside its step
     CAPTURE(h);
     // The difference of two exponentials loses ~2 digits to cancellation (~1e-14); the engine's
     // h differs from this one by rounding (~1e-16 ms).
-    CHECK(tgt.variable("I_syn_e")[0] == Approx(w * std::exp(-h / p.tau_syn_e)).epsilon(rel_tol));
-    CHECK(tgt.variable("V_m")[0] - p.E_L == Approx(deflection(h)).epsilon(rel_tol));
+    CHECK(tgt.variable("I_syn_e")[0] == Approx(w * std::exp(-h / p.tau_syn_e)).epsilon(dw_rel_tol));
+    CHECK(tgt.variable("V_m")[0] - p.E_L == Approx(deflection(h)).epsilon(dw_rel_tol));
     if (h < dt * (1.0 - 1e-9)) {  // off-grid arrival: applying it at the step's start would show
         CHECK(std::abs(tgt.variable("V_m")[0] - p.E_L - deflection(dt)) > 1e-6 * deflection(dt));
     }
@@ -295,7 +295,7 @@ TEST_CASE("stdp engine: pair_stdp dw uses the pre spike's arrival time and the r
     const double expected =
         dt > 0 ? p.A_plus * std::exp(-dt / p.tau_plus) : -p.A_minus * std::exp(dt / p.tau_minus);
     CAPTURE(dt);
-    CHECK(r.w - w0 == Approx(expected).epsilon(rel_tol));
+    CHECK(r.w - w0 == Approx(expected).epsilon(dw_rel_tol));
 }
 
 TEST_CASE("stdp engine: a pre arrival at the time of a post spike counts as before it",
@@ -307,7 +307,7 @@ TEST_CASE("stdp engine: a pre arrival at the time of a post spike counts as befo
     const RigResult r = run_rig(stdp_rig({10.0}, {11.3}, p, w0, 1.5), 30.0);  // both at 11.5 ms
     REQUIRE(r.post_times.size() == 1);
     REQUIRE(r.post_times[0] == Approx(11.5).margin(1e-12));
-    CHECK(r.w - w0 == Approx(p.A_plus).epsilon(rel_tol));
+    CHECK(r.w - w0 == Approx(p.A_plus).epsilon(dw_rel_tol));
 }
 
 TEST_CASE("stdp engine: nearest_triplet pre then a first post spike leaves the weight unchanged",
@@ -336,7 +336,7 @@ TEST_CASE(
         -p.nu_pre * std::exp(-(t1 - t0) / p.tau_post1) +
         p.nu_post * std::exp(-(t2 - t1) / p.tau_pre) * std::exp(-(t2 - t0) / p.tau_post2);
     CAPTURE(t0, t1, t2);
-    CHECK(r.w - w0 == Approx(expected).epsilon(rel_tol));
+    CHECK(r.w - w0 == Approx(expected).epsilon(dw_rel_tol));
 }
 
 TEST_CASE("stdp engine: repeated potentiation saturates at w_max, repeated depression at w_min",

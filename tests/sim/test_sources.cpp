@@ -18,13 +18,14 @@
 #include "sim/network.hpp"
 #include "sim/recorder.hpp"
 #include "sim/sources.hpp"
+#include "tests/statistical_tolerance.hpp"
 
 namespace {
 
 namespace sim = spikerate::sim;
 namespace models = spikerate::models;
 
-constexpr double n_sd = 5.0;
+using spikerate::testing::n_sd;
 
 sim::NetworkSpec poisson_spec(std::uint32_t size, double rate_hz, double dt_ms = 0.1,
                               std::uint64_t seed = 1) {

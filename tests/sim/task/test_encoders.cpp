@@ -12,6 +12,7 @@
 #include "models/error.hpp"
 #include "sim/task/dataset.hpp"
 #include "sim/task/encoders.hpp"
+#include "tests/statistical_tolerance.hpp"
 
 namespace {
 
@@ -20,7 +21,7 @@ using Catch::Matchers::Contains;
 using spikerate::ParamError;
 using spikerate::sim::SpikeTrainSourceParams;
 
-constexpr double n_sd = 5.0;
+using spikerate::testing::n_sd;
 
 bool sorted_by_time_then_node(const SpikeTrainSourceParams& s) {
     for (std::size_t i = 1; i < s.times_ms.size(); ++i) {

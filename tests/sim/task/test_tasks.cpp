@@ -20,6 +20,7 @@
 #include "sim/task/example_stream.hpp"
 #include "sim/task/synthetic.hpp"
 #include "sim/task/task_spec.hpp"
+#include "tests/statistical_tolerance.hpp"
 
 namespace {
 
@@ -27,7 +28,7 @@ namespace task = spikerate::sim::task;
 using Catch::Matchers::Contains;
 using spikerate::ParamError;
 
-constexpr double n_sd = 5.0;
+using spikerate::testing::n_sd;
 
 // Epoch e of a stream: the indices of examples e n, ..., (e + 1) n - 1.
 std::vector<std::size_t> epoch_order(task::ExampleStream& stream, std::uint64_t e) {
