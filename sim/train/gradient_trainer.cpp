@@ -82,15 +82,15 @@ namespace {
 
 // Examples are tested in chunks of this many columns: large enough for efficient matrix
 // products, small enough that the activations stay in cache-friendly sizes.
-constexpr std::size_t evaluation_chunk = 1000;
+constexpr std::size_t evaluation_columns = 1000;
 
 }  // namespace
 
 Evaluation evaluate(models::RateNetwork& network, const task::Dataset& data) {
     Evaluation result{.loss = 0.0, .confusion = task::ConfusionMatrix(data.n_classes)};
     double loss_sum = 0.0;
-    for (std::size_t start = 0; start < data.size(); start += evaluation_chunk) {
-        const std::size_t n = std::min(evaluation_chunk, data.size() - start);
+    for (std::size_t start = 0; start < data.size(); start += evaluation_columns) {
+        const std::size_t n = std::min(evaluation_columns, data.size() - start);
         const auto& outputs = network.forward(
             data.inputs.middleCols(static_cast<Eigen::Index>(start), static_cast<Eigen::Index>(n)));
         const std::span<const std::uint32_t> labels(data.labels.data() + start, n);

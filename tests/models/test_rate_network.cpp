@@ -132,7 +132,8 @@ double smallest_relu_input(const NetworkD& network, const MatrixD& inputs) {
     return smallest;
 }
 
-TEST_CASE("rate network: backpropagated gradients match central finite differences", "[rate]") {
+TEST_CASE("rate network: backpropagated gradients match central finite differences",
+          "[rate][unit]") {
     // Every hidden activation, every loss (squared error with every output activation), with and
     // without L2, for two hidden layers (5-4-3-3) and for none (logistic regression, 5-3).
     const Activation hidden_activation =
@@ -228,7 +229,7 @@ TEST_CASE("rate network: backpropagated gradients match central finite differenc
     }
 }
 
-TEST_CASE("rate network: losses and the L2 term match hand values", "[rate]") {
+TEST_CASE("rate network: losses and the L2 term match hand values", "[rate][unit]") {
     // Logistic regression from one input fixed to 1, so the logits are the weights: z = W + b.
     SECTION("softmax cross-entropy of equal logits is log K, and -log p_y otherwise") {
         NetworkD network(RateNetworkParams{.n_inputs = 1, .n_outputs = 4});
@@ -268,7 +269,7 @@ TEST_CASE("rate network: losses and the L2 term match hand values", "[rate]") {
     }
 }
 
-TEST_CASE("rate network: the softmax is stable for large logits", "[rate]") {
+TEST_CASE("rate network: the softmax is stable for large logits", "[rate][unit]") {
     // float, as training runs; with one input fixed to 1 the logits are the weights.
     RateNetwork network(RateNetworkParams{.n_inputs = 1, .n_outputs = 3});
     const RateNetwork::Matrix one = RateNetwork::Matrix::Ones(1, 1);
@@ -298,7 +299,8 @@ TEST_CASE("rate network: the softmax is stable for large logits", "[rate]") {
     }
 }
 
-TEST_CASE("rate network: a batch gives the same outputs as its examples one by one", "[rate]") {
+TEST_CASE("rate network: a batch gives the same outputs as its examples one by one",
+          "[rate][unit]") {
     // Also exercises the buffers' reallocation when the batch size changes (4, then 1, then 4).
     NetworkD network(RateNetworkParams{
         .n_inputs = 3, .n_outputs = 2, .hidden = {5}, .activation = Activation::tanh});
@@ -313,7 +315,7 @@ TEST_CASE("rate network: a batch gives the same outputs as its examples one by o
     CHECK(network.forward(inputs) == batch_outputs);
 }
 
-TEST_CASE("rate network: an MLP learns XOR", "[rate]") {
+TEST_CASE("rate network: an MLP learns XOR", "[rate][integration]") {
     // 2-8-2 tanh with softmax cross-entropy, full batch, momentum SGD. The slowest of these
     // seeds reaches 100 % with a loss below 0.05 after 79 steps; the budget is three times that.
     const std::uint64_t seed = GENERATE(1, 2, 3, 4, 5);
@@ -334,7 +336,7 @@ TEST_CASE("rate network: an MLP learns XOR", "[rate]") {
     CHECK(network.loss(labels) < 0.05);
 }
 
-TEST_CASE("rate network: logistic regression separates three clusters", "[rate]") {
+TEST_CASE("rate network: logistic regression separates three clusters", "[rate][integration]") {
     // 3 x 30 points uniform in the unit squares around (0, 0), (4, 0) and (0, 4): the classes
     // are linearly separable with a wide margin, so a linear softmax classifier reaches 100 %.
     Uniform01 uniform(11);
@@ -385,7 +387,7 @@ void check_parameters(const NetworkD& network, double w0, double w1, double b) {
     CHECK(network.biases(0)(0) == Approx(b).epsilon(1e-14));
 }
 
-TEST_CASE("optimizer: sgd, w <- w - lr g", "[rate]") {
+TEST_CASE("optimizer: sgd, w <- w - lr g", "[rate][unit]") {
     NetworkD network = single_layer_network();
     BasicOptimizer<double> optimizer(
         OptimizerParams{.kind = OptimizerKind::sgd, .learning_rate = 0.1}, network);
@@ -398,7 +400,8 @@ TEST_CASE("optimizer: sgd, w <- w - lr g", "[rate]") {
     check_parameters(network, 0.6 + 0.05 * 0.4, -0.05 + 0.05 * 0.8, 0.1 + 0.05 * 0.4);
 }
 
-TEST_CASE("optimizer: momentum, v <- mu v + g; w <- w - lr v (PyTorch's SGD)", "[rate]") {
+TEST_CASE("optimizer: momentum, v <- mu v + g, then w <- w - lr v (PyTorch's SGD)",
+          "[rate][unit]") {
     NetworkD network = single_layer_network();
     BasicOptimizer<double> optimizer(
         OptimizerParams{.kind = OptimizerKind::momentum, .learning_rate = 0.1, .momentum = 0.9},
@@ -412,7 +415,7 @@ TEST_CASE("optimizer: momentum, v <- mu v + g; w <- w - lr v (PyTorch's SGD)", "
     CHECK(optimizer.steps_taken() == 2);
 }
 
-TEST_CASE("optimizer: adam with bias correction (PyTorch's Adam)", "[rate]") {
+TEST_CASE("optimizer: adam with bias correction (PyTorch's Adam)", "[rate][unit]") {
     NetworkD network = single_layer_network();
     constexpr double lr = 0.1;
     constexpr double beta1 = 0.9;
@@ -454,7 +457,7 @@ TEST_CASE("optimizer: adam with bias correction (PyTorch's Adam)", "[rate]") {
           Approx(0.6 + (0.1 / 0.19) * 0.15 / std::sqrt(0.001359 / 0.001999)).epsilon(1e-6));
 }
 
-TEST_CASE("rate network: multiply-accumulates per example", "[rate]") {
+TEST_CASE("rate network: multiply-accumulates per example", "[rate][unit]") {
     SECTION("784-100-10: forward 784*100 + 100*10; backward adds 100*10 for layer 2's delta") {
         const RateNetwork network(
             RateNetworkParams{.n_inputs = 784, .n_outputs = 10, .hidden = {100}});
@@ -468,7 +471,7 @@ TEST_CASE("rate network: multiply-accumulates per example", "[rate]") {
     }
 }
 
-TEST_CASE("rate network: the same initialisation draws give the same weights", "[rate]") {
+TEST_CASE("rate network: the same initialisation draws give the same weights", "[rate][unit]") {
     const RateNetworkParams params{.n_inputs = 6, .n_outputs = 3, .hidden = {7, 5}};
     Uniform01 data_source(3);
     const RateNetwork::Matrix inputs =
@@ -497,7 +500,7 @@ TEST_CASE("rate network: the same initialisation draws give the same weights", "
     }
 }
 
-TEST_CASE("rate network: initialisation bounds follow Xavier and He", "[rate]") {
+TEST_CASE("rate network: initialisation bounds follow Xavier and He", "[rate][unit]") {
     // u = 1 - 2^-53 gives w just below +a, so every weight equals the layer's bound.
     const auto near_one = [] { return std::nextafter(1.0, 0.0); };
     NetworkD relu_network(RateNetworkParams{.n_inputs = 30, .n_outputs = 10, .hidden = {20}});
@@ -518,7 +521,8 @@ TEST_CASE("rate network: initialisation bounds follow Xavier and He", "[rate]") 
     CHECK(he_network.biases(1).isZero());
 }
 
-TEST_CASE("rate network: invalid parameters and inputs are rejected, naming the key", "[rate]") {
+TEST_CASE("rate network: invalid parameters and inputs are rejected, naming the key",
+          "[rate][unit]") {
     const RateNetworkParams good{.n_inputs = 4, .n_outputs = 3, .hidden = {5}};
     CHECK_NOTHROW(good.validate());
 

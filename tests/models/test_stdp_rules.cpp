@@ -85,7 +85,7 @@ spikerate::models::NearestTripletStdpParams triplet_params() {
 
 TEST_CASE(
     "pair_stdp additive: dw of one pair is A_plus e^{-dt/tau_plus} or -A_minus e^{dt/tau_minus}",
-    "[stdp]") {
+    "[stdp][unit]") {
     using P = PairStdpParams;
     const auto interaction = GENERATE(P::Interaction::all_to_all, P::Interaction::nearest);
     const P p = pair_params(P::Weighting::additive, interaction);
@@ -100,7 +100,7 @@ TEST_CASE(
 }
 
 TEST_CASE("pair_stdp multiplicative: potentiation scales with w_max - w, depression with w - w_min",
-          "[stdp]") {
+          "[stdp][unit]") {
     using P = PairStdpParams;
     const P p = pair_params(P::Weighting::multiplicative, P::Interaction::all_to_all);
     const PairStdp rule(p);
@@ -116,7 +116,7 @@ TEST_CASE("pair_stdp multiplicative: potentiation scales with w_max - w, depress
 }
 
 TEST_CASE("pair_stdp: two pre spikes before one post potentiate twice all-to-all, once nearest",
-          "[stdp]") {
+          "[stdp][unit]") {
     using P = PairStdpParams;
     const double t1 = 10.0, t2 = 17.5, t_post = 29.0;  // [ms]
     const std::vector<Event> events{{Event::pre, t1}, {Event::pre, t2}, {Event::post, t_post}};
@@ -133,7 +133,7 @@ TEST_CASE("pair_stdp: two pre spikes before one post potentiate twice all-to-all
 }
 
 TEST_CASE("pair_stdp: two post spikes before one pre depress twice all-to-all, once nearest",
-          "[stdp]") {
+          "[stdp][unit]") {
     using P = PairStdpParams;
     const double t1 = 10.0, t2 = 17.5, t_pre = 29.0;  // [ms]
     const std::vector<Event> events{{Event::post, t1}, {Event::post, t2}, {Event::pre, t_pre}};
@@ -150,7 +150,7 @@ TEST_CASE("pair_stdp: two post spikes before one pre depress twice all-to-all, o
 }
 
 TEST_CASE("nearest_triplet: pre then post with no earlier post potentiates exactly nothing",
-          "[stdp]") {
+          "[stdp][unit]") {
     const NearestTripletStdp rule(triplet_params());
     const double dt = GENERATE(0.1, 5.0, 20.0, 40.0);  // [ms] t_post - t_pre
     const double w0 = 0.5;
@@ -161,7 +161,7 @@ TEST_CASE("nearest_triplet: pre then post with no earlier post potentiates exact
 
 TEST_CASE(
     "nearest_triplet: a pre spike dt after a post spike depresses by nu_pre e^{-dt/tau_post1}",
-    "[stdp]") {
+    "[stdp][unit]") {
     const auto p = triplet_params();
     const NearestTripletStdp rule(p);
     const double dt = GENERATE(0.1, 5.0, 20.0, 40.0);  // [ms] t_pre - t_post
@@ -171,7 +171,7 @@ TEST_CASE(
           Approx(-p.nu_pre * std::exp(-dt / p.tau_post1)).epsilon(rel_tol));
 }
 
-TEST_CASE("nearest_triplet: post-pre-post matches the closed form in the header", "[stdp]") {
+TEST_CASE("nearest_triplet: post-pre-post matches the closed form in the header", "[stdp][unit]") {
     const auto p = triplet_params();
     const NearestTripletStdp rule(p);
     const double t0 = 50.0;                           // [ms] first post spike
@@ -188,7 +188,7 @@ TEST_CASE("nearest_triplet: post-pre-post matches the closed form in the header"
 }
 
 TEST_CASE("nearest_triplet: traces are nearest-spike, only the latest pre and post spikes count",
-          "[stdp]") {
+          "[stdp][unit]") {
     const auto p = triplet_params();
     const NearestTripletStdp rule(p);
     const double w0 = 0.5;
@@ -206,7 +206,7 @@ TEST_CASE("nearest_triplet: traces are nearest-spike, only the latest pre and po
 }
 
 TEST_CASE("weight_bounds: clip maps a weight into [w_min, w_max] and leaves inner weights alone",
-          "[stdp]") {
+          "[stdp][unit]") {
     const WeightBounds bounds{.w_min = 0.25, .w_max = 0.75};
     CHECK(bounds.clip(-1.0) == 0.25);
     CHECK(bounds.clip(0.25) == 0.25);
@@ -216,7 +216,7 @@ TEST_CASE("weight_bounds: clip maps a weight into [w_min, w_max] and leaves inne
 }
 
 TEST_CASE("pair_stdp multiplicative: repeated pairs approach a bound geometrically, never reach it",
-          "[stdp]") {
+          "[stdp][unit]") {
     // With nearest interaction every pair sees the trace e^{-1 ms/tau}, so each potentiation
     // multiplies the distance to w_max by (1 - A_plus e^{-1/tau_plus}) and each depression the
     // distance to w_min by (1 - A_minus e^{-1/tau_minus}): after n pairs the distance is the
@@ -253,7 +253,8 @@ TEST_CASE("pair_stdp multiplicative: repeated pairs approach a bound geometrical
     CHECK(w_down > down.bounds.w_min);
 }
 
-TEST_CASE("traces: decay_factor is std::exp bit for bit, 0 where exp underflows", "[stdp][trace]") {
+TEST_CASE("traces: decay_factor is std::exp bit for bit, 0 where exp underflows",
+          "[stdp][trace][unit]") {
     // The shortcut below -746 must not change a single result: exp is exactly 0 there too.
     for (double x = -800.0; x <= 0.0; x += 0.37) {
         CAPTURE(x);

@@ -23,7 +23,7 @@ double column_sum(const std::vector<double>& w, std::size_t n_pre, std::size_t n
 
 }  // namespace
 
-TEST_CASE("normalisation: every column sums to the target, ratios kept", "[normalisation]") {
+TEST_CASE("normalisation: every column sums to the target, ratios kept", "[normalisation][unit]") {
     const std::size_t n_pre = 784;
     const std::size_t n_post = 3;
     std::vector<double> w(n_pre * n_post);
@@ -40,7 +40,7 @@ TEST_CASE("normalisation: every column sums to the target, ratios kept", "[norma
 }
 
 TEST_CASE("normalisation: weights that would pass w_max are held there, the others make up the sum",
-          "[normalisation]") {
+          "[normalisation][unit]") {
     // Column 0: one strong weight and 9 weak ones; plain scaling to sum 5 would put the strong
     // one at 5 * 10 / 10.9 = 4.6 > w_max = 1.
     const std::size_t n_pre = 10;
@@ -61,7 +61,7 @@ TEST_CASE("normalisation: weights that would pass w_max are held there, the othe
     CHECK(w[1 * n_post + 1] == Approx(0.5));        // column 1: plain scaling
 }
 
-TEST_CASE("normalisation: a lower bound above zero is respected too", "[normalisation]") {
+TEST_CASE("normalisation: a lower bound above zero is respected too", "[normalisation][unit]") {
     const std::size_t n_pre = 4;
     std::vector<double> w{0.001, 1.0, 1.0, 1.0};  // one column
     const WeightBounds bounds{0.05, 1.0};
@@ -72,7 +72,7 @@ TEST_CASE("normalisation: a lower bound above zero is respected too", "[normalis
 }
 
 TEST_CASE("normalisation: columns that cannot reach the target are reported, within bounds",
-          "[normalisation]") {
+          "[normalisation][unit]") {
     const WeightBounds bounds{0.0, 1.0};
     SECTION("all weights zero: no factor helps") {
         std::vector<double> w(5, 0.0);

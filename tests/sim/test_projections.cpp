@@ -1,11 +1,10 @@
 // Projections through the engine: delays (grid and precise arrival times), plasticity with the
-// rule's closed forms at the pre spike's arrival time, weight bounds, work counters and the
-// connection rules.
+// rule's closed forms at the pre spike's arrival time, weight bounds and work counters. The
+// connection rules are tested in test_connectivity.cpp.
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,7 +19,6 @@ namespace {
 
 namespace sim = spikerate::sim;
 namespace models = spikerate::models;
-using Pair = std::pair<std::uint32_t, std::uint32_t>;
 
 sim::PopulationSpec spike_train(std::string name, std::uint32_t size, std::vector<double> times,
                                 std::vector<std::uint32_t> node_ids) {
@@ -47,18 +45,6 @@ std::vector<double> run_recording(sim::Network& net, double duration_ms, const s
     sim::SpikeRecorder recorder(net.population(pop));
     net.run(duration_ms, [&](const sim::Network& n) { recorder.record(n.grid()); });
     return recorder.times_ms();
-}
-
-std::vector<Pair> pairs_of(const sim::Projection& projection) {
-    std::vector<Pair> pairs;
-    for (std::size_t s = 0; s < projection.n_synapses(); ++s) {
-        pairs.emplace_back(projection.pre_of(s), projection.post_of(s));
-    }
-    return pairs;
-}
-
-bool strictly_increasing(const std::vector<Pair>& pairs) {
-    return std::adjacent_find(pairs.begin(), pairs.end(), std::greater_equal<>()) == pairs.end();
 }
 
 // ---- plasticity rig -------------------------------------------------------------------------
@@ -133,32 +119,7 @@ models::NearestTripletStdpParams triplet() {
 // Event times differ from the engine's by rounding only (a few ulp of ~10 ms, ~1e-15 ms), which
 // changes e^{-dt/tau} by ~1e-16 relative; 1e-12 leaves a wide margin, while using the emission
 // instead of the arrival time (a delay of >= 1 ms) changes dw by several percent.
-constexpr double rel_tol = 1e-12;
-
-// ---- connection rules ----------------------------------------------------------------------
-
-// "a" (n_pre Poisson sources) -> "b" (n_post lif_curr neurons), or "b" -> "b" when `recurrent`.
-sim::NetworkSpec connection_spec(std::uint32_t n_pre, std::uint32_t n_post,
-                                 sim::ConnectionRule rule, std::uint64_t seed = 1,
-                                 bool recurrent = false) {
-    sim::NetworkSpec spec{.seed = seed};
-    spec.populations = {
-        {.name = "a", .size = n_pre, .model = sim::PoissonSourceParams{.rate_hz = 0.0}},
-        lif_curr("b", n_post),
-    };
-    spec.projections = {{.pre = recurrent ? "b" : "a",
-                         .post = "b",
-                         .connection = std::move(rule),
-                         .weight = sim::Distribution::uniform(0.5, 2.0),
-                         .delay_ms = sim::Distribution::uniform(0.1, 5.0)}};
-    return spec;
-}
-
-std::vector<std::uint32_t> in_degrees(const sim::Projection& projection) {
-    std::vector<std::uint32_t> degree(projection.post().size(), 0);
-    for (std::size_t s = 0; s < projection.n_synapses(); ++s) ++degree[projection.post_of(s)];
-    return degree;
-}
+constexpr double dw_rel_tol = 1e-12;
 
 }  // namespace
 
@@ -167,7 +128,7 @@ std::vector<std::uint32_t> in_degrees(const sim::Projection& projection) {
 TEST_CASE(
     "delay: a spike at t with delay d reaches a grid-mode target in the step of t + d, "
     "not before",
-    "[projection][delay]") {
+    "[projection][delay][unit]") {
     const double dt = 0.1;                                   // [ms]
     const double t_spike = GENERATE(1.0, 1.234);             // [ms] on and off the grid
     const double delay = GENERATE(0.1, 0.2, 1.0, 2.5, 7.3);  // [ms] from one step up
@@ -191,11 +152,11 @@ TEST_CASE(
         REQUIRE(I_syn_e() == 0.0);
     }
     net.step();  // [arrival dt, (arrival + 1) dt): the jump at the step's start, then decay
-    CHECK(I_syn_e() == Approx(w * std::exp(-dt / neuron.tau_syn_e)).epsilon(rel_tol));
+    CHECK(I_syn_e() == Approx(w * std::exp(-dt / neuron.tau_syn_e)).epsilon(dw_rel_tol));
 }
 
 TEST_CASE("delay: per-synapse delays from a distribution each act delay_steps after the spike",
-          "[projection][delay]") {
+          "[projection][delay][unit]") {
     const double dt = 0.1;  // [ms]
     const std::uint32_t n = 60;
     std::vector<double> times;
@@ -241,7 +202,7 @@ TEST_CASE("delay: per-synapse delays from a distribution each act delay_steps af
 TEST_CASE(
     "delay: from a neuron on the grid, a delay of d steps (0 included) acts d steps after the "
     "spike's stamp",
-    "[projection][delay]") {
+    "[projection][delay][unit]") {
     // Neuron "a" spikes at the end of some step (stamp t_k); with delay 0 its target's input
     // jumps at the start of step k, the step right after the one that produced the spike, as
     // with Brian2's default delay of 0.
@@ -272,7 +233,7 @@ TEST_CASE(
 }
 
 TEST_CASE("delay: in precise mode an input acts at exactly t + d inside its step",
-          "[projection][delay]") {
+          "[projection][delay][unit]") {
     const double dt = 0.1;                              // [ms]
     const double t_spike = GENERATE(1.234, 0.37, 2.0);  // [ms]
     const double delay = GENERATE(0.1, 1.0, 2.5);       // [ms]
@@ -309,8 +270,8 @@ TEST_CASE("delay: in precise mode an input acts at exactly t + d inside its step
     CAPTURE(h);
     // The difference of two exponentials loses ~2 digits to cancellation (~1e-14); the engine's
     // h differs from this one by rounding (~1e-16 ms).
-    CHECK(tgt.variable("I_syn_e")[0] == Approx(w * std::exp(-h / p.tau_syn_e)).epsilon(rel_tol));
-    CHECK(tgt.variable("V_m")[0] - p.E_L == Approx(deflection(h)).epsilon(rel_tol));
+    CHECK(tgt.variable("I_syn_e")[0] == Approx(w * std::exp(-h / p.tau_syn_e)).epsilon(dw_rel_tol));
+    CHECK(tgt.variable("V_m")[0] - p.E_L == Approx(deflection(h)).epsilon(dw_rel_tol));
     if (h < dt * (1.0 - 1e-9)) {  // off-grid arrival: applying it at the step's start would show
         CHECK(std::abs(tgt.variable("V_m")[0] - p.E_L - deflection(dt)) > 1e-6 * deflection(dt));
     }
@@ -319,7 +280,7 @@ TEST_CASE("delay: in precise mode an input acts at exactly t + d inside its step
 // ---- plasticity through the engine ------------------------------------------------------------
 
 TEST_CASE("stdp engine: pair_stdp dw uses the pre spike's arrival time and the recorded post time",
-          "[projection][stdp]") {
+          "[projection][stdp][unit]") {
     const auto p = additive_pair();
     const double t_pre = 10.234;                                    // [ms] emission, off the grid
     const double delay = 1.5;                                       // [ms] arrival at 11.734
@@ -334,11 +295,11 @@ TEST_CASE("stdp engine: pair_stdp dw uses the pre spike's arrival time and the r
     const double expected =
         dt > 0 ? p.A_plus * std::exp(-dt / p.tau_plus) : -p.A_minus * std::exp(dt / p.tau_minus);
     CAPTURE(dt);
-    CHECK(r.w - w0 == Approx(expected).epsilon(rel_tol));
+    CHECK(r.w - w0 == Approx(expected).epsilon(dw_rel_tol));
 }
 
 TEST_CASE("stdp engine: a pre arrival at the time of a post spike counts as before it",
-          "[projection][stdp]") {
+          "[projection][stdp][unit]") {
     // Equal times are ordered presynaptic arrival first (as in Brian2): the pair potentiates by
     // A_plus e^0 instead of depressing by A_minus.
     const auto p = additive_pair();
@@ -346,11 +307,11 @@ TEST_CASE("stdp engine: a pre arrival at the time of a post spike counts as befo
     const RigResult r = run_rig(stdp_rig({10.0}, {11.3}, p, w0, 1.5), 30.0);  // both at 11.5 ms
     REQUIRE(r.post_times.size() == 1);
     REQUIRE(r.post_times[0] == Approx(11.5).margin(1e-12));
-    CHECK(r.w - w0 == Approx(p.A_plus).epsilon(rel_tol));
+    CHECK(r.w - w0 == Approx(p.A_plus).epsilon(dw_rel_tol));
 }
 
 TEST_CASE("stdp engine: nearest_triplet pre then a first post spike leaves the weight unchanged",
-          "[projection][stdp]") {
+          "[projection][stdp][unit]") {
     const double w0 = 0.5;
     // The pre spike arrives at 5 ms; post spikes at t_teacher + 0.2 ms: 1, 3 and 25.2 ms later.
     const double t_teacher = GENERATE(5.8, 7.8, 30.0);
@@ -361,7 +322,7 @@ TEST_CASE("stdp engine: nearest_triplet pre then a first post spike leaves the w
 
 TEST_CASE(
     "stdp engine: nearest_triplet post-pre-post changes the weight by the header's closed form",
-    "[projection][stdp]") {
+    "[projection][stdp][unit]") {
     const auto p = triplet();
     const double w0 = 0.5;
     const double t_pre = 3.456, delay = 1.0;  // [ms] arrival at 4.456
@@ -375,11 +336,11 @@ TEST_CASE(
         -p.nu_pre * std::exp(-(t1 - t0) / p.tau_post1) +
         p.nu_post * std::exp(-(t2 - t1) / p.tau_pre) * std::exp(-(t2 - t0) / p.tau_post2);
     CAPTURE(t0, t1, t2);
-    CHECK(r.w - w0 == Approx(expected).epsilon(rel_tol));
+    CHECK(r.w - w0 == Approx(expected).epsilon(dw_rel_tol));
 }
 
 TEST_CASE("stdp engine: repeated potentiation saturates at w_max, repeated depression at w_min",
-          "[projection][stdp]") {
+          "[projection][stdp][unit]") {
     // 30 pairings 40 ms apart, the post spike 5 ms after (potentiating) or before (depressing)
     // the pre spike's arrival. Per pairing the weight moves by about +0.06 / -0.07 (pair) or
     // +0.11 / -0.12 (triplet), see the amplitudes below, so it meets its bound within ~10
@@ -419,7 +380,7 @@ TEST_CASE("stdp engine: repeated potentiation saturates at w_max, repeated depre
 TEST_CASE(
     "stdp engine: under long Poisson stimulation every weight stays in [w_min, w_max] and "
     "some reach the bounds",
-    "[projection][stdp]") {
+    "[projection][stdp][integration]") {
     // 100 Poisson inputs at 30 Hz onto 4 neurons firing regularly at ~50 Hz from their bias
     // current (the <= 1 pA inputs barely matter), so pre and post spikes are uncorrelated and an
     // additive pair rule drifts at rho_pre rho_post (A_plus tau_plus - A_minus tau_minus), rates
@@ -490,7 +451,7 @@ TEST_CASE(
 // ---- counters ---------------------------------------------------------------------------------
 
 TEST_CASE("counters: all-to-all synaptic events are the delivered pre spikes times the fan-out",
-          "[projection]") {
+          "[projection][integration]") {
     const std::uint32_t n_post = 8;
     sim::NetworkSpec spec{.dt_ms = 0.1, .seed = 7};
     spec.populations = {
@@ -515,7 +476,7 @@ TEST_CASE("counters: all-to-all synaptic events are the delivered pre spikes tim
 }
 
 TEST_CASE("counters: sparse synaptic events count each delivered spike once per outgoing synapse",
-          "[projection]") {
+          "[projection][integration]") {
     // Poisson input drives a recurrently connected layer to fire irregularly; both sparse
     // projections are counted spike by spike. A spike stamped at step k reaches synapse s at
     // step m = k + delay_steps[s]; the engine hands it over (and counts it) during step m - 1,
@@ -575,7 +536,7 @@ TEST_CASE("counters: sparse synaptic events count each delivered spike once per 
     }
 }
 
-TEST_CASE("counters: a neuron population does N updates per step", "[projection]") {
+TEST_CASE("counters: a neuron population does N updates per step", "[projection][unit]") {
     sim::NetworkSpec spec{.dt_ms = 0.1};
     spec.populations = {lif_curr("a", 13),
                         {.name = "b", .size = 4, .model = models::LifCondParams{}}};
@@ -589,7 +550,7 @@ TEST_CASE("counters: a neuron population does N updates per step", "[projection]
 TEST_CASE(
     "counters: a plastic projection updates once per delivered spike and once per incoming "
     "synapse per post spike",
-    "[projection][stdp]") {
+    "[projection][stdp][integration]") {
     models::LifCurrParams neuron{};
     neuron.I_e = 450.0;
     const std::uint32_t n_pre = 30, k = 7;
@@ -620,214 +581,4 @@ TEST_CASE(
     REQUIRE(sparse.synaptic_events() > 0);
     CHECK(dense.plasticity_updates() == dense.synaptic_events() + post_spikes * n_pre);
     CHECK(sparse.plasticity_updates() == sparse.synaptic_events() + post_spikes * k);
-}
-
-// ---- connection rules -------------------------------------------------------------------------
-
-TEST_CASE("connect: all_to_all creates n_pre x n_post synapses, dense, ordered by (pre, post)",
-          "[projection][connect]") {
-    const auto storage = GENERATE(sim::Storage::automatic, sim::Storage::sparse);
-    auto spec = connection_spec(7, 5, sim::connect::AllToAll{});
-    spec.projections[0].storage = storage;
-    sim::Network net(spec);
-    const auto& projection = net.projection("a->b");
-    CHECK(projection.is_dense() == (storage == sim::Storage::automatic));
-
-    std::vector<Pair> expected;
-    for (std::uint32_t i = 0; i < 7; ++i) {
-        for (std::uint32_t j = 0; j < 5; ++j) expected.emplace_back(i, j);
-    }
-    CHECK(pairs_of(projection) == expected);
-    CHECK(projection.weights().size() == 35);
-    CHECK(projection.delay_steps().size() == 35);
-}
-
-TEST_CASE("connect: all_to_all without autapses creates n (n - 1) synapses and no i -> i",
-          "[projection][connect]") {
-    const std::uint32_t n = 12;
-    sim::Network net(
-        connection_spec(n, n, sim::connect::AllToAll{.allow_autapses = false}, 1, true));
-    const auto pairs = pairs_of(net.projection("b->b"));
-    CHECK(pairs.size() == n * (n - 1));
-    CHECK(strictly_increasing(pairs));  // ordered and without duplicates
-    CHECK(std::none_of(pairs.begin(), pairs.end(),
-                       [](const Pair& p) { return p.first == p.second; }));
-}
-
-TEST_CASE("connect: one_to_one connects neuron i to neuron i only", "[projection][connect]") {
-    sim::Network net(connection_spec(9, 9, sim::connect::OneToOne{}));
-    const auto pairs = pairs_of(net.projection("a->b"));
-    REQUIRE(pairs.size() == 9);
-    for (std::uint32_t i = 0; i < 9; ++i) CHECK(pairs[i] == Pair(i, i));
-}
-
-TEST_CASE("connect: fixed_probability draws a binomial number of distinct synapses",
-          "[projection][connect]") {
-    // The count is Binomial(n_pairs, p): accept 5 standard deviations sqrt(n p (1 - p)).
-    // Each half of the postsynaptic range is Binomial(n_pairs / 2, p) on its own, which
-    // catches a skipping scheme biased along the row.
-    const double p = 0.1;
-    const std::uint32_t n_pre = 200, n_post = 300;
-    sim::Network net(connection_spec(n_pre, n_post, sim::connect::FixedProbability{.p = p}));
-    const auto pairs = pairs_of(net.projection("a->b"));
-
-    const double n_pairs = double{n_pre} * n_post;
-    CHECK(std::abs(pairs.size() - n_pairs * p) <= 5.0 * std::sqrt(n_pairs * p * (1 - p)));
-    const auto lower = std::count_if(pairs.begin(), pairs.end(),
-                                     [&](const Pair& q) { return q.second < n_post / 2; });
-    CHECK(std::abs(lower - n_pairs / 2 * p) <= 5.0 * std::sqrt(n_pairs / 2 * p * (1 - p)));
-    CHECK(strictly_increasing(pairs));
-}
-
-TEST_CASE(
-    "connect: fixed_probability gives every postsynaptic neuron a Binomial(n_pre, p) "
-    "in-degree",
-    "[projection][connect]") {
-    // Short rows (10 posts) make the ends of the geometric skipping matter: a scheme that never
-    // reaches the first or last post shows here. Binomial(2000, 0.3): mean 600, sd 20.5.
-    const double p = 0.3;
-    const std::uint32_t n_pre = 2000, n_post = 10;
-    sim::Network net(connection_spec(n_pre, n_post, sim::connect::FixedProbability{.p = p}));
-    const auto degree = in_degrees(net.projection("a->b"));
-    for (std::uint32_t j = 0; j < n_post; ++j) {
-        CAPTURE(j, degree[j]);
-        CHECK(std::abs(degree[j] - n_pre * p) <= 5.0 * std::sqrt(n_pre * p * (1 - p)));
-    }
-}
-
-TEST_CASE("connect: fixed_probability without autapses has no i -> i and n (n - 1) trials",
-          "[projection][connect]") {
-    const double p = 0.2;
-    const std::uint32_t n = 150;
-    sim::Network net(connection_spec(
-        n, n, sim::connect::FixedProbability{.p = p, .allow_autapses = false}, 1, true));
-    const auto pairs = pairs_of(net.projection("b->b"));
-    const double trials = double{n} * (n - 1);
-    CHECK(std::abs(pairs.size() - trials * p) <= 5.0 * std::sqrt(trials * p * (1 - p)));
-    CHECK(std::none_of(pairs.begin(), pairs.end(),
-                       [](const Pair& q) { return q.first == q.second; }));
-    CHECK(strictly_increasing(pairs));
-}
-
-TEST_CASE("connect: fixed_probability with p = 0 connects nothing, with p = 1 everything",
-          "[projection][connect]") {
-    sim::Network none(connection_spec(20, 30, sim::connect::FixedProbability{.p = 0.0}));
-    CHECK(none.projection("a->b").n_synapses() == 0);
-    sim::Network all(connection_spec(20, 30, sim::connect::FixedProbability{.p = 1.0}));
-    CHECK(all.projection("a->b").n_synapses() == 600);
-    CHECK(strictly_increasing(pairs_of(all.projection("a->b"))));
-}
-
-TEST_CASE("connect: fixed_in_degree gives every postsynaptic neuron exactly k inputs",
-          "[projection][connect]") {
-    const bool multapses = GENERATE(true, false);
-    const std::uint32_t k = 15;
-    sim::Network net(
-        connection_spec(40, 30, sim::connect::FixedInDegree{.k = k, .allow_multapses = multapses}));
-    const auto& projection = net.projection("a->b");
-    const auto degree = in_degrees(projection);
-    CHECK(std::all_of(degree.begin(), degree.end(), [&](std::uint32_t d) { return d == k; }));
-    auto pairs = pairs_of(projection);
-    CHECK(std::is_sorted(pairs.begin(), pairs.end()));
-    if (!multapses) CHECK(strictly_increasing(pairs));
-}
-
-TEST_CASE("connect: fixed_in_degree without autapses never connects i to i, even with k = n - 1",
-          "[projection][connect]") {
-    const std::uint32_t n = 20;
-    const bool multapses = GENERATE(true, false);
-    const std::uint32_t k = multapses ? 50 : n - 1;
-    sim::Network net(connection_spec(
-        n, n,
-        sim::connect::FixedInDegree{.k = k, .allow_autapses = false, .allow_multapses = multapses},
-        1, true));
-    const auto& projection = net.projection("b->b");
-    const auto pairs = pairs_of(projection);
-    CHECK(pairs.size() == n * k);
-    CHECK(std::none_of(pairs.begin(), pairs.end(),
-                       [](const Pair& q) { return q.first == q.second; }));
-    if (!multapses) {  // k = n - 1 distinct inputs: all the others
-        CHECK(strictly_increasing(pairs));
-    }
-}
-
-TEST_CASE("connect: fixed_in_degree draws presynaptic neurons uniformly", "[projection][connect]") {
-    // Each of 2000 posts picks k = 10 of 50 pres. Without multapses each pre is among a post's
-    // picks with probability k / n_pre = 0.2, independently across posts: its out-degree is
-    // Binomial(2000, 0.2), sd 17.9. With multapses it is Binomial(2000 k, 1 / n_pre), sd 19.8.
-    // Accept 5 sd for each of the 50 out-degrees.
-    const bool multapses = GENERATE(true, false);
-    const std::uint32_t n_pre = 50, n_post = 2000, k = 10;
-    sim::Network net(connection_spec(
-        n_pre, n_post, sim::connect::FixedInDegree{.k = k, .allow_multapses = multapses}));
-    const auto& projection = net.projection("a->b");
-    std::vector<double> out_degree(n_pre, 0.0);
-    for (std::size_t s = 0; s < projection.n_synapses(); ++s) ++out_degree[projection.pre_of(s)];
-
-    const double mean = double{n_post} * k / n_pre;
-    const double sd = multapses ? std::sqrt(double{n_post} * k / n_pre * (1.0 - 1.0 / n_pre))
-                                : std::sqrt(n_post * 0.2 * 0.8);
-    for (std::uint32_t i = 0; i < n_pre; ++i) {
-        CAPTURE(i, multapses);
-        CHECK(std::abs(out_degree[i] - mean) <= 5.0 * sd);
-    }
-}
-
-TEST_CASE("connect: from_list reproduces the list with synapse ids ordered by (pre, post)",
-          "[projection][connect]") {
-    const sim::connect::FromList list{.pre = {3, 0, 2, 0, 3}, .post = {1, 4, 0, 2, 0}};
-    sim::Network net(connection_spec(4, 5, list));
-    const std::vector<Pair> expected{{0, 2}, {0, 4}, {2, 0}, {3, 0}, {3, 1}};
-    CHECK(pairs_of(net.projection("a->b")) == expected);
-}
-
-TEST_CASE("connect: the same seed gives the same synapses, weights and delays; another seed not",
-          "[projection][connect]") {
-    const sim::connect::FixedProbability rule{.p = 0.2};
-    sim::Network a(connection_spec(40, 50, rule, 21));
-    sim::Network b(connection_spec(40, 50, rule, 21));
-    sim::Network c(connection_spec(40, 50, rule, 22));
-    const auto& pa = a.projection("a->b");
-    const auto& pb = b.projection("a->b");
-    const auto& pc = c.projection("a->b");
-    const auto vec = [](auto span) { return std::vector(span.begin(), span.end()); };
-
-    CHECK(pairs_of(pa) == pairs_of(pb));
-    CHECK(vec(pa.weights()) == vec(pb.weights()));
-    CHECK(vec(pa.delay_steps()) == vec(pb.delay_steps()));
-    CHECK(pairs_of(pa) != pairs_of(pc));
-    CHECK(vec(pa.weights()) != vec(pc.weights()));
-}
-
-TEST_CASE("connect: a projection's synapses do not depend on the order of the spec's elements",
-          "[projection][connect]") {
-    // Streams are keyed by seed and projection name, so building order must not matter.
-    sim::NetworkSpec spec{.seed = 4};
-    spec.populations = {{.name = "in", .size = 30, .model = sim::PoissonSourceParams{}},
-                        lif_curr("x", 20),
-                        lif_curr("y", 25)};
-    spec.projections = {
-        {.pre = "in",
-         .post = "x",
-         .connection = sim::connect::FixedProbability{.p = 0.3},
-         .weight = sim::Distribution::uniform(0.0, 1.0),
-         .delay_ms = sim::Distribution::uniform(0.1, 4.0)},
-        {.pre = "x",
-         .post = "y",
-         .connection = sim::connect::FixedInDegree{.k = 5},
-         .weight = sim::Distribution::uniform(0.0, 1.0),
-         .delay_ms = sim::Distribution::uniform(0.1, 4.0)},
-    };
-    sim::NetworkSpec swapped = spec;
-    std::reverse(swapped.projections.begin(), swapped.projections.end());
-    std::reverse(swapped.populations.begin(), swapped.populations.end());
-    sim::Network a(spec);
-    sim::Network b(swapped);
-    const auto vec = [](auto span) { return std::vector(span.begin(), span.end()); };
-    for (const char* name : {"in->x", "x->y"}) {
-        CAPTURE(name);
-        CHECK(pairs_of(a.projection(name)) == pairs_of(b.projection(name)));
-        CHECK(vec(a.projection(name).weights()) == vec(b.projection(name).weights()));
-        CHECK(vec(a.projection(name).delay_steps()) == vec(b.projection(name).delay_steps()));
-    }
 }

@@ -40,7 +40,7 @@ sim::NetworkSpec small_plastic_network() {
 }  // namespace
 
 TEST_CASE("recorder: spikes, weight and state reports reach the sink as the network produced them",
-          "[recorder]") {
+          "[recorder][integration]") {
     const std::size_t buffer = GENERATE(std::size_t{7}, std::size_t{1} << 16);
     sim::Network net(small_plastic_network());
     const sim::RecordingSpec spec{
@@ -128,7 +128,7 @@ TEST_CASE("recorder: spikes, weight and state reports reach the sink as the netw
     }
 }
 
-TEST_CASE("recorder: a recording spec naming unknown things is rejected", "[recorder]") {
+TEST_CASE("recorder: a recording spec naming unknown things is rejected", "[recorder][unit]") {
     sim::Network net(small_plastic_network());
     MemoryOutput sink;
     CHECK_THROWS_WITH(sim::Recorder(sim::RecordingSpec{.spikes = {"nope"}}, net, sink),
@@ -152,7 +152,7 @@ TEST_CASE("recorder: a recording spec naming unknown things is rejected", "[reco
         Catch::Contains("record.state.v") && Catch::Contains("out of range"));
 }
 
-TEST_CASE("recorder: precise-mode spikes reach the sink sorted by time", "[recorder]") {
+TEST_CASE("recorder: precise-mode spikes reach the sink sorted by time", "[recorder][unit]") {
     models::LifCurrParams neuron{};
     neuron.I_e = 600.0;  // [pA] every neuron fires regularly
     sim::NetworkSpec spec{.dt_ms = 1.0, .seed = 5};

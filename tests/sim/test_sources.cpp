@@ -18,13 +18,14 @@
 #include "sim/network.hpp"
 #include "sim/recorder.hpp"
 #include "sim/sources.hpp"
+#include "tests/statistical_tolerance.hpp"
 
 namespace {
 
 namespace sim = spikerate::sim;
 namespace models = spikerate::models;
 
-constexpr double n_sd = 5.0;
+using spikerate::testing::n_sd;
 
 sim::NetworkSpec poisson_spec(std::uint32_t size, double rate_hz, double dt_ms = 0.1,
                               std::uint64_t seed = 1) {
@@ -135,7 +136,7 @@ RunOutput run_network(const sim::NetworkSpec& spec, double duration_ms) {
 }  // namespace
 
 TEST_CASE("poisson: the pooled spike count matches rate x duration within 5 standard errors",
-          "[poisson]") {
+          "[poisson][integration]") {
     const double rate = GENERATE(2.0, 20.0, 150.0);  // [Hz]
     const std::uint32_t n = 100;
     const double dt = 0.1, duration = 10000.0;  // [ms]
@@ -149,7 +150,7 @@ TEST_CASE("poisson: the pooled spike count matches rate x duration within 5 stan
 
 TEST_CASE(
     "poisson: the Fano factor of counts in 100 ms windows is 1 - r dt within its sampling error",
-    "[poisson]") {
+    "[poisson][integration]") {
     // Counts in a window of W steps are Binomial(W, p): Fano factor 1 - p (0.998 here, Poisson's
     // 1 in the limit). The sample variance over mean of m windows has sd ~ sqrt(2 / (m - 1)) for
     // Poisson counts (delta method: Var(s^2) = 2 lambda^2 / (m - 1) + lambda / m, the lambda / m
@@ -175,7 +176,7 @@ TEST_CASE(
 
 TEST_CASE(
     "poisson: inter-spike intervals have mean 1 / r and CV sqrt(1 - r dt) within sampling error",
-    "[poisson]") {
+    "[poisson][integration]") {
     // ISIs (in steps) are geometric with mean 1 / p and sd sqrt(1 - p) / p: the sample mean of n
     // ISIs has standard error sd / sqrt(n). For (near-)exponential intervals the sample CV has
     // sd ~ CV / sqrt(n) (delta method on log(s / mean) with mu_3 = 2 sigma^3, mu_4 = 9 sigma^4).
@@ -198,7 +199,7 @@ TEST_CASE(
 }
 
 TEST_CASE("poisson: set_rate between presentations changes the rate, and rate 0 silences",
-          "[poisson]") {
+          "[poisson][integration]") {
     const std::uint32_t n = 100;
     const double dt = 0.1, presentation = 2000.0;  // [ms]
     sim::Network net(poisson_spec(n, 10.0, dt, 4));
@@ -219,7 +220,7 @@ TEST_CASE("poisson: set_rate between presentations changes the rate, and rate 0 
     }
 }
 
-TEST_CASE("poisson: set_rates gives every neuron its own rate", "[poisson]") {
+TEST_CASE("poisson: set_rates gives every neuron its own rate", "[poisson][integration]") {
     const std::vector<double> group_rates{0.0, 5.0, 20.0, 80.0};  // [Hz], neuron i: i % 4
     const std::uint32_t n = 200;
     const double dt = 0.1, duration = 5000.0;
@@ -244,7 +245,7 @@ TEST_CASE("poisson: set_rates gives every neuron its own rate", "[poisson]") {
     }
 }
 
-TEST_CASE("poisson: a rate of 1 / dt spikes in every step", "[poisson]") {
+TEST_CASE("poisson: a rate of 1 / dt spikes in every step", "[poisson][unit]") {
     // p = r dt = 1: the rate bound [0, 1/dt] includes 1/dt. dt values for which
     // (1e3 / dt) * dt * 1e-3 rounds above 1 are included on purpose.
     const double dt = GENERATE(0.1, 0.073, 0.105, 0.5);  // [ms]
@@ -259,7 +260,7 @@ TEST_CASE("poisson: a rate of 1 / dt spikes in every step", "[poisson]") {
     }
 }
 
-TEST_CASE("poisson: spikes are stamped at the start of their step", "[poisson]") {
+TEST_CASE("poisson: spikes are stamped at the start of their step", "[poisson][unit]") {
     const double dt = 0.1;
     sim::Network net(poisson_spec(20, 200.0, dt, 6));
     sim::SpikeRecorder recorder(net.population("in"));
@@ -274,7 +275,7 @@ TEST_CASE("poisson: spikes are stamped at the start of their step", "[poisson]")
     }
 }
 
-TEST_CASE("spike_train: replays the given times exactly, off the grid too", "[spike_train]") {
+TEST_CASE("spike_train: replays the given times exactly, off the grid too", "[spike_train][unit]") {
     const double dt = 0.1;
     // Unsorted on purpose; node 2 fires twice in one step.
     const std::vector<double> times{5.55, 0.37, 1.0, 0.0, 2.5, 0.3, 0.37, 3.0001, 0.399};
@@ -317,7 +318,7 @@ TEST_CASE("spike_train: replays the given times exactly, off the grid too", "[sp
 }
 
 TEST_CASE("determinism: the same seed gives bit-identical spike trains and weights",
-          "[determinism]") {
+          "[determinism][integration]") {
     const auto spec = lif_cond_network(17);
     const RunOutput first = run_network(spec, 100.0);
     const RunOutput second = run_network(spec, 100.0);
@@ -328,7 +329,8 @@ TEST_CASE("determinism: the same seed gives bit-identical spike trains and weigh
     CHECK(first.weights == second.weights);
 }
 
-TEST_CASE("determinism: a different seed gives different spike trains", "[determinism]") {
+TEST_CASE("determinism: a different seed gives different spike trains",
+          "[determinism][integration]") {
     const RunOutput a = run_network(lif_cond_network(17), 100.0);
     const RunOutput b = run_network(lif_cond_network(18), 100.0);
     for (std::size_t pop = 0; pop < a.times.size(); ++pop) {
@@ -338,7 +340,8 @@ TEST_CASE("determinism: a different seed gives different spike trains", "[determ
     CHECK(a.weights != b.weights);
 }
 
-TEST_CASE("determinism: running in one call or in pieces gives the same spikes", "[determinism]") {
+TEST_CASE("determinism: running in one call or in pieces gives the same spikes",
+          "[determinism][integration]") {
     const auto spec = lif_cond_network(23);
     const RunOutput whole = run_network(spec, 50.0);
     REQUIRE_FALSE(whole.times[1].empty());

@@ -12,6 +12,7 @@
 #include "models/error.hpp"
 #include "sim/task/dataset.hpp"
 #include "sim/task/encoders.hpp"
+#include "tests/statistical_tolerance.hpp"
 
 namespace {
 
@@ -20,7 +21,7 @@ using Catch::Matchers::Contains;
 using spikerate::ParamError;
 using spikerate::sim::SpikeTrainSourceParams;
 
-constexpr double n_sd = 5.0;
+using spikerate::testing::n_sd;
 
 bool sorted_by_time_then_node(const SpikeTrainSourceParams& s) {
     for (std::size_t i = 1; i < s.times_ms.size(); ++i) {
@@ -49,7 +50,7 @@ std::vector<double> times_of(const SpikeTrainSourceParams& s, std::uint32_t node
 
 }  // namespace
 
-TEST_CASE("poisson encoder: the encoding is a function of (seed, example, x)", "[encoder]") {
+TEST_CASE("poisson encoder: the encoding is a function of (seed, example, x)", "[encoder][unit]") {
     const task::PoissonEncoderParams params{};
     const std::vector<float> x = {0.0f, 0.2f, 0.5f, 1.0f, 0.7f};
     const SpikeTrainSourceParams a = task::encode_poisson(x, params, 1, 17);
@@ -67,7 +68,7 @@ TEST_CASE("poisson encoder: the encoding is a function of (seed, example, x)", "
     CHECK(times_of(task::encode_poisson(other, params, 1, 17), 3) == times_of(a, 3));
 }
 
-TEST_CASE("poisson encoder: spike times, order and silent inputs", "[encoder]") {
+TEST_CASE("poisson encoder: spike times, order and silent inputs", "[encoder][unit]") {
     const task::PoissonEncoderParams params{.max_rate_hz = 200.0, .duration_ms = 100.0};
     std::vector<float> x(300);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 3) / 2.0f;  // 0, .5, 1
@@ -85,7 +86,7 @@ TEST_CASE("poisson encoder: spike times, order and silent inputs", "[encoder]") 
               .times_ms.empty());
 }
 
-TEST_CASE("poisson encoder: counts have mean and variance x max_rate duration", "[encoder]") {
+TEST_CASE("poisson encoder: counts have mean and variance x max_rate duration", "[encoder][unit]") {
     const float x_value = GENERATE(0.1f, 0.4f, 1.0f);
     const task::PoissonEncoderParams params{};  // 63.75 Hz, 350 ms
     const std::size_t n = 4000;
@@ -118,7 +119,7 @@ TEST_CASE("poisson encoder: counts have mean and variance x max_rate duration", 
     }
 }
 
-TEST_CASE("poisson encoder: rates for PoissonSource and invalid inputs", "[encoder]") {
+TEST_CASE("poisson encoder: rates for PoissonSource and invalid inputs", "[encoder][unit]") {
     const std::vector<float> x = {0.0f, 0.5f, 1.0f};
     std::vector<double> rates(3);
     task::poisson_rates(x, 63.75, rates);
@@ -135,7 +136,8 @@ TEST_CASE("poisson encoder: rates for PoissonSource and invalid inputs", "[encod
     CHECK_THROWS_AS(task::encode_poisson(x, {.max_rate_hz = -1.0}, 1, 0), ParamError);
 }
 
-TEST_CASE("latency encoder: one spike at t_max (1 - x) per input above threshold", "[encoder]") {
+TEST_CASE("latency encoder: one spike at t_max (1 - x) per input above threshold",
+          "[encoder][unit]") {
     const std::vector<float> x = {1.0f, 0.5f, 0.0f, 0.25f, 0.5f, 0.75f};
     SECTION("threshold 0: only x = 0 is silent") {
         const SpikeTrainSourceParams s = task::encode_latency(x, {.t_max_ms = 50.0});

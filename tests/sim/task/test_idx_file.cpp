@@ -107,7 +107,7 @@ void write_fake_mnist(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("idx: well-formed files read back exactly", "[idx]") {
+TEST_CASE("idx: well-formed files read back exactly", "[idx][integration]") {
     const TempDir dir;
     SECTION("1-D labels") {
         const std::vector<std::uint8_t> labels = {0, 1, 2, 9, 255};
@@ -130,7 +130,7 @@ TEST_CASE("idx: well-formed files read back exactly", "[idx]") {
     }
 }
 
-TEST_CASE("idx: malformed files are rejected with what is wrong", "[idx]") {
+TEST_CASE("idx: malformed files are rejected with what is wrong", "[idx][integration]") {
     const TempDir dir;
     const fs::path file = dir.path() / "bad";
     const std::vector<std::uint8_t> data = iota_bytes(3 * 2 * 2);
@@ -195,7 +195,8 @@ TEST_CASE("idx: malformed files are rejected with what is wrong", "[idx]") {
     }
 }
 
-TEST_CASE("mnist: a fake directory loads with pixels / 255, labels and names", "[idx][mnist]") {
+TEST_CASE("mnist: a fake directory loads with pixels / 255, labels and names",
+          "[idx][mnist][integration]") {
     const TempDir dir;
     write_fake_mnist(dir.path());
     const task::Task mnist = task::load_mnist(dir.path());
@@ -224,7 +225,7 @@ TEST_CASE("mnist: a fake directory loads with pixels / 255, labels and names", "
     CHECK(mnist.train.inputs.maxCoeff() == 1.0f);
 }
 
-TEST_CASE("mnist: limits keep the first n examples", "[idx][mnist]") {
+TEST_CASE("mnist: limits keep the first n examples", "[idx][mnist][integration]") {
     const TempDir dir;
     write_fake_mnist(dir.path());
     const task::Task all = task::load_mnist(dir.path());
@@ -260,7 +261,7 @@ TEST_CASE("mnist: limits keep the first n examples", "[idx][mnist]") {
     }
 }
 
-TEST_CASE("mnist: inconsistent or missing files are reported", "[idx][mnist]") {
+TEST_CASE("mnist: inconsistent or missing files are reported", "[idx][mnist][integration]") {
     const TempDir dir;
     write_fake_mnist(dir.path());
     SECTION("image and label counts differ: both files and counts are named") {
@@ -289,7 +290,8 @@ TEST_CASE("mnist: inconsistent or missing files are reported", "[idx][mnist]") {
     }
 }
 
-TEST_CASE("mnist: the fetched files have MNIST's counts and first labels", "[idx][mnist]") {
+TEST_CASE("mnist: the fetched files have MNIST's counts and first labels",
+          "[idx][mnist][integration]") {
     const fs::path dir = task::default_mnist_directory();
     CHECK(dir.filename() == "mnist");  // <repository>/data/cache/mnist
     CHECK(fs::exists(dir.parent_path().parent_path() / "fetch_mnist.sh"));

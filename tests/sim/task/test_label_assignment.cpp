@@ -13,7 +13,7 @@ constexpr std::int32_t none = NeuronAssignments::unassigned;
 }
 
 TEST_CASE("label assignment: each neuron takes the class it fires most for on average",
-          "[assignment]") {
+          "[assignment][unit]") {
     // 4 neurons, 3 classes, 5 examples (rows). Class 1 has two examples: averages matter, not
     // sums (neuron 0 sums 6 for class 1 but averages 3, below its 4 for class 0).
     const std::vector<std::uint32_t> counts{
@@ -33,7 +33,7 @@ TEST_CASE("label assignment: each neuron takes the class it fires most for on av
 }
 
 TEST_CASE("label assignment: ties go to the lower class, classes without examples get nobody",
-          "[assignment]") {
+          "[assignment][unit]") {
     // Classes 0, 1, 3 have examples; class 2 has none.
     const std::vector<std::uint32_t> counts{
         2, 0,  // class 3
@@ -48,7 +48,8 @@ TEST_CASE("label assignment: ties go to the lower class, classes without example
     CHECK(a.neurons_of(3) == 0);
 }
 
-TEST_CASE("classification: the class whose assigned neurons fire most on average", "[assignment]") {
+TEST_CASE("classification: the class whose assigned neurons fire most on average",
+          "[assignment][unit]") {
     const NeuronAssignments a{.n_classes = 4, .class_of_neuron = {0, 0, 1, 1, 1, none, 3}};
     // Class 0 mean (6 + 0) / 2 = 3, class 1 mean (2 + 2 + 2) / 3 = 2, class 3 mean 1: class 0,
     // although class 1's neurons fire more in total. The unassigned neuron's 50 counts nothing.
@@ -61,7 +62,7 @@ TEST_CASE("classification: the class whose assigned neurons fire most on average
     CHECK_FALSE(classify(std::vector<std::uint32_t>{0, 0, 0, 0, 0, 9, 0}, a).has_value());
 }
 
-TEST_CASE("classification: assignments from one set classify another", "[assignment]") {
+TEST_CASE("classification: assignments from one set classify another", "[assignment][unit]") {
     // Neurons 0-1 prefer class 0, 2-3 class 1; test examples follow the same preferences.
     const std::vector<std::uint32_t> train{
         5, 4, 0, 1,  // class 0
@@ -73,7 +74,7 @@ TEST_CASE("classification: assignments from one set classify another", "[assignm
     CHECK(classify(std::vector<std::uint32_t>{0, 1, 2, 2}, a) == 1u);
 }
 
-TEST_CASE("label assignment: inconsistent input is refused", "[assignment]") {
+TEST_CASE("label assignment: inconsistent input is refused", "[assignment][unit]") {
     const std::vector<std::uint32_t> counts{1, 2, 3, 4};
     CHECK_THROWS_WITH(assign_labels(counts, 3, std::vector<std::uint32_t>{0}, 2),
                       Contains("4 spike counts for 1 examples x 3 neurons"));

@@ -21,7 +21,7 @@ std::uint32_t predict(std::vector<float> scores) { return task::predicted_class(
 
 }  // namespace
 
-TEST_CASE("predicted_class: argmax, ties to the lowest class", "[scoring]") {
+TEST_CASE("predicted_class: argmax, ties to the lowest class", "[scoring][unit]") {
     CHECK(predict({0.1f, 0.7f, 0.2f}) == 1);
     CHECK(predict({3.0f}) == 0);
     CHECK(predict({-2.0f, -1.0f, -3.0f}) == 1);
@@ -36,7 +36,7 @@ TEST_CASE("predicted_class: argmax, ties to the lowest class", "[scoring]") {
     CHECK_THROWS_WITH(predict({0.1f, std::nanf(""), 0.2f}), Contains("class 1 is NaN"));
 }
 
-TEST_CASE("confusion matrix: counts, accuracy and per-class recall", "[scoring]") {
+TEST_CASE("confusion matrix: counts, accuracy and per-class recall", "[scoring][unit]") {
     // (true, predicted): class 0 three right, one as 1; class 1 two right; class 2 one as 0, one
     // right.
     const std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs = {
@@ -66,7 +66,7 @@ TEST_CASE("confusion matrix: counts, accuracy and per-class recall", "[scoring]"
     CHECK_THROWS_AS(twice.merge(task::ConfusionMatrix(4)), spikerate::ParamError);
 }
 
-TEST_CASE("confusion matrix: a class never seen has NaN recall", "[scoring]") {
+TEST_CASE("confusion matrix: a class never seen has NaN recall", "[scoring][unit]") {
     task::ConfusionMatrix m(4);
     m.add(0, 0);
     m.add(1, 3);
@@ -78,7 +78,7 @@ TEST_CASE("confusion matrix: a class never seen has NaN recall", "[scoring]") {
     CHECK(m.accuracy() == 0.5);
 }
 
-TEST_CASE("confusion matrix: out-of-range classes are rejected", "[scoring]") {
+TEST_CASE("confusion matrix: out-of-range classes are rejected", "[scoring][unit]") {
     task::ConfusionMatrix m(3);
     CHECK_THROWS_AS(m.add(3, 0), spikerate::DataError);
     CHECK_THROWS_WITH(m.add(3, 0), Contains("true class 3") && Contains("expected < 3"));
@@ -88,7 +88,7 @@ TEST_CASE("confusion matrix: out-of-range classes are rejected", "[scoring]") {
     CHECK_THROWS_AS(task::ConfusionMatrix(0), spikerate::ParamError);
 }
 
-TEST_CASE("scoring: outputs -> predictions -> accuracy", "[scoring]") {
+TEST_CASE("scoring: outputs -> predictions -> accuracy", "[scoring][unit]") {
     // Four examples of 3 classes, one output column each; the third is wrong (tie 0/2 -> 0).
     const std::vector<std::vector<float>> outputs = {
         {0.9f, 0.05f, 0.05f}, {0.1f, 0.8f, 0.1f}, {0.4f, 0.2f, 0.4f}, {0.0f, 0.1f, 0.9f}};

@@ -20,6 +20,7 @@
 #include "sim/task/example_stream.hpp"
 #include "sim/task/synthetic.hpp"
 #include "sim/task/task_spec.hpp"
+#include "tests/statistical_tolerance.hpp"
 
 namespace {
 
@@ -27,7 +28,7 @@ namespace task = spikerate::sim::task;
 using Catch::Matchers::Contains;
 using spikerate::ParamError;
 
-constexpr double n_sd = 5.0;
+using spikerate::testing::n_sd;
 
 // Epoch e of a stream: the indices of examples e n, ..., (e + 1) n - 1.
 std::vector<std::size_t> epoch_order(task::ExampleStream& stream, std::uint64_t e) {
@@ -75,7 +76,7 @@ double truncated_radius_moment(int n, int m) {
 
 }  // namespace
 
-TEST_CASE("example stream: every epoch is a permutation, fresh each epoch", "[task]") {
+TEST_CASE("example stream: every epoch is a permutation, fresh each epoch", "[task][unit]") {
     task::ExampleStream stream(10, 1, true);
     CHECK(stream.size() == 10);
     std::vector<std::vector<std::size_t>> epochs;
@@ -91,7 +92,7 @@ TEST_CASE("example stream: every epoch is a permutation, fresh each epoch", "[ta
     CHECK(epochs[0] != identity);
 }
 
-TEST_CASE("example stream: the order is a function of the seed", "[task]") {
+TEST_CASE("example stream: the order is a function of the seed", "[task][unit]") {
     task::ExampleStream a(50, 7, true);
     task::ExampleStream b(50, 7, true);
     task::ExampleStream c(50, 8, true);
@@ -102,7 +103,7 @@ TEST_CASE("example stream: the order is a function of the seed", "[task]") {
     }
 }
 
-TEST_CASE("example stream: shuffle = false presents the examples in order", "[task]") {
+TEST_CASE("example stream: shuffle = false presents the examples in order", "[task][unit]") {
     task::ExampleStream stream(7, 3, false);
     for (std::uint64_t k = 0; k < 30; ++k) {
         CHECK(stream.index(k) == k % 7);
@@ -113,7 +114,7 @@ TEST_CASE("example stream: shuffle = false presents the examples in order", "[ta
     CHECK_THROWS_AS(task::ExampleStream(0, 1, true), ParamError);
 }
 
-TEST_CASE("example stream: index(k) does not depend on the order of the calls", "[task]") {
+TEST_CASE("example stream: index(k) does not depend on the order of the calls", "[task][unit]") {
     const std::size_t n = 13;
     task::ExampleStream forward(n, 42, true);
     std::vector<std::size_t> expected(5 * n);
@@ -131,7 +132,7 @@ TEST_CASE("example stream: index(k) does not depend on the order of the calls", 
     }
 }
 
-TEST_CASE("example stream: Fisher-Yates draws every permutation equally often", "[task]") {
+TEST_CASE("example stream: Fisher-Yates draws every permutation equally often", "[task][unit]") {
     // n = 4 has 24 orders; over E epochs each count is binomial(E, 1/24).
     const std::size_t n = 4;
     const std::uint64_t epochs = 24000;
@@ -149,7 +150,7 @@ TEST_CASE("example stream: Fisher-Yates draws every permutation equally often", 
     }
 }
 
-TEST_CASE("bars: shapes, values, labels and determinism", "[task]") {
+TEST_CASE("bars: shapes, values, labels and determinism", "[task][unit]") {
     const task::BarsParams params{
         .grid = 5, .train_examples = 500, .test_examples = 200, .noise = 0.1};
     const task::Task bars = task::make_bars(params, 3);
@@ -172,7 +173,7 @@ TEST_CASE("bars: shapes, values, labels and determinism", "[task]") {
     CHECK(bars.train.inputs.leftCols(200) != bars.test.inputs);  // different counters
 }
 
-TEST_CASE("bars: the bar is at 1, the background within the noise", "[task]") {
+TEST_CASE("bars: the bar is at 1, the background within the noise", "[task][unit]") {
     const task::BarsParams params{
         .grid = 4, .train_examples = 80, .test_examples = 8, .noise = 0.3};
     const task::Dataset train = task::make_bars(params, 1).train;
@@ -190,7 +191,7 @@ TEST_CASE("bars: the bar is at 1, the background within the noise", "[task]") {
     CHECK(ok);
 }
 
-TEST_CASE("bars: the template overlap recovers the label for noise < 1", "[task]") {
+TEST_CASE("bars: the template overlap recovers the label for noise < 1", "[task][unit]") {
     // Own template: overlap g; another template: at most 1 + (g - 1) noise < g.
     const double noise = GENERATE(0.0, 0.1, 0.5, 0.9);
     const std::uint32_t g = 6;
@@ -215,7 +216,7 @@ TEST_CASE("bars: the template overlap recovers the label for noise < 1", "[task]
     }
 }
 
-TEST_CASE("synthetic: the training set does not depend on the test set's size", "[task]") {
+TEST_CASE("synthetic: the training set does not depend on the test set's size", "[task][unit]") {
     const task::Task a = task::make_bars({.train_examples = 50, .test_examples = 10}, 9);
     const task::Task b = task::make_bars({.train_examples = 50, .test_examples = 40}, 9);
     CHECK(same_data(a.train, b.train));
@@ -231,7 +232,7 @@ TEST_CASE("synthetic: the training set does not depend on the test set's size", 
     CHECK(same_data(x1.train, x2.train));
 }
 
-TEST_CASE("gaussian clusters: disjoint balls, every example inside its own", "[task]") {
+TEST_CASE("gaussian clusters: disjoint balls, every example inside its own", "[task][unit]") {
     const task::GaussianClustersParams params =
         GENERATE(task::GaussianClustersParams{},
                  task::GaussianClustersParams{.n_classes = 10,
@@ -281,7 +282,8 @@ TEST_CASE("gaussian clusters: disjoint balls, every example inside its own", "[t
     CHECK(task::make_gaussian_clusters(params, seed + 1).train.inputs != clusters.train.inputs);
 }
 
-TEST_CASE("gaussian clusters: the distance from the centre is a truncated Gaussian's", "[task]") {
+TEST_CASE("gaussian clusters: the distance from the centre is a truncated Gaussian's",
+          "[task][unit]") {
     // s = |x - c| / radius has density ~ s^(n-1) exp(-2 s^2) on [0, 1] (sigma = radius / 2).
     // The mean of s^2 over N examples is checked against its expectation within 5 standard
     // errors; a uniform ball (density ~ s^(n-1)) or an untruncated Gaussian would fail.
@@ -308,7 +310,7 @@ TEST_CASE("gaussian clusters: the distance from the centre is a truncated Gaussi
     }
 }
 
-TEST_CASE("gaussian clusters: an impossible packing is an error, not a hang", "[task]") {
+TEST_CASE("gaussian clusters: an impossible packing is an error, not a hang", "[task][unit]") {
     CHECK_THROWS_AS(
         task::gaussian_cluster_centres({.n_classes = 20, .n_inputs = 1, .radius = 0.1}, 1),
         ParamError);
@@ -321,7 +323,7 @@ TEST_CASE("gaussian clusters: an impossible packing is an error, not a hang", "[
     CHECK_THROWS_WITH(task::make_gaussian_clusters({.radius = 0.5}, 1), Contains("radius = 0.5"));
 }
 
-TEST_CASE("xor: corners, labels by parity, jitter within the noise", "[task]") {
+TEST_CASE("xor: corners, labels by parity, jitter within the noise", "[task][unit]") {
     const task::XorParams params{.train_examples = 200, .test_examples = 100, .noise = 0.2};
     const task::Task xor_task = task::make_xor(params, 5);
     CHECK(xor_task.name == "xor");
@@ -349,7 +351,7 @@ TEST_CASE("xor: corners, labels by parity, jitter within the noise", "[task]") {
     CHECK(task::make_xor(params, 6).train.inputs != xor_task.train.inputs);
 }
 
-TEST_CASE("synthetic params: validate names the key and the bound", "[task]") {
+TEST_CASE("synthetic params: validate names the key and the bound", "[task][unit]") {
     CHECK_THROWS_WITH(task::BarsParams{.grid = 1}.validate(), Contains("grid = 1: must be >= 2"));
     CHECK_THROWS_WITH(task::BarsParams{.noise = 1.5}.validate(), Contains("noise = 1.5"));
     CHECK_THROWS_WITH(task::BarsParams{.train_examples = 0}.validate(),
@@ -364,7 +366,7 @@ TEST_CASE("synthetic params: validate names the key and the bound", "[task]") {
     CHECK_NOTHROW(task::XorParams{}.validate());
 }
 
-TEST_CASE("dataset: validate names the data set and the first offending example", "[task]") {
+TEST_CASE("dataset: validate names the data set and the first offending example", "[task][unit]") {
     task::Dataset set{.name = "tiny", .n_classes = 3, .image_shape = {2, 1}};
     set.inputs.resize(2, 3);
     set.inputs << 0.0f, 0.5f, 1.0f,  //
@@ -394,7 +396,8 @@ TEST_CASE("dataset: validate names the data set and the first offending example"
     CHECK_THROWS_WITH(bad.validate(), Contains("no examples"));
 }
 
-TEST_CASE("task spec: load_task builds the selected data set and applies the limits", "[task]") {
+TEST_CASE("task spec: load_task builds the selected data set and applies the limits",
+          "[task][unit]") {
     task::TaskSpec spec{.dataset = task::DatasetKind::bars};
     spec.bars.train_examples = 100;
     spec.bars.test_examples = 40;
@@ -426,7 +429,7 @@ TEST_CASE("task spec: load_task builds the selected data set and applies the lim
     CHECK_THROWS_AS(unused.validate(), ParamError);
 }
 
-TEST_CASE("task spec: scenario names and keys", "[task]") {
+TEST_CASE("task spec: scenario names and keys", "[task][unit]") {
     CHECK(std::string(task::dataset_name(task::DatasetKind::mnist)) == "mnist");
     CHECK(std::string(task::dataset_name(task::DatasetKind::gaussian_clusters)) ==
           "gaussian_clusters");

@@ -39,7 +39,8 @@ double accuracy_on(const models::RateNetwork& trained, const sim::task::Dataset&
 
 }  // namespace
 
-TEST_CASE("trainer: logistic regression separates linearly separable clusters", "[train]") {
+TEST_CASE("trainer: logistic regression separates linearly separable clusters",
+          "[train][integration]") {
     const sim::task::GaussianClustersParams clusters{.n_classes = 4, .n_inputs = 3};
     const auto task = sim::task::make_gaussian_clusters(clusters, 5);
     RateNetworkSpec spec{.name = "logreg"};
@@ -58,7 +59,7 @@ TEST_CASE("trainer: logistic regression separates linearly separable clusters", 
     CHECK(trainer.evaluate_and_record().confusion.accuracy() == 1.0);
 }
 
-TEST_CASE("trainer: an MLP learns XOR, logistic regression cannot", "[train]") {
+TEST_CASE("trainer: an MLP learns XOR, logistic regression cannot", "[train][integration]") {
     const auto task =
         sim::task::make_xor({.train_examples = 200, .test_examples = 100, .noise = 0.1}, 2);
     const TrainingSchedule schedule{.examples = 40 * task.train.size()};
@@ -78,7 +79,7 @@ TEST_CASE("trainer: an MLP learns XOR, logistic regression cannot", "[train]") {
 }
 
 TEST_CASE("trainer: the schedule is followed exactly and written in the shared layouts",
-          "[train]") {
+          "[train][integration]") {
     const auto task =
         sim::task::make_bars({.grid = 4, .train_examples = 100, .test_examples = 40}, 9);
     RateNetworkSpec spec{.name = "mlp", .batch_size = 32};
@@ -140,7 +141,8 @@ TEST_CASE("trainer: the schedule is followed exactly and written in the shared l
     CHECK(out.frames[out.report("mlp_layer2")].size() == 4 * 8 * 6);
 }
 
-TEST_CASE("trainer: the same seed gives the same curves, whatever runs beside it", "[train]") {
+TEST_CASE("trainer: the same seed gives the same curves, whatever runs beside it",
+          "[train][integration]") {
     const auto task = sim::task::make_bars(
         {.grid = 5, .train_examples = 300, .test_examples = 100, .noise = 0.5}, 4);
     const TrainingSchedule schedule{.examples = 900, .evaluate_at = {100, 300, 600}};
@@ -159,7 +161,7 @@ TEST_CASE("trainer: the same seed gives the same curves, whatever runs beside it
           other_seed.series.at("rate/mlp/curve/train_loss"));
 }
 
-TEST_CASE("trainer: the example order is the task's stream", "[train]") {
+TEST_CASE("trainer: the example order is the task's stream", "[train][integration]") {
     // With one example per batch and plain SGD, training on the stream's order by hand gives
     // exactly the trainer's weights.
     const auto task =
@@ -191,7 +193,7 @@ TEST_CASE("trainer: the example order is the task's stream", "[train]") {
     CHECK(trainer.network().biases(0) == by_hand.biases(0));
 }
 
-TEST_CASE("trainer: schedules and specs are validated", "[train]") {
+TEST_CASE("trainer: schedules and specs are validated", "[train][unit]") {
     CHECK_THROWS_WITH((TrainingSchedule{.examples = 100, .evaluate_at = {50, 50}}.validate()),
                       Catch::Contains("evaluate_at[1]"));
     CHECK_THROWS_WITH((TrainingSchedule{.examples = 100, .evaluate_at = {200}}.validate()),

@@ -49,7 +49,7 @@ train::SpikingNetworkSpec small_spec(std::uint32_t n_exc) {
 TEST_CASE(
     "retry rule: an example is shown again, one intensity step higher, while the "
     "excitatory layer fires fewer than min_spikes",
-    "[stdp_trainer]") {
+    "[stdp_trainer][integration]") {
     train::TrainingSchedule schedule;
     schedule.examples = 1;
 
@@ -117,7 +117,7 @@ TEST_CASE(
 TEST_CASE(
     "normalisation before every training example: input weights of each neuron sum to "
     "weight_sum",
-    "[stdp_trainer]") {
+    "[stdp_trainer][integration]") {
     const task::Task& mnist = mnist_subset();
     train::TrainingSchedule schedule;
     schedule.examples = 3;
@@ -141,7 +141,7 @@ TEST_CASE(
 }
 
 TEST_CASE("a small network learns MNIST digits without labels, deterministically",
-          "[stdp_trainer]") {
+          "[stdp_trainer][integration]") {
     const task::Task& mnist = mnist_subset();
     train::TrainingSchedule schedule;
     schedule.examples = 200;
@@ -182,7 +182,8 @@ TEST_CASE("a small network learns MNIST digits without labels, deterministically
     CHECK(!output.spikes.at("dc_exc").times.empty());
 }
 
-TEST_CASE("training is reproducible: the same seed gives the same weights", "[stdp_trainer]") {
+TEST_CASE("training is reproducible: the same seed gives the same weights",
+          "[stdp_trainer][integration]") {
     const task::Task& mnist = mnist_subset();
     train::TrainingSchedule schedule;
     schedule.examples = 20;

@@ -1,116 +1,38 @@
-// Physics of the LIF neuron models as the engine integrates them: closed-form trajectories,
-// spike times and refractory clamps, with tolerances derived from dt and each method's order.
-//
-// Conventions used by the bounds below (ms, mV, pA, pF, nS):
-//  * h = dt, z = h / tau for a decay time constant tau.
-//  * RK4 is affine-equivariant, so on a linear system y' = A y (y = state minus its fixed point)
-//    one step multiplies y by P4(hA) = sum_{k<=4} (hA)^k / k! instead of e^{hA}. For a scalar
-//    decay the defect e^{-z} - P4(-z) is an alternating series with decreasing terms (z < 1), so
-//    |e^{-z} - P4(-z)| <= z^5 / 120. Since 0 < P4(-z) < 1 the error of a step is damped later:
-//    the global error is at most the sum of the per-step defects, each damped by the steps after
-//    it (decay_error, LifCurrRk4ErrorBound).
-//  * dopri5 advances the 5th-order solution, whose stability polynomial is
-//    sum_{k<=5} z^k / k! + z^6 / 600 (from the Dormand-Prince tableau), so for a scalar decay
-//    |e^{-z} - R(-z)| <= z^6 (1/600 - 1/720) + z^7 / 5040 <= z^6 / 1800. When the controller
-//    splits dt into sub-steps h_j the defects add to sum (h_j/tau)^6 / 1800 <= z^6 / 1800.
-//  * Rounding: a step rounds V_m (|V_m| < 100 mV) a handful of times, each by at most half an
-//    ulp <= eps * 100 mV / 2; we allow 8 eps * 100 mV per step, added up linearly.
+// lif_curr as the engine integrates it: closed-form subthreshold trajectories and PSPs, first
+// spike times (also in precise mode, with off-grid input), the refractory clamp and the
+// interspike interval, with tolerances derived from dt and each method's order (the conventions
+// are in lif_testing.hpp); and the exact propagator against RK4 in a Poisson-driven network.
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
-#include <string>
-#include <string_view>
-#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
-#include "models/error.hpp"
-#include "models/lif_cond.hpp"
 #include "models/lif_curr.hpp"
 #include "sim/network.hpp"
 #include "sim/network_spec.hpp"
-#include "sim/odeint_eigen.hpp"
 #include "sim/recorder.hpp"
+#include "tests/sim/lif_testing.hpp"
 
 namespace sim = spikerate::sim;
 using sim::Integration;
-using spikerate::models::LifCondParams;
 using spikerate::models::LifCurrParams;
+using spikerate::testing::add_input;
+using spikerate::testing::bisect;
+using spikerate::testing::crossing_time;
+using spikerate::testing::decay_error;
+using spikerate::testing::dopri5_defect;
+using spikerate::testing::on_grid;
+using spikerate::testing::Recording;
+using spikerate::testing::relax;
+using spikerate::testing::rk4_defect;
+using spikerate::testing::rounding;
+using spikerate::testing::simulate;
+using spikerate::testing::single_neuron_spec;
 
 namespace {
-
-constexpr double eps = std::numeric_limits<double>::epsilon();
-
-// [mV] rounding allowance for `steps` steps of one run (see the header comment).
-double rounding(double steps) { return 8.0 * eps * 100.0 * steps; }
-
-double rk4_defect(double z) { return std::pow(z, 5) / 120.0; }
-double dopri5_defect(double z) { return std::pow(z, 6) / 1800.0; }
-
-// One neuron, population "n".
-sim::NetworkSpec single_neuron_spec(double dt, sim::PopulationModel model, Integration integration,
-                                    std::vector<sim::InitialValue> initial = {}) {
-    return sim::NetworkSpec{
-        .dt_ms = dt,
-        .populations = {sim::PopulationSpec{.name = "n",
-                                            .size = 1,
-                                            .model = std::move(model),
-                                            .integration = integration,
-                                            .initial = std::move(initial)}},
-    };
-}
-
-// Adds a one-node spike-train source "in" whose spikes at times_ms reach "n" after delay_ms.
-void add_input(sim::NetworkSpec& spec, const std::vector<double>& times_ms, double weight,
-               double delay_ms, sim::Receptor receptor = sim::Receptor::excitatory) {
-    spec.populations.push_back(sim::PopulationSpec{
-        .name = "in",
-        .size = 1,
-        .model = sim::SpikeTrainSourceParams{
-            .times_ms = times_ms, .node_ids = std::vector<std::uint32_t>(times_ms.size(), 0)}});
-    spec.projections.push_back(
-        sim::ProjectionSpec{.pre = "in",
-                            .post = "n",
-                            .connection = sim::connect::OneToOne{},
-                            .weight = sim::Distribution::constant(weight),
-                            .delay_ms = sim::Distribution::constant(delay_ms),
-                            .receptor = receptor});
-}
-
-// Neuron 0 of "n", recorded after every step.
-struct Recording {
-    std::vector<double> t;       // [ms] the time reached by the step
-    std::vector<double> V_m;     // [mV]
-    std::vector<double> extra;   // the variable asked for, if any
-    std::vector<double> spikes;  // [ms]
-};
-
-Recording simulate(const sim::NetworkSpec& spec, double duration_ms, std::string_view extra = {}) {
-    sim::Network net(spec);
-    sim::SpikeRecorder recorder(net.population("n"));
-    Recording out;
-    net.run(duration_ms, [&](const sim::Network& n) {
-        recorder.record(n.grid());
-        const sim::Population& pop = n.population("n");
-        out.t.push_back(n.time_ms());
-        out.V_m.push_back(pop.variable("V_m")[0]);
-        if (!extra.empty()) out.extra.push_back(pop.variable(extra)[0]);
-    });
-    out.spikes = recorder.times_of(0);
-    return out;
-}
-
-// Relaxation from V0 towards V_inf with time constant tau, after time t.
-double relax(double V0, double V_inf, double tau, double t) {
-    return V_inf + (V0 - V_inf) * std::exp(-t / tau);
-}
-// Time for that relaxation (V0 < V_th < V_inf) to reach V_th.
-double crossing_time(double V0, double V_inf, double V_th, double tau) {
-    return tau * std::log((V_inf - V0) / (V_inf - V_th));
-}
 
 // lif_curr's response, from rest, to a current jump w decaying with tau_s, s after the jump.
 double psp(double w, double C_m, double tau_m, double tau_s, double s) {
@@ -119,20 +41,6 @@ double psp(double w, double C_m, double tau_m, double tau_s, double s) {
     return w / C_m * tau_m * tau_s / (tau_s - tau_m) *
            (std::exp(-s / tau_s) - std::exp(-s / tau_m));
 }
-
-// A root of f in [lo, hi] by plain bisection, given f(lo) < 0 <= f(hi); returns the end where
-// f >= 0, to the resolution of doubles.
-template <class F>
-double bisect(F f, double lo, double hi) {
-    for (int k = 0; k < 200; ++k) {
-        const double mid = 0.5 * (lo + hi);
-        if (mid <= lo || mid >= hi) break;
-        (f(mid) < 0.0 ? lo : hi) = mid;
-    }
-    return hi;
-}
-
-bool on_grid(double t, double dt) { return std::abs(t / dt - std::round(t / dt)) < 1e-9; }
 
 // Error bound for RK4 on lif_curr's linear subthreshold dynamics, propagated step by step.
 // With y = (V_m - V_inf, I_syn_e, I_syn_i), V_inf = E_L + R I_e, the dynamics are y' = A y, and
@@ -144,7 +52,7 @@ bool on_grid(double t, double dt) { return std::abs(t / dt - std::round(t / dt))
 // |(A^k)_VI| = S_k / C_m (also for a = b), and entrywise
 //   P4(hA)_VV = P4(-ha) in (0, 1),  P4(hA)_II = P4(-hb) in (0, 1),
 //   |P4(hA)_VI| <= (h / C_m) sum_{k=1..4} (h lambda)^{k-1} / (k-1)! <= (h / C_m) e^{h lambda},
-//   |E_VV| <= (ha)^5 / 120,  |E_II| <= (hb)^5 / 120  (scalar decays, header comment),
+//   |E_VV| <= (ha)^5 / 120,  |E_II| <= (hb)^5 / 120  (scalar decays, lif_testing.hpp),
 //   |E_VI| <= (h / C_m) (h^4 S_5 / 120 + (h lambda)^5 e^{h lambda} / 120)
 // (the tail: sum_{k>=6} (h lambda)^{k-1} / (k-1)! <= (h lambda)^5 / 120 e^{h lambda}).
 class LifCurrRk4ErrorBound {
@@ -199,22 +107,13 @@ class LifCurrRk4ErrorBound {
     double e_V_ = 0.0;
 };
 
-// [mV] bound on the error after n steps of a method whose one-step factor for a scalar decay
-// is off by at most `defect` from e^{-z}, starting `amplitude` away from the fixed point: the
-// errors obey e_{k+1} <= q e_k + defect |y_k| with the method's factor q <= e^{-z} + 2 defect
-// (2: dopri5's factor is a product over sub-steps) and the exact |y_k| = amplitude e^{-kz}
-// <= amplitude q^k, so e_n <= n defect amplitude q^{n-1}.
-double decay_error(double n, double z, double defect, double amplitude) {
-    return n * defect * amplitude * std::pow(std::exp(-z) + 2.0 * defect, n - 1.0);
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // 1. lif_curr, constant current below rheobase: V(t) = E_L + R I_e (1 - e^{-t/tau_m}).
 
 TEST_CASE("lif_curr: subthreshold response to a constant current matches the closed form",
-          "[lif][lif_curr][subthreshold]") {
+          "[lif][lif_curr][subthreshold][unit]") {
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const Integration mode = GENERATE(Integration::exact, Integration::rk4, Integration::dopri5);
     INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
@@ -244,7 +143,7 @@ TEST_CASE("lif_curr: subthreshold response to a constant current matches the clo
 }
 
 TEST_CASE("lif_curr: dopri5 sub-steps a coarse dt to meet its tolerance",
-          "[lif][lif_curr][subthreshold]") {
+          "[lif][lif_curr][subthreshold][unit]") {
     // dt = 5 ms (z = 0.5): one unsplit dopri5 step would be off by |e^{-z} - R(-z)| R I_e
     // = 5.8e-6 * 12 mV = 7e-5 mV per step. odeint accepts a sub-step z_j only if its error
     // estimate |R(-z_j) - R^(-z_j)| |V - V_inf| (R^: the embedded 4th-order polynomial, from the
@@ -266,7 +165,7 @@ TEST_CASE("lif_curr: dopri5 sub-steps a coarse dt to meet its tolerance",
 }
 
 TEST_CASE("lif_curr: rk4 takes exactly one classical RK4 step per dt",
-          "[lif][lif_curr][subthreshold]") {
+          "[lif][lif_curr][subthreshold][unit]") {
     // For the linear decay the RK4 solution is V_inf + (E_L - V_inf) P4(-z)^n exactly (up to
     // rounding): a different number of sub-steps or another method would miss it by far more
     // than rounding (the defect per step, z^5/120 R I_e ~ 1e-10 mV at dt = 0.1 ms, times n).
@@ -290,7 +189,7 @@ TEST_CASE("lif_curr: rk4 takes exactly one classical RK4 step per dt",
 // 2. lif_curr, one input spike: the postsynaptic potential.
 
 TEST_CASE("lif_curr: the response to one input spike matches the closed-form PSP",
-          "[lif][lif_curr][psp]") {
+          "[lif][lif_curr][psp][unit]") {
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const double tau_s = GENERATE(2.0, 10.0);  // 10 ms = tau_m: the limit w t / C_m e^{-t/tau}
     INFO("dt = " << dt << " ms, tau_syn = " << tau_s << " ms");
@@ -355,7 +254,7 @@ TEST_CASE("lif_curr: the response to one input spike matches the closed-form PSP
 }
 
 TEST_CASE("lif_curr: the PSP is computed stably when tau_syn is within 1e-12 of tau_m",
-          "[lif][lif_curr][psp]") {
+          "[lif][lif_curr][psp][unit]") {
     // With tau_s = tau_m (1 + 1e-12), d = 1/tau_m - 1/tau_s ~ 1e-13 / ms: the difference form of
     // the PSP, tau_m tau_s / (tau_s - tau_m) (e^{-s/tau_s} - e^{-s/tau_m}), would lose ~1e-4 of
     // its value to cancellation, and a propagator coupling (e^{hd} - 1) / d written without
@@ -387,7 +286,7 @@ TEST_CASE("lif_curr: the PSP is computed stably when tau_syn is within 1e-12 of 
 //    t* = tau_m ln(R I / (R I - (V_th - E_L))).
 
 TEST_CASE("lif_curr: first spike under constant current matches the closed form",
-          "[lif][lif_curr][first_spike]") {
+          "[lif][lif_curr][first_spike][unit]") {
     const double dt = GENERATE(0.1, 0.05, 0.01, 0.25);
     const Integration mode = GENERATE(Integration::exact, Integration::rk4, Integration::precise);
     INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
@@ -421,7 +320,7 @@ TEST_CASE("lif_curr: first spike under constant current matches the closed form"
 }
 
 TEST_CASE("lif_curr: precise mode places a crossing that falls on a grid point",
-          "[lif][lif_curr][first_spike][precise]") {
+          "[lif][lif_curr][first_spike][precise][unit]") {
     // I_e chosen so that t* = 10 ms exactly: R I = (V_th - E_L) e / (e - 1). Whether the step
     // ending at 10 ms sees V_m a rounding error above or below V_th, the spike must be at 10 ms.
     const double dt = GENERATE(0.1, 0.05, 0.01);
@@ -444,7 +343,7 @@ TEST_CASE("lif_curr: precise mode places a crossing that falls on a grid point",
 // 4. Precise mode with an input between grid points.
 
 TEST_CASE("lif_curr: precise mode applies an off-grid input at its exact time",
-          "[lif][lif_curr][precise]") {
+          "[lif][lif_curr][precise][unit]") {
     // Bias R I_e = 10 mV; one spike at 1.2345 ms (off the grid for both dt), delay 1 ms: arrival
     // at t_a = 2.2345 ms. The crossing of V_th by
     //   V(t) = E_L + R I_e (1 - e^{-t/tau_m}) + PSP(t - t_a)
@@ -488,7 +387,7 @@ TEST_CASE("lif_curr: precise mode applies an off-grid input at its exact time",
 //    ISI = t_ref + tau_m ln((R I - (V_reset - E_L)) / (R I - (V_th - E_L))).
 
 TEST_CASE("lif_curr: refractory clamp and interspike interval under constant current",
-          "[lif][lif_curr][refractory]") {
+          "[lif][lif_curr][refractory][unit]") {
     const double dt = GENERATE(0.1, 0.05, 0.01);
     const Integration mode = GENERATE(Integration::exact, Integration::rk4, Integration::precise);
     INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
@@ -603,7 +502,7 @@ sim::NetworkSpec poisson_driven_spec(double dt, Integration mode, const PoissonD
 }  // namespace
 
 TEST_CASE("lif_curr: exact and rk4 agree in a Poisson-driven network",
-          "[lif][lif_curr][exact_vs_rk4]") {
+          "[lif][lif_curr][exact_vs_rk4][integration]") {
     SECTION("subthreshold: V_m traces within RK4's error budget") {
         // Both modes apply the input jumps at the same step starts, so they differ only by
         // RK4's defect between jumps: per neuron LifCurrRk4ErrorBound, driven by the exact
@@ -684,386 +583,5 @@ TEST_CASE("lif_curr: exact and rk4 agree in a Poisson-driven network",
         const auto n_exact = static_cast<std::int64_t>(rec_exact.times_ms().size());
         const auto n_rk4 = static_cast<std::int64_t>(rec_rk4.times_ms().size());
         CHECK(std::abs(n_exact - n_rk4) <= 2);
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// 7. lif_cond: conductance-based membrane.
-
-TEST_CASE("lif_cond: subthreshold response to a constant current matches the closed form",
-          "[lif][lif_cond][subthreshold]") {
-    // Without input the V_m equation is linear: V_inf = E_L + I_e / g_L, tau_m = C_m / g_L.
-    const double dt = GENERATE(0.1, 0.05, 0.01);
-    const Integration mode = GENERATE(Integration::rk4, Integration::dopri5);
-    INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
-    const LifCondParams p{.I_e = 80.0};  // V_inf = -52 mV < V_th = -50 mV
-    const double tau_m = p.tau_m();
-    const double V_inf = p.E_L + p.I_e / p.g_L;
-    const double z = dt / tau_m;
-    const Recording rec = simulate(single_neuron_spec(dt, p, mode), 60.0);
-    REQUIRE(rec.spikes.empty());
-    for (std::size_t k = 0; k < rec.t.size(); ++k) {
-        const double steps = static_cast<double>(k + 1);
-        const double defect = mode == Integration::rk4 ? rk4_defect(z) : dopri5_defect(z);
-        const double bound = decay_error(steps, z, defect, V_inf - p.E_L) + rounding(steps);
-        INFO("t = " << rec.t[k] << " ms");
-        REQUIRE(std::abs(rec.V_m[k] - relax(p.E_L, V_inf, tau_m, rec.t[k])) <= bound);
-    }
-}
-
-TEST_CASE("lif_cond: first spike under constant current is stamped within one step",
-          "[lif][lif_cond][first_spike]") {
-    const double dt = GENERATE(0.1, 0.05, 0.01);
-    const Integration mode = GENERATE(Integration::rk4, Integration::dopri5);
-    INFO("dt = " << dt << " ms, integration = " << sim::integration_name(mode));
-    const LifCondParams p{.I_e = 150.0};  // V_inf = -45 mV
-    const double tau_m = p.tau_m();
-    const double V_inf = p.E_L + p.I_e / p.g_L;
-    const double t_star = crossing_time(p.E_L, V_inf, p.V_th, tau_m);  // 21.97 ms
-    const Recording rec = simulate(single_neuron_spec(dt, p, mode), 25.0);
-    REQUIRE(!rec.spikes.empty());
-    // As for lif_curr: t* <= t_spike < t* + dt, widened by (V error) / V'(t*).
-    const double steps = std::ceil(t_star / dt) + 1.0;
-    const double z = dt / tau_m;
-    const double defect = mode == Integration::rk4 ? rk4_defect(z) : dopri5_defect(z);
-    const double V_error = decay_error(steps, z, defect, V_inf - p.E_L) + rounding(steps);
-    const double delta = V_error / ((V_inf - p.V_th) / tau_m);
-    CHECK(on_grid(rec.spikes.front(), dt));
-    CHECK(rec.spikes.front() >= t_star - delta);
-    CHECK(rec.spikes.front() < t_star + dt + delta);
-}
-
-TEST_CASE("lif_cond: without the refractory clamp V_m integrates through t_ref but cannot spike",
-          "[lif][lif_cond][refractory]") {
-    // I_e = 300 pA: V_inf = -30 mV. After a spike V_m relaxes from V_reset = -60 mV and would
-    // cross V_th = -50 mV after rise = 8.1 ms, inside t_ref = 20 ms. Unclamped, the neuron spikes
-    // in the first step after t_ref (stamped at its end: interval t_ref + dt); clamped, V_m starts
-    // rising only at t_ref, and the crossing is stamped at the end of its step (interval in
-    // [t_ref + rise, t_ref + rise + dt)).
-    const double dt = GENERATE(0.1, 0.01);
-    const bool clamp = GENERATE(true, false);
-    INFO("dt = " << dt << " ms, clamp_V_refractory = " << clamp);
-    const LifCondParams p{.t_ref = 20.0, .I_e = 300.0, .clamp_V_refractory = clamp};
-    const double tau_m = p.tau_m();
-    const double V_inf = p.E_L + p.I_e / p.g_L;
-    const double rise = crossing_time(p.V_reset, V_inf, p.V_th, tau_m);
-    const Recording rec = simulate(single_neuron_spec(dt, p, Integration::rk4), 100.0);
-    REQUIRE(rec.spikes.size() >= 3);
-    // RK4's error over a rise, as a time at threshold (see the first-spike test), and a step.
-    const double steps = std::ceil((p.t_ref + rise) / dt) + 1.0;
-    const double z = dt / tau_m;
-    const double V_error =
-        decay_error(steps, z, rk4_defect(z), V_inf - p.V_reset) + rounding(steps);
-    const double delta = V_error / ((V_inf - p.V_th) / tau_m);
-    for (std::size_t s = 1; s < rec.spikes.size(); ++s) {
-        const double interval = rec.spikes[s] - rec.spikes[s - 1];
-        INFO("interval " << s << " = " << interval << " ms");
-        if (clamp) {
-            CHECK(interval >= p.t_ref + rise - delta);
-            CHECK(interval < p.t_ref + rise + dt + delta);
-        } else {
-            CHECK(std::abs(interval - (p.t_ref + dt)) < 1e-9);
-        }
-    }
-    // Mid-way through the first refractory period V_m is at V_reset (clamped) or on the
-    // relaxation from V_reset (unclamped).
-    const double t_mid = rec.spikes[0] + 0.5 * p.t_ref;
-    const auto k = static_cast<std::size_t>(std::llround(t_mid / dt)) - 1;
-    REQUIRE(std::abs(rec.t[k] - t_mid) < 1e-9);
-    const double V_expected = clamp ? p.V_reset : relax(p.V_reset, V_inf, tau_m, 0.5 * p.t_ref);
-    CHECK(std::abs(rec.V_m[k] - V_expected) <= V_error);
-}
-
-TEST_CASE("lif_cond: the fused rk4 and Euler steps are odeint's steppers on the right-hand side",
-          "[lif][lif_cond][fused]") {
-    // The engine advances lif_cond with LifCond::rk4_step / euler_step (one pass, stages in
-    // registers); odeint's runge_kutta4 / euler on LifCond::operator() is the reference. Same
-    // arithmetic, so they agree to rounding: a few ulps of |V_m| < 100 mV, |g| < 1000 nS, per step.
-    const LifCondParams p{.I_e = 50.0, .theta_plus = 0.1, .tau_theta = 50.0};
-    const spikerate::models::LifCond model(p);
-    const Eigen::Index n = 37;
-    Eigen::ArrayXd x(4 * n);
-    for (Eigen::Index i = 0; i < n; ++i) {
-        x[i] = -70.0 + 0.5 * static_cast<double>(i);       // V_m [mV]
-        x[n + i] = 3.0 * static_cast<double>(i % 7);       // g_e [nS]
-        x[2 * n + i] = 11.0 * static_cast<double>(i % 5);  // g_i [nS]
-        x[3 * n + i] = 0.2 * static_cast<double>(i % 3);   // theta [mV]
-    }
-    const double dt = GENERATE(0.1, 0.5);
-    const int steps = 50;
-    sim::Rk4Stepper rk4;
-    sim::EulerStepper euler;
-    Eigen::ArrayXd fused_rk4 = x, odeint_rk4 = x, fused_euler = x, odeint_euler = x;
-    for (int k = 0; k < steps; ++k) {
-        model.rk4_step(fused_rk4, dt);
-        rk4.do_step(std::cref(model), odeint_rk4, k * dt, dt);
-        model.euler_step(fused_euler, dt);
-        euler.do_step(std::cref(model), odeint_euler, k * dt, dt);
-    }
-    const double tolerance = steps * 16.0 * eps * 1000.0;
-    INFO("dt = " << dt << " ms");
-    CHECK((fused_rk4 - odeint_rk4).abs().maxCoeff() <= tolerance);
-    CHECK((fused_euler - odeint_euler).abs().maxCoeff() <= tolerance);
-    // And the steps did something: V_m moved by millivolts.
-    CHECK((fused_rk4 - x).head(n).abs().maxCoeff() > 1.0);
-}
-
-TEST_CASE("lif_cond: rk4 and dopri5 agree on the response to one conductance input",
-          "[lif][lif_cond][psp]") {
-    // V_m' = (g_L (E_L - V) + g_e (E_e - V)) / C_m with g_e = w e^{-s/tau_syn_e} is not linear
-    // in the state, so there is no exact defect formula as for lif_curr. The bound is a scale
-    // estimate: every rate in the system is at most Lambda = 1/tau_syn_e + (g_L + w)/C_m and V_m
-    // moves within [E_L, E_e], so RK4's defect per step is of order
-    // (h Lambda)^5 / 120 (E_e - E_L), counted (undamped) over every step from the arrival on.
-    // dopri5 with abs/rel tolerance 1e-9 is fifth order: its own defect, of order
-    // (h Lambda)^6 / 1800 (E_e - E_L) per step, is ~1e-3 of RK4's, so it serves as reference.
-    const LifCondParams p;
-    const double w = 10.0;  // [nS] peak depolarisation ~9 mV
-    const double Lambda = 1.0 / p.tau_syn_e + (p.g_L + w) / p.C_m;  // 0.3 / ms
-    auto run = [&](Integration mode, double dt) {
-        sim::NetworkSpec spec = single_neuron_spec(dt, p, mode);
-        add_input(spec, {1.0}, w, 1.0);
-        return simulate(spec, 40.0);
-    };
-
-    SECTION("within the scale estimate at dt = 0.1 ms") {
-        const double dt = 0.1;
-        const double hL = dt * Lambda;
-        const Recording rk4 = run(Integration::rk4, dt);
-        const Recording dopri5 = run(Integration::dopri5, dt);
-        REQUIRE(rk4.spikes.empty());
-        double peak = 0.0;
-        for (std::size_t k = 0; k < rk4.t.size(); ++k) {
-            const double steps = static_cast<double>(k + 1);
-            const double active_steps = std::max(0.0, std::round((rk4.t[k] - 2.0) / dt));
-            const double bound = active_steps *
-                                     (std::pow(hL, 5) / 120.0 + std::pow(hL, 6) / 1800.0) *
-                                     (p.E_e - p.E_L) +
-                                 2.0 * rounding(steps);
-            INFO("t = " << rk4.t[k] << " ms, bound = " << bound << " mV");
-            REQUIRE(std::abs(rk4.V_m[k] - dopri5.V_m[k]) <= bound);
-            peak = std::max(peak, dopri5.V_m[k] - p.E_L);
-        }
-        CHECK(peak > 5.0);
-    }
-
-    SECTION("rk4 converges at fourth order") {
-        // The scale estimate is loose; the order is not: err(h) = c h^4 (1 + O(h Lambda)), so
-        // err(0.2) / err(0.1) = 16 within O(h Lambda) = 6%. Reference: dopri5 at dt = 0.05 ms,
-        // whose error (rounding over 800 steps <= 1.4e-10 mV, defect ~1e-13 mV) is <= 3% of
-        // err(0.1) (~5e-9 mV). Asserted: 16 within 12.5% (a third-order method gives 8, a
-        // fifth-order one 32).
-        const Recording reference = run(Integration::dopri5, 0.05);
-        const auto max_error = [&](double dt) {
-            const Recording rk4 = run(Integration::rk4, dt);
-            const auto stride = static_cast<std::size_t>(std::llround(dt / 0.05));
-            double worst = 0.0;
-            for (std::size_t k = 0; k < rk4.t.size(); ++k) {
-                const double ref = reference.V_m[(k + 1) * stride - 1];
-                worst = std::max(worst, std::abs(rk4.V_m[k] - ref));
-            }
-            return worst;
-        };
-        const double ratio = max_error(0.2) / max_error(0.1);
-        CHECK(ratio > 14.0);
-        CHECK(ratio < 18.0);
-    }
-}
-
-TEST_CASE("lif_cond: V_m approaches but never exceeds the excitatory reversal potential",
-          "[lif][lif_cond][reversal]") {
-    // At V_m = E_e the conductance drive vanishes and the leak pulls down, so V_m cannot cross
-    // E_e; it approaches the instantaneous equilibrium
-    //   V_eq = (g_L E_L + g_e E_e) / (g_L + g_e),   E_e - V_eq = g_L (E_e - E_L) / (g_L + g_e).
-    // V_th = +10 mV > E_e keeps the neuron from spiking. rk4 needs h (g_L + w) / C_m < 2.78 to
-    // be stable (w = 1000 nS: 0.5), dopri5 adapts its steps (w = 1e5 nS: rate 500 / ms).
-    const LifCondParams p{.V_th = 10.0, .E_e = 0.0};
-    for (const auto& [mode, w] :
-         {std::pair{Integration::rk4, 1000.0}, std::pair{Integration::dopri5, 1e5}}) {
-        INFO("integration = " << sim::integration_name(mode) << ", w = " << w << " nS");
-        sim::NetworkSpec spec = single_neuron_spec(0.1, p, mode);
-        add_input(spec, {1.0}, w, 1.0);
-        const Recording rec = simulate(spec, 20.0);
-        REQUIRE(rec.spikes.empty());
-        const double highest = *std::max_element(rec.V_m.begin(), rec.V_m.end());
-        const double gap_at_peak = p.g_L * (p.E_e - p.E_L) / (p.g_L + w);
-        CHECK(highest < p.E_e);
-        // V_m gets within twice the equilibrium gap of E_e (it lags V_eq by less than that:
-        // rate (g_L + g_e) / C_m >> 1 / tau_syn_e).
-        CHECK(highest > p.E_e - 2.0 * gap_at_peak);
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// 8. lif_cond with an adaptive threshold V_th + theta.
-
-TEST_CASE("lif_cond: the adaptive threshold jumps by theta_plus and decays exponentially",
-          "[lif][lif_cond][adaptive_threshold]") {
-    const double dt = GENERATE(0.1, 0.05);
-    INFO("dt = " << dt << " ms");
-    const LifCondParams p{.I_e = 300.0, .theta_plus = 2.0, .tau_theta = 50.0};  // V_inf = -30 mV
-    const double tau_m = p.tau_m();
-    const double V_inf = p.E_L + p.I_e / p.g_L;
-    const Recording rec = simulate(single_neuron_spec(dt, p, Integration::rk4), 200.0, "theta");
-    REQUIRE(rec.spikes.size() >= 6);
-
-    SECTION("theta: a jump of theta_plus at every spike, exponential decay in between") {
-        // theta' = -theta / tau_theta is integrated by RK4 on its own (linear, uncoupled): per
-        // step a defect <= (h/tau_theta)^5 / 120 theta ~ 3e-16 theta at dt = 0.1 ms, below
-        // rounding; we allow both, summed over the steps since the last spike.
-        const double z = dt / p.tau_theta;
-        std::size_t next_spike = 0;
-        double theta0 = 0.0;  // theta at the last spike (after its jump)
-        double t0 = 0.0;
-        double steps_since = 0.0;
-        for (std::size_t k = 0; k < rec.t.size(); ++k) {
-            const double t = rec.t[k];
-            INFO("t = " << t << " ms");
-            const bool spike_now =
-                next_spike < rec.spikes.size() && std::abs(rec.spikes[next_spike] - t) < 1e-9;
-            if (spike_now) {
-                const double before = k == 0 ? 0.0 : rec.extra[k - 1];
-                const double decayed = before * std::exp(-z);
-                REQUIRE(std::abs(rec.extra[k] - (decayed + p.theta_plus)) <=
-                        rk4_defect(z) * before + 8.0 * eps * (before + p.theta_plus));
-                theta0 = rec.extra[k];
-                t0 = t;
-                steps_since = 0.0;
-                ++next_spike;
-            } else {
-                steps_since += 1.0;
-                const double expected = theta0 * std::exp(-(t - t0) / p.tau_theta);
-                REQUIRE(std::abs(rec.extra[k] - expected) <=
-                        steps_since * (rk4_defect(z) + 8.0 * eps) * theta0);
-            }
-        }
-        REQUIRE(next_spike == rec.spikes.size());
-    }
-
-    SECTION("the raised threshold delays the next spike") {
-        // First spike: theta = 0, as without adaptation, within one step of the closed form.
-        const double t1_star = crossing_time(p.E_L, V_inf, p.V_th, tau_m);
-        CHECK(rec.spikes[0] >= t1_star - 1e-9);
-        CHECK(rec.spikes[0] < t1_star + dt + 1e-9);
-        // Second spike: released at t1 + t_ref from V_reset, V(t) must reach
-        // V_th + theta_plus e^{-(t - t1)/tau_theta}; the crossing by bisection, the spike at the
-        // end of its step (V and theta errors are < 1e-9 mV here, see above and the lif_cond
-        // subthreshold test, against a slope of the distance > 0.5 mV/ms).
-        const double t1 = rec.spikes[0];
-        const double release = t1 + p.t_ref;
-        const auto distance = [&](double t) {
-            return relax(p.V_reset, V_inf, tau_m, t - release) -
-                   (p.V_th + p.theta_plus * std::exp(-(t - t1) / p.tau_theta));
-        };
-        REQUIRE(distance(release) < 0.0);
-        REQUIRE(distance(release + 100.0) > 0.0);
-        const double t2_star = bisect(distance, release, release + 100.0);
-        CHECK(rec.spikes[1] >= t2_star - 1e-9);
-        CHECK(rec.spikes[1] < t2_star + dt + 1e-9);
-
-        // Without adaptation every interval is t_ref + the rise from V_reset to V_th; with it
-        // the intervals grow as theta accumulates.
-        const double plain_isi = p.t_ref + crossing_time(p.V_reset, V_inf, p.V_th, tau_m);
-        for (std::size_t s = 2; s < 6; ++s) {
-            const double previous = rec.spikes[s - 1] - rec.spikes[s - 2];
-            const double current = rec.spikes[s] - rec.spikes[s - 1];
-            INFO("interval " << s);
-            CHECK(current > previous);
-        }
-        CHECK(rec.spikes[1] - rec.spikes[0] > plain_isi + dt);
-    }
-}
-
-TEST_CASE("lif_cond: a frozen adaptive threshold neither jumps nor decays",
-          "[lif][lif_cond][adaptive_threshold]") {
-    // theta_frozen with an initial theta of 3 mV: theta' = 0, so RK4 leaves it bit for bit; the
-    // effective threshold is V_th + 3 mV, which sets the first spike time.
-    const double dt = 0.1;
-    const LifCondParams p{.I_e = 300.0, .theta_plus = 2.0, .tau_theta = 50.0, .theta_frozen = true};
-    const double theta = 3.0;
-    const Recording rec = simulate(
-        single_neuron_spec(dt, p, Integration::rk4,
-                           {sim::InitialValue{"theta", sim::Distribution::constant(theta)}}),
-        100.0, "theta");
-    REQUIRE(rec.spikes.size() >= 3);
-    for (std::size_t k = 0; k < rec.t.size(); ++k) {
-        INFO("t = " << rec.t[k] << " ms");
-        REQUIRE(rec.extra[k] == theta);
-    }
-    const double V_inf = p.E_L + p.I_e / p.g_L;
-    const double t_star = crossing_time(p.E_L, V_inf, p.V_th + theta, p.tau_m());  // 11.36 ms
-    CHECK(rec.spikes[0] >= t_star - 1e-9);
-    CHECK(rec.spikes[0] < t_star + dt + 1e-9);
-    // And every interval is the same (no accumulation).
-    const double isi = p.t_ref + crossing_time(p.V_reset, V_inf, p.V_th + theta, p.tau_m());
-    for (std::size_t s = 1; s < rec.spikes.size(); ++s) {
-        CHECK(rec.spikes[s] - rec.spikes[s - 1] >= isi - 1e-9);
-        CHECK(rec.spikes[s] - rec.spikes[s - 1] < isi + dt + 1e-9);
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// 9. Divergence and non-finite values are reported with the population and the variable.
-
-TEST_CASE("lif: a non-finite state is reported naming the population and the variable",
-          "[lif][divergence]") {
-    SECTION("a NaN initial value is rejected when the spec is validated") {
-        const auto spec = single_neuron_spec(
-            0.1, LifCurrParams{}, Integration::exact,
-            {sim::InitialValue{"V_m", sim::Distribution::constant(std::nan(""))}});
-        try {
-            sim::Network net(spec);
-            FAIL("a NaN initial V_m was accepted");
-        } catch (const spikerate::ParamError& e) {
-            CHECK_THAT(std::string(e.what()),
-                       Catch::Contains("population 'n'") && Catch::Contains("V_m"));
-        }
-    }
-
-    SECTION("rk4 diverging on an absurd conductance raises NumericalError") {
-        // w = 1e6 nS makes the V_m rate (g_L + g_e) / C_m = 5000 / ms: z = 500 per step, far
-        // beyond RK4's stability limit (|P4(-500)| ~ 3e9), so V_m overflows within ~40 steps.
-        sim::NetworkSpec spec = single_neuron_spec(0.1, LifCondParams{}, Integration::rk4);
-        add_input(spec, {1.0}, 1e6, 1.0);
-        sim::Network net(spec);
-        try {
-            net.run(50.0);
-            FAIL("no NumericalError");
-        } catch (const spikerate::NumericalError& e) {
-            CHECK_THAT(std::string(e.what()),
-                       Catch::Contains("population 'n'") && Catch::Contains("V_m"));
-        }
-    }
-
-    SECTION("a NaN written into V_m is caught at the next step") {
-        const Integration mode =
-            GENERATE(Integration::exact, Integration::rk4, Integration::precise);
-        INFO("integration = " << sim::integration_name(mode));
-        sim::Network net(single_neuron_spec(0.1, LifCurrParams{}, mode));
-        net.run(1.0);
-        net.population("n").variable("V_m")[0] = std::nan("");
-        try {
-            net.step();
-            FAIL("no NumericalError");
-        } catch (const spikerate::NumericalError& e) {
-            CHECK_THAT(std::string(e.what()),
-                       Catch::Contains("population 'n'") && Catch::Contains("V_m"));
-        }
-    }
-
-    SECTION("an infinite theta is reported as theta, within 64 steps") {
-        // theta = +inf only raises the threshold (V_m stays finite) and decays as inf. V_m is
-        // checked every step, the whole state every 64 steps.
-        sim::Network net(
-            single_neuron_spec(0.1, LifCondParams{.tau_theta = 50.0}, Integration::rk4));
-        net.run(1.0);
-        net.population("n").variable("theta")[0] = std::numeric_limits<double>::infinity();
-        try {
-            for (int k = 0; k < 64; ++k) net.step();
-            FAIL("no NumericalError");
-        } catch (const spikerate::NumericalError& e) {
-            CHECK_THAT(std::string(e.what()),
-                       Catch::Contains("population 'n'") && Catch::Contains("theta"));
-        }
     }
 }
