@@ -53,9 +53,9 @@ void LoadState::check_name(const toml::node& node, const std::string& path, std:
     }
     if (std::any_of(name.begin(), name.end(),
                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
-        ctx.fail(node, path,
-                 fmt::format("a {} name must not contain control characters (NUL, newline, ...)",
-                             what));
+        ctx.fail(
+            node, path,
+            fmt::format("a {} name must not contain control characters (NUL, newline, ...)", what));
     }
 }
 
