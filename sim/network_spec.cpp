@@ -10,6 +10,7 @@
 
 #include "models/concepts.hpp"
 #include "models/error.hpp"
+#include "sim/memory.hpp"
 #include "sim/overloaded.hpp"
 #include "sim/random_stream.hpp"
 #include "sim/time_grid.hpp"
@@ -27,6 +28,46 @@ void in_context(const char* kind, const std::string& name, const std::string& co
     } catch (const ParamError& e) {
         throw e.in(kind, name, context);
     }
+}
+
+// Memory per element once built, for refusing what cannot fit before building (sim/memory.hpp).
+// A synapse: its weight (8 B), delay (4), stored id and target (4 + 4), the build's connection
+// pairs (8) and ring-buffer and CSR overhead; a plastic one also its traces and the index by
+// postsynaptic neuron. Upper estimates: a refusal must never be wrong.
+constexpr double bytes_per_synapse = 40.0;
+constexpr double bytes_per_plastic_synapse = 64.0;
+
+// A neuron: its state variables, summed input per receptor, refractory counters; a source its
+// rates and pending spikes.
+double bytes_per_neuron(const PopulationModel& model) {
+    return is_neuron_model(model) ? 8.0 * static_cast<double>(state_variables(model).size()) + 48.0
+                                  : 48.0;
+}
+
+// The synapses a connection rule makes (its expectation for fixed_probability) and the key of
+// the rule that decides it.
+std::pair<double, std::string> expected_synapses(const ConnectionRule& rule, std::uint32_t n_pre,
+                                                 std::uint32_t n_post) {
+    const double pre = n_pre, post = n_post;
+    return std::visit(
+        Overloaded{
+            [&](const connect::AllToAll&) {
+                return std::pair{pre * post, std::string("connection")};
+            },
+            [&](const connect::OneToOne&) {
+                return std::pair{pre, std::string("connection")};
+            },
+            [&](const connect::FixedProbability& c) {
+                return std::pair{c.p * pre * post, std::string("connection.p")};
+            },
+            [&](const connect::FixedInDegree& c) {
+                return std::pair{static_cast<double>(c.k) * post, std::string("connection.k")};
+            },
+            [&](const connect::FromList& c) {
+                return std::pair{static_cast<double>(c.pre.size()), std::string("connection")};
+            },
+        },
+        rule);
 }
 
 }  // namespace
@@ -180,6 +221,8 @@ void PopulationSpec::validate(double dt_ms) const {
     const std::string context = fmt::format("population '{}' ({})", name, model_id(model));
     in_context("population", name, context, [&] {
         if (size == 0) throw ParamError::value("size", "0: must be >= 1");
+        require_memory(static_cast<double>(size) * bytes_per_neuron(model), "size",
+                       fmt::format("{} neurons of {}", size, model_id(model)));
         std::visit(
             [&](const auto& params) {
                 if constexpr (NeuronParams<std::decay_t<decltype(params)>>) {
@@ -233,6 +276,7 @@ void NetworkSpec::validate() const {
         }
     }
 
+    double total_bytes = 0.0;  // of the projections, which dominate
     std::set<std::string, std::less<>> projection_names;
     for (const auto& proj : projections) {
         const std::string name = proj.resolved_name();
@@ -396,7 +440,24 @@ void NetworkSpec::validate() const {
                                             "dense needs a complete all-to-all connection");
                 }
             }
+            const auto [synapses, key] = expected_synapses(proj.connection, n_pre, n_post);
+            if (synapses > static_cast<double>(std::numeric_limits<std::uint32_t>::max())) {
+                const std::string what = fmt::format(
+                    "about {:.3g} synapses, more than the 2^32 - 1 a projection holds", synapses);
+                throw ParamError(key, std::nullopt, what, what);
+            }
+            const bool plastic = !std::holds_alternative<NoPlasticity>(proj.plasticity);
+            require_memory(synapses * (plastic ? bytes_per_plastic_synapse : bytes_per_synapse),
+                           key, fmt::format("about {:.3g} synapses", synapses));
+            total_bytes += synapses * (plastic ? bytes_per_plastic_synapse : bytes_per_synapse);
         });
+    }
+    if (total_bytes > static_cast<double>(available_memory_bytes())) {
+        throw ParamError(fmt::format(
+            "the projections together need about {:.3g} GiB, more than the {:.3g} GiB this machine "
+            "has available",
+            total_bytes / (1024.0 * 1024 * 1024),
+            static_cast<double>(available_memory_bytes()) / (1024.0 * 1024 * 1024)));
     }
 }
 

@@ -232,7 +232,15 @@ int run_scenario(const RunOptions& options) {
     // Everything that can fail on the user's input happens before the file is created.
     std::optional<task::Task> task;
     const bool trains = !scenario.rate_networks.empty() || !scenario.spiking_networks.empty();
-    if (trains) task = located(scenario, [&] { return task::load_task(*scenario.task, seed); });
+    if (trains) {
+        task = located(scenario, [&] { return task::load_task(*scenario.task, seed); });
+        located(scenario, [&] {
+            for (const auto& spec : scenario.rate_networks) train::check_fits(spec, task->train);
+            for (const auto& spec : scenario.spiking_networks) {
+                train::StdpTrainer::check_fits(spec, task->train, seed);
+            }
+        });
+    }
     const bool spiking = !scenario.network.populations.empty();
     std::optional<sim::Network> net;
     if (spiking) located(scenario, [&] { net.emplace(scenario.network); });
@@ -296,12 +304,16 @@ int run_scenario(const RunOptions& options) {
     if (task) {
         const task::ExampleStream stream(task->train.size(), seed, scenario.task->shuffle);
         for (const auto& spec : scenario.spiking_networks) {
-            spiking_trainers.emplace_back(spec, task->train, task->test, stream, scenario.training,
-                                          seed, &*file, &*file);
+            located(scenario, [&] {
+                spiking_trainers.emplace_back(spec, task->train, task->test, stream,
+                                              scenario.training, seed, &*file, &*file);
+            });
         }
         for (const auto& spec : scenario.rate_networks) {
-            trainers.emplace_back(spec, task->train, task->test, stream, scenario.training, seed,
-                                  &*file, &*file);
+            located(scenario, [&] {
+                trainers.emplace_back(spec, task->train, task->test, stream, scenario.training,
+                                      seed, &*file, &*file);
+            });
         }
         const std::uint64_t total = scenario.training.total(task->train.size());
         // Asked before every batch or example: the file is flushed on schedule during long

@@ -9,6 +9,7 @@
 
 #include "models/error.hpp"
 #include "models/param_check.hpp"
+#include "sim/memory.hpp"
 #include "sim/random_stream.hpp"
 
 namespace spikerate::sim::task {
@@ -51,6 +52,10 @@ void BarsParams::validate() const {
     require_at_least("grid", grid, 2);
     require_at_least("train_examples", train_examples, 1);
     require_at_least("test_examples", test_examples, 1);
+    require_memory(4.0 * grid * grid * (static_cast<double>(train_examples) + test_examples),
+                   "grid",
+                   fmt::format("{} x {} images of {} + {} examples", grid, grid, train_examples,
+                               test_examples));
     models::require_non_negative("noise", noise, "");
     if (noise > 1.0) {
         throw ParamError::value("noise",
@@ -71,6 +76,9 @@ void GaussianClustersParams::validate() const {
                         radius));
     }
     models::require_non_negative("margin", margin, "");
+    require_memory(
+        4.0 * n_inputs * (static_cast<double>(train_examples) + test_examples), "n_inputs",
+        fmt::format("{} inputs of {} + {} examples", n_inputs, train_examples, test_examples));
 }
 
 void XorParams::validate() const {

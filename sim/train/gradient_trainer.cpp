@@ -8,6 +8,7 @@
 
 #include "models/error.hpp"
 #include "models/param_check.hpp"
+#include "sim/memory.hpp"
 #include "sim/random_stream.hpp"
 #include "sim/train/energy.hpp"
 
@@ -109,13 +110,37 @@ Evaluation evaluate(models::RateNetwork& network, const task::Dataset& data) {
 
 namespace {
 
-models::RateNetworkParams sized_for(models::RateNetworkParams params, const task::Dataset& train) {
+// The network for the task's inputs and classes, refused (naming `hidden`) when it cannot fit:
+// its weights and biases, their gradients, two optimiser moments and a recorded frame, 4 bytes
+// each, and a batch's activations and deltas.
+models::RateNetworkParams sized_for(models::RateNetworkParams params, const task::Dataset& train,
+                                    const RateNetworkSpec& spec) {
     params.n_inputs = train.n_inputs();
     params.n_outputs = train.n_classes;
+    double parameters = 0.0;
+    double units = 0.0;
+    double in = static_cast<double>(params.n_inputs);
+    std::vector<double> widths(params.hidden.begin(), params.hidden.end());
+    widths.push_back(static_cast<double>(params.n_outputs));
+    for (const double out : widths) {
+        parameters += (in + 1.0) * out;
+        units += out;
+        in = out;
+    }
+    try {
+        require_memory(4.0 * (5.0 * parameters + 4.0 * spec.batch_size * units), "hidden",
+                       fmt::format("{:.3g} weights", parameters));
+    } catch (const ParamError& e) {
+        throw e.in("rate", spec.name, fmt::format("rate network '{}'", spec.name));
+    }
     return params;
 }
 
 }  // namespace
+
+void check_fits(const RateNetworkSpec& spec, const task::Dataset& train) {
+    (void)sized_for(spec.network, train, spec);
+}
 
 GradientTrainer::GradientTrainer(const RateNetworkSpec& spec, const task::Dataset& train,
                                  const task::Dataset& test, task::ExampleStream stream,
@@ -125,7 +150,7 @@ GradientTrainer::GradientTrainer(const RateNetworkSpec& spec, const task::Datase
       train_(train),
       test_(test),
       schedule_(schedule),
-      network_(sized_for(spec.network, train)),
+      network_(sized_for(spec.network, train, spec)),
       optimizer_(spec.optimizer, network_),
       stream_(std::move(stream)),
       reports_(reports),

@@ -82,6 +82,11 @@ struct RateNetworkSpec {
     void validate() const;  // ParamError naming the key
 };
 
+// Throws ParamError (naming the network and `hidden`) unless the network fits this machine's
+// memory for the task's inputs and classes: what the constructor would refuse, checked before
+// the output file is created.
+void check_fits(const RateNetworkSpec& spec, const task::Dataset& train);
+
 // Loss and confusion matrix of a network over a whole dataset.
 struct Evaluation {
     double loss = 0.0;  // mean over the examples, plus the L2 term (as in training)

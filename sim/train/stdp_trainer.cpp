@@ -98,6 +98,21 @@ class Presenter {
     std::vector<double> rates_;
 };
 
+// The architecture's network for the task's inputs; an error building it (a network too large
+// for the memory, ...) names the network and its size, n_exc.
+NetworkSpec network_for(const SpikingNetworkSpec& spec, const task::Dataset& train,
+                        std::uint64_t seed, bool learning) {
+    try {
+        return diehl_cook_2015_network(
+            spec.architecture, static_cast<std::uint32_t>(train.n_inputs()), seed, learning);
+    } catch (const ParamError& e) {
+        const std::string what = fmt::format("n_exc = {} with {} inputs: {}",
+                                             spec.architecture.n_exc, train.n_inputs(), e.what());
+        throw ParamError("n_exc", std::nullopt, what, what)
+            .in("spiking", spec.name, fmt::format("spiking network '{}'", spec.name));
+    }
+}
+
 }  // namespace
 
 SpikingWork& SpikingWork::operator+=(const SpikingWork& other) {
@@ -140,10 +155,8 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
       seed_(seed),
       reports_(reports),
       metrics_(metrics),
-      network_(diehl_cook_2015_network(spec.architecture,
-                                       static_cast<std::uint32_t>(train.n_inputs()), seed, true)),
-      frozen_spec_(diehl_cook_2015_network(
-          spec.architecture, static_cast<std::uint32_t>(train.n_inputs()), seed, false)),
+      network_(network_for(spec, train, seed, true)),
+      frozen_spec_(network_for(spec, train, seed, false)),
       counts_(spec.architecture.n_exc) {
     spec_.validate();
     schedule_.validate();
@@ -177,6 +190,11 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
     if (reports_ != nullptr && !spec_.spike_windows.empty()) {
         reports_->add_spike_population(spec_.name + "_exc");
     }
+}
+
+void StdpTrainer::check_fits(const SpikingNetworkSpec& spec, const task::Dataset& train,
+                             std::uint64_t seed) {
+    (void)network_for(spec, train, seed, true);
 }
 
 void StdpTrainer::set_threads(std::uint32_t threads) {

@@ -105,6 +105,11 @@ class StdpTrainer {
                 const TrainingSchedule& schedule, std::uint64_t seed, RecordingSink* reports,
                 MetricSink* metrics);
 
+    // What the constructor would refuse about the network (its size, its parameters), checked
+    // before the output file is created: throws ParamError naming the network and n_exc.
+    static void check_fits(const SpikingNetworkSpec& spec, const task::Dataset& train,
+                           std::uint64_t seed);
+
     // Trains on stream examples [examples_seen(), target); `keep_going` is asked before every
     // example.
     void train_until(std::uint64_t target, const std::function<bool()>& keep_going = {});

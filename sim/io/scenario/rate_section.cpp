@@ -35,6 +35,7 @@ void read_rate_networks(LoadState& state, const Table& top) {
         sized.network.n_inputs = 1;
         sized.network.n_outputs = 2;
         check_in(ctx, element, [&] { sized.validate(); });
+        state.elements.insert_or_assign({"rate", spec.name}, std::move(element));
         state.scenario.rate_networks.push_back(std::move(spec));
     }
 }

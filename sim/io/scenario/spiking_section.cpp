@@ -57,6 +57,7 @@ void read_spiking_networks(LoadState& state, const Table& top) {
         read_part("inh", spec.architecture.inh);
         read_part("stdp", spec.architecture.stdp);
         check_in(ctx, element, [&] { spec.validate(); });
+        state.elements.insert_or_assign({"spiking", spec.name}, std::move(element));
         state.scenario.spiking_networks.push_back(std::move(spec));
     }
 }
