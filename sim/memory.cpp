@@ -33,18 +33,20 @@ std::uint64_t available_memory_bytes() {
     }
     const long pages = ::sysconf(_SC_PHYS_PAGES);
     const long page = ::sysconf(_SC_PAGESIZE);
-    return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
-                                 : UINT64_MAX;
+    return pages > 0 && page > 0
+               ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
+               : UINT64_MAX;
 }
 
 void require_memory(double bytes, const std::string& key, const std::string& what) {
     const auto available = static_cast<double>(available_memory_bytes());
     if (bytes <= available) return;
-    throw ParamError(key, std::nullopt,
-                     fmt::format("{}: {} need about {}, more than the {} this machine has available",
-                                 key, what, gib(bytes), gib(available)),
-                     fmt::format("{} need about {}, more than the {} this machine has available",
-                                 what, gib(bytes), gib(available)));
+    throw ParamError(
+        key, std::nullopt,
+        fmt::format("{}: {} need about {}, more than the {} this machine has available", key, what,
+                    gib(bytes), gib(available)),
+        fmt::format("{} need about {}, more than the {} this machine has available", what,
+                    gib(bytes), gib(available)));
 }
 
 }  // namespace spikerate::sim

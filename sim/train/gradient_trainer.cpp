@@ -138,6 +138,22 @@ models::RateNetworkParams sized_for(models::RateNetworkParams params, const task
 
 }  // namespace
 
+std::string RateNetworkSpec::weight_report(std::size_t layer) const {
+    return fmt::format("{}_layer{}", name, layer + 1);
+}
+std::string RateNetworkSpec::bias_report(std::size_t layer) const {
+    return weight_report(layer) + "_bias";
+}
+std::vector<std::string> RateNetworkSpec::report_names() const {
+    std::vector<std::string> names;
+    if (!record_weights) return names;
+    for (std::size_t layer = 0; layer <= network.hidden.size(); ++layer) {
+        names.push_back(weight_report(layer));
+        names.push_back(bias_report(layer));
+    }
+    return names;
+}
+
 void check_fits(const RateNetworkSpec& spec, const task::Dataset& train) {
     (void)sized_for(spec.network, train, spec);
 }
@@ -174,13 +190,13 @@ GradientTrainer::GradientTrainer(const RateNetworkSpec& spec, const task::Datase
             const auto& w = network_.weights(layer);
             const auto n_out = static_cast<std::uint64_t>(w.rows());
             const auto n_in = static_cast<std::uint64_t>(w.cols());
-            ReportLayout weights{.name = fmt::format("{}_layer{}", spec_.name, layer + 1),
+            ReportLayout weights{.name = spec_.weight_report(layer),
                                  .units = "",
                                  .time_start = 0.0,
                                  .time_step = step,
                                  .time_units = "examples"};
             ReportLayout biases = weights;
-            biases.name += "_bias";
+            biases.name = spec_.bias_report(layer);
             weights.map_dense_matrix(
                 n_in, n_out, [&](std::uint64_t i, std::uint64_t j) { return j * n_in + i; });
             biases.map_one_value_per_node(n_out);

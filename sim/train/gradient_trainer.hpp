@@ -80,6 +80,12 @@ struct RateNetworkSpec {
           "write /report/<name>_layer<k> and <name>_layer<k>_bias");
     }
     void validate() const;  // ParamError naming the key
+
+    // The frame reports it writes (with record_weights): layer k's weights "<name>_layer<k>" and
+    // biases "<name>_layer<k>_bias", k from 1.
+    std::string weight_report(std::size_t layer) const;  // 0-based layer
+    std::string bias_report(std::size_t layer) const;
+    std::vector<std::string> report_names() const;
 };
 
 // Throws ParamError (naming the network and `hidden`) unless the network fits this machine's

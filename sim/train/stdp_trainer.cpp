@@ -125,6 +125,11 @@ SpikingWork& SpikingWork::operator+=(const SpikingWork& other) {
     return *this;
 }
 
+std::vector<std::string> SpikingNetworkSpec::report_names() const {
+    if (!record_weights) return {};
+    return {input_weights_report(), theta_report()};
+}
+
 void SpikingNetworkSpec::validate() const {
     if (threads == 0) throw ParamError::value("threads", "0: must be >= 1");
     if (spike_windows.size() % 2 != 0) {
@@ -169,12 +174,12 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
         const double step = schedule_.weights_every > 0
                                 ? static_cast<double>(schedule_.weights_every)
                                 : static_cast<double>(schedule_.total(train.size()));
-        ReportLayout weights{.name = spec_.name + "_input_exc",
+        ReportLayout weights{.name = spec_.input_weights_report(),
                              .units = std::string(proj.post().weight_unit()),
                              .time_start = 0.0,
                              .time_step = step,
                              .time_units = "examples"};
-        ReportLayout theta{.name = spec_.name + "_theta",
+        ReportLayout theta{.name = spec_.theta_report(),
                            .units = "mV",
                            .time_start = 0.0,
                            .time_step = step,
@@ -188,7 +193,7 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
         record_weights();
     }
     if (reports_ != nullptr && !spec_.spike_windows.empty()) {
-        reports_->add_spike_population(spec_.name + "_exc");
+        reports_->add_spike_population(spec_.spike_group());
     }
 }
 
@@ -265,7 +270,7 @@ void StdpTrainer::train_one() {
     work.plasticity_updates = engine.plasticity_updates;
     training_work_ += work;
     if (!spike_times_.empty()) {
-        reports_->append_spikes(spec_.name + "_exc", spike_times_, spike_nodes_);
+        reports_->append_spikes(spec_.spike_group(), spike_times_, spike_nodes_);
         spike_times_.clear();
         spike_nodes_.clear();
     }

@@ -70,6 +70,13 @@ struct SpikingNetworkSpec {
           "/spikes/<name>_exc");
     }
     void validate() const;  // ParamError naming the key
+
+    // What it writes: the frame reports "<name>_input_exc" (receptive fields) and
+    // "<name>_theta" (with record_weights), the spike group "<name>_exc" (with spike_windows).
+    std::string input_weights_report() const { return name + "_input_exc"; }
+    std::string theta_report() const { return name + "_theta"; }
+    std::string spike_group() const { return name + "_exc"; }
+    std::vector<std::string> report_names() const;
 };
 
 // Work done by a spiking network: what the engine counted.

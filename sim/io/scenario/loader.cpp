@@ -73,6 +73,59 @@ void validate_all(const LoadState& state) {
     check([&] { state.scenario.record.validate(state.scenario.network); });
 }
 
+// /report/<name> and /spikes/<name> of the output are shared by the [record] section and by
+// what the rate and spiking networks write (their reports and spike groups): no two may have one
+// name, or the run would fail late, after its output was created.
+void check_output_names(const LoadState& state) {
+    struct Claim {
+        std::string owner;  // "record.state.v", "spiking network 'stdp' (its theta report)"
+        std::pair<std::string, std::string> element;
+    };
+    std::map<std::string, Claim> reports;
+    std::map<std::string, Claim> spikes;
+    const auto claim = [&](std::map<std::string, Claim>& names, const char* group,
+                           const std::string& name, Claim claim) {
+        const auto [it, inserted] = names.emplace(name, claim);
+        if (inserted) return;
+        const auto element = state.elements.find(claim.element);
+        const ParamError error(fmt::format("/{}/{} is written by {} and by {}: rename one", group,
+                                           name, it->second.owner, claim.owner));
+        if (element != state.elements.end()) element->second.fail(state.ctx, error);
+        throw ScenarioError(fmt::format("{}: {}", state.ctx.source(), error.what()));
+    };
+    const Scenario& s = state.scenario;
+    for (const auto& population : s.record.spikes) {
+        claim(spikes, "spikes", population, {"record.spikes", {"record", "spikes"}});
+    }
+    for (const auto& report : s.record.weights) {
+        claim(reports, "report", report.name,
+              {"record.weights." + report.name, {"record.weights", report.name}});
+    }
+    for (const auto& report : s.record.states) {
+        claim(reports, "report", report.name,
+              {"record.state." + report.name, {"record.state", report.name}});
+    }
+    for (const auto& net : s.rate_networks) {
+        for (const auto& name : net.report_names()) {
+            claim(reports, "report", name,
+                  {fmt::format("rate network '{}' (its weight reports)", net.name),
+                   {"rate", net.name}});
+        }
+    }
+    for (const auto& net : s.spiking_networks) {
+        for (const auto& name : net.report_names()) {
+            claim(reports, "report", name,
+                  {fmt::format("spiking network '{}' (its weight and theta reports)", net.name),
+                   {"spiking", net.name}});
+        }
+        if (!net.spike_windows.empty()) {
+            claim(spikes, "spikes", net.spike_group(),
+                  {fmt::format("spiking network '{}' (its spike_windows)", net.name),
+                   {"spiking", net.name}});
+        }
+    }
+}
+
 namespace {
 
 Scenario load(LoadState& state, const toml::table& root) {
@@ -95,6 +148,7 @@ Scenario load(LoadState& state, const toml::table& root) {
     read_rate_networks(state, top);
     read_spiking_networks(state, top);
     validate_all(state);
+    check_output_names(state);
     for (const auto& [element, keys] : state.elements) {
         keys.for_each_key(state.ctx, [&](const std::string& ident, std::string where,
                                          const std::string& path, bool is_default) {
