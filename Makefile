@@ -68,7 +68,7 @@ format: deps
 # MNIST (make build mnist).
 test-python:
 	cd analysis && SPIKERATE_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q
-	SPIKERATE_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/cli
+	SPIKERATE_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests/cli tests/hostile
 
 # The runs the notebooks network_dynamics and stdp_learning open by default (the comparison
 # notebook opens make demo's): COBA and CUBA for 1 s, Song 2000 for 100 s and the STDP pairing

@@ -232,9 +232,16 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides) {
     std::error_code error;
-    if (!std::filesystem::is_regular_file(file, error)) {
+    const auto status = std::filesystem::status(file, error);
+    if (!std::filesystem::exists(status)) {
         throw ScenarioError(
             fmt::format("{}: cannot open the scenario file: no such file", file.string()));
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+        throw ScenarioError(fmt::format(
+            "{}: cannot read the scenario file: not a regular file (a directory, FIFO or device "
+            "is not read)",
+            file.string()));
     }
     std::ifstream in(file, std::ios::binary);
     if (!in) {

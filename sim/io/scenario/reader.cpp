@@ -38,6 +38,10 @@ std::string quote_key(std::string_view key) {
     if (is_bare_key(key)) return std::string(key);
     std::string out = "\"";
     for (const char c : key) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {  // NUL, newline: escaped
+            out += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
+            continue;
+        }
         if (c == '"' || c == '\\') out += '\\';
         out += c;
     }
