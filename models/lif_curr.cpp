@@ -67,12 +67,16 @@ void LifCurr::propagate(const Propagator& prop, Eigen::ArrayXd& x) const {
 }
 
 LifCurr::Neuron LifCurr::propagate(const Neuron& s, double h) const {
-    const Propagator prop = propagator(h);
+    const double R = p_.tau_m / p_.C_m;  // [mV/pA]
+    const double expm1_m = std::expm1(-h / p_.tau_m);
+    const double bias = -expm1_m * p_.I_e * R;  // [mV]
+    const double coupling_e = current_coupling(h, p_.tau_m, p_.tau_syn_e, p_.C_m);
+    const double coupling_i = current_coupling(h, p_.tau_m, p_.tau_syn_i, p_.C_m);
     return Neuron{
-        .V_m = p_.E_L + (s.V_m - p_.E_L) * prop.decay_m + prop.bias + prop.coupling_e * s.I_syn_e -
-               prop.coupling_i * s.I_syn_i,
-        .I_syn_e = s.I_syn_e * prop.decay_e,
-        .I_syn_i = s.I_syn_i * prop.decay_i,
+        .V_m = s.V_m + ((s.V_m - p_.E_L) * expm1_m + bias + coupling_e * s.I_syn_e -
+                        coupling_i * s.I_syn_i),
+        .I_syn_e = s.I_syn_e + s.I_syn_e * std::expm1(-h / p_.tau_syn_e),
+        .I_syn_i = s.I_syn_i + s.I_syn_i * std::expm1(-h / p_.tau_syn_i),
     };
 }
 

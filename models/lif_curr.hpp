@@ -124,7 +124,17 @@ class LifCurr {
         x[I_syn_e * n + i] = s.I_syn_e;
         x[I_syn_i * n + i] = s.I_syn_i;
     }
-    Neuron propagate(const Neuron& s, double h) const;  // exact, subthreshold, h >= 0 [ms]
+    // Exact, subthreshold, h >= 0 [ms]: each variable is advanced by its increment,
+    //   V_m + (V_m - E_L) (e^{-h/tau_m} - 1) + bias + c_e I_syn_e - c_i I_syn_i,
+    //   I_syn + I_syn (e^{-h/tau_syn} - 1),
+    // with e^{-h/tau} - 1 from expm1 (precise mode; the grid form above is unchanged). A variable
+    // moves towards its fixed point by a fraction 1 - e^{-h/tau} ~ h/tau of its distance, and
+    // the rounded e^{-h/tau} of the grid form leaves that fraction a relative error of up to
+    // 1e-16 tau/h (1e-11 at h = 2^-13 ms, tau = 10 ms), the same in every step: summed over the
+    // steps to a crossing it moved NEST's DC test spike by 7.6e-12 ms. From expm1 the fraction
+    // keeps 1e-16, and what is left is the rounding of each step's sum (2e-14 ms there).
+    // NEST's iaf_psc_exp_ps advances V_m the same way.
+    Neuron propagate(const Neuron& s, double h) const;
     double threshold_distance(const Neuron& s) const { return s.V_m - p_.V_th; }  // [mV]
     bool above_threshold(const Neuron& s) const { return s.V_m >= p_.V_th; }
     void reset(Neuron& s) const { s.V_m = p_.V_reset; }

@@ -252,6 +252,10 @@ class NeuronPopulation final : public Population {
                 t = until;
                 continue;
             }
+            // A spike time is computed only from a finite state: an infinite V_m is "above
+            // threshold", and an infinite current makes the end of the stretch so, leaving
+            // the root finder a NaN. (A NaN is never above threshold; check_finite finds it at
+            // the end of the step.)
             double spike_after = 0.0;  // [ms] after t
             if (!model_.above_threshold(s)) {
                 const Neuron end = model_.propagate(s, stop - t);
@@ -260,8 +264,12 @@ class NeuronPopulation final : public Population {
                     t = stop;
                     return;
                 }
+                require_finite(i, s, step, t);
+                require_finite(i, end, step, stop);
                 spike_after = locate_crossing(s, stop - t, model_.threshold_distance(end));
                 s = model_.propagate(s, spike_after);
+            } else {
+                require_finite(i, s, step, t);
             }
             t += spike_after;
             model_.reset(s);
@@ -312,15 +320,37 @@ class NeuronPopulation final : public Population {
         for (Eigen::Index k = 0; k < n_vars; ++k) {
             for (Eigen::Index i = 0; i < n; ++i) {
                 if (!std::isfinite(x_[k * n + i])) {
-                    throw NumericalError(fmt::format(
-                        "population '{}' ({}): {} of neuron {} became {} at t = {} ms (the "
-                        "dynamics diverged: dt = {} ms too large, or an extreme weight or "
-                        "parameter?)",
-                        name_, Model::id, Model::var_names[k], i, x_[k * n + i], grid_.time(step),
-                        grid_.dt()));
+                    throw_not_finite(static_cast<int>(k), i, x_[k * n + i], grid_.time(step));
                 }
             }
         }
+    }
+
+    // Precise mode: the state s of neuron i at `offset` [ms] into `step`, before a spike time
+    // is computed from it.
+    template <class Neuron>
+    void require_finite(std::uint32_t i, const Neuron& s, std::int64_t step, double offset) {
+        Model::store(s, neuron_scratch_, 1, 0);
+        if (neuron_scratch_.allFinite()) [[likely]] {
+            return;
+        }
+        for (int k = 0; k < n_vars; ++k) {
+            if (!std::isfinite(neuron_scratch_[k])) {
+                throw_not_finite(k, i, neuron_scratch_[k], grid_.time(SpikeTime{step, offset}));
+            }
+        }
+    }
+
+    [[noreturn]] void throw_not_finite(int var, Eigen::Index i, double value, double t) const {
+        const std::string cause =
+            integration_ == Integration::precise
+                ? std::string("an extreme weight, parameter or state?")
+                : fmt::format("dt = {} ms too large, or an extreme weight or parameter?",
+                              grid_.dt());
+        throw NumericalError(fmt::format(
+            "population '{}' ({}): {} of neuron {} became {} at t = {} ms (the dynamics "
+            "diverged: {})",
+            name_, Model::id, Model::var_names[var], i, value, t, cause));
     }
 
     Model model_;
@@ -333,6 +363,7 @@ class NeuronPopulation final : public Population {
     std::vector<std::uint32_t> crossing_;                // this step's spiking neurons
     std::int32_t refractory_steps_;
     std::vector<double> refractory_left_ms_;  // precise mode: [ms] left from the step's start
+    Eigen::ArrayXd neuron_scratch_ = Eigen::ArrayXd(n_vars);  // precise mode: one neuron
     [[no_unique_address]] typename PropagatorOf<Model>::type propagator_{};
     Rk4Stepper rk4_;
     EulerStepper euler_;

@@ -38,7 +38,7 @@ SpikeTime TimeGrid::locate(double t_ms) const {
 }
 
 SpikeTime TimeGrid::at_offset(std::int64_t step, double offset) const {
-    if (offset >= dt_ * (1.0 - snap_tolerance)) return SpikeTime{step + 1, 0.0};
+    if (offset >= dt_) return SpikeTime{step + 1, 0.0};
     return SpikeTime{step, offset};
 }
 

@@ -19,7 +19,9 @@ class TimeGrid {
     // 1.0 ms with dt = 0.1 ms is step 10, offset 0.
     SpikeTime locate(double t_ms) const;
     // A spike time offset [ms] after the start of `step`, 0 <= offset <= dt, brought into
-    // canonical form (an offset of dt is the start of the next step).
+    // canonical form (an offset of dt is the start of the next step). Not snapped: a precise
+    // spike time keeps its offset however close to the next grid point (a snap within
+    // 1e-9 dt would move it by up to 1e-9 dt).
     SpikeTime at_offset(std::int64_t step, double offset) const;
     // The number of steps in a duration that must be a whole number of steps; throws
     // ParamError naming `what` otherwise.

@@ -267,3 +267,37 @@ spikes = ["input"]
         times = f["spikes/input/timestamps"][()]
         assert len(times) > 20  # about 100 expected in 50 ms
         assert times.max() < 52.0
+
+
+def test_a_diverging_precise_mode_neuron_stops_with_a_numerical_failure(spikerate, tmp_path):
+    # Two input spikes of 1e308 pA arrive together at 2.05 ms: I_syn_e becomes infinite while
+    # the neuron is free, which once made the root finder place a spike at time NaN (and the
+    # run end with exit 1 writing it). The run stops with a numerical failure naming the
+    # population, the neuron, the variable and the time, before any spike of 'n'.
+    scenario = tmp_path / "diverge_precise.toml"
+    scenario.write_text("""
+[run]
+duration_ms = 10.0
+mode = "precise"
+[populations.input]
+model = "spike_train"
+size = 2
+times_ms = [1.05, 1.05]
+node_ids = [0, 1]
+[populations.n]
+model = "lif_curr"
+size = 1
+[projections.input_n]
+pre = "input"
+post = "n"
+connection = { rule = "all_to_all" }
+weight_pA = 1e308
+delay_ms = 1.0
+[record]
+spikes = ["n"]
+""")
+    result = spikerate("run", scenario, "-o", tmp_path / "out.h5")
+    assert result.returncode == 3, result.stderr
+    assert "population 'n' (lif_curr): I_syn_e of neuron 0 became inf at t = 2.05" in result.stderr
+    with h5py.File(tmp_path / "out.h5.partial") as f:
+        assert f["spikes/n/timestamps"].shape == (0,)
