@@ -2,20 +2,53 @@
 // here: the readers of scenario, IDX and spike files must return or throw a spikerate::Error,
 // never crash, overflow the stack, wait or throw anything else.
 
+#include <stdlib.h>     // mkdtemp
+#include <sys/stat.h>   // mkfifo
+#include <sys/types.h>  // mode_t
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include "models/error.hpp"
 #include "sim/io/scenario.hpp"
+#include "sim/task/idx_file.hpp"
 #include "tests/sim/io/scenario_test_util.hpp"
 
 namespace {
 
+namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using scenario_test::error_of;
 using spikerate::sim::io::parse_scenario;
+
+// A fresh directory under the system's temporary directory, removed with its contents.
+class TempDir {
+  public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "spikerate-fuzz-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("mkdtemp failed for " + pattern);
+        }
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+};
 
 std::string repeat(const std::string& part, std::size_t n, const std::string& separator = "") {
     std::string out;
@@ -97,4 +130,39 @@ TEST_CASE("fuzz: brackets and dots in strings and comments do not count as nesti
     const std::string loads = "# " + brackets + "\n[run]\noutput = \"" + brackets +
                               "\"\nmode = 'grid' # " + brackets + "\n" + valid;
     CHECK(parse_scenario(loads, "deep.toml").run.output == brackets);
+}
+
+TEST_CASE("fuzz: the IDX reader refuses a FIFO instead of waiting for a writer", "[unit][fuzz]") {
+    const TempDir dir;
+    const fs::path fifo = dir.path() / "train-images-idx3-ubyte";
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    try {
+        spikerate::sim::task::read_idx_ubyte(fifo, 3);
+        FAIL("read a FIFO");
+    } catch (const spikerate::DataError& e) {
+        CHECK_THAT(e.what(), Contains(fifo.string() + ": not a regular file"));
+    }
+}
+
+TEST_CASE("fuzz: the IDX reader checks the header against the file size before reading",
+          "[unit][fuzz]") {
+    // A sparse file of 1 TiB behind a header for 2 x 28 x 28 bytes: it was read whole into memory
+    // first (std::bad_alloc, or an ASan report).
+    const TempDir dir;
+    const fs::path file = dir.path() / "big-idx3-ubyte";
+    {
+        std::ofstream out(file, std::ios::binary);
+        const char header[] = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28};
+        out.write(header, sizeof header);
+    }
+    const std::uintmax_t size = std::uintmax_t{1} << 40;
+    fs::resize_file(file, size);
+    try {
+        spikerate::sim::task::read_idx_ubyte(file, 3);
+        FAIL("read a 1 TiB file");
+    } catch (const spikerate::DataError& e) {
+        CHECK_THAT(e.what(), Contains(fmt::format("has {} bytes, expected 1584 for 2 x 28 x 28 "
+                                                  "(trailing bytes after the data)",
+                                                  size)));
+    }
 }
