@@ -33,11 +33,12 @@ inline std::vector<std::string_view> split_at_nul(std::string_view input) {
     }
 }
 
-// One file in the temporary directory for the life of the process, rewritten for every input.
+// One file for the life of the process, rewritten for every input: in /dev/shm (memory) unless
+// TMPDIR names another directory, since rewriting a file on disk made the fuzzer 40 times slower.
 class ScratchFile {
   public:
     explicit ScratchFile(std::string_view suffix)
-        : path_(std::filesystem::temp_directory_path() /
+        : path_(directory() /
                 ("spikerate-fuzz-" + std::to_string(getpid()) + std::string(suffix))) {}
     ~ScratchFile() {
         std::error_code ignored;
@@ -55,6 +56,14 @@ class ScratchFile {
     }
 
   private:
+    static std::filesystem::path directory() {
+        std::error_code ec;
+        if (std::getenv("TMPDIR") == nullptr && std::filesystem::is_directory("/dev/shm", ec)) {
+            return "/dev/shm";
+        }
+        return std::filesystem::temp_directory_path();
+    }
+
     std::filesystem::path path_;
 };
 
