@@ -100,7 +100,9 @@ constexpr std::size_t max_nesting = 64;
 // each key of a dotted key or a table header (`[a.b]` is 2 levels, keys under it start at 3),
 // an array of tables (`[[a]]` adds one) and an array (its elements are one level down). This is
 // a lexer's view of TOML, enough to count levels (strings, comments, brackets, dots, equals
-// signs and commas); toml++ reports whatever else is wrong with the text.
+// signs and commas); toml++ reports whatever else is wrong with the text. It does not remember
+// which tables are arrays of tables, so a header through one (`[[a]]`, then `[[a.b]]`: 4 levels)
+// counts as if it were a table (3): the tables toml++ builds nest at most twice as deep.
 std::size_t too_deep_line(std::string_view text) {
     struct Open {
         char bracket;       // '[' an array, '{' an inline table
