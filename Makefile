@@ -127,3 +127,19 @@ key-reference: build
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)
+
+# libFuzzer (clang 14, ASan + UBSan) on the readers of untrusted input: the scenario loader, the
+# IDX reader and the spike-CSV reader, FUZZ_SECONDS each, one after the other, in a build
+# directory of their own; fails if one finds a crash, a sanitizer report, an exception other than
+# spikerate::Error or a hang (tests/fuzz/README.md). Not part of `make test`.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= fuzz_scenario fuzz_idx fuzz_spike_file
+.PHONY: fuzz
+fuzz:
+	bash .ci/install-deps clang-14 libclang-rt-14-dev libomp-14-dev
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSPIKERATE_FUZZ=ON -DSPIKERATE_BUILD_TESTS=OFF \
+	  -DSPIKERATE_WERROR=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_TARGETS)
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)

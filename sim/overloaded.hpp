@@ -8,5 +8,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
     using Ts::operator()...;
 };
+// Spelt out for clang before 17, which does not deduce an aggregate's template arguments (GCC
+// does since C++20).
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 }  // namespace spikerate::sim

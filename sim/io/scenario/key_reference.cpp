@@ -49,44 +49,45 @@ void add_special(std::vector<KeyRow>& rows, const Keys& keys) {
     }
 }
 
+// f(alternative) for each alternative of Variant that a scenario names (all but NoPlasticity,
+// the static synapse), default-constructed. One function call per alternative in the pack
+// expansion: clang 14 crashes on a lambda there.
+template <class Alternative, class F>
+void call_if_named(F& f) {
+    if constexpr (!std::is_same_v<Alternative, NoPlasticity>) f(Alternative{});
+}
+
+template <class Variant, class F>
+void for_each_named_alternative(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (call_if_named<std::variant_alternative_t<I, Variant>>(f), ...);
+    }
+    (std::make_index_sequence<std::variant_size_v<Variant>>{});
+}
+
 template <class Variant>
 std::vector<std::string> quoted_ids() {
     std::vector<std::string> ids;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                using Alternative = std::variant_alternative_t<I, Variant>;
-                if constexpr (!std::is_same_v<Alternative, NoPlasticity>) {
-                    if constexpr (requires { Alternative::id; }) {
-                        ids.push_back(fmt::format("`\"{}\"`", Alternative::id));
-                    } else {
-                        ids.push_back(fmt::format("`\"{}\"`", id_of<Alternative>()));
-                    }
-                }
-            }(),
-            ...);
-    }
-    (std::make_index_sequence<std::variant_size_v<Variant>>{});
+    for_each_named_alternative<Variant>([&](const auto& alternative) {
+        using Alternative = std::decay_t<decltype(alternative)>;
+        if constexpr (requires { Alternative::id; }) {
+            ids.push_back(fmt::format("`\"{}\"`", Alternative::id));
+        } else {
+            ids.push_back(fmt::format("`\"{}\"`", id_of<Alternative>()));
+        }
+    });
     return ids;
 }
 
 // One section per alternative of a variant of the catalog (models, rules).
 template <class Variant, class Describe>
 void add_alternatives(std::vector<KeySection>& sections, Describe&& describe) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                using Alternative = std::variant_alternative_t<I, Variant>;
-                if constexpr (!std::is_same_v<Alternative, NoPlasticity>) {
-                    KeySection section;
-                    section.level = 3;
-                    describe(section, Alternative{});
-                    sections.push_back(std::move(section));
-                }
-            }(),
-            ...);
-    }
-    (std::make_index_sequence<std::variant_size_v<Variant>>{});
+    for_each_named_alternative<Variant>([&](const auto& alternative) {
+        KeySection section;
+        section.level = 3;
+        describe(section, alternative);
+        sections.push_back(std::move(section));
+    });
 }
 
 // "Leaky ..." from "leaky ...": a summary opens a paragraph.

@@ -1,4 +1,5 @@
 // How a scenario is read (sim/io/scenario.hpp):
+//   0. the file and each --set override are refused when they nest deeper than max_nesting;
 //   1. toml++ parses the file (syntax errors carry line:column);
 //   2. each --set override is moved into the table (overrides.cpp), its nodes naming the
 //      override as their source;
@@ -13,7 +14,9 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -160,6 +163,142 @@ Scenario load(LoadState& state, const toml::table& root) {
     return std::move(state.scenario);
 }
 
+// Keys, tables and arrays nesting deeper than this are refused before toml++ parses the text.
+// toml++ recurses once per level (its parser, a table's destructor, the formatter), and only
+// limits the nesting of values: a dotted key 50,000 levels deep (`a.a.a.....a = 1`, 100 KB)
+// overflowed the stack. Scenarios need 6 (populations.exc.initial.V_m_mV.uniform[0]).
+constexpr std::size_t max_nesting = 64;
+
+// The first line (from 1) on which `text` nests deeper than max_nesting levels, or 0. A level is
+// each key of a dotted key or a table header (`[a.b]` is 2 levels, keys under it start at 3),
+// an array of tables (`[[a]]` adds one) and an array (its elements are one level down). This is
+// a lexer's view of TOML, enough to count levels (strings, comments, brackets, dots, equals
+// signs and commas); toml++ reports whatever else is wrong with the text. It does not remember
+// which tables are arrays of tables, so a header through one (`[[a]]`, then `[[a.b]]`: 4 levels)
+// counts as if it were a table (3): the tables toml++ builds nest at most twice as deep.
+std::size_t too_deep_line(std::string_view text) {
+    struct Open {
+        char bracket;       // '[' an array, '{' an inline table
+        std::size_t depth;  // the level of the array or table itself
+    };
+    std::vector<Open> open;  // at most max_nesting + 1: a level comes between two
+    std::size_t depth = 0;   // of the key or value being read
+    std::size_t tables = 0;  // of the last [table] or [[array of tables]]
+    std::size_t line = 1;
+    bool in_key = true;        // reading a key (else a value)
+    bool key_started = false;  // the first key of a dotted key has been counted
+    bool header = false;       // reading a [table] header (array: [[...]])
+    bool header_array = false;
+    bool line_start = true;  // only blanks so far on this line of the top level
+    std::size_t i = 0;
+
+    const auto skip_string = [&] {
+        const char quote = text[i];
+        const bool triple = text.substr(i, 3) == std::string(3, quote);
+        i += triple ? 3 : 1;
+        while (i < text.size()) {
+            const char c = text[i];
+            if (c == '\\' && quote == '"') {
+                if (i + 1 < text.size() && text[i + 1] == '\n') ++line;
+                i += 2;
+            } else if (c == '\n' && !triple) {
+                return;  // unterminated: toml++ says so
+            } else if (c == quote && (!triple || text.substr(i, 3) == std::string(3, quote))) {
+                while (i < text.size() && text[i] == quote) ++i;  // """a"""" holds a"
+                return;
+            } else {
+                if (c == '\n') ++line;
+                ++i;
+            }
+        }
+    };
+    // A character of a key: a key starts, or goes one level down at a dot.
+    const auto key_char = [&](char c) {
+        if (c == '.' || !key_started) ++depth;
+        key_started = true;
+        if (c == '"' || c == '\'') {
+            skip_string();
+        } else {
+            ++i;
+        }
+    };
+
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+            ++i;
+            if (open.empty()) {
+                depth = tables;
+                in_key = line_start = true;
+                key_started = header = false;
+            }
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r') {
+            ++i;
+            continue;
+        }
+        if (c == '#') {
+            i = std::min(text.find('\n', i), text.size());
+            continue;
+        }
+        if (header) {
+            if (c == ']') {
+                i += header_array && text.substr(i, 2) == "]]" ? 2 : 1;
+                tables = depth + (header_array ? 1 : 0);
+                depth = tables;
+                header = key_started = false;
+            } else {
+                key_char(c);
+            }
+        } else if (in_key) {
+            if (c == '[' && line_start && open.empty()) {
+                header = true;
+                header_array = text.substr(i, 2) == "[[";
+                i += header_array ? 2 : 1;
+                depth = 0;
+            } else if (c == '=') {
+                if (!key_started) ++depth;  // an empty key ("= 1", toml++ refuses it)
+                in_key = key_started = false;
+                ++i;
+            } else if (c == '}' && !open.empty()) {
+                depth = open.back().depth;
+                open.pop_back();
+                in_key = false;
+                ++i;
+            } else {
+                key_char(c);
+            }
+        } else if (c == '"' || c == '\'') {
+            skip_string();
+        } else {
+            if (c == '[' || c == '{') {
+                open.push_back({c, depth});
+                if (c == '[') ++depth;
+                in_key = c == '{';
+            } else if ((c == ']' || c == '}') && !open.empty()) {
+                depth = open.back().depth;
+                open.pop_back();
+            } else if (c == ',' && !open.empty()) {
+                depth = open.back().depth + (open.back().bracket == '[' ? 1 : 0);
+                in_key = open.back().bracket == '{';
+            }
+            ++i;
+        }
+        line_start = false;
+        if (depth > max_nesting) return line;
+    }
+    return 0;
+}
+
+// The start of a long text, for a message.
+std::string abbreviated(std::string_view text) {
+    constexpr std::size_t shown = 60;
+    if (text.size() <= shown) return std::string(text);
+    return fmt::format("{}... ({} characters)", text.substr(0, shown), text.size());
+}
+
 std::string absolute_path(const std::filesystem::path& path) {
     std::error_code error;
     std::filesystem::path absolute = std::filesystem::absolute(path, error);
@@ -188,6 +327,17 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
                         const std::vector<std::string>& overrides) {
     const reader::Context ctx{std::string(source_name),
                               std::filesystem::path(source_name).parent_path()};
+    const std::string too_deep = fmt::format(
+        "keys, tables and arrays nest deeper than {} levels (a scenario needs fewer than 10)",
+        reader::max_nesting);
+    if (const std::size_t line = reader::too_deep_line(toml_text)) {
+        throw ScenarioError(fmt::format("{}:{}: {}", source_name, line, too_deep));
+    }
+    for (const auto& text : overrides) {
+        if (reader::too_deep_line(text) != 0) {
+            throw ScenarioError(fmt::format("--set {}: {}", reader::abbreviated(text), too_deep));
+        }
+    }
     toml::table root;
     try {
         root = toml::parse(toml_text, source_name);

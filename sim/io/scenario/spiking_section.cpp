@@ -45,12 +45,13 @@ void read_spiking_networks(LoadState& state, const Table& top) {
         Element element(&value, path);
         read_fields(t, spec.architecture, &element, &value);
         read_fields(t, spec, &element, &value);
+        const toml::node* const table = &value;  // clang before 16 cannot capture a binding
         const auto read_part = [&](const char* part, auto& params) {
             const toml::node* sub = t.find(part);
             const Table st = sub != nullptr ? as_table(ctx, *sub, t.key_path(part))
                                             : Table{ctx, state.empty, t.key_path(part)};
             st.reject_unknown(keys_of(params));
-            read_fields(st, params, &element, sub != nullptr ? sub : &value,
+            read_fields(st, params, &element, sub != nullptr ? sub : table,
                         std::string(part) + ".");
         };
         read_part("exc", spec.architecture.exc);

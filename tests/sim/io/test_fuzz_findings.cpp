@@ -1,0 +1,168 @@
+// What the fuzz targets of tests/fuzz found (or were pointed at), each input minimised and kept
+// here: the readers of scenario, IDX and spike files must return or throw a spikerate::Error,
+// never crash, overflow the stack, wait or throw anything else.
+
+#include <stdlib.h>     // mkdtemp
+#include <sys/stat.h>   // mkfifo
+#include <sys/types.h>  // mode_t
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <catch2/catch.hpp>
+
+#include "models/error.hpp"
+#include "sim/io/scenario.hpp"
+#include "sim/task/idx_file.hpp"
+#include "tests/sim/io/scenario_test_util.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+using scenario_test::error_of;
+using spikerate::sim::io::parse_scenario;
+
+// A fresh directory under the system's temporary directory, removed with its contents.
+class TempDir {
+  public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "spikerate-fuzz-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("mkdtemp failed for " + pattern);
+        }
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+};
+
+std::string repeat(const std::string& part, std::size_t n, const std::string& separator = "") {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out += (i == 0 ? "" : separator) + part;
+    return out;
+}
+
+const std::string too_deep = "nest deeper than 64 levels";
+
+// A scenario that loads, to put text in front of or behind.
+const std::string valid = R"([populations.p]
+model = "poisson"
+size = 1
+)";
+
+}  // namespace
+
+TEST_CASE("fuzz: a dotted key 50,000 levels deep is refused naming its line, not parsed",
+          "[unit][fuzz]") {
+    // toml++ recursed once per level and overflowed the stack (a crash, not an error).
+    const std::string key = repeat("a", 50'000, ".");
+    const std::string message = "bad.toml:4: keys, tables and arrays " + too_deep;
+    CHECK_THAT(error_of(valid + key + " = 1\n"), Contains(message));
+    CHECK_THAT(error_of(valid + "[" + key + "]\n"), Contains(message));
+    CHECK_THAT(error_of(valid + "[[" + key + "]]\n"), Contains(message));
+    CHECK_THAT(error_of(valid + "x = { " + key + " = 1 }\n"), Contains(message));
+}
+
+TEST_CASE("fuzz: an override 50,000 levels deep is refused naming the override", "[unit][fuzz]") {
+    const std::string key = repeat("a", 50'000, ".");
+    const std::string message = error_of(valid, {"run.seed=2", key + "=1"});
+    CHECK_THAT(message, Contains("--set a.a.a.a.a"));
+    CHECK_THAT(message, Contains("(100001 characters): keys, tables and arrays " + too_deep));
+    CHECK(message.size() < 200);  // the override is abbreviated
+    CHECK_THAT(error_of(valid, {"x=" + repeat("{a=", 50'000) + "1" + repeat("}", 50'000)}),
+               Contains(too_deep));
+}
+
+TEST_CASE("fuzz: 64 levels of keys, tables and arrays are read, 65 refused", "[unit][fuzz]") {
+    // Each text below nests `levels` deep: the nesting check passes it to the sections, which
+    // refuse the unknown key x instead.
+    const auto texts = [](std::size_t levels) {
+        return std::vector<std::string>{
+            repeat("x", levels, ".") + " = 1\n",                                // dotted key
+            "[" + repeat("x", levels - 1, ".") + "]\ny = 1\n",                  // table
+            "[[" + repeat("x", levels - 2, ".") + "]]\ny = 1\n",                // array of tables
+            "x = " + repeat("[", levels - 1) + repeat("]", levels - 1) + "\n",  // arrays
+            "x = " + repeat("{ x = ", levels - 1) + "1" +
+                repeat(" }", levels - 1),  // inline tables
+            "[x]\nx = [{ x.x = [\n  [1],\n  " + repeat("[", levels - 6) + repeat("]", levels - 6) +
+                "\n] }]\n",  // all of them, over lines
+        };
+    };
+    for (const std::string& text : texts(64)) {
+        INFO(text);
+        const std::string message = error_of(text);
+        CHECK_THAT(message, !Contains(too_deep));
+        CHECK_THAT(message, Contains("unknown key"));
+    }
+    for (const std::string& text : texts(65)) {
+        INFO(text);
+        CHECK_THAT(error_of(text), Contains(too_deep));
+    }
+    CHECK_THAT(error_of(texts(64)[4], {"run.seed=" + repeat("[", 64) + repeat("]", 64)}),
+               Contains("--set run.seed=[[[[") && Contains(too_deep));
+}
+
+TEST_CASE("fuzz: brackets and dots in strings and comments do not count as nesting",
+          "[unit][fuzz]") {
+    const std::string brackets = repeat("[", 100) + repeat("{", 100) + repeat(".", 100);
+    const std::string text = "# " + brackets + "\n[run]\noutput = \"" + brackets + "\\\"\"  # " +
+                             brackets + "\n[populations.'" + brackets +
+                             "']\nmodel = \"poisson\"\nsize = 1\nrate_Hz = 5 # " + brackets +
+                             "\n[populations.\"q.q\"]\nmodel = '''poisson'''\nsize = \"\"\"\n" +
+                             brackets + "\"\"\"\n";
+    // The last key is wrong (size as a string), so the message says which line it is on.
+    CHECK_THAT(error_of(text),
+               Contains("bad.toml:10: populations.\"q.q\".size: expected an integer"));
+    const std::string loads = "# " + brackets + "\n[run]\noutput = \"" + brackets +
+                              "\"\nmode = 'grid' # " + brackets + "\n" + valid;
+    CHECK(parse_scenario(loads, "deep.toml").run.output == brackets);
+}
+
+TEST_CASE("fuzz: the IDX reader refuses a FIFO instead of waiting for a writer", "[unit][fuzz]") {
+    const TempDir dir;
+    const fs::path fifo = dir.path() / "train-images-idx3-ubyte";
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    try {
+        spikerate::sim::task::read_idx_ubyte(fifo, 3);
+        FAIL("read a FIFO");
+    } catch (const spikerate::DataError& e) {
+        CHECK_THAT(e.what(), Contains(fifo.string() + ": not a regular file"));
+    }
+}
+
+TEST_CASE("fuzz: the IDX reader checks the header against the file size before reading",
+          "[unit][fuzz]") {
+    // A sparse file of 1 TiB behind a header for 2 x 28 x 28 bytes: it was read whole into memory
+    // first (std::bad_alloc, or an ASan report).
+    const TempDir dir;
+    const fs::path file = dir.path() / "big-idx3-ubyte";
+    {
+        std::ofstream out(file, std::ios::binary);
+        const char header[] = {0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28};
+        out.write(header, sizeof header);
+    }
+    const std::uintmax_t size = std::uintmax_t{1} << 40;
+    fs::resize_file(file, size);
+    try {
+        spikerate::sim::task::read_idx_ubyte(file, 3);
+        FAIL("read a 1 TiB file");
+    } catch (const spikerate::DataError& e) {
+        CHECK_THAT(e.what(), Contains(fmt::format("has {} bytes, expected 1584 for 2 x 28 x 28 "
+                                                  "(trailing bytes after the data)",
+                                                  size)));
+    }
+}
