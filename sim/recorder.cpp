@@ -6,6 +6,39 @@
 
 namespace spikerate::sim {
 
+ReportLayout weight_report_layout(const Projection& projection, std::vector<std::uint32_t> posts,
+                                  std::vector<std::size_t>& synapses) {
+    const std::uint32_t n_post = projection.post().size();
+    if (posts.empty()) {
+        posts.resize(n_post);
+        std::iota(posts.begin(), posts.end(), 0U);
+    }
+    // Synapses onto each recorded neuron, ordered by presynaptic neuron.
+    std::vector<std::vector<std::size_t>> incoming(n_post);
+    for (std::size_t s = 0; s < projection.n_synapses(); ++s) {
+        incoming[projection.post_of(s)].push_back(s);
+    }
+    ReportLayout layout{.units = std::string(projection.post().weight_unit()),
+                        .index_pointers = {0}};
+    std::vector<std::uint64_t> sources;
+    synapses.clear();
+    for (const auto post : posts) {
+        auto& in = incoming[post];
+        std::stable_sort(in.begin(), in.end(), [&](std::size_t a, std::size_t b) {
+            return projection.pre_of(a) < projection.pre_of(b);
+        });
+        layout.node_ids.push_back(post);
+        for (const auto s : in) {
+            layout.element_ids.push_back(s);
+            sources.push_back(projection.pre_of(s));
+            synapses.push_back(s);
+        }
+        layout.index_pointers.push_back(layout.element_ids.size());
+    }
+    layout.extra_element_mapping.emplace_back("source_node_ids", std::move(sources));
+    return layout;
+}
+
 Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingSink& sink,
                    std::size_t buffer_values)
     : sink_(sink), buffer_values_(std::max<std::size_t>(buffer_values, 1)) {
@@ -20,38 +53,11 @@ Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingS
 
     for (const auto& w : spec.weights) {
         const Projection& projection = network.projection(w.projection);
-        const std::uint32_t n_post = projection.post().size();
-        std::vector<std::uint32_t> posts = w.post_neurons;
-        if (posts.empty()) {
-            posts.resize(n_post);
-            std::iota(posts.begin(), posts.end(), 0U);
-        }
-        // Synapses onto each recorded neuron, ordered by presynaptic neuron.
-        std::vector<std::vector<std::size_t>> incoming(n_post);
-        for (std::size_t s = 0; s < projection.n_synapses(); ++s) {
-            incoming[projection.post_of(s)].push_back(s);
-        }
-        ReportLayout layout{.name = w.name,
-                            .units = std::string(projection.post().weight_unit()),
-                            .index_pointers = {0},
-                            .time_start = now,
-                            .time_step = w.every_ms};
-        std::vector<std::uint64_t> sources;
         WeightChannel channel{&projection, {}, grid.steps_in(w.every_ms, "every_ms"), 0, {}, {}};
-        for (const auto post : posts) {
-            auto& in = incoming[post];
-            std::stable_sort(in.begin(), in.end(), [&](std::size_t a, std::size_t b) {
-                return projection.pre_of(a) < projection.pre_of(b);
-            });
-            layout.node_ids.push_back(post);
-            for (const auto s : in) {
-                layout.element_ids.push_back(s);
-                sources.push_back(projection.pre_of(s));
-                channel.synapses.push_back(s);
-            }
-            layout.index_pointers.push_back(layout.element_ids.size());
-        }
-        layout.extra_element_mapping.emplace_back("source_node_ids", std::move(sources));
+        ReportLayout layout = weight_report_layout(projection, w.post_neurons, channel.synapses);
+        layout.name = w.name;
+        layout.time_start = now;
+        layout.time_step = w.every_ms;
         channel.report = sink_.add_report(layout);
         weights_.push_back(std::move(channel));
     }

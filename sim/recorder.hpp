@@ -77,6 +77,14 @@ struct ReportLayout {
     }
 };
 
+// The layout of a projection's weight report: one node per postsynaptic neuron of `posts` (all
+// when empty), its elements the synapses onto it by presynaptic neuron (element id: synapse id,
+// mapping/source_node_ids: the presynaptic neuron). `synapses` receives the synapse ids in
+// element order, to gather a frame from weights by synapse id. Name and time axis are the
+// caller's.
+ReportLayout weight_report_layout(const Projection& projection, std::vector<std::uint32_t> posts,
+                                  std::vector<std::size_t>& synapses);
+
 // Where recorded data goes: the HDF5 run file (io::RunFileWriter), or memory in tests.
 class RecordingSink {
   public:

@@ -29,21 +29,21 @@ using scenario_test::error_of;
 using spikerate::sim::io::parse_scenario;
 
 // A fresh directory under the system's temporary directory, removed with its contents.
-class TempDir {
+class FuzzScratchDir {
   public:
-    TempDir() {
+    FuzzScratchDir() {
         std::string pattern = (fs::temp_directory_path() / "spikerate-fuzz-XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) {
             throw std::runtime_error("mkdtemp failed for " + pattern);
         }
         path_ = pattern;
     }
-    ~TempDir() {
+    ~FuzzScratchDir() {
         std::error_code ec;
         fs::remove_all(path_, ec);
     }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
+    FuzzScratchDir(const FuzzScratchDir&) = delete;
+    FuzzScratchDir& operator=(const FuzzScratchDir&) = delete;
     const fs::path& path() const { return path_; }
 
   private:
@@ -133,7 +133,7 @@ TEST_CASE("fuzz: brackets and dots in strings and comments do not count as nesti
 }
 
 TEST_CASE("fuzz: the IDX reader refuses a FIFO instead of waiting for a writer", "[unit][fuzz]") {
-    const TempDir dir;
+    const FuzzScratchDir dir;
     const fs::path fifo = dir.path() / "train-images-idx3-ubyte";
     REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
     try {
@@ -148,7 +148,7 @@ TEST_CASE("fuzz: the IDX reader checks the header against the file size before r
           "[unit][fuzz]") {
     // A sparse file of 1 TiB behind a header for 2 x 28 x 28 bytes: it was read whole into memory
     // first (std::bad_alloc, or an ASan report).
-    const TempDir dir;
+    const FuzzScratchDir dir;
     const fs::path file = dir.path() / "big-idx3-ubyte";
     {
         std::ofstream out(file, std::ios::binary);
