@@ -76,6 +76,7 @@ void DiehlCook2015Params::validate() const {
     models::require_finite("exc_initial_V", exc_initial_V, "mV");
     models::require_non_negative("exc_initial_theta", exc_initial_theta, "mV");
     models::require_finite("inh_initial_V", inh_initial_V, "mV");
+    if (reference_n_exc == 0) throw ParamError::value("reference_n_exc", "0: must be >= 1");
     const auto in = [](const char* part, auto&& check) {
         try {
             check();
@@ -92,6 +93,7 @@ NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint
                                     std::uint64_t seed, bool learning) {
     params.validate();
     models::LifCondParams exc = params.exc;
+    exc.tau_theta = params.tau_theta_used();
     if (!learning) exc.theta_frozen = true;
 
     NetworkSpec spec;

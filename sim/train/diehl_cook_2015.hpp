@@ -66,6 +66,22 @@ struct DiehlCook2015Params {
     // training. Hence exc.V_th = -72 mV and theta starting at 20 mV, not -52 mV and 0.
     double exc_initial_theta = 20.0;
 
+    // The paper (section 3) kept its parameters at every size "except for the parameters of the
+    // adaptive threshold and the inhibition strength which needed to be adapted to keep a
+    // constant response rate"; the released code is the 400-neuron configuration. One example
+    // makes the layer fire about the same number of spikes whatever its size (the inhibition
+    // lets few neurons win), so one of n_exc neurons fires about reference_n_exc / n_exc times
+    // as often as one of reference_n_exc, and theta's equilibrium (rate x theta_plus x
+    // tau_theta) grows with it: 100 neurons with the 400-neuron parameters sit in the retry
+    // regime (silent examples shown again and again). constant_theta_equilibrium holds that
+    // equilibrium constant by scaling the decay:
+    //   tau_theta (used) = exc.tau_theta_ms x n_exc / reference_n_exc,
+    // 2.5e6 ms for 100 neurons, 1e7 ms (exactly the released code's) for 400, 4e7 ms for 1,600.
+    // exc.tau_theta_ms is therefore the value at reference_n_exc neurons. none uses it as it is.
+    enum class SizeRule { none, constant_theta_equilibrium };
+    SizeRule size_rule = SizeRule::constant_theta_equilibrium;
+    std::uint32_t reference_n_exc = 400;
+
     models::LifCondParams exc = excitatory_defaults();
     models::LifCondParams inh = inhibitory_defaults();
     models::NearestTripletStdpParams stdp{};  // released code: nu 1e-4 / 1e-2, tau 20 / 20 / 40
@@ -109,8 +125,23 @@ struct DiehlCook2015Params {
         v("exc_initial_theta", exc_initial_theta, "mV",
           ">= 0: initial theta of every excitatory neuron (threshold V_th + theta with exc V_th = "
           "-72 mV: the released code's -52 mV at first)");
+        v("size_rule", size_rule,
+          std::array{std::pair{"constant_theta_equilibrium", SizeRule::constant_theta_equilibrium},
+                     std::pair{"none", SizeRule::none}},
+          "how the adaptive threshold follows the size: constant_theta_equilibrium uses "
+          "exc.tau_theta_ms x n_exc / reference_n_exc (theta's equilibrium held at the reference "
+          "size's); none uses exc.tau_theta_ms");
+        v("reference_n_exc", reference_n_exc, "",
+          ">= 1: the size exc.tau_theta_ms is for under the size rule (the released code's 400)");
     }
     void validate() const;  // ParamError naming the key
+
+    // [ms] The decay of theta the excitatory neurons use: exc.tau_theta after the size rule.
+    double tau_theta_used() const {
+        return size_rule == SizeRule::none
+                   ? exc.tau_theta
+                   : exc.tau_theta * (static_cast<double>(n_exc) / reference_n_exc);
+    }
 
     // The input rate [Hz] of a pixel of value x in [0, 1] at an intensity.
     double input_rate(double x, std::uint32_t intensity) const {
