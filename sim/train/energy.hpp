@@ -38,7 +38,7 @@ namespace spikerate::sim::train {
 // Per-operation figures (above).
 inline constexpr double pj_fp32_add = 0.9;
 inline constexpr double pj_fp32_mul = 3.7;
-inline constexpr double pj_fp32_mac = pj_fp32_add + pj_fp32_mul;  // 4.6
+inline constexpr double pj_fp32_mac = 4.6;  // multiply + add (written out: 0.9 + 3.7 rounds up)
 inline constexpr double pj_fp32_div = 4.0 * pj_fp32_mac;
 inline constexpr double pj_fp32_exp = 8.0 * pj_fp32_mac;
 inline constexpr double pj_sram_32bit = 5.0;
