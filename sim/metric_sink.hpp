@@ -14,6 +14,10 @@ class MetricSink {
     virtual ~MetricSink() = default;
     // A scalar measurement with its units ("" if dimensionless); written again, it is replaced.
     virtual void write_metric(const std::string& path, double value, const std::string& units) = 0;
+    // A scalar measurement with its units and where its value comes from (a cost and its
+    // published source, a total and how it was summed); written again, it is replaced.
+    virtual void write_cost(const std::string& path, double value, const std::string& units,
+                            const std::string& source) = 0;
     // A scalar count; written again, it is replaced.
     virtual void write_count(const std::string& path, std::uint64_t value) = 0;
     // A series that grows as the run goes on (a learning curve): values are appended to the end.

@@ -239,6 +239,7 @@ class ProjectionOf final : public Projection {
                 post_term_[j] = rule.post_term(plasticity_.post[j], t_step);
             }
         }
+        post_term_evaluations_ += post_term_.size();
         double* const summed = post_.summed_input(receptor_);
         const std::uint32_t* const post = stored_post_.data();
         double* const weights = weights_.data();
@@ -272,6 +273,7 @@ class ProjectionOf final : public Projection {
                                                        rule.post_term(plasticity_.post[target], t),
                                                        w, t));
             }
+            post_term_evaluations_ += a->end - a->begin;
         }
     }
 
@@ -287,7 +289,10 @@ class ProjectionOf final : public Projection {
                 double& w = weights_[k];
                 w = rule.bounds().clip(w + rule.on_post(plasticity_.synapse[k], post_state, w, t));
             }
-            plasticity_updates_ += incoming_begin_[spike.node + 1] - incoming_begin_[spike.node];
+            const std::uint32_t updates =
+                incoming_begin_[spike.node + 1] - incoming_begin_[spike.node];
+            plasticity_updates_ += updates;
+            plasticity_post_updates_ += updates;
             rule.after_post(post_state, t);
         }
     }

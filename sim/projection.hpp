@@ -66,9 +66,14 @@ class Projection {
     virtual bool takes_modulator() const = 0;
     virtual void deliver_modulator(double value, double t) = 0;
 
-    // Work done: spikes delivered to a synapse, and weight updates by the plasticity rule.
+    // Work done: spikes delivered to a synapse, and weight updates by the plasticity rule (all
+    // of them; those by a postsynaptic spike, on_post, also counted apart), and the rule's post
+    // terms evaluated for on_pre (one per postsynaptic neuron and step with arrivals on the
+    // grid, one per event off the grid).
     std::uint64_t synaptic_events() const { return synaptic_events_; }
     std::uint64_t plasticity_updates() const { return plasticity_updates_; }
+    std::uint64_t plasticity_post_updates() const { return plasticity_post_updates_; }
+    std::uint64_t post_term_evaluations() const { return post_term_evaluations_; }
 
   protected:
     std::string name_;
@@ -77,6 +82,8 @@ class Projection {
     Receptor receptor_;
     std::uint64_t synaptic_events_ = 0;
     std::uint64_t plasticity_updates_ = 0;
+    std::uint64_t plasticity_post_updates_ = 0;
+    std::uint64_t post_term_evaluations_ = 0;
 };
 
 // Builds the projection a validated spec describes. Weights are drawn from the stream

@@ -32,12 +32,14 @@ def main(path: str) -> None:
     print(f"{'examples':>9}" + "".join(f"{labels[name]:>20}" for name in curves.columns))
     for seen, row in curves.iterrows():
         print(f"{seen:>9}" + "".join(f"{acc:>19.2f}%" for acc in row))
-    print("training work per example (energy: arithmetic only, memory traffic excluded)")
+    print("training work per example (energy [uJ]: arithmetic only; with memory traffic at "
+          "SRAM and at DRAM prices)")
     work = run.work_per_example()
     for _, row in work[work.phase == "training"].iterrows():
         kind = "synaptic events" if row.paradigm == "stdp" else "MACs"
         print(f"  {row.network:<10} {row.operations_per_example:>12.0f} {kind:<16} "
-              f"{row.energy_45nm_pJ / 1e6:8.3f} uJ at 45 nm")
+              f"{row.energy_arithmetic_pJ / 1e6:8.3f} {row.energy_with_sram_pJ / 1e6:8.3f} "
+              f"{row.energy_with_dram_pJ / 1e6:9.3f}")
 
     with figures.style():
         fig, (ax, ax_fields) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)

@@ -378,16 +378,18 @@ def _compact(value):
 
 def operations_and_energy(run, title=None):
     """Work per example of every network, side by side: operations per example (synaptic
-    events for STDP networks, multiply-accumulates for backprop ones; training and test) and
-    the energy estimate per example [uJ] at 45 nm (and, outlined, on Loihi for spiking
-    networks), as the run wrote them (arithmetic only, memory traffic excluded)."""
+    events for STDP networks, multiply-accumulates for backprop ones; training and test), and
+    the energy per training and per test example [uJ] with every counted operation priced, as
+    the run wrote it: arithmetic only (solid), with memory traffic at SRAM prices (hatched) and
+    at DRAM prices (outlined)."""
     work = run.work_per_example()
     colours = _network_colours(run)
     names = list(dict.fromkeys(work.network))
     x = np.arange(len(names))
     width = 0.27
     with style():
-        fig, (ax_ops, ax_energy) = plt.subplots(1, 2, figsize=(7.0, 3.0), constrained_layout=True)
+        fig, (ax_ops, ax_train, ax_test) = plt.subplots(1, 3, figsize=(10.0, 3.0),
+                                                        constrained_layout=True)
 
         def bars(ax, offset, values, network_names, **kwargs):
             drawn = ax.bar(x[[names.index(n) for n in network_names]] + offset, values, width,
@@ -404,29 +406,32 @@ def operations_and_energy(run, title=None):
             style_kw = dict(color=colour, hatch=hatch, edgecolor="white" if hatch else None, lw=0)
             bars(ax_ops, offset, rows.operations_per_example.to_numpy(float), rows.network,
                  **style_kw)
-            bars(ax_energy, offset, rows.energy_45nm_pJ.to_numpy(float) * 1e-6, rows.network,
-                 **style_kw)
-        loihi = work[(work.phase == "training") & work.energy_loihi_pJ.notna()]
-        bars(ax_energy, 1.5 * width, loihi.energy_loihi_pJ.to_numpy(float) * 1e-6, loihi.network,
-             fill=False, edgecolor=[colours[n] for n in loihi.network], lw=1.0)
+        for ax, phase in ((ax_train, "training"), (ax_test, "test")):
+            rows = work[work.phase == phase]
+            colour = [colours[n] for n in rows.network]
+            bars(ax, -width, rows.energy_arithmetic_pJ.to_numpy(float) * 1e-6, rows.network,
+                 color=colour, lw=0)
+            bars(ax, 0.0, rows.energy_with_sram_pJ.to_numpy(float) * 1e-6, rows.network,
+                 color=colour, hatch="///", edgecolor="white", lw=0)
+            bars(ax, width, rows.energy_with_dram_pJ.to_numpy(float) * 1e-6, rows.network,
+                 fill=False, edgecolor=colour, lw=1.0)
+            ax.set_ylabel(f"energy per {phase} example [uJ]")
+            ax.set_title(f"Energy per {phase} example")
         operation = {n: ("synaptic events" if run.networks[n].paradigm == "stdp" else "MACs")
                      for n in names}
-        for ax in (ax_ops, ax_energy):
-            ax.set_xticks(x, [f"{n}\n({operation[n]})" for n in names])
+        for ax in (ax_ops, ax_train, ax_test):
+            ax.set_xticks(x, [f"{n}\n({operation[n]})" if ax is ax_ops else n for n in names])
             ax.set_yscale("log")
             ax.margins(y=0.3)
-        handles = [mpl.patches.Patch(color=PALETTE["grey"], label="training"),
+        handles = [mpl.patches.Patch(color=PALETTE["grey"], label="training / arithmetic"),
                    mpl.patches.Patch(facecolor=PALETTE["grey"], hatch="///", edgecolor="white",
-                                     label="test")]
-        if len(loihi):
-            handles.append(mpl.patches.Patch(fill=False, edgecolor=PALETTE["grey"],
-                                             label="training, on Loihi"))
+                                     label="test / + memory at SRAM"),
+                   mpl.patches.Patch(fill=False, edgecolor=PALETTE["grey"],
+                                     label="+ memory at DRAM")]
         fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
                    ncol=len(handles))
         ax_ops.set_ylabel("operations per example")
         ax_ops.set_title("Operations per example")
-        ax_energy.set_ylabel("energy per example [uJ]")
-        ax_energy.set_title("Energy estimate, 45 nm (arithmetic only)")
         if title:
             fig.suptitle(title, fontsize=9, fontweight="bold")
     return fig

@@ -135,9 +135,11 @@ def _figures(run):
                         "examples seen, the axis both paradigms share.",
                         lambda: figures.learning_curves(run)))
     if len(run.work_per_example()):
-        planned.append(("operations_energy", "Operations and estimated energy per example "
-                        "(synaptic events at 0.9 pJ for spiking networks, multiply-accumulates "
-                        "at 4.6 pJ for rate networks; memory traffic excluded).",
+        planned.append(("operations_energy", "Operations and estimated energy per example, "
+                        "every counted operation priced (synaptic events, neuron updates and "
+                        "plasticity updates for spiking networks; MACs forward and backward "
+                        "and parameter updates for rate networks): arithmetic only at 45 nm, "
+                        "and with the memory traffic priced at SRAM or at DRAM figures.",
                         lambda: figures.operations_and_energy(run)))
     return planned
 
@@ -209,7 +211,9 @@ def write_report(run_path, out_dir):
                 "test_accuracy_pct": "test accuracy [%]", "best_test_accuracy_pct": "best [%]",
                 "examples_seen": "examples", "training_ops_per_example": "ops / example",
                 "training_operation": "operation",
-                "training_energy_45nm_uJ": "energy / example [uJ], 45 nm"})))
+                "training_energy_arithmetic_uJ": "energy / example [uJ], arithmetic",
+                "training_energy_with_sram_uJ": "+ memory (SRAM) [uJ]",
+                "training_energy_with_dram_uJ": "+ memory (DRAM) [uJ]"})))
             curves = run.learning_curves()
             if len(curves):
                 sections.append("<h3>Test accuracy [%] by examples seen</h3>"

@@ -331,6 +331,55 @@ class _Network:
         """Every count under ``operations/`` as a flat dict (path below it -> value)."""
         return _flat_datasets(self._group, "operations", lambda obj: _scalar(obj[()]))
 
+    @property
+    def energy(self):
+        """Every figure under ``energy/`` as a flat dict (path below it -> value): the costs of
+        each operation class (``costs/<class>/...``) and, per phase, the operations per example
+        of each class and the totals (layout: sim/io/FORMAT.md, "Energy"). {} for files
+        written before the energy model."""
+        return _flat_datasets(self._group, "energy", lambda obj: _scalar(obj[()]))
+
+    def energy_sources(self):
+        """{path below ``energy/``: the ``source`` attribute} of every cost and total."""
+        return _flat_datasets(self._group, "energy",
+                              lambda obj: _decode(obj.attrs.get("source", "")))
+
+    def energy_by_operation(self):
+        """One row per phase and operation class: ``phase``, ``operation`` (the class),
+        ``count_per_example``, the unit costs [pJ] ``arithmetic_pJ``, ``sram_traffic_pJ``,
+        ``dram_traffic_pJ``, the class's energy per example [pJ] ``energy_arithmetic_pJ``,
+        ``energy_with_sram_pJ``, ``energy_with_dram_pJ``, and ``source`` (where its operations
+        were counted)."""
+        energy, sources = self.energy, self.energy_sources()
+        rows = []
+        for path, count in energy.items():
+            phase, _, leaf = path.partition("/")
+            if (phase == "costs" or not leaf.endswith("_per_example")
+                    or leaf.endswith("pj_per_example")):
+                continue
+            op = leaf[:-len("_per_example")]
+            cost = {k: energy.get(f"costs/{op}/{k}", np.nan)
+                    for k in ("arithmetic_pj", "sram_traffic_pj", "dram_traffic_pj")}
+            rows.append(dict(
+                phase=phase, operation=op, count_per_example=count,
+                arithmetic_pJ=cost["arithmetic_pj"], sram_traffic_pJ=cost["sram_traffic_pj"],
+                dram_traffic_pJ=cost["dram_traffic_pj"],
+                energy_arithmetic_pJ=count * cost["arithmetic_pj"],
+                energy_with_sram_pJ=count * (cost["arithmetic_pj"] + cost["sram_traffic_pj"]),
+                energy_with_dram_pJ=count * (cost["arithmetic_pj"] + cost["dram_traffic_pj"]),
+                source=sources.get(f"costs/{op}/adds", "")))
+        return pd.DataFrame(rows, columns=[
+            "phase", "operation", "count_per_example", "arithmetic_pJ", "sram_traffic_pJ",
+            "dram_traffic_pJ", "energy_arithmetic_pJ", "energy_with_sram_pJ",
+            "energy_with_dram_pJ", "source"])
+
+    def energy_per_example(self, phase):
+        """The totals of ``phase`` [pJ per example]: ``arithmetic``, ``with_sram``,
+        ``with_dram`` and ``loihi`` (NaN where not written)."""
+        energy = self.energy
+        return {kind: energy.get(f"{phase}/{kind}_pj_per_example", np.nan)
+                for kind in ("arithmetic", "with_sram", "with_dram", "loihi")}
+
 
 class RateNetwork(_Network):
     """A network trained by backpropagation: ``/metrics/rate/<name>`` and its weight reports
@@ -669,12 +718,21 @@ class Run:
         """Operations and energy per example of every network, one row per network and phase.
 
         Columns: ``network``, ``paradigm`` (stdp / backprop), ``phase`` (training / test),
-        ``operation`` (what is counted: synaptic events for spiking networks, one accumulate
-        each; multiply-accumulates for rate networks), ``operations_per_example``,
-        ``energy_45nm_pJ`` and ``energy_loihi_pJ`` (spiking networks only, else NaN). The
-        energies are the ones the run wrote (arithmetic only, memory traffic excluded).
+        ``operation`` (the main count: synaptic events for spiking networks, multiply-accumulates
+        for rate networks), ``operations_per_example``, and the energy per example with every
+        counted operation priced (sim/train/energy.hpp): ``energy_arithmetic_pJ`` (arithmetic
+        only), ``energy_with_sram_pJ`` and ``energy_with_dram_pJ`` (plus the memory traffic at
+        SRAM or DRAM prices), ``energy_loihi_pJ`` (spiking inference only, else NaN). The
+        energies are the ones the run wrote (:meth:`energy_by_operation` of a network has the
+        classes they sum); NaN for files written before the energy model.
         """
         rows = []
+
+        def energy(net, phase):
+            e = net.energy_per_example(phase)
+            return dict(energy_arithmetic_pJ=e["arithmetic"], energy_with_sram_pJ=e["with_sram"],
+                        energy_with_dram_pJ=e["with_dram"], energy_loihi_pJ=e["loihi"])
+
         for name, net in self.spiking_networks.items():
             ops = net.operations
             for phase in ("training", "test"):
@@ -683,22 +741,19 @@ class Run:
                 rows.append(dict(
                     network=name, paradigm="stdp", phase=phase, operation="synaptic events",
                     operations_per_example=ops[f"{phase}/synaptic_events_per_example"],
-                    energy_45nm_pJ=ops.get(f"{phase}/energy_per_example_45nm", np.nan),
-                    energy_loihi_pJ=ops.get(f"{phase}/energy_per_example_loihi", np.nan)))
+                    **energy(net, phase)))
         for name, net in self.rate_networks.items():
             ops = net.operations
             if "forward_macs_per_example" not in ops:
                 continue
-            for phase, count, energy in (
-                    ("training", net.training_ops_per_example,
-                     "energy_per_training_example_45nm"),
-                    ("test", net.test_ops_per_example, "energy_per_test_example_45nm")):
+            for phase, count in (("training", net.training_ops_per_example),
+                                 ("test", net.test_ops_per_example)):
                 rows.append(dict(network=name, paradigm="backprop", phase=phase,
                                  operation="multiply-accumulates", operations_per_example=count,
-                                 energy_45nm_pJ=ops.get(energy, np.nan),
-                                 energy_loihi_pJ=np.nan))
+                                 **energy(net, phase)))
         columns = ["network", "paradigm", "phase", "operation", "operations_per_example",
-                   "energy_45nm_pJ", "energy_loihi_pJ"]
+                   "energy_arithmetic_pJ", "energy_with_sram_pJ", "energy_with_dram_pJ",
+                   "energy_loihi_pJ"]
         return pd.DataFrame(rows, columns=columns)
 
     def learning_curves(self):
@@ -726,7 +781,8 @@ class Run:
 
     def network_summary(self):
         """One row per trained network: paradigm, layers, examples seen, last and best test
-        accuracy [%], training operations and energy (45 nm) per example."""
+        accuracy [%], training operations and energy per example [uJ] (arithmetic only, and
+        with memory traffic at SRAM and at DRAM prices)."""
         work = self.work_per_example()
         rows = []
         for name, net in self.networks.items():
@@ -740,9 +796,11 @@ class Run:
                 training_operation=training.operation.iloc[0] if len(training) else None,
                 training_ops_per_example=training.operations_per_example.iloc[0]
                 if len(training) else np.nan,
-                training_energy_45nm_uJ=training.energy_45nm_pJ.iloc[0] / 1e6
-                if len(training) else np.nan))
+                **{f"training_energy_{kind}_uJ":
+                   training[f"energy_{kind}_pJ"].iloc[0] / 1e6 if len(training) else np.nan
+                   for kind in ("arithmetic", "with_sram", "with_dram")}))
         return pd.DataFrame(rows, columns=[
             "network", "paradigm", "architecture", "examples_seen", "test_accuracy_pct",
             "best_test_accuracy_pct", "training_operation", "training_ops_per_example",
-            "training_energy_45nm_uJ"])
+            "training_energy_arithmetic_uJ", "training_energy_with_sram_uJ",
+            "training_energy_with_dram_uJ"])

@@ -130,13 +130,6 @@ std::string layer_sizes(const models::RateNetwork& network) {
     return text;
 }
 
-// Energy per operation, stated in the file next to the counts it multiplies.
-void write_energy_constants(io::RunFileWriter& file) {
-    file.write_metric("energy/pj_per_accumulate_45nm", train::pj_per_accumulate_45nm, "pJ");
-    file.write_metric("energy/pj_per_mac_45nm", train::pj_per_mac_45nm, "pJ");
-    file.write_metric("energy/pj_per_synaptic_op_loihi", train::pj_per_synaptic_op_loihi, "pJ");
-}
-
 double per_example(std::uint64_t total, std::uint64_t examples) {
     return examples > 0 ? static_cast<double>(total) / static_cast<double>(examples) : 0.0;
 }
@@ -189,36 +182,48 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
         for (const double a : accuracy[k]) fmt::print(" {:>12.2f}", 100.0 * a);
         fmt::print("\n");
     }
-    // Work and energy per example: synaptic events (accumulates) for the spiking side, MACs for
-    // the rate side; memory traffic is not counted.
+    // Work and energy per example, every counted operation priced (sim/train/energy.hpp):
+    // arithmetic only, and with the memory traffic priced at SRAM or at DRAM figures.
     fmt::print(
-        "  work per example (operations; energy at 45 nm: {} pJ per accumulate, {} pJ per "
-        "MAC; neuromorphic: {} pJ per synaptic event; memory traffic excluded):\n",
-        train::pj_per_accumulate_45nm, train::pj_per_mac_45nm, train::pj_per_synaptic_op_loihi);
-    fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14} {:>12} {:>12}\n", "network", "phase",
-               "syn. events", "neuron upd.", "plast./MACs", "45 nm [uJ]", "Loihi [uJ]");
-    const auto spiking_row = [](const std::string& name, const char* phase,
-                                const train::SpikingWork& w) {
-        const double events = per_example(w.synaptic_events, w.examples);
-        fmt::print("  {:<12} {:<6} {:>14.0f} {:>14.0f} {:>14.0f} {:>12.3f} {:>12.3f}\n", name,
-                   phase, events, per_example(w.neuron_updates, w.examples),
-                   per_example(w.plasticity_updates, w.examples),
-                   events * train::pj_per_accumulate_45nm * 1e-6,
-                   events * train::pj_per_synaptic_op_loihi * 1e-6);
+        "  work per example and energy [uJ per example]: arithmetic (45 nm fp32: {} pJ add, {} "
+        "pJ multiply),\n  + memory traffic at {} pJ (SRAM) or {} pJ (DRAM) per 32-bit access; "
+        "costs and sources in /metrics/<network>/energy:\n",
+        train::pj_fp32_add, train::pj_fp32_mul, train::pj_sram_32bit, train::pj_dram_32bit);
+    fmt::print("  {:<12} {:<6} {:>12} {:>12} {:>12} {:>12} {:>11} {:>11} {:>11}\n", "network",
+               "phase", "syn. events", "neuron upd.", "plast. upd.", "MACs/param.", "arithmetic",
+               "+ SRAM", "+ DRAM");
+    const auto row = [](const std::string& name, const char* phase, const std::string& events,
+                        const std::string& neurons, const std::string& plasticity,
+                        const std::string& macs, const std::vector<train::EnergyLine>& lines) {
+        const auto t = train::energy_totals(lines);
+        fmt::print("  {:<12} {:<6} {:>12} {:>12} {:>12} {:>12} {:>11.3f} {:>11.3f} {:>11.3f}\n",
+                   name, phase, events, neurons, plasticity, macs, t.arithmetic_pj * 1e-6,
+                   t.with_sram_pj * 1e-6, t.with_dram_pj * 1e-6);
+    };
+    const auto spiking_row = [&](const train::StdpTrainer& t, const char* phase,
+                                 const train::SpikingWork& w) {
+        const auto count = [&](std::uint64_t total) {
+            return fmt::format("{:.0f}", per_example(total, w.examples));
+        };
+        row(t.name(), phase, count(w.synaptic_events), count(w.neuron_updates),
+            count(w.plasticity_updates), "-", train::energy_lines(t.spec().architecture, w));
     };
     for (const auto& t : spiking) {
-        spiking_row(t.name(), "train", t.training_work());
-        if (const auto* last = t.last_evaluation()) spiking_row(t.name(), "test", last->test_work);
+        spiking_row(t, "train", t.training_work());
+        if (const auto* last = t.last_evaluation()) spiking_row(t, "test", last->test_work);
     }
     for (const auto& t : trainers) {
-        const double train_macs =
-            static_cast<double>(t.forward_macs_per_example() + t.backward_macs_per_example());
-        const double test_macs = static_cast<double>(t.forward_macs_per_example());
-        fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14.0f} {:>12.3f} {:>12}\n", t.name(), "train",
-                   "-", "-", train_macs, train_macs * train::pj_per_mac_45nm * 1e-6, "-");
-        fmt::print("  {:<12} {:<6} {:>14} {:>14} {:>14.0f} {:>12.3f} {:>12}\n", t.name(), "test",
-                   "-", "-", test_macs, test_macs * train::pj_per_mac_45nm * 1e-6, "-");
+        const auto macs = t.forward_macs_per_example() + t.backward_macs_per_example();
+        const double updates = per_example(t.parameter_updates(), t.examples_seen());
+        row(t.name(), "train", "-", "-", "-", fmt::format("{}/{:.0f}", macs, updates),
+            t.training_energy_lines());
+        row(t.name(), "test", "-", "-", "-", fmt::format("{}/0", t.forward_macs_per_example()),
+            t.test_energy_lines());
     }
+    fmt::print(
+        "  (plast. upd.: by pre and post spikes, their post terms priced too; MACs/param.: "
+        "MACs forward + backward / parameters updated; per-operation counts: "
+        "sim/train/energy.cpp)\n");
 }
 
 }  // namespace
@@ -378,7 +383,7 @@ int run_scenario(const RunOptions& options) {
         }
         for (auto& t : spiking_trainers) t.finish();
         for (auto& t : trainers) t.finish();
-        write_energy_constants(*file);
+        train::write_energy_constants(*file);
     }
 
     std::signal(SIGINT, SIG_DFL);

@@ -464,7 +464,8 @@ MetricLocation metric_location(hid_t metrics, const std::string& path, const std
 }
 
 void write_scalar_metric(hid_t metrics, const std::string& path, hid_t file_type, hid_t mem_type,
-                         const void* value, const std::string& units, const std::string& file) {
+                         const void* value, const std::string& units, const std::string& file,
+                         const std::string* source = nullptr) {
     const MetricLocation loc = metric_location(metrics, path, file);
     const std::string object = join(loc.parent_object, loc.name);
     Dataset ds;
@@ -488,6 +489,7 @@ void write_scalar_metric(hid_t metrics, const std::string& path, hid_t file_type
     check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, value), file, object,
           "cannot write dataset");
     write_string_attribute(ds.get(), object, "units", units, file);
+    if (source != nullptr) write_string_attribute(ds.get(), object, "source", *source, file);
     check(ds.close(), file, object, "cannot close dataset");
 }
 
@@ -528,6 +530,15 @@ void RunFileWriter::write_metric(const std::string& path, double value, const st
     m.require_open();
     write_scalar_metric(m.metrics.get(), path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, units,
                         m.file);
+}
+
+void RunFileWriter::write_cost(const std::string& path, double value, const std::string& units,
+                               const std::string& source) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    write_scalar_metric(m.metrics.get(), path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, units,
+                        m.file, &source);
 }
 
 void RunFileWriter::write_count(const std::string& path, std::uint64_t value) {

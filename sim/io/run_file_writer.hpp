@@ -53,6 +53,9 @@ class RunFileWriter final : public sim::RecordingSink, public sim::MetricSink {
 
     // /metrics/<path> scalar float64 dataset with attribute units ("" for counts).
     void write_metric(const std::string& path, double value, const std::string& units) override;
+    // /metrics/<path> scalar float64 dataset with attributes units and source.
+    void write_cost(const std::string& path, double value, const std::string& units,
+                    const std::string& source) override;
     // /metrics/<path> uint64 scalar (counts).
     void write_count(const std::string& path, std::uint64_t value) override;
     // /metrics/<path> extendible 1-D float64 (with units) or uint64 series, created by the

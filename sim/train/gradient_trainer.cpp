@@ -258,6 +258,10 @@ void GradientTrainer::train_batch(std::size_t size) {
     loss_sum_ += network_.backward(batch_labels_) * static_cast<double>(size);
     counted_ += size;
     optimizer_.step(network_);
+    for (std::size_t l = 0; l < network_.n_layers(); ++l) {
+        parameter_updates_ +=
+            static_cast<std::uint64_t>(network_.weights(l).size() + network_.biases(l).size());
+    }
     seen_ += size;
 }
 
@@ -308,6 +312,18 @@ std::uint64_t GradientTrainer::training_macs() const {
     return seen_ * (network_.forward_macs_per_example() + network_.backward_macs_per_example());
 }
 
+std::vector<EnergyLine> GradientTrainer::training_energy_lines() const {
+    const double updates =
+        seen_ > 0 ? static_cast<double>(parameter_updates_) / static_cast<double>(seen_) : 0.0;
+    return {{mac_forward_cost(), static_cast<double>(network_.forward_macs_per_example())},
+            {mac_backward_cost(), static_cast<double>(network_.backward_macs_per_example())},
+            {weight_update_cost(spec_.optimizer.kind), updates}};
+}
+
+std::vector<EnergyLine> GradientTrainer::test_energy_lines() const {
+    return {{mac_forward_cost(), static_cast<double>(network_.forward_macs_per_example())}};
+}
+
 void GradientTrainer::finish() {
     if (metrics_ == nullptr) return;
     metrics_->write_count(metric("examples_seen"), seen_);
@@ -330,6 +346,9 @@ void GradientTrainer::finish() {
     metrics_->write_metric(
         metric("operations/energy_per_test_example_45nm"),
         static_cast<double>(network_.forward_macs_per_example()) * pj_per_mac_45nm, "pJ");
+    metrics_->write_count(metric("operations/training_parameter_updates"), parameter_updates_);
+    write_energy(*metrics_, metric("energy"), "training", training_energy_lines());
+    write_energy(*metrics_, metric("energy"), "test", test_energy_lines());
     if (last_) {
         metrics_->write_metric(metric("test_accuracy"), last_->confusion.accuracy(), "1");
         metrics_->write_metric(metric("test_loss"), last_->loss, "");

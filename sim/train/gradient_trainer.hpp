@@ -26,6 +26,7 @@
 #include "sim/task/dataset.hpp"
 #include "sim/task/example_stream.hpp"
 #include "sim/task/scoring.hpp"
+#include "sim/train/energy.hpp"
 
 namespace spikerate::sim::train {
 
@@ -128,6 +129,13 @@ class GradientTrainer {
     std::uint64_t training_macs() const;  // forward + backward so far
     std::uint64_t forward_macs_per_example() const { return network_.forward_macs_per_example(); }
     std::uint64_t backward_macs_per_example() const { return network_.backward_macs_per_example(); }
+    // Parameters (weights and biases) updated by optimizer steps so far: one per parameter and
+    // step.
+    std::uint64_t parameter_updates() const { return parameter_updates_; }
+    // The energy tables (sim/train/energy.hpp) per training example (MACs forward and backward,
+    // parameter updates averaged over the examples seen) and per test example (MACs forward).
+    std::vector<EnergyLine> training_energy_lines() const;
+    std::vector<EnergyLine> test_energy_lines() const;
     double training_seconds() const { return training_seconds_; }  // wall time in train_until
 
   private:
@@ -161,6 +169,7 @@ class GradientTrainer {
     std::uint64_t correct_ = 0;
     std::uint64_t counted_ = 0;
     std::uint64_t test_macs_ = 0;
+    std::uint64_t parameter_updates_ = 0;
     std::optional<Evaluation> last_;
     double training_seconds_ = 0.0;
 };

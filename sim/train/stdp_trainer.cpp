@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "models/error.hpp"
+#include "models/lif_cond.hpp"
+#include "models/nearest_triplet_stdp.hpp"
 #include "models/weight_normalisation.hpp"
 #include "sim/sources.hpp"
 
@@ -26,6 +28,8 @@ SpikingWork counted_work(const Network& net) {
     for (const auto& proj : net.projections()) {
         work.synaptic_events += proj->synaptic_events();
         work.plasticity_updates += proj->plasticity_updates();
+        work.on_post_updates += proj->plasticity_post_updates();
+        work.post_terms += proj->post_term_evaluations();
     }
     return work;
 }
@@ -36,6 +40,8 @@ SpikingWork difference(const SpikingWork& after, const SpikingWork& before) {
                        .synaptic_events = after.synaptic_events - before.synaptic_events,
                        .neuron_updates = after.neuron_updates - before.neuron_updates,
                        .plasticity_updates = after.plasticity_updates - before.plasticity_updates,
+                       .on_post_updates = after.on_post_updates - before.on_post_updates,
+                       .post_terms = after.post_terms - before.post_terms,
                        .exc_spikes = 0};
 }
 
@@ -121,8 +127,27 @@ SpikingWork& SpikingWork::operator+=(const SpikingWork& other) {
     synaptic_events += other.synaptic_events;
     neuron_updates += other.neuron_updates;
     plasticity_updates += other.plasticity_updates;
+    on_post_updates += other.on_post_updates;
+    post_terms += other.post_terms;
     exc_spikes += other.exc_spikes;
     return *this;
+}
+
+std::vector<EnergyLine> energy_lines(const DiehlCook2015Params& architecture,
+                                     const SpikingWork& work) {
+    const auto per_example = [&](std::uint64_t total) {
+        return work.examples > 0 ? static_cast<double>(total) / static_cast<double>(work.examples)
+                                 : 0.0;
+    };
+    const auto id = models::NearestTripletStdp::id;
+    return {
+        {synaptic_event_cost(), per_example(work.synaptic_events)},
+        {neuron_update_cost(models::LifCond::id, architecture.integration),
+         per_example(work.neuron_updates)},
+        {plasticity_pre_cost(id), per_example(work.plasticity_updates - work.on_post_updates)},
+        {plasticity_post_cost(id), per_example(work.on_post_updates)},
+        {plasticity_post_term_cost(id), per_example(work.post_terms)},
+    };
 }
 
 std::vector<std::string> SpikingNetworkSpec::report_names() const {
@@ -268,6 +293,8 @@ void StdpTrainer::train_one() {
     work.synaptic_events = engine.synaptic_events;
     work.neuron_updates = engine.neuron_updates;
     work.plasticity_updates = engine.plasticity_updates;
+    work.on_post_updates = engine.on_post_updates;
+    work.post_terms = engine.post_terms;
     training_work_ += work;
     if (!spike_times_.empty()) {
         reports_->append_spikes(spec_.spike_group(), spike_times_, spike_nodes_);
@@ -443,6 +470,15 @@ void StdpTrainer::finish() {
         metrics_->write_metric(metric(base + "energy_per_example_loihi"),
                                events * pj_per_synaptic_op_loihi, "pJ");
     };
+    // Every counted operation priced (energy.hpp), per phase.
+    const auto write_energy_table = [&](const std::string& phase, const SpikingWork& work) {
+        const auto lines = energy_lines(spec_.architecture, work);
+        write_energy(*metrics_, metric("energy"), phase, lines);
+        metrics_->write_count(metric("operations/" + phase + "/plasticity_post_updates"),
+                              work.on_post_updates);
+        metrics_->write_count(metric("operations/" + phase + "/post_term_evaluations"),
+                              work.post_terms);
+    };
     metrics_->write_count(metric("examples_seen"), seen_);
     metrics_->write_metric(metric("epochs"),
                            static_cast<double>(seen_) / static_cast<double>(train_.size()), "");
@@ -450,9 +486,12 @@ void StdpTrainer::finish() {
     metrics_->write_metric(metric("evaluation_seconds"), evaluation_seconds_, "s");
     metrics_->write_count(metric("weight_normalisation_misses"), weight_normalisation_misses_);
     write_work("operations/training/", training_work_);
+    write_energy_table("training", training_work_);
     if (last_) {
         write_work("operations/test/", last_->test_work);
         write_work("operations/assignment/", last_->assignment_work);
+        write_energy_table("test", last_->test_work);
+        write_energy_table("assignment", last_->assignment_work);
         metrics_->write_metric(metric("test_accuracy"), last_->accuracy, "1");
         metrics_->write_count(metric("test_unclassified"), last_->unclassified);
         const auto n = last_->confusion.n_classes();

@@ -86,10 +86,18 @@ struct SpikingWork {
     std::uint64_t synaptic_events = 0;     // spikes x fan-out delivered, all projections
     std::uint64_t neuron_updates = 0;      // neuron state updates (one neuron, one step)
     std::uint64_t plasticity_updates = 0;  // weight updates by the STDP rule
+    std::uint64_t on_post_updates = 0;     // those by a postsynaptic spike (the rest: on_pre)
+    std::uint64_t post_terms = 0;          // the rule's post terms evaluated for on_pre
     std::uint64_t exc_spikes = 0;          // excitatory spikes during presentations counted
 
     SpikingWork& operator+=(const SpikingWork& other);
 };
+
+// The energy table of a Diehl & Cook network's work (sim/train/energy.hpp): synaptic events,
+// neuron updates (lif_cond with the architecture's integration), plasticity updates by pre and
+// by post spikes, the post terms of the pre updates, per example of `work`.
+std::vector<EnergyLine> energy_lines(const DiehlCook2015Params& architecture,
+                                     const SpikingWork& work);
 
 struct SpikingEvaluation {
     std::uint64_t examples_seen = 0;

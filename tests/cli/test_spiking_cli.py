@@ -2,6 +2,7 @@
 side by side with a rate network): the run, its HDF5 output, the table, and scenario errors."""
 import h5py
 import numpy as np
+import pytest
 
 from test_rate_cli import need_mnist
 
@@ -44,7 +45,8 @@ def test_a_comparison_run_writes_both_paradigms_on_one_axis(spikerate, tmp_path)
     # The table: both paradigms, accuracy by examples seen, work and energy per example.
     assert "test accuracy [%] by examples seen" in result.stdout
     assert "work per example" in result.stdout
-    assert "memory traffic excluded" in result.stdout
+    for column in ("arithmetic", "+ SRAM", "+ DRAM"):
+        assert column in result.stdout
     for word in ("stdp", "mlp", "syn. events"):
         assert word in result.stdout
     assert "stdp: 20 / 40 examples, test accuracy" in result.stderr
@@ -71,6 +73,24 @@ def test_a_comparison_run_writes_both_paradigms_on_one_axis(spikerate, tmp_path)
         assert f["metrics/energy/pj_per_mac_45nm"][()] == 4.6
         assert f["metrics/energy/pj_per_synaptic_op_loihi"][()] == 23.6
         assert rate["operations/energy_per_test_example_45nm"][()] == 4.6 * (784 * 20 + 20 * 10)
+        # Every counted operation priced, each cost with its source, both totals.
+        for net, classes in ((spiking, ("synaptic_event", "neuron_update", "plasticity_pre",
+                                        "plasticity_post", "plasticity_post_term")),
+                             (rate, ("mac_forward", "mac_backward", "weight_update"))):
+            energy = net["energy"]
+            for c in classes:
+                assert energy[f"costs/{c}/arithmetic_pj"][()] > 0
+                assert energy[f"costs/{c}/arithmetic_pj"].attrs["source"]
+                assert energy[f"costs/{c}/dram_traffic_pj"].attrs["units"] == "pJ"
+            total = energy["training/arithmetic_pj_per_example"][()]
+            assert total == pytest.approx(sum(
+                energy[f"training/{c}_per_example"][()] * energy[f"costs/{c}/arithmetic_pj"][()]
+                for c in classes))
+            assert energy["training/with_dram_pj_per_example"][()] > \
+                energy["training/with_sram_pj_per_example"][()] > total
+        assert f["metrics/energy/pj_sram_32bit"][()] == 5.0
+        assert f["metrics/energy/pj_dram_32bit"][()] == 640.0
+        assert "Horowitz" in f["metrics/energy/pj_fp32_add"].attrs["source"]
         assert spiking["test_confusion"].shape == (10, 10)
         assert spiking["neuron_class"].shape == (1, 10)
         # Receptive fields: initial + every 20 examples; node-major, 784 inputs per neuron.

@@ -23,9 +23,10 @@ struct MemoryOutput final : sim::RecordingSink, sim::MetricSink {
     };
     std::map<std::string, Spikes> spikes;
     std::vector<sim::ReportLayout> layouts;
-    std::vector<std::vector<float>> frames;  // per report, concatenated
-    std::size_t largest_append = 0;          // values in the largest single append
-    std::map<std::string, double> scalars;   // metrics and counts
+    std::vector<std::vector<float>> frames;      // per report, concatenated
+    std::size_t largest_append = 0;              // values in the largest single append
+    std::map<std::string, double> scalars;       // metrics and counts
+    std::map<std::string, std::string> sources;  // of the metrics written with write_cost
     std::map<std::string, std::vector<double>> series;
     std::map<std::string, std::vector<std::uint64_t>> matrices;
 
@@ -52,6 +53,11 @@ struct MemoryOutput final : sim::RecordingSink, sim::MetricSink {
     void write_metric(const std::string& path, double value,
                       const std::string& /*units*/) override {
         scalars[path] = value;
+    }
+    void write_cost(const std::string& path, double value, const std::string& /*units*/,
+                    const std::string& source) override {
+        scalars[path] = value;
+        sources[path] = source;
     }
     void write_count(const std::string& path, std::uint64_t value) override {
         scalars[path] = static_cast<double>(value);
