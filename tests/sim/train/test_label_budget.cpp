@@ -232,7 +232,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "label protocols: first_examples labels from the first training examples in data-set order; "
+    "label protocols: first_examples labels from the first training examples in data-set order, "
     "paper from all of them, tested over several presentations",
     "[label_budget][integration]") {
     const auto task = bars();
