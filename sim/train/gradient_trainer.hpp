@@ -71,7 +71,7 @@ struct TrainingSchedule {
     std::uint64_t weights_every = 0;  // examples between weight frames; 0 = first and last only
     LabelProtocol labels = LabelProtocol::first_examples;
     // With labels = "seen": a learning curve per budget L (0 = every label seen), on top of the
-    // main curves; see label_budget_curves below.
+    // main curves (GradientTrainer and StdpTrainer say how each paradigm draws on a budget).
     std::vector<std::uint64_t> label_budgets;
     std::uint32_t test_presentations = 1;  // labels = "paper": presentations of the test set
 
