@@ -1,5 +1,6 @@
 """Summarise a comparison run (data/scenarios/stdp_vs_backprop.toml, diehl_cook_*.toml) from its
-HDF5 output: test accuracy of every network on the shared axis of examples seen, work and
+HDF5 output: test accuracy of every network on the shared axis of examples seen (and against
+labels used, with label budgets: a second figure <run>_labels.png), work and
 energy per example, and a figure with the learning curves and the spiking network's receptive
 fields, saved next to the run file. The full set of figures: python3 -m spikerate.report.
 
@@ -32,6 +33,14 @@ def main(path: str) -> None:
     print(f"{'examples':>9}" + "".join(f"{labels[name]:>20}" for name in curves.columns))
     for seen, row in curves.iterrows():
         print(f"{seen:>9}" + "".join(f"{acc:>19.2f}%" for acc in row))
+    by_labels = run.label_curves()
+    if len(by_labels):
+        print("test accuracy by labels used (label budget; 0 = every label seen): the spiking "
+              "networks learn from every example seen, the rate networks from the labelled ones")
+        print(f"{'examples':>9}{'budget':>8}{'labels':>8}"
+              + "".join(f"{labels[name]:>20}" for name in by_labels.columns))
+        for (seen, budget, used), row in by_labels.sort_index(level=[1, 0]).iterrows():
+            print(f"{seen:>9}{budget:>8}{used:>8}" + "".join(f"{acc:>19.2f}%" for acc in row))
     print("training work per example (energy [uJ]: arithmetic only; with memory traffic at "
           "SRAM and at DRAM prices)")
     work = run.work_per_example()
@@ -63,6 +72,10 @@ def main(path: str) -> None:
     figure = Path(path).with_suffix(".png")
     fig.savefig(figure, dpi=120)
     print(f"figure: {figure}")
+    if len(by_labels):
+        figure = Path(path).with_name(Path(path).stem + "_labels.png")
+        figures.save(figures.accuracy_by_labels(run), figure)
+        print(f"figure: {figure}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from . import stats
 
 __all__ = ["style", "save", "raster_with_rate", "state_traces", "spike_statistics",
            "weight_evolution", "receptive_field_grid", "learning_curves",
-           "operations_and_energy", "stdp_window", "PALETTE"]
+           "accuracy_by_labels", "operations_and_energy", "stdp_window", "PALETTE"]
 
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = {"black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
@@ -359,6 +359,56 @@ def learning_curves(run, title="Test accuracy by training examples seen"):
             ax.set_xticks(points, [f"{p:,}" for p in points])
             ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
         ax.set_xlabel("training examples seen")
+        ax.set_ylabel("test accuracy [%]")
+        ax.set_ylim(0, 100)
+        ax.grid(True, which="major", lw=0.4, alpha=0.5)
+        ax.legend(loc="best")
+        if title:
+            ax.set_title(title)
+    return fig
+
+
+def accuracy_by_labels(run, examples_seen=None,
+                       title="Test accuracy by labels used (label budgets)"):
+    """Test accuracy of every network against the labels it used, at one evaluation point of
+    the label-budget curves (``examples_seen``; default the last one): one point per budget,
+    budgets that used the same labels drawn once. STDP networks (features from every example
+    seen, labels only in the readout) dashed in warm colours, backprop networks (trained on the
+    labelled examples only) solid in cool ones; chance dotted. Raises ValueError when the run
+    has no label budgets."""
+    curves = run.label_curves()
+    if not len(curves):
+        raise ValueError("the run has no label-budget curves (scenario key "
+                         "training.label_budgets, with training.labels = \"seen\")")
+    points = curves.index.get_level_values("examples_seen")
+    point = int(points.max()) if examples_seen is None else int(examples_seen)
+    if point not in set(points):
+        raise ValueError(f"no evaluation point at {point} examples seen; there are "
+                         f"{sorted(set(int(p) for p in points))}")
+    at = curves[points == point].droplevel(["examples_seen", "label_budget"])
+    at = at[~at.index.duplicated()].sort_index()
+    colours = _network_colours(run)
+    with style():
+        fig, ax = plt.subplots(figsize=(4.6, 3.2), constrained_layout=True)
+        classes = None
+        for name in at.columns:
+            net = run.networks[name]
+            stdp = net.paradigm == "stdp"
+            ax.plot(at.index, at[name], ls="--" if stdp else "-", marker="o" if stdp else "s",
+                    color=colours[name],
+                    label=f"{name} ({'STDP' if stdp else 'backprop'}, {net.architecture})")
+            if net.test_confusion is not None:
+                classes = net.test_confusion.shape[0]
+        if classes:
+            ax.axhline(100.0 / classes, color=PALETTE["grey"], ls=":", lw=0.8,
+                       label=f"chance ({100.0 / classes:g} %)")
+        used = [int(u) for u in at.index]
+        if used and min(used) > 0 and max(used) / min(used) >= 10:
+            ax.set_xscale("log")
+        if 0 < len(used) <= 8:
+            ax.set_xticks(used, [f"{u:,}" for u in used])
+            ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
+        ax.set_xlabel(f"labels used (after {point:,} training examples seen)")
         ax.set_ylabel("test accuracy [%]")
         ax.set_ylim(0, 100)
         ax.grid(True, which="major", lw=0.4, alpha=0.5)

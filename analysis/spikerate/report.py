@@ -134,6 +134,12 @@ def _figures(run):
         planned.append(("learning_curves", "Test accuracy of every network against training "
                         "examples seen, the axis both paradigms share.",
                         lambda: figures.learning_curves(run)))
+    if len(run.label_curves()):
+        planned.append(("accuracy_by_labels", "Test accuracy against labels used at the last "
+                        "evaluation point, one point per label budget: the spiking networks "
+                        "learn from every example seen and use labels only in their readout, "
+                        "the rate networks train on the labelled examples only.",
+                        lambda: figures.accuracy_by_labels(run)))
     if len(run.work_per_example()):
         planned.append(("operations_energy", "Operations and estimated energy per example, "
                         "every counted operation priced (synaptic events, neuron updates and "
@@ -218,6 +224,10 @@ def write_report(run_path, out_dir):
             if len(curves):
                 sections.append("<h3>Test accuracy [%] by examples seen</h3>"
                                 + _table(curves.reset_index(), "{:.2f}"))
+            by_labels = run.label_curves()
+            if len(by_labels):
+                sections.append("<h3>Test accuracy [%] by labels used</h3>"
+                                + _table(by_labels.reset_index(), "{:.2f}"))
             work = run.work_per_example()
             if len(work):
                 sections.append("<h3>Work per example</h3>" + _table(work))

@@ -313,6 +313,23 @@ class _Network:
                             index=pd.Index(seen[:n], name="examples_seen"))
 
     @property
+    def label_curve(self):
+        """The label-budget curves (scenarios with ``label_budgets``): one row per (evaluation
+        point, budget) with columns examples_seen, label_budget (0 = every label seen),
+        labels_used and the accuracies (fractions); empty without budgets."""
+        if "label_curve" not in self._group:
+            return pd.DataFrame(columns=["examples_seen", "label_budget", "labels_used",
+                                         "test_accuracy"])
+        g = self._group["label_curve"]
+        columns = {name: g[name][()] for name in sorted(g)}
+        n = min(c.size for c in columns.values())  # a run may stop between appends
+        frame = pd.DataFrame({k: v[:n] for k, v in columns.items()})
+        for name in ("examples_seen", "label_budget", "labels_used"):
+            frame[name] = frame[name].astype(np.int64)
+        first = ["examples_seen", "label_budget", "labels_used"]
+        return frame[first + [c for c in frame.columns if c not in first]]
+
+    @property
     def examples_seen(self):
         return self._value("examples_seen")
 
@@ -763,6 +780,22 @@ class Run:
         if not curves:
             return pd.DataFrame(index=pd.Index([], name="examples_seen"))
         return pd.DataFrame(curves).rename_axis("examples_seen")
+
+    def label_curves(self):
+        """Test accuracy [%] of every network with label budgets (columns) by evaluation point,
+        budget and labels used (a MultiIndex: examples_seen, label_budget, labels_used); every
+        network of a run uses the same labels at the same (point, budget). Empty without
+        budgets."""
+        curves = {}
+        for name, net in self.networks.items():
+            frame = net.label_curve
+            if len(frame):
+                curves[name] = 100.0 * frame.set_index(
+                    ["examples_seen", "label_budget", "labels_used"])["test_accuracy"]
+        if not curves:
+            return pd.DataFrame(index=pd.MultiIndex.from_arrays(
+                [[], [], []], names=["examples_seen", "label_budget", "labels_used"]))
+        return pd.DataFrame(curves)
 
     def population_summary(self):
         """One row per population with recorded spikes: size, spikes, mean rate [Hz],

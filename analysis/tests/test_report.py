@@ -32,12 +32,13 @@ def test_report_of_a_comparison_run(comparison_run, tmp_path):
     expected = ["raster_stdp", "weights_stdp_input_exc", "weights_mlp_layer1",
                 "weights_mlp_layer2", "weights_logreg_layer1", "receptive_fields_stdp",
                 "receptive_fields_mlp", "receptive_fields_logreg", "learning_curves",
-                "operations_energy"]
+                "accuracy_by_labels", "operations_energy"]
     page = check_page(tmp_path / "report", expected)
     assert result.stdout.splitlines()[-1] == str(tmp_path / "report" / "index.html")
     # The summary tables: every network with its architecture, the curve, the work.
     for text in ("<h2>Networks</h2>", "784-100-10", "784-10", "stdp", "Work per example",
-                 "multiply-accumulates", "synaptic events", "Test accuracy [%] by examples seen"):
+                 "multiply-accumulates", "synaptic events", "Test accuracy [%] by examples seen",
+                 "Test accuracy [%] by labels used"):
         assert text in page
     assert "Incomplete run" not in page
 

@@ -137,7 +137,9 @@ double per_example(std::uint64_t total, std::uint64_t examples) {
 void print_training(const std::deque<train::StdpTrainer>& spiking,
                     const std::deque<train::GradientTrainer>& trainers,
                     const std::vector<std::uint64_t>& points,
-                    const std::vector<std::vector<double>>& accuracy, const task::Task& task) {
+                    const std::vector<std::vector<double>>& accuracy,
+                    const std::vector<std::vector<std::vector<double>>>& budget_accuracy,
+                    const train::TrainingSchedule& schedule, const task::Task& task) {
     fmt::print("  task: {} ({} training, {} test examples, {} classes)\n", task.name,
                task.train.size(), task.test.size(), task.train.n_classes);
     if (!spiking.empty()) {
@@ -181,6 +183,29 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
         fmt::print("  {:>10}", points[k]);
         for (const double a : accuracy[k]) fmt::print(" {:>12.2f}", 100.0 * a);
         fmt::print("\n");
+    }
+    if (!schedule.label_budgets.empty()) {
+        // The same labels for every network at a (point, budget): the first min(examples,
+        // n_train, budget) of the shared stream.
+        fmt::print(
+            "  test accuracy [%] by labels used (label budget; 0 = every label seen; spiking "
+            "networks learn from every example seen, labels only in the readout):\n  {:>10} "
+            "{:>8} {:>8}",
+            "examples", "budget", "labels");
+        for (const auto& t : spiking) fmt::print(" {:>12}", t.name());
+        for (const auto& t : trainers) fmt::print(" {:>12}", t.name());
+        fmt::print("\n");
+        for (std::size_t b = 0; b < schedule.label_budgets.size(); ++b) {
+            for (std::size_t k = 0; k < budget_accuracy.size(); ++k) {
+                const std::uint64_t budget = schedule.label_budgets[b];
+                fmt::print("  {:>10} {:>8} {:>8}", points[k], budget,
+                           train::labels_allowed(points[k], task.train.size(), budget));
+                for (const auto& per_network : budget_accuracy[k]) {
+                    fmt::print(" {:>12.2f}", 100.0 * per_network[b]);
+                }
+                fmt::print("\n");
+            }
+        }
     }
     // Work and energy per example, every counted operation priced (sim/train/energy.hpp):
     // arithmetic only, and with the memory traffic priced at SRAM or at DRAM figures.
@@ -306,6 +331,7 @@ int run_scenario(const RunOptions& options) {
     std::deque<train::GradientTrainer> trainers;
     std::vector<std::uint64_t> points;
     std::vector<std::vector<double>> accuracy;  // [point][network]: spiking ones first
+    std::vector<std::vector<std::vector<double>>> budget_accuracy;  // [point][network][budget]
     if (task) {
         const task::ExampleStream stream(task->train.size(), seed, scenario.task->shuffle);
         for (const auto& spec : scenario.spiking_networks) {
@@ -345,6 +371,7 @@ int run_scenario(const RunOptions& options) {
         for (const std::uint64_t point : scenario.training.points(task->train.size())) {
             if (interrupted) break;
             accuracy.emplace_back();
+            budget_accuracy.emplace_back();
             for (auto& t : spiking_trainers) {
                 t.train_until(point, spiking_progress(t));
                 if (interrupted) break;
@@ -352,23 +379,28 @@ int run_scenario(const RunOptions& options) {
                 const auto* evaluation = t.evaluate_and_record([] { return interrupted != 0; });
                 if (evaluation == nullptr) break;
                 accuracy.back().push_back(evaluation->accuracy);
+                auto& by_budget = budget_accuracy.back().emplace_back();
+                for (const auto& b : evaluation->budgets) by_budget.push_back(b.accuracy);
                 if (!options.quiet) {
                     fmt::print(stderr,
-                               "{}: {} / {} examples, test accuracy {:.2f} % (labelled from {} "
+                               "{}: {} / {} examples, test accuracy {:.2f} % (labels of {} "
                                "examples, tested in {:.1f} s)\n",
                                t.name(), t.examples_seen(), total, 100.0 * evaluation->accuracy,
-                               evaluation->assignment_work.examples, evaluation->seconds);
+                               evaluation->labels_used, evaluation->seconds);
                 }
                 flush_if_due(nullptr);
             }
             if (interrupted) {
                 accuracy.pop_back();
+                budget_accuracy.pop_back();
                 break;
             }
             for (auto& t : trainers) {
                 t.train_until(point, keep_going);
                 if (interrupted) break;
                 accuracy.back().push_back(t.evaluate_and_record().confusion.accuracy());
+                auto& by_budget = budget_accuracy.back().emplace_back();
+                for (const auto& b : t.last_budget_points()) by_budget.push_back(b.accuracy);
                 if (!options.quiet) {
                     fmt::print(stderr, "{}: {} / {} examples, test accuracy {:.2f} %\n", t.name(),
                                t.examples_seen(), total, 100.0 * accuracy.back().back());
@@ -377,6 +409,7 @@ int run_scenario(const RunOptions& options) {
             }
             if (interrupted) {
                 accuracy.pop_back();
+                budget_accuracy.pop_back();
             } else {
                 points.push_back(point);
             }
@@ -415,7 +448,9 @@ int run_scenario(const RunOptions& options) {
         } else {
             fmt::print("  {:.2f} s wall, seed {}\n", wall_s, seed);
         }
-        if (task) print_training(spiking_trainers, trainers, points, accuracy, *task);
+        if (task)
+            print_training(spiking_trainers, trainers, points, accuracy, budget_accuracy,
+                           scenario.training, *task);
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
         fmt::print("  peak memory (RSS): {:.1f} MiB\n",

@@ -31,6 +31,37 @@ void TrainingSchedule::validate() const {
                 fmt::format("{}: beyond examples = {}", evaluate_at[i], examples));
         }
     }
+    if (!label_budgets.empty() && labels != LabelProtocol::seen) {
+        throw ParamError::value("label_budgets",
+                                "a list: label budgets need labels = \"seen\" (the other "
+                                "protocols read labels of examples not seen)");
+    }
+    for (std::size_t i = 0; i < label_budgets.size(); ++i) {
+        const std::uint64_t b = label_budgets[i];
+        if (b == 0 && i + 1 != label_budgets.size()) {
+            throw ParamError::value_at("label_budgets", i,
+                                       "0: \"all seen\" must be the last budget");
+        }
+        if (i > 0 && b != 0 && b <= label_budgets[i - 1]) {
+            throw ParamError::value_at(
+                "label_budgets", i,
+                fmt::format("{}: must be greater than the budget before it ({})", b,
+                            label_budgets[i - 1]));
+        }
+    }
+    if (test_presentations == 0) {
+        throw ParamError::value("test_presentations", "0: must be >= 1");
+    }
+    if (test_presentations != 1 && labels != LabelProtocol::paper) {
+        throw ParamError::value(
+            "test_presentations",
+            fmt::format("{}: more than one needs labels = \"paper\"", test_presentations));
+    }
+}
+
+std::uint64_t labels_allowed(std::uint64_t seen, std::size_t n_train, std::uint64_t budget) {
+    const std::uint64_t m = std::min<std::uint64_t>(seen, n_train);
+    return budget == 0 ? m : std::min(m, budget);
 }
 
 std::uint64_t TrainingSchedule::total(std::size_t n_train) const {
@@ -170,7 +201,8 @@ GradientTrainer::GradientTrainer(const RateNetworkSpec& spec, const task::Datase
       optimizer_(spec.optimizer, network_),
       stream_(std::move(stream)),
       reports_(reports),
-      metrics_(metrics) {
+      metrics_(metrics),
+      labels_(train) {
     spec_.network = network_.params();
     spec_.validate();
     schedule_.validate();
@@ -181,6 +213,22 @@ GradientTrainer::GradientTrainer(const RateNetworkSpec& spec, const task::Datase
     const RandomStream init_stream(seed, "rate/" + spec_.name + "/init");
     std::uint64_t draw = 0;
     network_.initialise([&] { return init_stream.uniform(draw++, 0); });
+
+    // A learner per budget that can bind: the same initial weights (the same draws).
+    const std::uint64_t whole =
+        std::min<std::uint64_t>(train.size(), schedule_.total(train.size()));
+    for (const std::uint64_t budget : schedule_.label_budgets) {
+        if (budget == 0 || budget >= whole) continue;
+        BudgetLearner learner{
+            .budget = budget,
+            .network = models::RateNetwork(spec_.network),
+            .optimizer = models::Optimizer(spec_.optimizer, network_),
+            .order = RandomStream(seed, fmt::format("rate/{}/labelled/{}", spec_.name, budget)),
+            .permutation = {}};
+        std::uint64_t d = 0;
+        learner.network.initialise([&] { return init_stream.uniform(d++, 0); });
+        budget_learners_.push_back(std::move(learner));
+    }
 
     if (reports_ != nullptr && spec_.record_weights) {
         const double step = schedule_.weights_every > 0
@@ -237,8 +285,10 @@ void GradientTrainer::train_batch(std::size_t size) {
         const std::size_t index = stream_.index(seen_ + j);
         batch_inputs_.col(static_cast<Eigen::Index>(j)) =
             train_.inputs.col(static_cast<Eigen::Index>(index));
-        batch_labels_[j] = train_.labels[index];
+        batch_labels_[j] = labels_(index);
     }
+    // The budget learners first: they take this batch's positions, seen_ not yet advanced.
+    for (auto& learner : budget_learners_) train_budget_batch(learner, size);
     const auto& outputs = network_.forward(batch_inputs_);
     if (!outputs.allFinite()) {
         throw NumericalError(fmt::format(
@@ -265,6 +315,47 @@ void GradientTrainer::train_batch(std::size_t size) {
     seen_ += size;
 }
 
+std::size_t GradientTrainer::budget_example(BudgetLearner& learner, std::uint64_t position) {
+    if (position < learner.budget) return stream_.index(position);
+    const std::uint64_t k = position - learner.budget;
+    const std::uint64_t epoch = k / learner.budget;
+    if (!learner.cached || learner.cached_epoch != epoch) {
+        // Fisher-Yates over the budget's stream positions, one draw per swap.
+        auto& p = learner.permutation;
+        p.resize(static_cast<std::size_t>(learner.budget));
+        for (std::size_t i = 0; i < p.size(); ++i) p[i] = static_cast<std::uint32_t>(i);
+        for (std::size_t i = p.size() - 1; i > 0; --i) {
+            const double u = learner.order.uniform(epoch, static_cast<std::uint32_t>(i));
+            const auto j = std::min(i, static_cast<std::size_t>(u * static_cast<double>(i + 1)));
+            std::swap(p[i], p[j]);
+        }
+        learner.cached_epoch = epoch;
+        learner.cached = true;
+    }
+    return stream_.index(learner.permutation[static_cast<std::size_t>(k % learner.budget)]);
+}
+
+void GradientTrainer::train_budget_batch(BudgetLearner& learner, std::size_t size) {
+    budget_inputs_.resize(static_cast<Eigen::Index>(train_.n_inputs()),
+                          static_cast<Eigen::Index>(size));
+    budget_labels_.resize(size);
+    for (std::size_t j = 0; j < size; ++j) {
+        const std::size_t index = budget_example(learner, seen_ + j);
+        budget_inputs_.col(static_cast<Eigen::Index>(j)) =
+            train_.inputs.col(static_cast<Eigen::Index>(index));
+        budget_labels_[j] = labels_(index);
+    }
+    const auto& outputs = learner.network.forward(budget_inputs_);
+    if (!outputs.allFinite()) {
+        throw NumericalError(fmt::format(
+            "rate network '{}' (label budget {}): its outputs became NaN or infinite in the batch "
+            "after {} examples; a lower learning_rate may help",
+            spec_.name, learner.budget, seen_));
+    }
+    learner.network.backward(budget_labels_);
+    learner.optimizer.step(learner.network);
+}
+
 void GradientTrainer::train_until(std::uint64_t target, const std::function<bool()>& keep_going) {
     Eigen::setNbThreads(static_cast<int>(spec_.threads));
     const auto start = std::chrono::steady_clock::now();
@@ -278,6 +369,10 @@ void GradientTrainer::train_until(std::uint64_t target, const std::function<bool
         if (seen_ == epoch_end) {
             ++epoch_;
             optimizer_.set_learning_rate(optimizer_.learning_rate() * spec_.learning_rate_decay);
+            for (auto& learner : budget_learners_) {
+                learner.optimizer.set_learning_rate(learner.optimizer.learning_rate() *
+                                                    spec_.learning_rate_decay);
+            }
         }
         if (!weight_reports_.empty() && seen_ == next_weight_frame_) record_weights();
     }
@@ -301,6 +396,35 @@ const Evaluation& GradientTrainer::evaluate_and_record() {
         metrics_->append_series(metric("curve/train_accuracy"), std::span(&train_accuracy, 1), "1");
         metrics_->append_series(metric("curve/test_loss"), std::span(&test_loss, 1), "");
         metrics_->append_series(metric("curve/test_accuracy"), std::span(&test_accuracy, 1), "1");
+        const std::uint64_t used = labels_allowed(seen_, train_.size(), 0);
+        metrics_->append_count_series(metric("curve/labels_used"), std::span(&used, 1));
+    }
+    budget_points_.clear();
+    for (const std::uint64_t budget : schedule_.label_budgets) {
+        BudgetPoint point{.budget = budget,
+                          .labels_used = labels_allowed(seen_, train_.size(), budget)};
+        const auto learner = std::find_if(budget_learners_.begin(), budget_learners_.end(),
+                                          [&](const auto& l) { return l.budget == budget; });
+        if (learner == budget_learners_.end()) {
+            point.accuracy = last_->confusion.accuracy();
+            point.loss = last_->loss;
+        } else {
+            const Evaluation e = evaluate(learner->network, test_);
+            point.accuracy = e.confusion.accuracy();
+            point.loss = e.loss;
+        }
+        budget_points_.push_back(point);
+        if (metrics_ != nullptr) {
+            const std::uint64_t seen = seen_;
+            metrics_->append_count_series(metric("label_curve/examples_seen"), std::span(&seen, 1));
+            metrics_->append_count_series(metric("label_curve/label_budget"),
+                                          std::span(&point.budget, 1));
+            metrics_->append_count_series(metric("label_curve/labels_used"),
+                                          std::span(&point.labels_used, 1));
+            metrics_->append_series(metric("label_curve/test_accuracy"),
+                                    std::span(&point.accuracy, 1), "1");
+            metrics_->append_series(metric("label_curve/test_loss"), std::span(&point.loss, 1), "");
+        }
     }
     loss_sum_ = 0.0;
     correct_ = 0;

@@ -12,23 +12,57 @@
 //       mlp.evaluate_and_record();                           // one point of every curve
 //   }
 //   mlp.finish();                                            // totals, confusion matrix
+//
+// Labels. The network trains supervised on every example it sees, so after k examples it has
+// read the labels of the first k stream examples (labels_used = min(k, n_train) distinct ones).
+// With label budgets (TrainingSchedule::label_budgets, labels = "seen"), a budget L below both
+// the training set and the schedule's total gets a learner of its own: the same architecture,
+// the same initial weights and optimiser, trained in lockstep with the main network with the
+// same batch sizes, the same number of gradient steps and the same learning-rate schedule
+// (equal compute), but only on the first L stream examples: position p of its stream is stream
+// example p while p < L (then it is the main network's batch, unchanged), and afterwards it
+// cycles over those L examples, epoch after epoch, each epoch in its own order (Fisher-Yates
+// from RandomStream(seed, "rate/<name>/labelled/<L>")). It never reads a label the main network
+// has not read before it. Budgets of 0 (all seen) or at least min(n_train, total) are the main
+// network itself. Each evaluation tests every budget's learner on the whole test set and
+// appends one row per budget to /metrics/rate/<name>/label_curve (FORMAT.md). Their work is
+// not added to the operation totals: they are the counterfactual learners of the curve.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/optimizer.hpp"
 #include "models/rate_network.hpp"
 #include "sim/metric_sink.hpp"
+#include "sim/random_stream.hpp"
 #include "sim/recorder.hpp"
 #include "sim/task/dataset.hpp"
 #include "sim/task/example_stream.hpp"
+#include "sim/task/label_reader.hpp"
 #include "sim/task/scoring.hpp"
 #include "sim/train/energy.hpp"
 
 namespace spikerate::sim::train {
+
+// Whose labels a learner may read at an evaluation point (data/scenarios/README.md, "Labels"):
+// - seen: only labels of the training examples it has seen, the first min(k, n_train) of the
+//   shared stream after k examples, at most a label budget of them (the fair comparison);
+// - first_examples: the spiking readout is labelled from the first assignment_examples training
+//   examples in data-set order, seen or not (the behaviour before label budgets existed); the
+//   rate networks train on every example they see;
+// - paper: Diehl & Cook 2015's protocol for reproductions: the spiking readout is labelled from
+//   the whole training set, and the test set is presented test_presentations times (each
+//   presentation with its own Poisson input), the accuracy being the mean over them.
+enum class LabelProtocol { seen, first_examples, paper };
+inline constexpr std::array label_protocol_choices{
+    std::pair{"seen", LabelProtocol::seen},
+    std::pair{"first_examples", LabelProtocol::first_examples},
+    std::pair{"paper", LabelProtocol::paper}};
 
 // When both paradigms stop to be tested, on the shared axis of training examples seen: the
 // [training] section of a scenario.
@@ -36,6 +70,11 @@ struct TrainingSchedule {
     std::uint64_t examples = 0;              // training examples presented; 0 = one epoch
     std::vector<std::uint64_t> evaluate_at;  // examples seen; empty = at the end of every epoch
     std::uint64_t weights_every = 0;  // examples between weight frames; 0 = first and last only
+    LabelProtocol labels = LabelProtocol::first_examples;
+    // With labels = "seen": a learning curve per budget L (0 = every label seen), on top of the
+    // main curves (GradientTrainer and StdpTrainer say how each paradigm draws on a budget).
+    std::vector<std::uint64_t> label_budgets;
+    std::uint32_t test_presentations = 1;  // labels = "paper": presentations of the test set
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
@@ -46,6 +85,17 @@ struct TrainingSchedule {
           "examples; [] = after every epoch; the end is always a point");
         v("weights_every", weights_every, "",
           "examples between two frames of the weight reports; 0 = at the start and the end only");
+        v("labels", labels, label_protocol_choices,
+          "whose labels a learner reads: seen = only of examples it has seen, at most a budget "
+          "(fair); first_examples = spiking readout from the first assignment_examples training "
+          "examples, seen or not; paper = spiking readout from the whole training set, test "
+          "averaged over test_presentations");
+        v("label_budgets", label_budgets, "",
+          "labels = \"seen\" only: one extra curve per budget L, each learner using the labels of "
+          "the first min(examples seen, L) stream examples; 0 = all seen; increasing, 0 last");
+        v("test_presentations", test_presentations, "",
+          ">= 1; labels = \"paper\" only: the spiking networks' test set is presented this many "
+          "times (fresh Poisson input each) and the accuracy averaged");
     }
     void validate() const;  // ParamError naming the key
     // The evaluation points for a training set of `n_train` examples: evaluate_at (those up to
@@ -53,6 +103,11 @@ struct TrainingSchedule {
     std::vector<std::uint64_t> points(std::size_t n_train) const;
     std::uint64_t total(std::size_t n_train) const;  // examples, or n_train when 0
 };
+
+// The labels a learner may use at a point with `seen` examples seen, under a budget (0 = no
+// limit): the first min(seen, n_train, budget) examples of the shared stream (the first epoch
+// holds every example once, so these are distinct examples, all of them seen).
+std::uint64_t labels_allowed(std::uint64_t seen, std::size_t n_train, std::uint64_t budget);
 
 // Throws ParamError unless `train` is not empty, `stream` orders its examples, and `test` has
 // the same inputs and classes: what every trainer needs of a task.
@@ -127,6 +182,16 @@ class GradientTrainer {
     const models::RateNetwork& network() const { return network_; }
     const Evaluation* last_evaluation() const { return last_ ? &*last_ : nullptr; }
     std::uint64_t training_macs() const;  // forward + backward so far
+    // Every label this trainer reads goes through it: tests attach an observer.
+    task::LabelReader& label_reader() { return labels_; }
+    // The label-budget curve of the last evaluation: one point per budget of the schedule.
+    struct BudgetPoint {
+        std::uint64_t budget = 0;
+        std::uint64_t labels_used = 0;
+        double accuracy = 0.0;
+        double loss = 0.0;
+    };
+    const std::vector<BudgetPoint>& last_budget_points() const { return budget_points_; }
     std::uint64_t forward_macs_per_example() const { return network_.forward_macs_per_example(); }
     std::uint64_t backward_macs_per_example() const { return network_.backward_macs_per_example(); }
     // Parameters (weights and biases) updated by optimizer steps so far: one per parameter and
@@ -143,7 +208,19 @@ class GradientTrainer {
         std::size_t weights;
         std::size_t biases;
     };
+    // A learner restricted to the first `budget` stream examples (see the header comment).
+    struct BudgetLearner {
+        std::uint64_t budget;
+        models::RateNetwork network;
+        models::Optimizer optimizer;
+        RandomStream order;
+        std::uint64_t cached_epoch = 0;
+        bool cached = false;
+        std::vector<std::uint32_t> permutation;  // of [0, budget), for cached_epoch
+    };
     void train_batch(std::size_t size);
+    void train_budget_batch(BudgetLearner& learner, std::size_t size);
+    std::size_t budget_example(BudgetLearner& learner, std::uint64_t position);
     void record_weights();
     std::string metric(const std::string& leaf) const;
 
@@ -158,9 +235,14 @@ class GradientTrainer {
     MetricSink* metrics_;
     std::vector<WeightReport> weight_reports_;
     std::vector<float> frame_;  // one frame of one layer, node-major
+    task::LabelReader labels_;
+    std::vector<BudgetLearner> budget_learners_;
+    std::vector<BudgetPoint> budget_points_;
 
     Eigen::MatrixXf batch_inputs_;
     std::vector<std::uint32_t> batch_labels_;
+    Eigen::MatrixXf budget_inputs_;
+    std::vector<std::uint32_t> budget_labels_;
     std::uint64_t seen_ = 0;
     std::uint64_t next_weight_frame_ = 0;  // examples seen at which the next frame is taken
     std::uint64_t epoch_ = 0;              // epochs completed

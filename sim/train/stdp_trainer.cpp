@@ -187,7 +187,8 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
       metrics_(metrics),
       network_(network_for(spec, train, seed, true)),
       frozen_spec_(network_for(spec, train, seed, false)),
-      counts_(spec.architecture.n_exc) {
+      counts_(spec.architecture.n_exc),
+      labels_(train) {
     spec_.validate();
     schedule_.validate();
     check_training_data(train, test, stream_);
@@ -319,6 +320,17 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
                                                          std::size_t count, const char* phase,
                                                          SpikingWork& work,
                                                          const std::function<bool()>& stop) {
+    std::vector<std::size_t> indices(count);
+    for (std::size_t e = 0; e < count; ++e) indices[e] = e;
+    return frozen_responses(data, indices, std::string(phase), work, stop);
+}
+
+std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& data,
+                                                         std::span<const std::size_t> indices,
+                                                         const std::string& phase,
+                                                         SpikingWork& work,
+                                                         const std::function<bool()>& stop) {
+    const std::size_t count = indices.size();
     std::atomic<bool> stopped{false};
     const std::size_t n_exc = spec_.architecture.n_exc;
     std::vector<std::uint32_t> responses(count * n_exc);
@@ -340,9 +352,9 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
                 stopped = true;
                 return;
             }
-            const float* x = data.inputs.col(static_cast<Eigen::Index>(e)).data();
+            const float* x = data.inputs.col(static_cast<Eigen::Index>(indices[e])).data();
             cw.presentations +=
-                presenter.present(x, fmt::format("{}/{}", phase, e),
+                presenter.present(x, fmt::format("{}/{}", phase, indices[e]),
                                   std::span<std::uint32_t>(responses.data() + e * n_exc, n_exc), {},
                                   {}, cw.exc_spikes);
             ++cw.examples;
@@ -383,36 +395,90 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
 const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bool()>& stop) {
     const auto start = std::chrono::steady_clock::now();
     const std::size_t n_exc = spec_.architecture.n_exc;
+    const std::size_t n_train = train_.size();
     SpikingEvaluation result{.examples_seen = seen_,
                              .confusion = task::ConfusionMatrix(train_.n_classes)};
 
-    const std::size_t n_assign =
-        spec_.assignment_examples == 0
-            ? train_.size()
-            : std::min<std::size_t>(spec_.assignment_examples, train_.size());
-    const auto assign_counts =
-        frozen_responses(train_, n_assign, "assign", result.assignment_work, stop);
-    if (assign_counts.size() != n_assign * n_exc) return nullptr;
-    result.assignments = task::assign_labels(
-        assign_counts, n_exc, std::span<const std::uint32_t>(train_.labels.data(), n_assign),
-        train_.n_classes);
-
-    const auto test_counts = frozen_responses(test_, test_.size(), "test", result.test_work, stop);
-    if (test_counts.size() != test_.size() * n_exc) return nullptr;
-    std::uint64_t correct = 0;
-    for (std::size_t e = 0; e < test_.size(); ++e) {
-        const auto predicted =
-            task::classify(std::span<const std::uint32_t>(test_counts.data() + e * n_exc, n_exc),
-                           result.assignments);
-        if (!predicted) {
-            ++result.unclassified;
-            continue;
+    // The labelling examples (see the header), in the order their prefixes are used.
+    const std::uint64_t cap = spec_.assignment_examples;  // 0 = none
+    std::vector<std::size_t> labelling;
+    std::size_t n_main = 0;  // the first n_main of them label the main curve
+    switch (schedule_.labels) {
+        case LabelProtocol::first_examples:
+            n_main = cap == 0 ? n_train : std::min<std::size_t>(cap, n_train);
+            for (std::size_t e = 0; e < n_main; ++e) labelling.push_back(e);
+            break;
+        case LabelProtocol::paper:
+            n_main = n_train;
+            for (std::size_t e = 0; e < n_main; ++e) labelling.push_back(e);
+            break;
+        case LabelProtocol::seen: {
+            n_main = static_cast<std::size_t>(labels_allowed(seen_, n_train, cap));
+            std::size_t n_all = n_main;
+            for (const std::uint64_t budget : schedule_.label_budgets) {
+                n_all = std::max(n_all,
+                                 static_cast<std::size_t>(labels_allowed(seen_, n_train, budget)));
+            }
+            for (std::size_t p = 0; p < n_all; ++p) labelling.push_back(stream_.index(p));
+            break;
         }
-        result.confusion.add(test_.labels[e], *predicted);
-        if (*predicted == test_.labels[e]) ++correct;
     }
-    result.accuracy =
-        test_.size() > 0 ? static_cast<double>(correct) / static_cast<double>(test_.size()) : 0.0;
+    const auto responses =
+        frozen_responses(train_, labelling, "assign", result.assignment_work, stop);
+    if (responses.size() != labelling.size() * n_exc) return nullptr;
+    std::vector<std::uint32_t> labels(labelling.size());
+    for (std::size_t e = 0; e < labelling.size(); ++e) labels[e] = labels_(labelling[e]);
+    const auto assign = [&](std::size_t m) {
+        return task::assign_labels(std::span<const std::uint32_t>(responses.data(), m * n_exc),
+                                   n_exc, std::span<const std::uint32_t>(labels.data(), m),
+                                   train_.n_classes);
+    };
+    result.assignments = assign(n_main);
+    result.labels_used = n_main;
+
+    // Test responses, one block of test_.size() rows per presentation of the test set.
+    const std::size_t n_test = test_.size();
+    const std::uint32_t passes =
+        schedule_.labels == LabelProtocol::paper ? schedule_.test_presentations : 1;
+    std::vector<std::uint32_t> test_counts;
+    std::vector<std::size_t> test_indices(n_test);
+    for (std::size_t e = 0; e < n_test; ++e) test_indices[e] = e;
+    for (std::uint32_t r = 1; r <= passes; ++r) {
+        const std::string phase = r == 1 ? std::string("test") : fmt::format("test{}", r);
+        const auto pass = frozen_responses(test_, test_indices, phase, result.test_work, stop);
+        if (pass.size() != n_test * n_exc) return nullptr;
+        test_counts.insert(test_counts.end(), pass.begin(), pass.end());
+    }
+    // Scores the test responses of every pass under `assignments`: correct, unclassified.
+    const auto score = [&](const task::NeuronAssignments& assignments,
+                           task::ConfusionMatrix* confusion) {
+        std::pair<std::uint64_t, std::uint64_t> tally{0, 0};
+        for (std::size_t row = 0; row < passes * n_test; ++row) {
+            const std::uint32_t label = test_.labels[row % n_test];
+            const auto predicted = task::classify(
+                std::span<const std::uint32_t>(test_counts.data() + row * n_exc, n_exc),
+                assignments);
+            if (!predicted) {
+                ++tally.second;
+                continue;
+            }
+            if (confusion != nullptr) confusion->add(label, *predicted);
+            if (*predicted == label) ++tally.first;
+        }
+        return tally;
+    };
+    const double tested = static_cast<double>(passes) * static_cast<double>(n_test);
+    const auto [correct, unclassified] = score(result.assignments, &result.confusion);
+    result.unclassified = unclassified;
+    result.accuracy = n_test > 0 ? static_cast<double>(correct) / tested : 0.0;
+    for (const std::uint64_t budget : schedule_.label_budgets) {
+        SpikingEvaluation::BudgetPoint point{.budget = budget,
+                                             .labels_used = labels_allowed(seen_, n_train, budget)};
+        const auto [c, u] = score(assign(static_cast<std::size_t>(point.labels_used)), nullptr);
+        point.accuracy = n_test > 0 ? static_cast<double>(c) / tested : 0.0;
+        point.unclassified = u;
+        result.budgets.push_back(point);
+    }
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     evaluation_seconds_ += result.seconds;
@@ -441,6 +507,19 @@ const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bo
         const std::uint64_t unclassified_count = result.unclassified;
         metrics_->append_count_series(metric("curve/test_unclassified"),
                                       std::span(&unclassified_count, 1));
+        metrics_->append_count_series(metric("curve/labels_used"),
+                                      std::span(&result.labels_used, 1));
+        for (auto& point : result.budgets) {
+            metrics_->append_count_series(metric("label_curve/examples_seen"), std::span(&seen, 1));
+            metrics_->append_count_series(metric("label_curve/label_budget"),
+                                          std::span(&point.budget, 1));
+            metrics_->append_count_series(metric("label_curve/labels_used"),
+                                          std::span(&point.labels_used, 1));
+            metrics_->append_series(metric("label_curve/test_accuracy"),
+                                    std::span(&point.accuracy, 1), "1");
+            metrics_->append_count_series(metric("label_curve/test_unclassified"),
+                                          std::span(&point.unclassified, 1));
+        }
     }
     last_ = std::move(result);
     return &*last_;

@@ -15,9 +15,20 @@
 //      intensity goes up by one and the example is shown again from step 1 (at most
 //      max_presentations times in all; the last presentation counts whatever it gave).
 // Evaluation at a point (learning and theta frozen, the trained network left untouched):
-//   the first assignment_examples training examples (data-set order) are presented to a frozen
-//   copy, each neuron is assigned the class with its highest average spike count
-//   (task/label_assignment.hpp), then every test example is presented and classified.
+//   the labelling examples are presented to a frozen copy, each neuron is assigned the class
+//   with its highest average spike count (task/label_assignment.hpp), then every test example
+//   is presented and classified. Which examples label the neurons is the schedule's label
+//   protocol (TrainingSchedule::labels):
+//   - first_examples: the first assignment_examples training examples in data-set order (0 =
+//     all), seen or not;
+//   - seen: after k examples, the first min(k, n_train, assignment_examples) examples of the
+//     shared stream (0 = no cap), all of them seen; with label budgets, the responses are
+//     computed once, for the largest number of labels any budget allows, and a budget L labels
+//     the neurons from the first min(k, n_train, L) of them (one row per budget in
+//     /metrics/spiking/<name>/label_curve); the features learnt from every example seen, without
+//     labels;
+//   - paper: the whole training set, and the test set presented test_presentations times (pass
+//     r > 1 with input streams "test<r>/<example>"), the accuracy the mean over the passes.
 //   Evaluation examples go in chunks of evaluation_chunk, each to a freshly built frozen copy
 //   with the trained weights and theta, so chunks run on `threads` threads with results that do
 //   not depend on the thread count. Retries apply at test time too, as in the released code.
@@ -27,6 +38,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,6 +48,7 @@
 #include "sim/task/dataset.hpp"
 #include "sim/task/example_stream.hpp"
 #include "sim/task/label_assignment.hpp"
+#include "sim/task/label_reader.hpp"
 #include "sim/task/scoring.hpp"
 #include "sim/train/diehl_cook_2015.hpp"
 #include "sim/train/energy.hpp"
@@ -47,7 +60,7 @@ namespace spikerate::sim::train {
 struct SpikingNetworkSpec {
     std::string name;                  // the section's name: /metrics/spiking/<name>
     DiehlCook2015Params architecture;  // architecture = "diehl_cook_2015" (the only one so far)
-    std::uint32_t assignment_examples = 10000;  // labelling examples; 0 = the whole training set
+    std::uint32_t assignment_examples = 10000;  // labelling examples (see labels); 0 = all
     std::uint32_t threads = 1;                  // for evaluation
     bool record_weights = true;  // input -> exc weights and theta at the schedule's weight frames
     // Excitatory spikes are recorded while examples_seen is in [start, end), for each pair of
@@ -57,8 +70,9 @@ struct SpikingNetworkSpec {
     template <class Visitor>
     void visit_fields(Visitor&& v) {
         v("assignment_examples", assignment_examples, "",
-          "training examples (the first ones, data-set order) whose responses label the neurons; 0 "
-          "= all");
+          "training examples whose responses label the neurons; 0 = all; training.labels = "
+          "\"first_examples\": the first ones in data-set order, seen or not; \"seen\": a cap "
+          "on the examples seen that label the main curve; \"paper\": ignored (all)");
         v("threads", threads, "",
           "threads for labelling and testing (chunks of 1000 examples on fresh frozen copies: the "
           "results do not depend on it); training uses one");
@@ -105,6 +119,15 @@ struct SpikingEvaluation {
     task::ConfusionMatrix confusion{1};  // classified test examples only
     std::uint64_t unclassified = 0;      // test examples on which no assigned neuron fired
     task::NeuronAssignments assignments;
+    std::uint64_t labels_used = 0;  // examples whose labels assigned the neurons
+    // One per label budget of the schedule (labels = "seen"), in its order.
+    struct BudgetPoint {
+        std::uint64_t budget = 0;
+        std::uint64_t labels_used = 0;
+        double accuracy = 0.0;
+        std::uint64_t unclassified = 0;
+    };
+    std::vector<BudgetPoint> budgets;
     SpikingWork assignment_work;  // labelling phase
     SpikingWork test_work;        // test phase
     double seconds = 0.0;         // wall time of the evaluation
@@ -152,6 +175,16 @@ class StdpTrainer {
     std::vector<std::uint32_t> frozen_responses(const task::Dataset& data, std::size_t count,
                                                 const char* phase, SpikingWork& work,
                                                 const std::function<bool()>& stop = {});
+    // The same for the examples `indices` of `data`, in that order (input streams keyed by
+    // "<phase>/<index>").
+    std::vector<std::uint32_t> frozen_responses(const task::Dataset& data,
+                                                std::span<const std::size_t> indices,
+                                                const std::string& phase, SpikingWork& work,
+                                                const std::function<bool()>& stop = {});
+
+    // Every label of a training example this trainer reads goes through it: tests attach an
+    // observer.
+    task::LabelReader& label_reader() { return labels_; }
 
   private:
     struct ReportIds {
@@ -179,6 +212,7 @@ class StdpTrainer {
     std::vector<std::uint32_t> counts_;
     std::vector<double> spike_times_;
     std::vector<std::uint64_t> spike_nodes_;
+    task::LabelReader labels_;
     std::uint64_t seen_ = 0;
     std::uint64_t next_weight_frame_ = 0;
     SpikingWork training_work_;

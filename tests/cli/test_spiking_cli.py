@@ -152,3 +152,38 @@ def test_spiking_scenario_errors_name_the_key(spikerate, tmp_path):
         assert result.returncode == 2, (expected, result.stderr)
         assert expected in result.stderr, (expected, result.stderr)
         assert not out.exists()
+
+
+def test_label_budgets_print_and_write_accuracy_by_labels_used(spikerate, tmp_path):
+    need_mnist()
+    out = tmp_path / "budgets.h5"
+    text = TINY.replace("weights_every = 20\n", 'weights_every = 20\nlabels = "seen"\n'
+                        "label_budgets = [5, 30, 0]\n")
+    result = spikerate("run", write(tmp_path, text), "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "test accuracy [%] by labels used" in result.stdout
+    table = result.stdout.split("test accuracy [%] by labels used")[1].split("work per example")[0]
+    rows = [line.split() for line in table.splitlines()[2:] if line.strip()]
+    # (examples, budget, labels used, stdp, mlp): budgets in order, points within a budget.
+    assert [row[:3] for row in rows] == [["20", "5", "5"], ["40", "5", "5"], ["20", "30", "20"],
+                                         ["40", "30", "30"], ["20", "0", "20"], ["40", "0", "40"]]
+    assert all(len(row) == 5 for row in rows)
+    with h5py.File(out) as f:
+        for group in ("metrics/spiking/stdp", "metrics/rate/mlp"):
+            curve = f[group]["label_curve"]
+            assert list(curve["examples_seen"][()]) == [20, 20, 20, 40, 40, 40]
+            assert list(curve["label_budget"][()]) == [5, 30, 0] * 2
+            assert list(curve["labels_used"][()]) == [5, 20, 20, 5, 30, 40]
+            assert curve["test_accuracy"].attrs["units"] == "1"
+        # The main curves: every label seen (assignment_examples = 30 caps the spiking one).
+        assert list(f["metrics/rate/mlp/curve/labels_used"][()]) == [20, 40]
+        assert list(f["metrics/spiking/stdp/curve/labels_used"][()]) == [20, 30]
+
+
+def test_label_budgets_need_the_fair_protocol(spikerate, tmp_path):
+    text = TINY.replace("weights_every = 20\n", "weights_every = 20\nlabel_budgets = [5]\n")
+    result = spikerate("run", write(tmp_path, text), "-o", tmp_path / "x.h5")
+    assert result.returncode == 2
+    assert "tiny.toml:12: training.label_budgets" in result.stderr
+    assert 'labels = "seen"' in result.stderr
+    assert not (tmp_path / "x.h5").exists()

@@ -635,6 +635,36 @@ evaluate_at = [2000]
 [rate.mlp]
 )", {}, {"bad.toml:5: training.evaluate_at[0]:", "beyond examples = 1000"}},
 
+        {"label budgets without the fair protocol", R"([task]
+dataset = "xor"
+[training]
+examples = 1000
+label_budgets = [10, 100]
+[rate.mlp]
+)", {}, {"bad.toml:5: training.label_budgets:", "labels = \"seen\""}},
+
+        {"label budgets out of order", R"([task]
+dataset = "xor"
+[training]
+labels = "seen"
+label_budgets = [100, 10]
+[rate.mlp]
+)", {}, {"bad.toml:5: training.label_budgets[1]:", "greater than the budget before it"}},
+
+        {"an unknown label protocol", R"([task]
+dataset = "xor"
+[training]
+labels = "all"
+[rate.mlp]
+)", {}, {"bad.toml:4: training.labels:", "seen", "first_examples", "paper"}},
+
+        {"test presentations outside the paper protocol", R"([task]
+dataset = "xor"
+[training]
+test_presentations = 10
+[rate.mlp]
+)", {}, {"bad.toml:4: training.test_presentations:", "labels = \"paper\""}},
+
         {"a float where examples are counted", R"([task]
 dataset = "xor"
 [training]
