@@ -24,6 +24,7 @@ architecture = "diehl_cook_2015"
 n_exc = 10
 assignment_examples = 30
 spike_windows = [0, 2]
+size_rule = "none"  # theta as in the released code: the weight-sum checks below assume it
 [spiking.stdp.stdp]
 nu_post = 0.02
 [rate.mlp]
