@@ -163,6 +163,11 @@ Scenario load(LoadState& state, const toml::table& root) {
     return std::move(state.scenario);
 }
 
+bool is_bare_key_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
 // Keys, tables and arrays nesting deeper than this are refused before toml++ parses the text.
 // toml++ recurses once per level (its parser, a table's destructor, the formatter), and only
 // limits the nesting of values: a dotted key 50,000 levels deep (`a.a.a.....a = 1`, 100 KB)
@@ -176,7 +181,17 @@ constexpr std::size_t max_nesting = 64;
 // signs and commas); toml++ reports whatever else is wrong with the text. It does not remember
 // which tables are arrays of tables, so a header through one (`[[a]]`, then `[[a.b]]`: 4 levels)
 // counts as if it were a table (3): the tables toml++ builds nest at most twice as deep.
-std::size_t too_deep_line(std::string_view text) {
+//
+// It also finds a table header that does not begin with a key (`[.a]`, `[[[a]]]`, `[=`): toml++
+// 3.3.0 enters its key parser there with a broken precondition, an assertion in a debug build
+// and an assumption the optimiser may act on in a release one (fixed upstream in
+// marzer/tomlplusplus#301, found here by fuzz_scenario on `[..`). `bad_header` then gets the
+// line and the character.
+struct BadHeader {
+    std::size_t line = 0;  // 0: none
+    char found = 0;
+};
+std::size_t too_deep_line(std::string_view text, BadHeader& bad_header) {
     struct Open {
         char bracket;       // '[' an array, '{' an inline table
         std::size_t depth;  // the level of the array or table itself
@@ -258,6 +273,14 @@ std::size_t too_deep_line(std::string_view text) {
                 header_array = text.substr(i, 2) == "[[";
                 i += header_array ? 2 : 1;
                 depth = 0;
+                std::size_t k = i;
+                while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
+                const bool second_bracket = !header_array && k < text.size() && text[k] == '[';
+                if (k < text.size() && !second_bracket && text[k] != ']' &&
+                    !is_bare_key_char(text[k]) && text[k] != '"' && text[k] != '\'') {
+                    bad_header = {line, text[k]};
+                    return 0;
+                }
             } else if (c == '=') {
                 if (!key_started) ++depth;  // an empty key ("= 1", toml++ refuses it)
                 in_key = key_started = false;
@@ -330,12 +353,28 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
     const std::string too_deep = fmt::format(
         "keys, tables and arrays nest deeper than {} levels (a scenario needs fewer than 10)",
         reader::max_nesting);
-    if (const std::size_t line = reader::too_deep_line(toml_text)) {
+    const auto bad_header_message = [](const reader::BadHeader& bad) {
+        const auto c = static_cast<unsigned char>(bad.found);
+        return fmt::format(
+            "TOML syntax error: a table header must begin with a key (bare or quoted), found {}",
+            c > ' ' && c < 0x7f ? fmt::format("'{}'", bad.found) : fmt::format("byte 0x{:02x}", c));
+    };
+    reader::BadHeader bad_header;
+    if (const std::size_t line = reader::too_deep_line(toml_text, bad_header)) {
         throw ScenarioError(fmt::format("{}:{}: {}", source_name, line, too_deep));
     }
+    if (bad_header.line != 0) {
+        throw ScenarioError(
+            fmt::format("{}:{}: {}", source_name, bad_header.line, bad_header_message(bad_header)));
+    }
     for (const auto& text : overrides) {
-        if (reader::too_deep_line(text) != 0) {
+        reader::BadHeader bad;
+        if (reader::too_deep_line(text, bad) != 0) {
             throw ScenarioError(fmt::format("--set {}: {}", reader::abbreviated(text), too_deep));
+        }
+        if (bad.line != 0) {
+            throw ScenarioError(
+                fmt::format("--set {}: {}", reader::abbreviated(text), bad_header_message(bad)));
         }
     }
     toml::table root;

@@ -132,6 +132,30 @@ TEST_CASE("fuzz: brackets and dots in strings and comments do not count as nesti
     CHECK(parse_scenario(loads, "deep.toml").run.output == brackets);
 }
 
+TEST_CASE("fuzz: a table header that does not begin with a key is a syntax error, not an assert",
+          "[unit][fuzz]") {
+    // toml++ 3.3.0 entered its key parser with a broken precondition on `[..` (an assertion in
+    // the fuzz build, an optimiser assumption in a release one; marzer/tomlplusplus#301).
+    const std::string found = "TOML syntax error: a table header must begin with a key";
+    CHECK_THAT(error_of("[.."), Contains("bad.toml:1: " + found + " (bare or quoted), found '.'"));
+    CHECK_THAT(error_of(valid + "[[[a]]]\n"), Contains("bad.toml:4: " + found) && Contains("'['"));
+    CHECK_THAT(error_of(valid + "[ \t=\n"), Contains("bad.toml:4: " + found) && Contains("'='"));
+    CHECK_THAT(error_of("[\n"), Contains(found) && Contains("byte 0x0a"));
+    CHECK_THAT(error_of("[[\r\n"), Contains(found) && Contains("byte 0x0d"));
+    CHECK_THAT(error_of(valid, {"[..]"}), Contains("--set [..]: " + found));
+    // What toml++ reports itself is left to it: an empty header, [ [a] ] with a space.
+    CHECK_THAT(error_of("[]\n"), !Contains(found));
+    CHECK_THAT(error_of("[ [a] ]\n"), !Contains(found));
+    // Valid headers, and lines of a value that start with a bracket, are not headers.
+    const std::string loads =
+        "[ run ]\nseed = 3\n[ \"populations\" . 'p' ]\nmodel = \"poisson\"\n"
+        "size = 1\n[[populations.p.x]]\n";
+    CHECK_THAT(error_of(loads), Contains("populations.p.x") && !Contains(found));
+    const std::string array_lines =
+        "[populations.p]\nmodel = \"poisson\"\nsize = 1\n[record]\nspikes = [\n\"p\"\n,\n]\n";
+    CHECK(parse_scenario(array_lines, "ok.toml").run.seed == 1);
+}
+
 TEST_CASE("fuzz: the IDX reader refuses a FIFO instead of waiting for a writer", "[unit][fuzz]") {
     const FuzzScratchDir dir;
     const fs::path fifo = dir.path() / "train-images-idx3-ubyte";
