@@ -152,9 +152,12 @@ Scenario load(LoadState& state, const toml::table& root) {
     read_spiking_networks(state, top);
     validate_all(state);
     check_output_names(state);
-    for (const auto& [element, keys] : state.elements) {
-        keys.for_each_key(state.ctx, [&](const std::string& ident, std::string where,
-                                         const std::string& path, bool is_default) {
+    for (const auto& entry : state.elements) {
+        // (not a structured binding: clang before 16, which builds the fuzz targets, cannot
+        // capture one in a lambda)
+        const auto& element = entry.first;
+        entry.second.for_each_key(state.ctx, [&](const std::string& ident, std::string where,
+                                                 const std::string& path, bool is_default) {
             state.scenario.key_locations.insert_or_assign(
                 element.first + "\n" + element.second + "\n" + ident,
                 Scenario::KeyLocation{std::move(where), path, is_default});
