@@ -185,16 +185,24 @@ constexpr std::size_t max_nesting = 64;
 // which tables are arrays of tables, so a header through one (`[[a]]`, then `[[a.b]]`: 4 levels)
 // counts as if it were a table (3): the tables toml++ builds nest at most twice as deep.
 //
-// It also finds a table header that does not begin with a key (`[.a]`, `[[[a]]]`, `[=`): toml++
-// 3.3.0 enters its key parser there with a broken precondition, an assertion in a debug build
-// and an assumption the optimiser may act on in a release one (fixed upstream in
-// marzer/tomlplusplus#301, found here by fuzz_scenario on `[..`). `bad_header` then gets the
-// line and the character.
-struct BadHeader {
+// It also finds what toml++ 3.3.0 cannot be given safely, each an assertion in a debug build and
+// undefined behaviour (an optimiser assumption, __builtin_unreachable) in a release one, found
+// by fuzz_scenario and fixed upstream after the version Debian ships; `fault` gets the line and
+// what is wrong:
+//  - a table header that does not begin with a key (`[.a]`, `[[[a]]]`, `[=`): toml++ enters its
+//    key parser with a broken precondition (marzer/tomlplusplus#301);
+//  - a non-ASCII character outside strings and comments (never valid TOML there), and one right
+//    after a line-ending backslash of a multi-line string (valid TOML, refused with advice): its
+//    whitespace test reaches an unreachable branch for most code points (#190, #305).
+struct TextFault {
     std::size_t line = 0;  // 0: none
-    char found = 0;
+    std::string what;
 };
-std::size_t too_deep_line(std::string_view text, BadHeader& bad_header) {
+std::string describe_byte(char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b > ' ' && b < 0x7f ? fmt::format("'{}'", c) : fmt::format("byte 0x{:02x}", b);
+}
+std::size_t too_deep_line(std::string_view text, TextFault& fault) {
     struct Open {
         char bracket;       // '[' an array, '{' an inline table
         std::size_t depth;  // the level of the array or table itself
@@ -208,7 +216,7 @@ std::size_t too_deep_line(std::string_view text, BadHeader& bad_header) {
     bool header = false;       // reading a [table] header (array: [[...]])
     bool header_array = false;
     bool line_start = true;  // only blanks so far on this line of the top level
-    std::size_t i = 0;
+    std::size_t i = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // a UTF-8 byte order mark
 
     const auto skip_string = [&] {
         const char quote = text[i];
@@ -217,6 +225,26 @@ std::size_t too_deep_line(std::string_view text, BadHeader& bad_header) {
         while (i < text.size()) {
             const char c = text[i];
             if (c == '\\' && quote == '"') {
+                if (triple) {
+                    // A line-ending backslash: blanks and newlines up to the next character.
+                    std::size_t k = i + 1;
+                    std::size_t newlines = 0;
+                    while (k < text.size() && (text[k] == ' ' || text[k] == '\t' ||
+                                               text[k] == '\r' || text[k] == '\n')) {
+                        if (text[k] == '\n') ++newlines;
+                        ++k;
+                    }
+                    if (newlines > 0 && k < text.size() &&
+                        static_cast<unsigned char>(text[k]) >= 0x80) {
+                        fault = {line + newlines,
+                                 "a multi-line string continues after a line-ending backslash "
+                                 "with a non-ASCII character, which toml++ 3.3.0 cannot read "
+                                 "safely; start the line with an ASCII character or remove the "
+                                 "backslash"};
+                        i = text.size();
+                        return;
+                    }
+                }
                 if (i + 1 < text.size() && text[i + 1] == '\n') ++line;
                 i += 2;
             } else if (c == '\n' && !triple) {
@@ -261,6 +289,10 @@ std::size_t too_deep_line(std::string_view text, BadHeader& bad_header) {
             i = std::min(text.find('\n', i), text.size());
             continue;
         }
+        if (static_cast<unsigned char>(c) >= 0x80) {
+            fault = {line, "TOML syntax error: a non-ASCII character outside a string or comment"};
+            return 0;
+        }
         if (header) {
             if (c == ']') {
                 i += header_array && text.substr(i, 2) == "]]" ? 2 : 1;
@@ -281,7 +313,10 @@ std::size_t too_deep_line(std::string_view text, BadHeader& bad_header) {
                 const bool second_bracket = !header_array && k < text.size() && text[k] == '[';
                 if (k < text.size() && !second_bracket && text[k] != ']' &&
                     !is_bare_key_char(text[k]) && text[k] != '"' && text[k] != '\'') {
-                    bad_header = {line, text[k]};
+                    fault = {line,
+                             "TOML syntax error: a table header must begin with a key (bare "
+                             "or quoted), found " +
+                                 describe_byte(text[k])};
                     return 0;
                 }
             } else if (c == '=') {
@@ -356,28 +391,21 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
     const std::string too_deep = fmt::format(
         "keys, tables and arrays nest deeper than {} levels (a scenario needs fewer than 10)",
         reader::max_nesting);
-    const auto bad_header_message = [](const reader::BadHeader& bad) {
-        const auto c = static_cast<unsigned char>(bad.found);
-        return fmt::format(
-            "TOML syntax error: a table header must begin with a key (bare or quoted), found {}",
-            c > ' ' && c < 0x7f ? fmt::format("'{}'", bad.found) : fmt::format("byte 0x{:02x}", c));
-    };
-    reader::BadHeader bad_header;
-    if (const std::size_t line = reader::too_deep_line(toml_text, bad_header)) {
+    reader::TextFault fault;
+    if (const std::size_t line = reader::too_deep_line(toml_text, fault)) {
         throw ScenarioError(fmt::format("{}:{}: {}", source_name, line, too_deep));
     }
-    if (bad_header.line != 0) {
-        throw ScenarioError(
-            fmt::format("{}:{}: {}", source_name, bad_header.line, bad_header_message(bad_header)));
+    if (fault.line != 0) {
+        throw ScenarioError(fmt::format("{}:{}: {}", source_name, fault.line, fault.what));
     }
     for (const auto& text : overrides) {
-        reader::BadHeader bad;
-        if (reader::too_deep_line(text, bad) != 0) {
+        reader::TextFault override_fault;
+        if (reader::too_deep_line(text, override_fault) != 0) {
             throw ScenarioError(fmt::format("--set {}: {}", reader::abbreviated(text), too_deep));
         }
-        if (bad.line != 0) {
+        if (override_fault.line != 0) {
             throw ScenarioError(
-                fmt::format("--set {}: {}", reader::abbreviated(text), bad_header_message(bad)));
+                fmt::format("--set {}: {}", reader::abbreviated(text), override_fault.what));
         }
     }
     toml::table root;

@@ -156,6 +156,29 @@ TEST_CASE("fuzz: a table header that does not begin with a key is a syntax error
     CHECK(parse_scenario(array_lines, "ok.toml").run.seed == 1);
 }
 
+TEST_CASE("fuzz: a non-ASCII character where toml++ tests for whitespace is refused first",
+          "[unit][fuzz]") {
+    // toml++ 3.3.0's test for non-ASCII whitespace reached __builtin_unreachable for most code
+    // points (U+03C2 here; marzer/tomlplusplus#190, #305): outside strings and comments such a
+    // character is never valid TOML, after a line-ending backslash it is, and is refused with
+    // advice.
+    const std::string outside = "TOML syntax error: a non-ASCII character outside a string";
+    CHECK_THAT(error_of("\xcf\x82lt_rs1979-05-27"), Contains("bad.toml:1: " + outside));
+    CHECK_THAT(error_of(valid + "x = 1 \xc2\xa7\n"), Contains("bad.toml:4: " + outside));
+    CHECK_THAT(error_of(valid, {"populations.p.\xcf\x82=1"}),
+               Contains("--set") && Contains(outside));
+    const std::string continued = "[run]\noutput = \"\"\"a\\\n  \n \xc2\xa7.h5\"\"\"\n";
+    CHECK_THAT(error_of(continued),
+               Contains("bad.toml:4: a multi-line string continues after a line-ending backslash "
+                        "with a non-ASCII character"));
+    // In strings and comments, a byte order mark, and after a backslash that does not end a
+    // line, non-ASCII text is read as it is.
+    const std::string loads =
+        "\xEF\xBB\xBF# \xcf\x82\n[run]\noutput = \"\xcf\x82\\u00e9.h5\"\n"
+        "[populations.'\xcf\x82']\nmodel = \"poisson\" # \xc2\xa7\nsize = 1\n";
+    CHECK(parse_scenario(loads, "ok.toml").run.output == "\xcf\x82\xc3\xa9.h5");
+}
+
 TEST_CASE("fuzz: the IDX reader refuses a FIFO instead of waiting for a writer", "[unit][fuzz]") {
     const FuzzScratchDir dir;
     const fs::path fifo = dir.path() / "train-images-idx3-ubyte";
