@@ -502,9 +502,14 @@ int validate_scenario(const RunOptions& options) {
             for (const auto& proj : net.projections()) synapses += proj->n_synapses();
             fmt::print(
                 "  spiking network {}: diehl_cook_2015, {} inputs, {} excitatory + {} "
-                "inhibitory neurons, {} synapses, dt {} ms, {} + {} ms per example\n",
+                "inhibitory neurons, {} synapses, dt {} ms, {} + {} ms per example, theta decay "
+                "{} ms{}\n",
                 spec.name, task.train.n_inputs(), a.n_exc, a.n_exc, synapses, a.dt_ms,
-                a.presentation_ms, a.rest_ms);
+                a.presentation_ms, a.rest_ms, a.tau_theta_used(),
+                a.size_rule == train::DiehlCook2015Params::SizeRule::none
+                    ? ""
+                    : fmt::format(" (size rule: {} x {} / {})", a.exc.tau_theta, a.n_exc,
+                                  a.reference_n_exc));
         }
     }
     return 0;
