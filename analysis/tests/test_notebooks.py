@@ -12,7 +12,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 # notebook -> (environment variable -> run fixture, figures it draws on those runs)
 CASES = {
-    "stdp_vs_backprop": ({"SPIKERATE_COMPARISON_RUN": "comparison_run"}, 9),
+    "stdp_vs_backprop": ({"SPIKERATE_COMPARISON_RUN": "comparison_run"}, 10),
     "network_dynamics": ({"SPIKERATE_COBA_RUN": "coba_run", "SPIKERATE_CUBA_RUN": "cuba_run"}, 7),
     "stdp_learning": ({"SPIKERATE_SONG_RUN": "song_run", "SPIKERATE_PAIRING_RUN": "pairing_run"}, 3),
 }
