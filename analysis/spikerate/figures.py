@@ -12,7 +12,6 @@ networks in warm colours and rate networks in cool ones.
     sf.receptive_field_grid(run.spiking_networks["stdp"].receptive_fields())
 """
 
-import contextlib
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -329,6 +328,23 @@ def _network_colours(run):
     return colours
 
 
+def _accuracy_axes(ax, ticks, xlabel, title):
+    """What the accuracy curves share: a log x axis when ``ticks`` span a decade or more, the
+    ticks themselves labelled when there are few (at most 8), accuracy in % from 0 to 100."""
+    if ticks and min(ticks) > 0 and max(ticks) / min(ticks) >= 10:
+        ax.set_xscale("log")
+    if 0 < len(ticks) <= 8:
+        ax.set_xticks(ticks, [f"{t:,}" for t in ticks])
+        ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("test accuracy [%]")
+    ax.set_ylim(0, 100)
+    ax.grid(True, which="major", lw=0.4, alpha=0.5)
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+
+
 def learning_curves(run, title="Test accuracy by training examples seen"):
     """Test accuracy of every network of a run against training examples seen (the axis both
     paradigms share): STDP networks dashed in warm colours, backprop networks solid in cool
@@ -337,12 +353,10 @@ def learning_curves(run, title="Test accuracy by training examples seen"):
     with style():
         fig, ax = plt.subplots(figsize=(4.6, 3.2), constrained_layout=True)
         classes = None
-        span = []
         for name, net in run.networks.items():
             curve = net.curve
             if not len(curve):
                 continue
-            span += [curve.index.min(), curve.index.max()]
             stdp = net.paradigm == "stdp"
             ax.plot(curve.index, 100 * curve["test_accuracy"], ls="--" if stdp else "-",
                     marker="o" if stdp else "s", color=colours[name],
@@ -352,19 +366,8 @@ def learning_curves(run, title="Test accuracy by training examples seen"):
         if classes:
             ax.axhline(100.0 / classes, color=PALETTE["grey"], ls=":", lw=0.8,
                        label=f"chance ({100.0 / classes:g} %)")
-        if span and min(span) > 0 and max(span) / min(span) >= 10:
-            ax.set_xscale("log")
         points = sorted({int(x) for net in run.networks.values() for x in net.curve.index})
-        if 0 < len(points) <= 8:  # label the evaluation points themselves
-            ax.set_xticks(points, [f"{p:,}" for p in points])
-            ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
-        ax.set_xlabel("training examples seen")
-        ax.set_ylabel("test accuracy [%]")
-        ax.set_ylim(0, 100)
-        ax.grid(True, which="major", lw=0.4, alpha=0.5)
-        ax.legend(loc="best")
-        if title:
-            ax.set_title(title)
+        _accuracy_axes(ax, points, "training examples seen", title)
     return fig
 
 
@@ -402,19 +405,8 @@ def accuracy_by_labels(run, examples_seen=None,
         if classes:
             ax.axhline(100.0 / classes, color=PALETTE["grey"], ls=":", lw=0.8,
                        label=f"chance ({100.0 / classes:g} %)")
-        used = [int(u) for u in at.index]
-        if used and min(used) > 0 and max(used) / min(used) >= 10:
-            ax.set_xscale("log")
-        if 0 < len(used) <= 8:
-            ax.set_xticks(used, [f"{u:,}" for u in used])
-            ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
-        ax.set_xlabel(f"labels used (after {point:,} training examples seen)")
-        ax.set_ylabel("test accuracy [%]")
-        ax.set_ylim(0, 100)
-        ax.grid(True, which="major", lw=0.4, alpha=0.5)
-        ax.legend(loc="best")
-        if title:
-            ax.set_title(title)
+        _accuracy_axes(ax, [int(u) for u in at.index],
+                       f"labels used (after {point:,} training examples seen)", title)
     return fig
 
 

@@ -64,6 +64,15 @@ std::uint64_t labels_allowed(std::uint64_t seen, std::size_t n_train, std::uint6
     return budget == 0 ? m : std::min(m, budget);
 }
 
+void append_label_point(MetricSink& metrics, const std::string& prefix, std::uint64_t examples_seen,
+                        std::uint64_t label_budget, std::uint64_t labels_used,
+                        double test_accuracy) {
+    metrics.append_count_series(prefix + "examples_seen", std::span(&examples_seen, 1));
+    metrics.append_count_series(prefix + "label_budget", std::span(&label_budget, 1));
+    metrics.append_count_series(prefix + "labels_used", std::span(&labels_used, 1));
+    metrics.append_series(prefix + "test_accuracy", std::span(&test_accuracy, 1), "1");
+}
+
 std::uint64_t TrainingSchedule::total(std::size_t n_train) const {
     return examples > 0 ? examples : n_train;
 }
@@ -415,14 +424,8 @@ const Evaluation& GradientTrainer::evaluate_and_record() {
         }
         budget_points_.push_back(point);
         if (metrics_ != nullptr) {
-            const std::uint64_t seen = seen_;
-            metrics_->append_count_series(metric("label_curve/examples_seen"), std::span(&seen, 1));
-            metrics_->append_count_series(metric("label_curve/label_budget"),
-                                          std::span(&point.budget, 1));
-            metrics_->append_count_series(metric("label_curve/labels_used"),
-                                          std::span(&point.labels_used, 1));
-            metrics_->append_series(metric("label_curve/test_accuracy"),
-                                    std::span(&point.accuracy, 1), "1");
+            append_label_point(*metrics_, metric("label_curve/"), seen_, point.budget,
+                               point.labels_used, point.accuracy);
             metrics_->append_series(metric("label_curve/test_loss"), std::span(&point.loss, 1), "");
         }
     }

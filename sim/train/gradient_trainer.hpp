@@ -109,6 +109,13 @@ struct TrainingSchedule {
 // holds every example once, so these are distinct examples, all of them seen).
 std::uint64_t labels_allowed(std::uint64_t seen, std::size_t n_train, std::uint64_t budget);
 
+// Appends the columns every learner writes for one point of a label-budget curve to
+// `prefix` + examples_seen, label_budget, labels_used and test_accuracy (prefix:
+// "<paradigm>/<name>/label_curve/"); a learner appends its own further columns beside them.
+void append_label_point(MetricSink& metrics, const std::string& prefix, std::uint64_t examples_seen,
+                        std::uint64_t label_budget, std::uint64_t labels_used,
+                        double test_accuracy);
+
 // Throws ParamError unless `train` is not empty, `stream` orders its examples, and `test` has
 // the same inputs and classes: what every trainer needs of a task.
 void check_training_data(const task::Dataset& train, const task::Dataset& test,

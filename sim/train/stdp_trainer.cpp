@@ -510,13 +510,8 @@ const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bo
         metrics_->append_count_series(metric("curve/labels_used"),
                                       std::span(&result.labels_used, 1));
         for (auto& point : result.budgets) {
-            metrics_->append_count_series(metric("label_curve/examples_seen"), std::span(&seen, 1));
-            metrics_->append_count_series(metric("label_curve/label_budget"),
-                                          std::span(&point.budget, 1));
-            metrics_->append_count_series(metric("label_curve/labels_used"),
-                                          std::span(&point.labels_used, 1));
-            metrics_->append_series(metric("label_curve/test_accuracy"),
-                                    std::span(&point.accuracy, 1), "1");
+            append_label_point(*metrics_, metric("label_curve/"), seen, point.budget,
+                               point.labels_used, point.accuracy);
             metrics_->append_count_series(metric("label_curve/test_unclassified"),
                                           std::span(&point.unclassified, 1));
         }
