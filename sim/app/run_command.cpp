@@ -235,7 +235,14 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
     };
     for (const auto& t : spiking) {
         spiking_row(t, "train", t.training_work());
-        if (const auto* last = t.last_evaluation()) spiking_row(t, "test", last->test_work);
+        if (const auto* last = t.last_evaluation()) {
+            spiking_row(t, "test", last->test_work);
+            // The readout's labels cost presentations too (the rate networks' labels are used
+            // in training, already in their train row).
+            if (last->assignment_work.examples > 0) {
+                spiking_row(t, "label", last->assignment_work);
+            }
+        }
     }
     for (const auto& t : trainers) {
         const auto macs = t.forward_macs_per_example() + t.backward_macs_per_example();
@@ -246,8 +253,9 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
             t.test_energy_lines());
     }
     fmt::print(
-        "  (plast. upd.: by pre and post spikes, their post terms priced too; MACs/param.: "
-        "MACs forward + backward / parameters updated; per-operation counts: "
+        "  (label: per example presented to label a spiking network's neurons at the last "
+        "evaluation; plast. upd.: by pre and post spikes, their post terms priced too; "
+        "MACs/param.: MACs forward + backward / parameters updated; per-operation counts: "
         "sim/train/energy.cpp)\n");
 }
 

@@ -50,7 +50,14 @@ def test_a_comparison_run_writes_both_paradigms_on_one_axis(spikerate, tmp_path)
         assert column in result.stdout
     for word in ("stdp", "mlp", "syn. events"):
         assert word in result.stdout
-    assert "stdp: 20 / 40 examples, test accuracy" in result.stderr
+    # Every phase that costs work has its row: the spiking readout's labelling presentations
+    # too, priced like its test presentations, as the file has them.
+    work = result.stdout.split("work per example")[1]
+    rows = {tuple(line.split()[:2]): line.split() for line in work.splitlines()
+            if line.split()[:1] in (["stdp"], ["mlp"])}
+    assert set(rows) == {("stdp", "train"), ("stdp", "test"), ("stdp", "label"),
+                         ("mlp", "train"), ("mlp", "test")}
+    assert rows[("stdp", "label")][4] == "0"  # plast. upd.: none while labelling
     with h5py.File(out) as f:
         assert f.attrs["complete"] == 1
         spiking = f["metrics/spiking/stdp"]
