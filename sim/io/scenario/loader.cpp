@@ -191,6 +191,8 @@ constexpr std::size_t max_nesting = 64;
 // what is wrong:
 //  - a table header that does not begin with a key (`[.a]`, `[[[a]]]`, `[=`): toml++ enters its
 //    key parser with a broken precondition (marzer/tomlplusplus#301);
+//  - a '}' where an array expects a value (`x = [}`): toml++ enters its value parser with a broken
+//    precondition;
 //  - a non-ASCII character outside strings and comments (never valid TOML there), and one right
 //    after a line-ending backslash of a multi-line string (valid TOML, refused with advice): its
 //    whitespace test reaches an unreachable branch for most code points (#190, #305).
@@ -338,6 +340,11 @@ std::size_t too_deep_line(std::string_view text, TextFault& fault) {
                 open.push_back({c, depth});
                 if (c == '[') ++depth;
                 in_key = c == '{';
+            } else if (c == '}' && !open.empty() && open.back().bracket == '[') {
+                fault = {line,
+                         "TOML syntax error: '}' inside an array, which no inline table "
+                         "opened"};
+                return 0;
             } else if ((c == ']' || c == '}') && !open.empty()) {
                 depth = open.back().depth;
                 open.pop_back();

@@ -156,6 +156,19 @@ TEST_CASE("fuzz: a table header that does not begin with a key is a syntax error
     CHECK(parse_scenario(array_lines, "ok.toml").run.seed == 1);
 }
 
+TEST_CASE("fuzz: a closing brace inside an array is a syntax error, not an assert",
+          "[unit][fuzz]") {
+    // toml++ 3.3.0 called its value parser on the '}' (found as d=[[[[[[[[[[[}...).
+    const std::string found =
+        "TOML syntax error: '}' inside an array, which no inline table opened";
+    CHECK_THAT(error_of("d=[}"), Contains("bad.toml:1: " + found));
+    CHECK_THAT(error_of(valid + "x = [\n  1,\n  }\n"), Contains("bad.toml:6: " + found));
+    CHECK_THAT(error_of(valid, {"run.seed=[[}]]"}), Contains("--set run.seed=[[}]]: " + found));
+    // Inline tables in arrays close with their own brace.
+    CHECK_THAT(error_of(valid + "x = [{ a = 1 }, { b = [2] }]\n"),
+               Contains("unknown key") && !Contains(found));
+}
+
 TEST_CASE("fuzz: a non-ASCII character where toml++ tests for whitespace is refused first",
           "[unit][fuzz]") {
     // toml++ 3.3.0's test for non-ASCII whitespace reached __builtin_unreachable for most code
