@@ -177,7 +177,8 @@ bool is_bare_key_char(char c) {
 // overflowed the stack. Scenarios need 6 (populations.exc.initial.V_m_mV.uniform[0]).
 constexpr std::size_t max_nesting = 64;
 
-// The first line (from 1) on which `text` nests deeper than max_nesting levels, or 0. A level is
+// What is wrong with `text` before toml++ may parse it, or {0, ""}: first, nesting deeper than
+// max_nesting levels (the line, from 1, where it does). A level is
 // each key of a dotted key or a table header (`[a.b]` is 2 levels, keys under it start at 3),
 // an array of tables (`[[a]]` adds one) and an array (its elements are one level down). This is
 // a lexer's view of TOML, enough to count levels (strings, comments, brackets, dots, equals
@@ -187,8 +188,7 @@ constexpr std::size_t max_nesting = 64;
 //
 // It also finds what toml++ 3.3.0 cannot be given safely, each an assertion in a debug build and
 // undefined behaviour (an optimiser assumption, __builtin_unreachable) in a release one, found
-// by fuzz_scenario and fixed upstream after the version Debian ships; `fault` gets the line and
-// what is wrong:
+// by fuzz_scenario and fixed upstream after the version Debian ships:
 //  - a table header that does not begin with a key (`[.a]`, `[[[a]]]`, `[=`): toml++ enters its
 //    key parser with a broken precondition (marzer/tomlplusplus#301);
 //  - a '}' where an array expects a value (`x = [}`): toml++ enters its value parser with a broken
@@ -204,7 +204,8 @@ std::string describe_byte(char c) {
     const auto b = static_cast<unsigned char>(c);
     return b > ' ' && b < 0x7f ? fmt::format("'{}'", c) : fmt::format("byte 0x{:02x}", b);
 }
-std::size_t too_deep_line(std::string_view text, TextFault& fault) {
+TextFault check_toml_text(std::string_view text) {
+    TextFault fault;
     struct Open {
         char bracket;       // '[' an array, '{' an inline table
         std::size_t depth;  // the level of the array or table itself
@@ -292,8 +293,7 @@ std::size_t too_deep_line(std::string_view text, TextFault& fault) {
             continue;
         }
         if (static_cast<unsigned char>(c) >= 0x80) {
-            fault = {line, "TOML syntax error: a non-ASCII character outside a string or comment"};
-            return 0;
+            return {line, "TOML syntax error: a non-ASCII character outside a string or comment"};
         }
         if (header) {
             if (c == ']') {
@@ -315,11 +315,10 @@ std::size_t too_deep_line(std::string_view text, TextFault& fault) {
                 const bool second_bracket = !header_array && k < text.size() && text[k] == '[';
                 if (k < text.size() && !second_bracket && text[k] != ']' &&
                     !is_bare_key_char(text[k]) && text[k] != '"' && text[k] != '\'') {
-                    fault = {line,
-                             "TOML syntax error: a table header must begin with a key (bare "
-                             "or quoted), found " +
-                                 describe_byte(text[k])};
-                    return 0;
+                    return {line,
+                            "TOML syntax error: a table header must begin with a key (bare "
+                            "or quoted), found " +
+                                describe_byte(text[k])};
                 }
             } else if (c == '=') {
                 if (!key_started) ++depth;  // an empty key ("= 1", toml++ refuses it)
@@ -341,10 +340,9 @@ std::size_t too_deep_line(std::string_view text, TextFault& fault) {
                 if (c == '[') ++depth;
                 in_key = c == '{';
             } else if (c == '}' && !open.empty() && open.back().bracket == '[') {
-                fault = {line,
-                         "TOML syntax error: '}' inside an array, which no inline table "
-                         "opened"};
-                return 0;
+                return {line,
+                        "TOML syntax error: '}' inside an array, which no inline table "
+                        "opened"};
             } else if ((c == ']' || c == '}') && !open.empty()) {
                 depth = open.back().depth;
                 open.pop_back();
@@ -355,9 +353,14 @@ std::size_t too_deep_line(std::string_view text, TextFault& fault) {
             ++i;
         }
         line_start = false;
-        if (depth > max_nesting) return line;
+        if (depth > max_nesting) {
+            return {line, fmt::format("keys, tables and arrays nest deeper than {} levels (a "
+                                      "scenario needs fewer than 10)",
+                                      max_nesting)};
+        }
+        if (fault.line != 0) return fault;  // found in a string
     }
-    return 0;
+    return fault;
 }
 
 // The start of a long text, for a message.
@@ -395,24 +398,12 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
                         const std::vector<std::string>& overrides) {
     const reader::Context ctx{std::string(source_name),
                               std::filesystem::path(source_name).parent_path()};
-    const std::string too_deep = fmt::format(
-        "keys, tables and arrays nest deeper than {} levels (a scenario needs fewer than 10)",
-        reader::max_nesting);
-    reader::TextFault fault;
-    if (const std::size_t line = reader::too_deep_line(toml_text, fault)) {
-        throw ScenarioError(fmt::format("{}:{}: {}", source_name, line, too_deep));
-    }
-    if (fault.line != 0) {
+    if (const auto fault = reader::check_toml_text(toml_text); fault.line != 0) {
         throw ScenarioError(fmt::format("{}:{}: {}", source_name, fault.line, fault.what));
     }
     for (const auto& text : overrides) {
-        reader::TextFault override_fault;
-        if (reader::too_deep_line(text, override_fault) != 0) {
-            throw ScenarioError(fmt::format("--set {}: {}", reader::abbreviated(text), too_deep));
-        }
-        if (override_fault.line != 0) {
-            throw ScenarioError(
-                fmt::format("--set {}: {}", reader::abbreviated(text), override_fault.what));
+        if (const auto fault = reader::check_toml_text(text); fault.line != 0) {
+            throw ScenarioError(fmt::format("--set {}: {}", reader::abbreviated(text), fault.what));
         }
     }
     toml::table root;
