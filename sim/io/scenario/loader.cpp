@@ -187,8 +187,8 @@ constexpr std::size_t max_nesting = 64;
 // counts as if it were a table (3): the tables toml++ builds nest at most twice as deep.
 //
 // It also finds what toml++ 3.3.0 cannot be given safely, each an assertion in a debug build and
-// undefined behaviour (an optimiser assumption, __builtin_unreachable) in a release one, found
-// by fuzz_scenario and fixed upstream after the version Debian ships:
+// undefined behaviour (an optimiser assumption, __builtin_unreachable) in a release one, each
+// found by fuzz_scenario (the first and the third fixed upstream after the version Debian ships):
 //  - a table header that does not begin with a key (`[.a]`, `[[[a]]]`, `[=`): toml++ enters its
 //    key parser with a broken precondition (marzer/tomlplusplus#301);
 //  - a '}' where an array expects a value (`x = [}`): toml++ enters its value parser with a broken
