@@ -288,7 +288,9 @@ class Run:
     def work_per_example(self):
         """Operations and energy per example of every network, one row per network and phase.
 
-        Columns: ``network``, ``paradigm`` (stdp / backprop), ``phase`` (training / test),
+        Columns: ``network``, ``paradigm`` (stdp / backprop), ``phase`` (training / test, and
+        for spiking networks assignment: the presentations that label their neurons at the last
+        evaluation, a cost the rate networks' labels do not add),
         ``operation`` (the main count: synaptic events for spiking networks, multiply-accumulates
         for rate networks), ``operations_per_example``, and the energy per example with every
         counted operation priced (sim/train/energy.hpp): ``energy_arithmetic_pJ`` (arithmetic
@@ -306,7 +308,7 @@ class Run:
 
         for name, net in self.spiking_networks.items():
             ops = net.operations
-            for phase in ("training", "test"):
+            for phase in ("training", "test", "assignment"):
                 if f"{phase}/synaptic_events_per_example" not in ops:
                     continue
                 rows.append(dict(
