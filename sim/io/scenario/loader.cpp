@@ -188,14 +188,13 @@ constexpr std::size_t max_nesting = 64;
 //
 // It also finds what toml++ 3.3.0 cannot be given safely, each an assertion in a debug build and
 // undefined behaviour (an optimiser assumption, __builtin_unreachable) in a release one, each
-// found by fuzz_scenario (the first and the third fixed upstream after the version Debian ships):
+// found by fuzz_scenario (the first fixed upstream after the version Debian ships):
 //  - a table header that does not begin with a key (`[.a]`, `[[[a]]]`, `[=`): toml++ enters its
 //    key parser with a broken precondition (marzer/tomlplusplus#301);
 //  - a '}' where an array expects a value (`x = [}`): toml++ enters its value parser with a broken
 //    precondition;
-//  - a non-ASCII character outside strings and comments (never valid TOML there), and one right
-//    after a line-ending backslash of a multi-line string (valid TOML, refused with advice): its
-//    whitespace test reaches an unreachable branch for most code points (#190, #305).
+// (Non-ASCII text, on which toml++'s whitespace test reaches an unreachable branch, is kept from
+// it by ascii_toml in reader.hpp.)
 struct TextFault {
     std::size_t line = 0;  // 0: none
     std::string what;
@@ -228,26 +227,6 @@ TextFault check_toml_text(std::string_view text) {
         while (i < text.size()) {
             const char c = text[i];
             if (c == '\\' && quote == '"') {
-                if (triple) {
-                    // A line-ending backslash: blanks and newlines up to the next character.
-                    std::size_t k = i + 1;
-                    std::size_t newlines = 0;
-                    while (k < text.size() && (text[k] == ' ' || text[k] == '\t' ||
-                                               text[k] == '\r' || text[k] == '\n')) {
-                        if (text[k] == '\n') ++newlines;
-                        ++k;
-                    }
-                    if (newlines > 0 && k < text.size() &&
-                        static_cast<unsigned char>(text[k]) >= 0x80) {
-                        fault = {line + newlines,
-                                 "a multi-line string continues after a line-ending backslash "
-                                 "with a non-ASCII character, which toml++ 3.3.0 cannot read "
-                                 "safely; start the line with an ASCII character or remove the "
-                                 "backslash"};
-                        i = text.size();
-                        return;
-                    }
-                }
                 if (i + 1 < text.size() && text[i + 1] == '\n') ++line;
                 i += 2;
             } else if (c == '\n' && !triple) {
@@ -291,9 +270,6 @@ TextFault check_toml_text(std::string_view text) {
         if (c == '#') {
             i = std::min(text.find('\n', i), text.size());
             continue;
-        }
-        if (static_cast<unsigned char>(c) >= 0x80) {
-            return {line, "TOML syntax error: a non-ASCII character outside a string or comment"};
         }
         if (header) {
             if (c == ']') {
@@ -408,7 +384,7 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
     }
     toml::table root;
     try {
-        root = toml::parse(toml_text, source_name);
+        root = toml::parse(reader::ascii_toml(toml_text, source_name), source_name);
     } catch (const toml::parse_error& e) {
         const auto& begin = e.source().begin;
         throw ScenarioError(fmt::format("{}:{}:{}: TOML syntax error: {}", source_name, begin.line,

@@ -45,7 +45,8 @@ void apply_override(toml::table& root, const std::string& text) {
     std::vector<std::string> keys;
     try {
         if (key_text.empty()) throw std::invalid_argument("empty key");
-        const toml::table probe = toml::parse(fmt::format("{} = 0", key_text), std::string_view{});
+        const toml::table probe =
+            toml::parse(ascii_toml(fmt::format("{} = 0", key_text), label), std::string_view{});
         const toml::table* level = &probe;
         while (level != nullptr && level->size() == 1) {
             keys.emplace_back(level->begin()->first.str());
@@ -61,7 +62,8 @@ void apply_override(toml::table& root, const std::string& text) {
     }
     toml::table doc;
     try {
-        doc = toml::parse(fmt::format("{} = {}", key_text, value_text), std::string_view(label));
+        doc = toml::parse(ascii_toml(fmt::format("{} = {}", key_text, value_text), label),
+                          std::string_view(label));
     } catch (const toml::parse_error& e) {
         throw ScenarioError(
             fmt::format("{}: the value '{}' is not a TOML value ({}; strings need quotes, e.g. "

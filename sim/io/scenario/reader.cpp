@@ -34,6 +34,124 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+std::string ascii_toml(std::string_view text, std::string_view where) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 8);
+    std::size_t line = 1;
+    const auto fail = [&](std::string_view what) {
+        throw ScenarioError(fmt::format(
+            "{}{}: {}", where,
+            where.starts_with("--set") ? std::string() : fmt::format(":{}", line), what));
+    };
+    // The code point of the UTF-8 sequence at text[i] (i advanced past it), escaped.
+    const auto escaped_code_point = [&](std::size_t& i) {
+        const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+        const unsigned char lead = byte(i);
+        const std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
+        if (length == 0 || i + length > text.size()) fail("invalid UTF-8 in a string");
+        std::uint32_t code = lead & (0x7F >> length);
+        for (std::size_t k = 1; k < length; ++k) {
+            if ((byte(i + k) & 0xC0) != 0x80) fail("invalid UTF-8 in a string");
+            code = (code << 6) | (byte(i + k) & 0x3F);
+        }
+        const std::uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (code < smallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+            fail("invalid UTF-8 in a string");
+        }
+        i += length;
+        return code <= 0xFFFF ? fmt::format("\\u{:04X}", code) : fmt::format("\\U{:08X}", code);
+    };
+    const auto non_ascii = [&](std::size_t k) {
+        return static_cast<unsigned char>(text[k]) >= 0x80;
+    };
+    std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // a UTF-8 byte order mark
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '#') {  // a comment: its non-ASCII bytes become '?'
+            for (; i < text.size() && text[i] != '\n'; ++i) out += non_ascii(i) ? '?' : text[i];
+        } else if (c == '"' || c == '\'') {
+            const bool triple = text.substr(i, 3) == std::string(3, c);
+            const std::size_t open = triple ? 3 : 1;
+            // The string's end: past its closing delimiter (up to two more quotes of a
+            // multi-line string belong to it), or where toml++ will find it unterminated.
+            std::size_t end = i + open;
+            bool has_non_ascii = false;
+            bool closed = false;
+            while (end < text.size()) {
+                if (c == '"' && text[end] == '\\') {
+                    end += 2;
+                } else if (text[end] == '\n' && !triple) {
+                    break;
+                } else if (text[end] == c &&
+                           (!triple || text.substr(end, 3) == std::string(3, c))) {
+                    end += triple ? 3 : 1;
+                    for (int extra = 0; triple && extra < 2 && end < text.size() && text[end] == c;
+                         ++extra) {
+                        ++end;
+                    }
+                    closed = true;
+                    break;
+                } else {
+                    has_non_ascii = has_non_ascii || non_ascii(end);
+                    ++end;
+                }
+            }
+            end = std::min(end, text.size());
+            const std::size_t close = closed ? (triple ? 3 : 1) : 0;
+            const std::string_view content = text.substr(i + open, end - close - (i + open));
+            const std::size_t content_start = i + open;
+            if (!has_non_ascii) {
+                out.append(text.substr(i, end - i));
+            } else if (c == '"') {
+                out.append(text.substr(i, open));
+                for (std::size_t k = content_start; k < content_start + content.size();) {
+                    if (text[k] == '\n') ++line;
+                    if (text[k] == '\\' && k + 1 < text.size() && non_ascii(k + 1)) {
+                        fail("a non-ASCII character after a backslash in a string");
+                    }
+                    if (text[k] == '\\') {
+                        out.append(text.substr(k, 2));
+                        if (k + 1 < text.size() && text[k + 1] == '\n') ++line;
+                        k += 2;
+                    } else if (non_ascii(k)) {
+                        out += escaped_code_point(k);
+                    } else {
+                        out += text[k++];
+                    }
+                }
+                out.append(text.substr(end - close, close));
+            } else {  // a literal string with non-ASCII text: the same value as a basic string
+                const std::string quotes(triple ? 3 : 1, '"');
+                out += quotes;
+                for (std::size_t k = content_start; k < content_start + content.size();) {
+                    if (text[k] == '\n') ++line;
+                    if (text[k] == '\\' || text[k] == '"') {
+                        out += '\\';
+                        out += text[k++];
+                    } else if (non_ascii(k)) {
+                        out += escaped_code_point(k);
+                    } else {
+                        out += text[k++];
+                    }
+                }
+                if (closed) out += quotes;
+            }
+            if (!has_non_ascii)
+                line += static_cast<std::size_t>(
+                    std::count(text.begin() + static_cast<std::ptrdiff_t>(i),
+                               text.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
+            i = end;
+        } else if (non_ascii(i)) {
+            fail("TOML syntax error: a non-ASCII character outside a string or comment");
+        } else {
+            if (c == '\n') ++line;
+            out += c;
+            ++i;
+        }
+    }
+    return out;
+}
+
 std::string quote_key(std::string_view key) {
     if (is_bare_key(key)) return std::string(key);
     std::string out = "\"";

@@ -32,6 +32,16 @@ namespace spikerate::sim::io::reader {
 
 // Key paths and names.
 
+// `text` as toml++ is given it: every non-ASCII character of a string written as a \u or \U
+// escape (a literal string with one becomes the equivalent basic string), those of comments as
+// '?', a UTF-8 byte order mark dropped; the parsed values are the same. toml++ 3.3.0's test for
+// non-ASCII whitespace reaches __builtin_unreachable for most code points (U+00A1-U+0499 among
+// them; marzer/tomlplusplus#190, #305) wherever it scans a character as a possible value
+// terminator, including in malformed text it reads as a number or a date, so it must never see
+// one. Throws ScenarioError (`where`: "file:line" prefix or "--set ...") for a non-ASCII
+// character outside strings and comments, invalid UTF-8 in a string, or one after a backslash.
+std::string ascii_toml(std::string_view text, std::string_view where);
+
 std::string quote_key(std::string_view key);  // as TOML writes it: quoted unless bare
 std::string child(std::string_view path, std::string_view key);  // "path.key"
 std::string item(std::string_view path, std::size_t index);      // "path[index]"

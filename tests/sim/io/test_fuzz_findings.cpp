@@ -169,27 +169,41 @@ TEST_CASE("fuzz: a closing brace inside an array is a syntax error, not an asser
                Contains("unknown key") && !Contains(found));
 }
 
-TEST_CASE("fuzz: a non-ASCII character where toml++ tests for whitespace is refused first",
-          "[unit][fuzz]") {
+TEST_CASE(
+    "fuzz: toml++ is given ASCII only: non-ASCII text in strings is escaped, elsewhere refused",
+    "[unit][fuzz]") {
     // toml++ 3.3.0's test for non-ASCII whitespace reached __builtin_unreachable for most code
-    // points (U+03C2 here; marzer/tomlplusplus#190, #305): outside strings and comments such a
-    // character is never valid TOML, after a line-ending backslash it is, and is refused with
-    // advice.
+    // points (U+03C2, U+0419 here; marzer/tomlplusplus#190, #305), wherever it scanned one as a
+    // possible value terminator, also inside text it read as a malformed number.
     const std::string outside = "TOML syntax error: a non-ASCII character outside a string";
     CHECK_THAT(error_of("\xcf\x82lt_rs1979-05-27"), Contains("bad.toml:1: " + outside));
     CHECK_THAT(error_of(valid + "x = 1 \xc2\xa7\n"), Contains("bad.toml:4: " + outside));
-    CHECK_THAT(error_of(valid, {"populations.p.\xcf\x82=1"}),
-               Contains("--set") && Contains(outside));
-    const std::string continued = "[run]\noutput = \"\"\"a\\\n  \n \xc2\xa7.h5\"\"\"\n";
-    CHECK_THAT(error_of(continued),
-               Contains("bad.toml:4: a multi-line string continues after a line-ending backslash "
-                        "with a non-ASCII character"));
-    // In strings and comments, a byte order mark, and after a backslash that does not end a
-    // line, non-ASCII text is read as it is.
+    CHECK_THAT(error_of(valid, {"populations.p.\xcf\x82=1"}), Contains("--set"));
+    CHECK_THAT(error_of(valid, {"run.output=\xcf\x82"}), Contains("--set") && Contains(outside));
+    // The finding: a number running into a string with a Cyrillic letter (a syntax error now).
+    CHECK_THAT(error_of("[task]\ndata_dir = 1\"../a\xd0\x99'''b\"\n"),
+               Contains("bad.toml:2:") && Contains("TOML syntax error"));
+    CHECK_THAT(error_of("[run]\noutput = \"a\xff\"\n"), Contains("bad.toml:2: invalid UTF-8"));
+    CHECK_THAT(error_of("[run]\noutput = \"a\\\xc3\xa9\"\n"),
+               Contains("bad.toml:2: a non-ASCII character after a backslash"));
+
+    // The values are the text's: basic and literal strings, single and multi-line, keys, a
+    // line-ending backslash before a non-ASCII character, four-byte characters, a byte order
+    // mark, non-ASCII comments.
+    const auto output_of = [](const std::string& value) {
+        return parse_scenario(valid + "[run]\noutput = " + value + "\n", "ok.toml").run.output;
+    };
+    CHECK(output_of("\"\xcf\x82\\u00e9.h5\"") == "\xcf\x82\xc3\xa9.h5");
+    CHECK(output_of("'\xc3\xa9\\\"x\".h5'") == "\xc3\xa9\\\"x\".h5");
+    CHECK(output_of("\"\"\"a\\\n  \n \xc2\xa7.h5\"\"\"") == "a\xc2\xa7.h5");
+    CHECK(output_of("'''\n\xc3\xa9 \"\\\" ''.h5'''") == "\xc3\xa9 \"\\\" ''.h5");
+    CHECK(output_of("\"\xf0\x9f\xa7\xa0.h5\"") == "\xf0\x9f\xa7\xa0.h5");
     const std::string loads =
-        "\xEF\xBB\xBF# \xcf\x82\n[run]\noutput = \"\xcf\x82\\u00e9.h5\"\n"
-        "[populations.'\xcf\x82']\nmodel = \"poisson\" # \xc2\xa7\nsize = 1\n";
-    CHECK(parse_scenario(loads, "ok.toml").run.output == "\xcf\x82\xc3\xa9.h5");
+        "\xEF\xBB\xBF# \xcf\x82\n[run]\noutput = \"x.h5\" # \xc2\xa7\n"
+        "[populations.'\xcf\x82']\nmodel = \"poisson\"\nsize = 1\n";
+    const auto scenario = parse_scenario(loads, "ok.toml");
+    CHECK(scenario.run.output == "x.h5");
+    CHECK(scenario.network.populations.at(0).name == "\xcf\x82");
 }
 
 TEST_CASE("fuzz: the IDX reader refuses a FIFO instead of waiting for a writer", "[unit][fuzz]") {
