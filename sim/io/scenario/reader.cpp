@@ -47,7 +47,11 @@ std::string ascii_toml(std::string_view text, std::string_view where) {
     const auto escaped_code_point = [&](std::size_t& i) {
         const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
         const unsigned char lead = byte(i);
-        const std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
+        const std::size_t length = lead >= 0xF8   ? 0
+                                   : lead >= 0xF0 ? 4
+                                   : lead >= 0xE0 ? 3
+                                   : lead >= 0xC0 ? 2
+                                                  : 0;
         if (length == 0 || i + length > text.size()) fail("invalid UTF-8 in a string");
         std::uint32_t code = lead & (0x7F >> length);
         for (std::size_t k = 1; k < length; ++k) {

@@ -184,6 +184,8 @@ TEST_CASE(
     CHECK_THAT(error_of("[task]\ndata_dir = 1\"../a\xd0\x99'''b\"\n"),
                Contains("bad.toml:2:") && Contains("TOML syntax error"));
     CHECK_THAT(error_of("[run]\noutput = \"a\xff\"\n"), Contains("bad.toml:2: invalid UTF-8"));
+    CHECK_THAT(error_of("[run]\noutput = \"a\xf8\x90\x80\x80\"\n"), Contains("invalid UTF-8"));
+    CHECK_THAT(error_of("[run]\noutput = '\xc0\xaf'\n"), Contains("invalid UTF-8"));  // overlong
     CHECK_THAT(error_of("[run]\noutput = \"a\\\xc3\xa9\"\n"),
                Contains("bad.toml:2: a non-ASCII character after a backslash"));
 
