@@ -328,9 +328,23 @@ def _network_colours(run):
     return colours
 
 
-def _accuracy_axes(ax, ticks, xlabel, title):
-    """What the accuracy curves share: a log x axis when ``ticks`` span a decade or more, the
-    ticks themselves labelled when there are few (at most 8), accuracy in % from 0 to 100."""
+def _accuracy_line(ax, net, name, x, accuracy_percent, colour):
+    """One network's accuracy curve: STDP networks dashed with circles, backprop ones solid with
+    squares, labelled with the paradigm and the architecture."""
+    stdp = net.paradigm == "stdp"
+    ax.plot(x, accuracy_percent, ls="--" if stdp else "-", marker="o" if stdp else "s",
+            color=colour, label=f"{name} ({'STDP' if stdp else 'backprop'}, {net.architecture})")
+
+
+def _accuracy_axes(ax, networks, ticks, xlabel, title):
+    """What the accuracy curves share: chance dotted (from the networks' confusion matrices), a
+    log x axis when ``ticks`` span a decade or more, the ticks themselves labelled when there are
+    few (at most 8), accuracy in % from 0 to 100."""
+    classes = next((net.test_confusion.shape[0] for net in networks
+                    if net.test_confusion is not None), None)
+    if classes:
+        ax.axhline(100.0 / classes, color=PALETTE["grey"], ls=":", lw=0.8,
+                   label=f"chance ({100.0 / classes:g} %)")
     if ticks and min(ticks) > 0 and max(ticks) / min(ticks) >= 10:
         ax.set_xscale("log")
     if 0 < len(ticks) <= 8:
@@ -352,22 +366,15 @@ def learning_curves(run, title="Test accuracy by training examples seen"):
     colours = _network_colours(run)
     with style():
         fig, ax = plt.subplots(figsize=(4.6, 3.2), constrained_layout=True)
-        classes = None
+        drawn = []
         for name, net in run.networks.items():
             curve = net.curve
             if not len(curve):
                 continue
-            stdp = net.paradigm == "stdp"
-            ax.plot(curve.index, 100 * curve["test_accuracy"], ls="--" if stdp else "-",
-                    marker="o" if stdp else "s", color=colours[name],
-                    label=f"{name} ({'STDP' if stdp else 'backprop'}, {net.architecture})")
-            if net.test_confusion is not None:
-                classes = net.test_confusion.shape[0]
-        if classes:
-            ax.axhline(100.0 / classes, color=PALETTE["grey"], ls=":", lw=0.8,
-                       label=f"chance ({100.0 / classes:g} %)")
+            _accuracy_line(ax, net, name, curve.index, 100 * curve["test_accuracy"], colours[name])
+            drawn.append(net)
         points = sorted({int(x) for net in run.networks.values() for x in net.curve.index})
-        _accuracy_axes(ax, points, "training examples seen", title)
+        _accuracy_axes(ax, drawn, points, "training examples seen", title)
     return fig
 
 
@@ -393,19 +400,10 @@ def accuracy_by_labels(run, examples_seen=None,
     colours = _network_colours(run)
     with style():
         fig, ax = plt.subplots(figsize=(4.6, 3.2), constrained_layout=True)
-        classes = None
         for name in at.columns:
-            net = run.networks[name]
-            stdp = net.paradigm == "stdp"
-            ax.plot(at.index, at[name], ls="--" if stdp else "-", marker="o" if stdp else "s",
-                    color=colours[name],
-                    label=f"{name} ({'STDP' if stdp else 'backprop'}, {net.architecture})")
-            if net.test_confusion is not None:
-                classes = net.test_confusion.shape[0]
-        if classes:
-            ax.axhline(100.0 / classes, color=PALETTE["grey"], ls=":", lw=0.8,
-                       label=f"chance ({100.0 / classes:g} %)")
-        _accuracy_axes(ax, [int(u) for u in at.index],
+            _accuracy_line(ax, run.networks[name], name, at.index, at[name], colours[name])
+        _accuracy_axes(ax, [run.networks[name] for name in at.columns],
+                       [int(u) for u in at.index],
                        f"labels used (after {point:,} training examples seen)", title)
     return fig
 
