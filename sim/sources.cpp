@@ -128,11 +128,17 @@ void PoissonSource::advance(std::int64_t step) {
 SpikeTrainSource::SpikeTrainSource(std::string name, std::uint32_t size,
                                    const SpikeTrainSourceParams& params, const TimeGrid& grid,
                                    std::uint64_t /*seed*/)
-    : Population(std::move(name), size, false) {
+    : Population(std::move(name), size, false), grid_(grid) {
+    schedule(params, 0.0);
+}
+
+void SpikeTrainSource::schedule(const SpikeTrainSourceParams& params, double offset_ms) {
     if (params.times_ms.size() != params.node_ids.size()) {
         throw ParamError(fmt::format("population '{}' (spike_train): {} times but {} node ids",
                                      name_, params.times_ms.size(), params.node_ids.size()));
     }
+    schedule_.clear();
+    next_ = 0;
     schedule_.reserve(params.times_ms.size());
     for (std::size_t s = 0; s < params.times_ms.size(); ++s) {
         if (params.node_ids[s] >= size_) {
@@ -140,12 +146,21 @@ SpikeTrainSource::SpikeTrainSource(std::string name, std::uint32_t size,
                 "population '{}' (spike_train): node_ids[{}] = {} is out of range for size {}",
                 name_, s, params.node_ids[s], size_));
         }
-        schedule_.push_back(Spike{params.node_ids[s], grid.locate(params.times_ms[s])});
+        if (!std::isfinite(params.times_ms[s]) || params.times_ms[s] < 0.0) {
+            throw ParamError(fmt::format("population '{}' (spike_train): times_ms[{}] = {}", name_,
+                                         s, params.times_ms[s]));
+        }
+        schedule_.push_back(
+            Spike{params.node_ids[s], grid_.locate(offset_ms + params.times_ms[s])});
     }
     std::sort(schedule_.begin(), schedule_.end(), [](const Spike& a, const Spike& b) {
         return std::tie(a.time.step, a.time.offset, a.node) <
                std::tie(b.time.step, b.time.offset, b.node);
     });
+}
+
+void SpikeTrainSource::play(const SpikeTrainSourceParams& spikes, std::int64_t from_step) {
+    schedule(spikes, grid_.time(from_step));
 }
 
 void SpikeTrainSource::advance(std::int64_t step) {

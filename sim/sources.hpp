@@ -70,7 +70,15 @@ class SpikeTrainSource final : public Population {
     std::string_view model_id() const override { return SpikeTrainSourceParams::id; }
     void advance(std::int64_t step) override;
 
+    // Replaces the spikes not played yet by `spikes`, their times counted from the start of step
+    // `from_step` (>= the next step advanced), e.g. one presentation's input. Throws ParamError
+    // for a node id out of range or a time that is negative or not finite.
+    void play(const SpikeTrainSourceParams& spikes, std::int64_t from_step);
+
   private:
+    void schedule(const SpikeTrainSourceParams& spikes, double offset_ms);
+
+    TimeGrid grid_;
     std::vector<Spike> schedule_;  // sorted by (time, node)
     std::size_t next_ = 0;
 };

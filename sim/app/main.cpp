@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
     bool markdown = false;
     keys->add_flag("--markdown", markdown, "as the markdown tables of data/scenarios/README.md");
     run->add_flag("-q,--quiet", options.quiet, "no progress and no summary");
+    validate->add_flag("--resolved", options.print_resolved,
+                       "print the resolved scenario (overrides applied, presets expanded into "
+                       "the network and protocol they stand for), as the output file stores it");
 
     try {
         cli.parse(argc, argv);

@@ -144,7 +144,7 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
                task.train.size(), task.test.size(), task.train.n_classes);
     if (!spiking.empty()) {
         fmt::print("  {:<12} {:>6} {:>10} {:>8} {:>13} {:>12} {:>10} {:>10} {:>10} {:>10}\n",
-                   "spiking", "n_exc", "examples", "epochs", "test acc [%]", "unclassified",
+                   "spiking", "neurons", "examples", "epochs", "test acc [%]", "unclassified",
                    "retries", "train [s]", "ms/example", "eval [s]");
         for (const auto& t : spiking) {
             const auto& w = t.training_work();
@@ -152,7 +152,7 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
             fmt::print(
                 "  {:<12} {:>6} {:>10} {:>8.2f} {:>13.2f} {:>12} {:>10} {:>10.1f} {:>10.2f} "
                 "{:>10.1f}\n",
-                t.name(), t.spec().architecture.n_exc, t.examples_seen(),
+                t.name(), t.readout_size(), t.examples_seen(),
                 per_example(t.examples_seen(), task.train.size()),
                 last != nullptr ? 100.0 * last->accuracy : 0.0,
                 last != nullptr ? last->unclassified : 0, w.presentations - w.examples,
@@ -231,7 +231,7 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
             return fmt::format("{:.0f}", per_example(total, w.examples));
         };
         row(t.name(), phase, count(w.synaptic_events), count(w.neuron_updates),
-            count(w.plasticity_updates), "-", train::energy_lines(t.spec().architecture, w));
+            count(w.plasticity_updates), "-", train::energy_lines(t.spec(), w));
     };
     for (const auto& t : spiking) {
         spiking_row(t, "train", t.training_work());
@@ -473,6 +473,10 @@ int validate_scenario(const RunOptions& options) {
     // task's data (loaded).
     const io::Scenario scenario = load(options);
     const fs::path out = output_path(options, scenario);
+    if (options.print_resolved) {
+        fmt::print("{}", scenario.resolved_text);
+        return 0;
+    }
     if (!scenario.network.populations.empty()) {
         const sim::Network net = located(scenario, [&] { return sim::Network(scenario.network); });
         fmt::print("{}: valid. {} ms at dt = {} ms, seed {}, output '{}'\n", options.scenario,
@@ -503,21 +507,28 @@ int validate_scenario(const RunOptions& options) {
                        network.backward_macs_per_example());
         }
         for (const auto& spec : scenario.spiking_networks) {
-            const auto& a = spec.architecture;
-            const sim::Network net(train::diehl_cook_2015_network(
-                a, static_cast<std::uint32_t>(task.train.n_inputs()), scenario.network.seed, true));
+            located(scenario, [&] {
+                train::StdpTrainer::check_fits(spec, task.train, scenario.network.seed);
+            });
+            const sim::Network net(spec.network);
+            std::size_t neurons = 0;
             std::size_t synapses = 0;
+            for (const auto& pop : net.populations()) neurons += pop->size();
             for (const auto& proj : net.projections()) synapses += proj->n_synapses();
+            std::string tau_theta;
+            for (const auto& pop : spec.network.populations) {
+                if (const auto* p = std::get_if<models::LifCondParams>(&pop.model);
+                    p != nullptr && p->theta_plus > 0.0) {
+                    tau_theta += fmt::format(", {} theta decay {} ms", pop.name, p->tau_theta);
+                }
+            }
             fmt::print(
-                "  spiking network {}: diehl_cook_2015, {} inputs, {} excitatory + {} "
-                "inhibitory neurons, {} synapses, dt {} ms, {} + {} ms per example, theta decay "
-                "{} ms{}\n",
-                spec.name, task.train.n_inputs(), a.n_exc, a.n_exc, synapses, a.dt_ms,
-                a.presentation_ms, a.rest_ms, a.tau_theta_used(),
-                a.size_rule == train::DiehlCook2015Params::SizeRule::none
-                    ? ""
-                    : fmt::format(" (size rule: {} x {} / {})", a.exc.tau_theta, a.n_exc,
-                                  a.reference_n_exc));
+                "  spiking network {}: {}{} populations ({} neurons and inputs), {} synapses, "
+                "dt {} ms, {} + {} ms per example, reads out {} ({} neurons){}\n",
+                spec.name, spec.preset.empty() ? "" : spec.preset + ", ",
+                spec.network.populations.size(), neurons, synapses, spec.dt_ms,
+                spec.presentation_ms, spec.rest_ms, spec.readout_population,
+                net.population(spec.readout_population).size(), tau_theta);
         }
     }
     return 0;

@@ -14,6 +14,7 @@ struct RunOptions {
     std::vector<std::string> overrides;  // --set key.path=value
     bool force = false;                  // overwrite an existing output file
     bool quiet = false;                  // no progress, no summary
+    bool print_resolved = false;         // validate: print the resolved scenario (presets expanded)
 };
 
 // spikerate run: validates the scenario and the output path, builds the network, runs it while

@@ -40,6 +40,20 @@ const char* dataset_name(DatasetKind kind) {
     return "unknown";
 }
 
+std::uint32_t TaskSpec::n_inputs() const {
+    switch (dataset) {
+        case DatasetKind::mnist:
+            return 28 * 28;  // a data_dir holding other shapes is refused when the learner is built
+        case DatasetKind::bars:
+            return bars.grid * bars.grid;
+        case DatasetKind::gaussian_clusters:
+            return gaussian_clusters.n_inputs;
+        case DatasetKind::xor_task:
+            return 2;
+    }
+    return 0;
+}
+
 void TaskSpec::validate() const {
     switch (dataset) {
         case DatasetKind::mnist:

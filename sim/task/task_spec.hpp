@@ -51,6 +51,8 @@ struct TaskSpec {
     // Checks the parameters of the selected synthetic data set (the others are unused) and, for
     // a synthetic set, that the limits do not exceed the counts generated. Throws ParamError.
     void validate() const;
+    // The inputs of an example (mnist: 784; bars: grid^2; ...), known without loading the set.
+    std::uint32_t n_inputs() const;
 };
 
 // Builds (synthetic, from seed) or loads (mnist; seed unused) the task, applies the limits, and

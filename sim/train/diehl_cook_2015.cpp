@@ -143,4 +143,28 @@ NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint
     return spec;
 }
 
+SpikingNetworkSpec diehl_cook_2015_learner(const DiehlCook2015Params& params,
+                                           std::uint32_t n_inputs, std::uint64_t seed,
+                                           SpikingNetworkSpec section) {
+    section.preset = "diehl_cook_2015";
+    section.network = diehl_cook_2015_network(params, n_inputs, seed, true);
+    for (auto& proj : section.network.projections) proj.name = proj.resolved_name();
+    section.input = dc_input;
+    section.readout_population = dc_exc;
+    section.learned_projection = dc_input_exc;
+    section.adaptation_variable = "theta";
+    section.encoder = SpikeEncoder::poisson_rate;
+    section.input_rate_step_hz = params.input_rate_step_hz;
+    section.start_intensity = params.start_intensity;
+    section.dt_ms = params.dt_ms;
+    section.presentation_ms = params.presentation_ms;
+    section.rest_ms = params.rest_ms;
+    section.min_spikes = params.min_spikes;
+    section.max_presentations = params.max_presentations;
+    section.weight_sum = params.weight_sum;
+    section.plasticity_phases = {"train"};
+    section.adaptation_phases = {"train"};
+    return section;
+}
+
 }  // namespace spikerate::sim::train

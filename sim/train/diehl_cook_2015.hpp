@@ -25,6 +25,7 @@
 #include "models/lif_cond.hpp"
 #include "models/nearest_triplet_stdp.hpp"
 #include "sim/network_spec.hpp"
+#include "sim/train/spiking_network_spec.hpp"
 
 namespace spikerate::sim::train {
 
@@ -161,5 +162,16 @@ inline constexpr const char* dc_input_exc = "input->exc";
 // the learning and the frozen network built with one seed have the same delays.
 NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint32_t n_inputs,
                                     std::uint64_t seed, bool learning);
+
+// The preset: `section` (name, readout, labels, threads and recording already set) with the
+// learning network for n_inputs inputs, its roles and the released code's protocol filled in:
+// a poisson_rate encoder at input_rate_step_Hz x intensity from start_intensity, retries below
+// min_spikes, each exc neuron's input weights normalised to weight_sum, plasticity and theta
+// acting in training only, the adaptive threshold theta recorded with the receptive fields.
+// The scenario loader writes the result into the resolved scenario, which then loads without
+// this preset.
+SpikingNetworkSpec diehl_cook_2015_learner(const DiehlCook2015Params& params,
+                                           std::uint32_t n_inputs, std::uint64_t seed,
+                                           SpikingNetworkSpec section);
 
 }  // namespace spikerate::sim::train

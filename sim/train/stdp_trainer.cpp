@@ -5,14 +5,16 @@
 #include <chrono>
 #include <exception>
 #include <thread>
+#include <utility>
+#include <variant>
 
 #include <fmt/format.h>
 
 #include "models/error.hpp"
-#include "models/lif_cond.hpp"
-#include "models/nearest_triplet_stdp.hpp"
 #include "models/weight_normalisation.hpp"
 #include "sim/sources.hpp"
+#include "sim/task/encoders.hpp"
+#include "sim/task/linear_readout.hpp"
 
 namespace spikerate::sim::train {
 
@@ -24,70 +26,109 @@ constexpr std::size_t evaluation_chunk = 1000;
 // What the engine counted so far in a network (examples and presentations are the caller's).
 SpikingWork counted_work(const Network& net) {
     SpikingWork work;
-    for (const auto& pop : net.populations()) work.neuron_updates += pop->neuron_updates();
+    for (const auto& pop : net.populations()) {
+        work.neuron_updates += pop->neuron_updates();
+        work.population_updates.push_back(pop->neuron_updates());
+    }
     for (const auto& proj : net.projections()) {
         work.synaptic_events += proj->synaptic_events();
         work.plasticity_updates += proj->plasticity_updates();
         work.on_post_updates += proj->plasticity_post_updates();
         work.post_terms += proj->post_term_evaluations();
+        work.projection_pre_updates.push_back(proj->plasticity_updates() -
+                                              proj->plasticity_post_updates());
+        work.projection_post_updates.push_back(proj->plasticity_post_updates());
+        work.projection_post_terms.push_back(proj->post_term_evaluations());
     }
     return work;
 }
 
-SpikingWork difference(const SpikingWork& after, const SpikingWork& before) {
-    return SpikingWork{.examples = 0,
-                       .presentations = 0,
-                       .synaptic_events = after.synaptic_events - before.synaptic_events,
-                       .neuron_updates = after.neuron_updates - before.neuron_updates,
-                       .plasticity_updates = after.plasticity_updates - before.plasticity_updates,
-                       .on_post_updates = after.on_post_updates - before.on_post_updates,
-                       .post_terms = after.post_terms - before.post_terms,
-                       .exc_spikes = 0};
+std::vector<std::uint64_t> minus(const std::vector<std::uint64_t>& a,
+                                 const std::vector<std::uint64_t>& b) {
+    std::vector<std::uint64_t> out(a);
+    for (std::size_t i = 0; i < out.size() && i < b.size(); ++i) out[i] -= b[i];
+    return out;
 }
 
-// Shows examples to one network, learning or frozen, as the protocol in the header says.
+// The engine's counts of `after` less those of `before` (examples, presentations and spikes are
+// the caller's).
+SpikingWork engine_difference(const SpikingWork& after, const SpikingWork& before) {
+    SpikingWork work;
+    work.synaptic_events = after.synaptic_events - before.synaptic_events;
+    work.neuron_updates = after.neuron_updates - before.neuron_updates;
+    work.plasticity_updates = after.plasticity_updates - before.plasticity_updates;
+    work.on_post_updates = after.on_post_updates - before.on_post_updates;
+    work.post_terms = after.post_terms - before.post_terms;
+    work.population_updates = minus(after.population_updates, before.population_updates);
+    work.projection_pre_updates =
+        minus(after.projection_pre_updates, before.projection_pre_updates);
+    work.projection_post_updates =
+        minus(after.projection_post_updates, before.projection_post_updates);
+    work.projection_post_terms = minus(after.projection_post_terms, before.projection_post_terms);
+    return work;
+}
+
+void add_into(std::vector<std::uint64_t>& into, const std::vector<std::uint64_t>& other) {
+    if (into.size() < other.size()) into.resize(other.size(), 0);
+    for (std::size_t i = 0; i < other.size(); ++i) into[i] += other[i];
+}
+
+// Shows examples to one network, learning or not, as the protocol in the header says.
 class Presenter {
   public:
-    Presenter(Network& net, const DiehlCook2015Params& params)
+    Presenter(Network& net, const SpikingNetworkSpec& spec)
         : net_(net),
-          params_(params),
-          input_(net.population_as<PoissonSource>(dc_input)),
-          exc_(net.population(dc_exc)),
-          presentation_steps_(net.grid().steps_in(params.presentation_ms, "presentation_ms")),
-          rest_steps_(net.grid().steps_in(params.rest_ms, "rest_ms")),
-          rates_(input_.size()) {}
+          spec_(spec),
+          poisson_(spec.encoder == SpikeEncoder::poisson_rate
+                       ? &net.population_as<PoissonSource>(spec.input)
+                       : nullptr),
+          train_(spec.encoder == SpikeEncoder::latency
+                     ? &net.population_as<SpikeTrainSource>(spec.input)
+                     : nullptr),
+          readout_(net.population(spec.readout_population)),
+          presentation_steps_(net.grid().steps_in(spec.presentation_ms, "presentation_ms")),
+          rest_steps_(net.grid().steps_in(spec.rest_ms, "rest_ms")),
+          rates_(net.population(spec.input).size()) {}
 
-    // Presents `x` (one value in [0, 1] per input) until it makes min_spikes excitatory spikes
-    // or max_presentations are used; writes the last presentation's spike count per
-    // excitatory neuron to `counts`. `before_presentation` runs before each presentation (the
+    // Presents `x` (one value in [0, 1] per input) until it makes min_spikes readout spikes
+    // or max_presentations are used; writes the last presentation's spike count per readout
+    // neuron to `counts`. `before_presentation` runs before each presentation (the
     // normalisation), `after_step` after each simulated step (spike recording). Returns the
     // presentations used.
     std::uint32_t present(const float* x, const std::string& key, std::span<std::uint32_t> counts,
                           const std::function<void()>& before_presentation,
                           const std::function<void(const Network&)>& after_step,
                           std::uint64_t& spikes) {
-        std::uint32_t intensity = params_.start_intensity;
+        std::uint32_t intensity = spec_.start_intensity;
         for (std::uint32_t presentation = 1;; ++presentation, ++intensity) {
             if (before_presentation) before_presentation();
-            for (std::size_t i = 0; i < rates_.size(); ++i) {
-                rates_[i] = params_.input_rate(static_cast<double>(x[i]), intensity);
+            if (poisson_ != nullptr) {
+                for (std::size_t i = 0; i < rates_.size(); ++i) {
+                    rates_[i] = spec_.input_rate(static_cast<double>(x[i]), intensity);
+                }
+                poisson_->restart_stream(fmt::format("{}/{}", key, presentation));
+                poisson_->set_rates(rates_);
+            } else {
+                train_->play(task::encode_latency(
+                                 std::span<const float>(x, rates_.size()),
+                                 task::LatencyEncoderParams{.t_max_ms = spec_.latency_t_max_ms,
+                                                            .threshold = spec_.latency_threshold}),
+                             net_.steps_done());
             }
-            input_.restart_stream(fmt::format("{}/{}", key, presentation));
-            input_.set_rates(rates_);
             std::fill(counts.begin(), counts.end(), 0U);
             std::uint64_t total = 0;
             for (std::int64_t k = 0; k < presentation_steps_; ++k) {
                 net_.step();
-                for (const Spike& spike : exc_.spikes()) ++counts[spike.node];
-                total += exc_.spikes().size();
+                for (const Spike& spike : readout_.spikes()) ++counts[spike.node];
+                total += readout_.spikes().size();
                 if (after_step) after_step(net_);
             }
-            input_.set_rate(0.0);
+            if (poisson_ != nullptr) poisson_->set_rate(0.0);
             for (std::int64_t k = 0; k < rest_steps_; ++k) {
                 net_.step();
                 if (after_step) after_step(net_);
             }
-            if (total >= params_.min_spikes || presentation == params_.max_presentations) {
+            if (total >= spec_.min_spikes || presentation == spec_.max_presentations) {
                 spikes += total;
                 return presentation;
             }
@@ -96,27 +137,31 @@ class Presenter {
 
   private:
     Network& net_;
-    const DiehlCook2015Params& params_;
-    PoissonSource& input_;
-    const Population& exc_;
+    const SpikingNetworkSpec& spec_;
+    PoissonSource* poisson_;
+    SpikeTrainSource* train_;
+    const Population& readout_;
     std::int64_t presentation_steps_;
     std::int64_t rest_steps_;
     std::vector<double> rates_;
 };
 
-// The architecture's network for the task's inputs; an error building it (a network too large
-// for the memory, ...) names the network and its size, n_exc.
-NetworkSpec network_for(const SpikingNetworkSpec& spec, const task::Dataset& train,
-                        std::uint64_t seed, bool learning) {
-    try {
-        return diehl_cook_2015_network(
-            spec.architecture, static_cast<std::uint32_t>(train.n_inputs()), seed, learning);
-    } catch (const ParamError& e) {
-        const std::string what = fmt::format("n_exc = {} with {} inputs: {}",
-                                             spec.architecture.n_exc, train.n_inputs(), e.what());
-        throw ParamError("n_exc", std::nullopt, what, what)
-            .in("spiking", spec.name, fmt::format("spiking network '{}'", spec.name));
-    }
+// Whether a population's model adapts its threshold (a theta that training moves).
+bool adapts(const PopulationSpec& pop) {
+    return std::visit(
+        [](const auto& params) {
+            return requires { params.theta_frozen; };
+        },
+        pop.model);
+}
+
+// The network of a phase, with the run's seed; an error building it (a network too large for
+// the memory, ...) names the spiking network.
+NetworkSpec network_for(const SpikingNetworkSpec& spec, std::uint64_t seed, const char* phase) {
+    NetworkSpec net = spec.network_for_phase(phase);
+    net.seed = seed;
+    net.dt_ms = spec.dt_ms;
+    return net;
 }
 
 }  // namespace
@@ -130,47 +175,83 @@ SpikingWork& SpikingWork::operator+=(const SpikingWork& other) {
     on_post_updates += other.on_post_updates;
     post_terms += other.post_terms;
     exc_spikes += other.exc_spikes;
+    add_into(population_updates, other.population_updates);
+    add_into(projection_pre_updates, other.projection_pre_updates);
+    add_into(projection_post_updates, other.projection_post_updates);
+    add_into(projection_post_terms, other.projection_post_terms);
     return *this;
 }
 
-std::vector<EnergyLine> energy_lines(const DiehlCook2015Params& architecture,
-                                     const SpikingWork& work) {
+std::vector<EnergyLine> energy_lines(const SpikingNetworkSpec& spec, const SpikingWork& work) {
     const auto per_example = [&](std::uint64_t total) {
         return work.examples > 0 ? static_cast<double>(total) / static_cast<double>(work.examples)
                                  : 0.0;
     };
-    const auto id = models::NearestTripletStdp::id;
-    return {
-        {synaptic_event_cost(), per_example(work.synaptic_events)},
-        {neuron_update_cost(models::LifCond::id, architecture.integration),
-         per_example(work.neuron_updates)},
-        {plasticity_pre_cost(id), per_example(work.plasticity_updates - work.on_post_updates)},
-        {plasticity_post_cost(id), per_example(work.on_post_updates)},
-        {plasticity_post_term_cost(id), per_example(work.post_terms)},
+    const auto at = [](const std::vector<std::uint64_t>& v, std::size_t i) {
+        return i < v.size() ? v[i] : std::uint64_t{0};
     };
-}
-
-std::vector<std::string> SpikingNetworkSpec::report_names() const {
-    if (!record_weights) return {};
-    return {input_weights_report(), theta_report()};
-}
-
-void SpikingNetworkSpec::validate() const {
-    if (threads == 0) throw ParamError::value("threads", "0: must be >= 1");
-    if (spike_windows.size() % 2 != 0) {
-        const std::string what =
-            fmt::format("spike_windows has {} values: it needs pairs [start, end) of examples seen",
-                        spike_windows.size());
-        throw ParamError("spike_windows", std::nullopt, what, what);
-    }
-    for (std::size_t k = 0; k + 1 < spike_windows.size(); k += 2) {
-        if (spike_windows[k] >= spike_windows[k + 1]) {
-            throw ParamError::value_at("spike_windows", k,
-                                       fmt::format("{}: start must be below its end {}",
-                                                   spike_windows[k], spike_windows[k + 1]));
+    // Neuron updates by (model, integration), in the order the network first has them.
+    struct Class {
+        std::string model;
+        Integration integration;
+        std::uint64_t count = 0;
+    };
+    std::vector<Class> neurons;
+    const auto& pops = spec.network.populations;
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        if (!is_neuron_model(pops[p].model)) continue;
+        Integration integration = pops[p].integration;
+        if (integration == Integration::automatic) {
+            integration =
+                has_exact_propagator(pops[p].model) ? Integration::exact : Integration::rk4;
         }
+        const std::string model(model_id(pops[p].model));
+        auto it = std::find_if(neurons.begin(), neurons.end(), [&](const Class& c) {
+            return c.model == model && c.integration == integration;
+        });
+        if (it == neurons.end()) {
+            neurons.push_back(Class{model, integration});
+            it = neurons.end() - 1;
+        }
+        it->count += at(work.population_updates, p);
     }
-    architecture.validate();
+    // Plasticity by rule, over the projections that have one in the network.
+    struct Rule {
+        std::string id;
+        std::uint64_t pre = 0, post = 0, terms = 0;
+    };
+    std::vector<Rule> rules;
+    const auto& projs = spec.network.projections;
+    for (std::size_t q = 0; q < projs.size(); ++q) {
+        const std::string id(plasticity_id(projs[q].plasticity));
+        if (id == "none") continue;
+        auto it =
+            std::find_if(rules.begin(), rules.end(), [&](const Rule& r) { return r.id == id; });
+        if (it == rules.end()) {
+            rules.push_back(Rule{id});
+            it = rules.end() - 1;
+        }
+        it->pre += at(work.projection_pre_updates, q);
+        it->post += at(work.projection_post_updates, q);
+        it->terms += at(work.projection_post_terms, q);
+    }
+    std::vector<EnergyLine> lines{{synaptic_event_cost(), per_example(work.synaptic_events)}};
+    for (const auto& c : neurons) {
+        const std::string id = neurons.size() == 1 ? "neuron_update"
+                                                   : fmt::format("neuron_update_{}_{}", c.model,
+                                                                 integration_name(c.integration));
+        lines.push_back({neuron_update_cost(c.model, c.integration, id), per_example(c.count)});
+    }
+    for (const auto& r : rules) {
+        const auto named = [&](OperationCost cost) {
+            if (rules.size() > 1) cost.id += "_" + r.id;
+            return cost;
+        };
+        lines.push_back({named(plasticity_pre_cost(r.id)), per_example(r.pre)});
+        lines.push_back({named(plasticity_post_cost(r.id)), per_example(r.post)});
+        lines.push_back({named(plasticity_post_term_cost(r.id)), per_example(r.terms)});
+    }
+    return lines;
 }
 
 StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& train,
@@ -185,37 +266,46 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
       seed_(seed),
       reports_(reports),
       metrics_(metrics),
-      network_(network_for(spec, train, seed, true)),
-      frozen_spec_(network_for(spec, train, seed, false)),
-      counts_(spec.architecture.n_exc),
+      network_((check_fits(spec, train, seed), network_for(spec, seed, "train"))),
+      label_spec_(network_for(spec, seed, "label")),
+      test_spec_(network_for(spec, seed, "test")),
+      counts_(network_.population(spec.readout_population).size()),
       labels_(train) {
     spec_.validate();
     schedule_.validate();
     check_training_data(train, test, stream_);
     // Frame 0: the initial weights, before the first normalisation.
     if (reports_ != nullptr && spec_.record_weights) {
-        const auto& proj = network_.projection(dc_input_exc);
-        const std::uint64_t n_pre = proj.pre().size();
-        const std::uint64_t n_post = proj.post().size();
         const double step = schedule_.weights_every > 0
                                 ? static_cast<double>(schedule_.weights_every)
                                 : static_cast<double>(schedule_.total(train.size()));
-        ReportLayout weights{.name = spec_.input_weights_report(),
-                             .units = std::string(proj.post().weight_unit()),
-                             .time_start = 0.0,
-                             .time_step = step,
-                             .time_units = "examples"};
-        ReportLayout theta{.name = spec_.theta_report(),
-                           .units = "mV",
-                           .time_start = 0.0,
-                           .time_step = step,
-                           .time_units = "examples"};
-        // Element ids are the projection's synapse ids (dense, row-major [pre][post]).
-        weights.map_dense_matrix(n_pre, n_post,
-                                 [&](std::uint64_t i, std::uint64_t j) { return i * n_post + j; });
-        theta.map_one_value_per_node(n_post);
-        report_ids_ = ReportIds{.weights = reports_->add_report(weights),
-                                .theta = reports_->add_report(theta)};
+        ReportIds ids;
+        if (!spec_.learned_projection.empty()) {
+            const auto& proj = network_.projection(spec_.learned_projection);
+            const std::uint64_t n_pre = proj.pre().size();
+            const std::uint64_t n_post = proj.post().size();
+            ReportLayout weights{.name = spec_.input_weights_report(),
+                                 .units = std::string(proj.post().weight_unit()),
+                                 .time_start = 0.0,
+                                 .time_step = step,
+                                 .time_units = "examples"};
+            // Element ids are the projection's synapse ids (dense, row-major [pre][post]).
+            weights.map_dense_matrix(
+                n_pre, n_post, [&](std::uint64_t i, std::uint64_t j) { return i * n_post + j; });
+            ids.weights = reports_->add_report(weights);
+        }
+        if (!spec_.adaptation_variable.empty()) {
+            const auto& readout = network_.population(spec_.readout_population);
+            ReportLayout adaptation{
+                .name = spec_.adaptation_report(),
+                .units = std::string(readout.variable_unit(spec_.adaptation_variable)),
+                .time_start = 0.0,
+                .time_step = step,
+                .time_units = "examples"};
+            adaptation.map_one_value_per_node(readout.size());
+            ids.adaptation = reports_->add_report(adaptation);
+        }
+        report_ids_ = ids;
         record_weights();
     }
     if (reports_ != nullptr && !spec_.spike_windows.empty()) {
@@ -225,7 +315,30 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
 
 void StdpTrainer::check_fits(const SpikingNetworkSpec& spec, const task::Dataset& train,
                              std::uint64_t seed) {
-    (void)network_for(spec, train, seed, true);
+    const auto in_network = [&](const std::string& key, const std::string& detail) {
+        const std::string what = fmt::format("{} = {}", key, detail);
+        return ParamError(key, std::nullopt, what, detail)
+            .in("spiking", spec.name, fmt::format("spiking network '{}'", spec.name));
+    };
+    try {
+        spec.validate();
+    } catch (const ParamError& e) {
+        throw e.in("spiking", spec.name, fmt::format("spiking network '{}'", spec.name));
+    }
+    for (const auto& pop : spec.network.populations) {
+        if (pop.name == spec.input && pop.size != train.n_inputs()) {
+            throw in_network(
+                "input", fmt::format("\"{}\": population '{}' has {} neurons, the task {} inputs",
+                                     spec.input, pop.name, pop.size, train.n_inputs()));
+        }
+    }
+    // Every operation the learner counts must have a price (energy.cpp).
+    try {
+        (void)energy_lines(spec, SpikingWork{});
+    } catch (const Error& e) {
+        throw in_network("network", e.what());
+    }
+    (void)seed;  // the network's size and memory are checked by its validate(), above
 }
 
 void StdpTrainer::set_threads(std::uint32_t threads) {
@@ -238,20 +351,26 @@ std::string StdpTrainer::metric(const std::string& leaf) const {
 }
 
 void StdpTrainer::record_weights() {
-    const auto& proj = network_.projection(dc_input_exc);
-    const std::size_t n_pre = proj.pre().size();
-    const std::size_t n_post = proj.post().size();
-    const auto w = proj.weights();
-    frame_.resize(n_pre * n_post);
-    for (std::size_t j = 0; j < n_post; ++j) {  // node-major: one neuron's receptive field
-        for (std::size_t i = 0; i < n_pre; ++i) {
-            frame_[j * n_pre + i] = static_cast<float>(w[i * n_post + j]);
+    if (report_ids_->weights) {
+        const auto& proj = network_.projection(spec_.learned_projection);
+        const std::size_t n_pre = proj.pre().size();
+        const std::size_t n_post = proj.post().size();
+        const auto w = proj.weights();
+        frame_.resize(n_pre * n_post);
+        for (std::size_t j = 0; j < n_post; ++j) {  // node-major: one neuron's receptive field
+            for (std::size_t i = 0; i < n_pre; ++i) {
+                frame_[j * n_pre + i] = static_cast<float>(w[i * n_post + j]);
+            }
         }
+        reports_->append_frames(*report_ids_->weights, frame_, 1);
     }
-    reports_->append_frames(report_ids_->weights, frame_, 1);
-    const auto theta = network_.population(dc_exc).variable("theta");
-    frame_.assign(theta.begin(), theta.end());
-    reports_->append_frames(report_ids_->theta, std::span<const float>(frame_.data(), n_post), 1);
+    if (report_ids_->adaptation) {
+        const auto values =
+            network_.population(spec_.readout_population).variable(spec_.adaptation_variable);
+        frame_.assign(values.begin(), values.end());
+        reports_->append_frames(*report_ids_->adaptation,
+                                std::span<const float>(frame_.data(), values.size()), 1);
+    }
     next_weight_frame_ +=
         schedule_.weights_every > 0 ? schedule_.weights_every : schedule_.total(train_.size());
 }
@@ -264,38 +383,44 @@ bool StdpTrainer::recording_spikes() const {
 }
 
 void StdpTrainer::train_one() {
-    const auto& params = spec_.architecture;
-    auto& input_exc = network_.projection(dc_input_exc);
-    const std::size_t n_post = input_exc.post().size();
     const std::size_t index = stream_.index(seen_);
     const float* x = train_.inputs.col(static_cast<Eigen::Index>(index)).data();
 
-    const auto normalise = [&] {
-        weight_normalisation_misses_ +=
-            models::normalise_incoming(input_exc.stored_weights(), input_exc.stored_post(), n_post,
-                                       params.weight_sum, params.stdp.bounds);
-    };
+    std::function<void()> normalise;
+    if (spec_.weight_sum > 0.0) {
+        auto& learned = network_.projection(spec_.learned_projection);
+        const std::size_t n_post = learned.post().size();
+        const models::WeightBounds bounds = spec_.learned_bounds();
+        normalise = [&, n_post, bounds] {
+            weight_normalisation_misses_ += models::normalise_incoming(
+                learned.stored_weights(), learned.stored_post(), n_post, spec_.weight_sum, bounds);
+        };
+    }
     std::function<void(const Network&)> record;
     if (reports_ != nullptr && recording_spikes()) {
         record = [&](const Network& net) {
-            for (const Spike& spike : net.population(dc_exc).spikes()) {
+            for (const Spike& spike : net.population(spec_.readout_population).spikes()) {
                 spike_times_.push_back(net.grid().time(spike.time));
                 spike_nodes_.push_back(spike.node);
             }
         };
     }
     const SpikingWork before = counted_work(network_);
-    Presenter presenter(network_, params);
+    Presenter presenter(network_, spec_);
     SpikingWork work;
     work.presentations = presenter.present(x, fmt::format("train/{}", seen_), counts_, normalise,
                                            record, work.exc_spikes);
     work.examples = 1;
-    const SpikingWork engine = difference(counted_work(network_), before);
+    const SpikingWork engine = engine_difference(counted_work(network_), before);
     work.synaptic_events = engine.synaptic_events;
     work.neuron_updates = engine.neuron_updates;
     work.plasticity_updates = engine.plasticity_updates;
     work.on_post_updates = engine.on_post_updates;
     work.post_terms = engine.post_terms;
+    work.population_updates = engine.population_updates;
+    work.projection_pre_updates = engine.projection_pre_updates;
+    work.projection_post_updates = engine.projection_post_updates;
+    work.projection_post_terms = engine.projection_post_terms;
     training_work_ += work;
     if (!spike_times_.empty()) {
         reports_->append_spikes(spec_.spike_group(), spike_times_, spike_nodes_);
@@ -332,19 +457,37 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
                                                          const std::function<bool()>& stop) {
     const std::size_t count = indices.size();
     std::atomic<bool> stopped{false};
-    const std::size_t n_exc = spec_.architecture.n_exc;
-    std::vector<std::uint32_t> responses(count * n_exc);
+    const std::size_t n_out = readout_size();
+    std::vector<std::uint32_t> responses(count * n_out);
     const std::size_t n_chunks = (count + evaluation_chunk - 1) / evaluation_chunk;
     std::vector<SpikingWork> chunk_work(n_chunks);
-    const auto trained_weights = network_.projection(dc_input_exc).weights();
-    const auto trained_theta = network_.population(dc_exc).variable("theta");
+    // What training changed and evaluation starts from: the weights of every plastic projection
+    // and the theta of every adaptive population.
+    std::vector<std::pair<std::string, std::vector<double>>> trained_weights;
+    for (const auto& proj : spec_.network.projections) {
+        if (plasticity_id(proj.plasticity) != "none") {
+            trained_weights.emplace_back(proj.resolved_name(),
+                                         network_.projection(proj.resolved_name()).weights());
+        }
+    }
+    std::vector<std::pair<std::string, std::span<const double>>> trained_theta;
+    for (const auto& pop : spec_.network.populations) {
+        if (adapts(pop)) {
+            trained_theta.emplace_back(
+                pop.name, std::as_const(network_).population(pop.name).variable("theta"));
+        }
+    }
+    const NetworkSpec& phase_spec = phase.starts_with("test") ? test_spec_ : label_spec_;
 
     const auto run_chunk = [&](std::size_t chunk) {
-        Network frozen(frozen_spec_);
-        frozen.projection(dc_input_exc).set_weights(trained_weights);
-        auto theta = frozen.population(dc_exc).variable("theta");
-        std::copy(trained_theta.begin(), trained_theta.end(), theta.begin());
-        Presenter presenter(frozen, spec_.architecture);
+        Network copy(phase_spec);
+        for (const auto& [name, weights] : trained_weights)
+            copy.projection(name).set_weights(weights);
+        for (const auto& [name, values] : trained_theta) {
+            auto theta = copy.population(name).variable("theta");
+            std::copy(values.begin(), values.end(), theta.begin());
+        }
+        Presenter presenter(copy, spec_);
         SpikingWork& cw = chunk_work[chunk];
         const std::size_t end = std::min(count, (chunk + 1) * evaluation_chunk);
         for (std::size_t e = chunk * evaluation_chunk; e < end; ++e) {
@@ -355,14 +498,20 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
             const float* x = data.inputs.col(static_cast<Eigen::Index>(indices[e])).data();
             cw.presentations +=
                 presenter.present(x, fmt::format("{}/{}", phase, indices[e]),
-                                  std::span<std::uint32_t>(responses.data() + e * n_exc, n_exc), {},
+                                  std::span<std::uint32_t>(responses.data() + e * n_out, n_out), {},
                                   {}, cw.exc_spikes);
             ++cw.examples;
         }
-        const SpikingWork engine = counted_work(frozen);
+        const SpikingWork engine = counted_work(copy);
         cw.synaptic_events = engine.synaptic_events;
         cw.neuron_updates = engine.neuron_updates;
         cw.plasticity_updates = engine.plasticity_updates;
+        cw.on_post_updates = engine.on_post_updates;
+        cw.post_terms = engine.post_terms;
+        cw.population_updates = engine.population_updates;
+        cw.projection_pre_updates = engine.projection_pre_updates;
+        cw.projection_post_updates = engine.projection_post_updates;
+        cw.projection_post_terms = engine.projection_post_terms;
     };
 
     const std::size_t n_threads = std::min<std::size_t>(spec_.threads, n_chunks);
@@ -394,7 +543,7 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
 
 const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bool()>& stop) {
     const auto start = std::chrono::steady_clock::now();
-    const std::size_t n_exc = spec_.architecture.n_exc;
+    const std::size_t n_exc = readout_size();
     const std::size_t n_train = train_.size();
     SpikingEvaluation result{.examples_seen = seen_,
                              .confusion = task::ConfusionMatrix(train_.n_classes)};
@@ -428,12 +577,21 @@ const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bo
     if (responses.size() != labelling.size() * n_exc) return nullptr;
     std::vector<std::uint32_t> labels(labelling.size());
     for (std::size_t e = 0; e < labelling.size(); ++e) labels[e] = labels_(labelling[e]);
-    const auto assign = [&](std::size_t m) {
-        return task::assign_labels(std::span<const std::uint32_t>(responses.data(), m * n_exc),
-                                   n_exc, std::span<const std::uint32_t>(labels.data(), m),
-                                   train_.n_classes);
+    // The readout fitted to the first m labelling examples' responses.
+    using Readout = std::variant<task::NeuronAssignments, task::LinearReadout>;
+    const auto fit = [&](std::size_t m) -> Readout {
+        const std::span<const std::uint32_t> counts(responses.data(), m * n_exc);
+        const std::span<const std::uint32_t> classes(labels.data(), m);
+        if (spec_.readout == SpikingReadout::linear) {
+            return task::fit_linear_readout(counts, n_exc, classes, train_.n_classes,
+                                            spec_.linear_epochs, spec_.linear_learning_rate);
+        }
+        return task::assign_labels(counts, n_exc, classes, train_.n_classes);
     };
-    result.assignments = assign(n_main);
+    const Readout main_readout = fit(n_main);
+    if (const auto* assignments = std::get_if<task::NeuronAssignments>(&main_readout)) {
+        result.assignments = *assignments;
+    }
     result.labels_used = n_main;
 
     // Test responses, one block of test_.size() rows per presentation of the test set.
@@ -449,15 +607,14 @@ const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bo
         if (pass.size() != n_test * n_exc) return nullptr;
         test_counts.insert(test_counts.end(), pass.begin(), pass.end());
     }
-    // Scores the test responses of every pass under `assignments`: correct, unclassified.
-    const auto score = [&](const task::NeuronAssignments& assignments,
-                           task::ConfusionMatrix* confusion) {
+    // Scores the test responses of every pass under a readout: correct, unclassified.
+    const auto score = [&](const Readout& readout, task::ConfusionMatrix* confusion) {
         std::pair<std::uint64_t, std::uint64_t> tally{0, 0};
         for (std::size_t row = 0; row < passes * n_test; ++row) {
             const std::uint32_t label = test_.labels[row % n_test];
-            const auto predicted = task::classify(
-                std::span<const std::uint32_t>(test_counts.data() + row * n_exc, n_exc),
-                assignments);
+            const std::span<const std::uint32_t> counts(test_counts.data() + row * n_exc, n_exc);
+            const auto predicted =
+                std::visit([&](const auto& r) { return task::classify(counts, r); }, readout);
             if (!predicted) {
                 ++tally.second;
                 continue;
@@ -468,13 +625,13 @@ const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bo
         return tally;
     };
     const double tested = static_cast<double>(passes) * static_cast<double>(n_test);
-    const auto [correct, unclassified] = score(result.assignments, &result.confusion);
+    const auto [correct, unclassified] = score(main_readout, &result.confusion);
     result.unclassified = unclassified;
     result.accuracy = n_test > 0 ? static_cast<double>(correct) / tested : 0.0;
     for (const std::uint64_t budget : schedule_.label_budgets) {
         SpikingEvaluation::BudgetPoint point{.budget = budget,
                                              .labels_used = labels_allowed(seen_, n_train, budget)};
-        const auto [c, u] = score(assign(static_cast<std::size_t>(point.labels_used)), nullptr);
+        const auto [c, u] = score(fit(static_cast<std::size_t>(point.labels_used)), nullptr);
         point.accuracy = n_test > 0 ? static_cast<double>(c) / tested : 0.0;
         point.unclassified = u;
         result.budgets.push_back(point);
@@ -546,7 +703,7 @@ void StdpTrainer::finish() {
     };
     // Every counted operation priced (energy.hpp), per phase.
     const auto write_energy_table = [&](const std::string& phase, const SpikingWork& work) {
-        const auto lines = energy_lines(spec_.architecture, work);
+        const auto lines = energy_lines(spec_, work);
         write_energy(*metrics_, metric("energy"), phase, lines);
         metrics_->write_count(metric("operations/" + phase + "/plasticity_post_updates"),
                               work.on_post_updates);

@@ -1,37 +1,45 @@
 #pragma once
 
-// Trains an unsupervised spiking network with STDP on a task's example stream (the protocol of
-// Diehl & Cook 2015's released code), labels its neurons and tests it at the points of a
+// Trains a spiking network on a task's example stream without labels (its plasticity rules
+// learn from every example), labels or fits its readout and tests it at the points of a
 // schedule, and writes what it did: learning curves, operation counts and energy to
-// /metrics/spiking/<name>/..., the input weights (receptive fields) and theta as frame reports
-// /report/<name>_input_exc and /report/<name>_theta, and excitatory spikes of chosen windows to
-// /spikes/<name>_exc (layout: sim/io/FORMAT.md).
+// /metrics/spiking/<name>/..., the learned projection's weights (receptive fields) and the
+// adaptation variable as frame reports /report/<name>_<input>_<readout> and
+// /report/<name>_<adaptation>, and the read-out population's spikes of chosen windows to
+// /spikes/<name>_<readout> (layout: sim/io/FORMAT.md). The network and its roles, encoder,
+// protocol, phases and readout are a SpikingNetworkSpec (spiking_network_spec.hpp); Diehl &
+// Cook (2015) is one (diehl_cook_2015.hpp).
 //
 // Training, per example (the stream's next one):
-//   1. normalise: each excitatory neuron's input weights are scaled to sum weight_sum;
-//   2. present: input rates pixel * input_rate_step_hz * intensity for presentation_ms;
+//   1. normalise (weight_sum > 0): each readout neuron's learned_projection weights are
+//      scaled to sum weight_sum;
+//   2. present: the encoder drives the input population for presentation_ms (poisson_rate:
+//      input rates x * input_rate_step_hz * intensity; latency: one spike per input);
 //   3. rest: input off for rest_ms;
-//   4. retry: if the excitatory layer fired fewer than min_spikes spikes during step 2, the
+//   4. retry: if the readout population fired fewer than min_spikes spikes during step 2, the
 //      intensity goes up by one and the example is shown again from step 1 (at most
 //      max_presentations times in all; the last presentation counts whatever it gave).
-// Evaluation at a point (learning and theta frozen, the trained network left untouched):
-//   the labelling examples are presented to a frozen copy, each neuron is assigned the class
-//   with its highest average spike count (task/label_assignment.hpp), then every test example
-//   is presented and classified. Which examples label the neurons is the schedule's label
-//   protocol (TrainingSchedule::labels):
+// Evaluation at a point (on copies built for the label and test phases: plasticity and
+// adaptation act there only if the spec's phases say so; the trained network is untouched):
+//   the labelling examples are presented, and the readout is fitted to their responses
+//   (label_assignment: each neuron gets the class with its highest average spike count,
+//   task/label_assignment.hpp; linear: logistic regression on the counts,
+//   task/linear_readout.hpp), then every test example is presented and classified. Which
+//   examples label the readout is the schedule's label protocol (TrainingSchedule::labels):
 //   - first_examples: the first assignment_examples training examples in data-set order (0 =
 //     all), seen or not;
 //   - seen: after k examples, the first min(k, n_train, assignment_examples) examples of the
 //     shared stream (0 = no cap), all of them seen; with label budgets, the responses are
-//     computed once, for the largest number of labels any budget allows, and a budget L labels
-//     the neurons from the first min(k, n_train, L) of them (one row per budget in
+//     computed once, for the largest number of labels any budget allows, and a budget L fits
+//     the readout to the first min(k, n_train, L) of them (one row per budget in
 //     /metrics/spiking/<name>/label_curve); the features learnt from every example seen, without
 //     labels;
 //   - paper: the whole training set, and the test set presented test_presentations times (pass
 //     r > 1 with input streams "test<r>/<example>"), the accuracy the mean over the passes.
-//   Evaluation examples go in chunks of evaluation_chunk, each to a freshly built frozen copy
-//   with the trained weights and theta, so chunks run on `threads` threads with results that do
-//   not depend on the thread count. Retries apply at test time too, as in the released code.
+//   Evaluation examples go in chunks of evaluation_chunk, each to a freshly built copy with the
+//   trained weights of every plastic projection and the trained theta of every adaptive
+//   population, so chunks run on `threads` threads with results that do not depend on the
+//   thread count. Retries apply at test time too, as in Diehl & Cook's released code.
 // Input spikes of a presentation come from the Poisson stream keyed by (phase, example,
 // presentation): an example gets the same input whenever it is shown.
 
@@ -50,48 +58,11 @@
 #include "sim/task/label_assignment.hpp"
 #include "sim/task/label_reader.hpp"
 #include "sim/task/scoring.hpp"
-#include "sim/train/diehl_cook_2015.hpp"
 #include "sim/train/energy.hpp"
 #include "sim/train/gradient_trainer.hpp"
+#include "sim/train/spiking_network_spec.hpp"
 
 namespace spikerate::sim::train {
-
-// One spiking network of a scenario: a [spiking.<name>] section.
-struct SpikingNetworkSpec {
-    std::string name;                  // the section's name: /metrics/spiking/<name>
-    DiehlCook2015Params architecture;  // architecture = "diehl_cook_2015" (the only one so far)
-    std::uint32_t assignment_examples = 10000;  // labelling examples (see labels); 0 = all
-    std::uint32_t threads = 1;                  // for evaluation
-    bool record_weights = true;  // input -> exc weights and theta at the schedule's weight frames
-    // Excitatory spikes are recorded while examples_seen is in [start, end), for each pair of
-    // this flat list (start0, end0, start1, end1, ...).
-    std::vector<std::uint64_t> spike_windows;
-
-    template <class Visitor>
-    void visit_fields(Visitor&& v) {
-        v("assignment_examples", assignment_examples, "",
-          "training examples whose responses label the neurons; 0 = all; training.labels = "
-          "\"first_examples\": the first ones in data-set order, seen or not; \"seen\": a cap "
-          "on the examples seen that label the main curve; \"paper\": ignored (all)");
-        v("threads", threads, "",
-          "threads for labelling and testing (chunks of 1000 examples on fresh frozen copies: the "
-          "results do not depend on it); training uses one");
-        v("record_weights", record_weights, "",
-          "write /report/<name>_input_exc (receptive fields) and /report/<name>_theta at the "
-          "weight frames");
-        v("spike_windows", spike_windows, "",
-          "pairs [start, end) of examples seen during which excitatory spikes go to "
-          "/spikes/<name>_exc");
-    }
-    void validate() const;  // ParamError naming the key
-
-    // What it writes: the frame reports "<name>_input_exc" (receptive fields) and
-    // "<name>_theta" (with record_weights), the spike group "<name>_exc" (with spike_windows).
-    std::string input_weights_report() const { return name + "_input_exc"; }
-    std::string theta_report() const { return name + "_theta"; }
-    std::string spike_group() const { return name + "_exc"; }
-    std::vector<std::string> report_names() const;
-};
 
 // Work done by a spiking network: what the engine counted.
 struct SpikingWork {
@@ -99,25 +70,35 @@ struct SpikingWork {
     std::uint64_t presentations = 0;       // presentations, retries included
     std::uint64_t synaptic_events = 0;     // spikes x fan-out delivered, all projections
     std::uint64_t neuron_updates = 0;      // neuron state updates (one neuron, one step)
-    std::uint64_t plasticity_updates = 0;  // weight updates by the STDP rule
+    std::uint64_t plasticity_updates = 0;  // weight updates by the plasticity rules
     std::uint64_t on_post_updates = 0;     // those by a postsynaptic spike (the rest: on_pre)
-    std::uint64_t post_terms = 0;          // the rule's post terms evaluated for on_pre
-    std::uint64_t exc_spikes = 0;          // excitatory spikes during presentations counted
+    std::uint64_t post_terms = 0;          // the rules' post terms evaluated for on_pre
+    std::uint64_t exc_spikes = 0;          // readout spikes during presentations counted
+    // The same by population (neuron updates) and by projection (plasticity: on_pre updates,
+    // on_post updates, post terms), in the network's order: the energy table prices each
+    // with its model and rule.
+    std::vector<std::uint64_t> population_updates;
+    std::vector<std::uint64_t> projection_pre_updates;
+    std::vector<std::uint64_t> projection_post_updates;
+    std::vector<std::uint64_t> projection_post_terms;
 
     SpikingWork& operator+=(const SpikingWork& other);
 };
 
-// The energy table of a Diehl & Cook network's work (sim/train/energy.hpp): synaptic events,
-// neuron updates (lif_cond with the architecture's integration), plasticity updates by pre and
-// by post spikes, the post terms of the pre updates, per example of `work`.
-std::vector<EnergyLine> energy_lines(const DiehlCook2015Params& architecture,
-                                     const SpikingWork& work);
+// The energy table of a spiking learner's work (sim/train/energy.hpp): synaptic events, neuron
+// updates by (model, integration), plasticity updates by pre and by post spikes and the post
+// terms of the pre updates by rule, per example of `work`. One class per kind when the network
+// has one model and one rule (ids "neuron_update", "plasticity_pre", ...), else one per model
+// or rule ("neuron_update_<model>_<integration>", "plasticity_pre_<rule>", ...). Throws Error
+// for a model or rule energy.cpp has no count for.
+std::vector<EnergyLine> energy_lines(const SpikingNetworkSpec& spec, const SpikingWork& work);
 
 struct SpikingEvaluation {
     std::uint64_t examples_seen = 0;
     double accuracy = 0.0;  // correct / test examples; unclassified examples count as wrong
     task::ConfusionMatrix confusion{1};  // classified test examples only
-    std::uint64_t unclassified = 0;      // test examples on which no assigned neuron fired
+    std::uint64_t unclassified = 0;      // test examples no readout classified (label_assignment:
+                                         // no assigned neuron fired)
     task::NeuronAssignments assignments;
     std::uint64_t labels_used = 0;  // examples whose labels assigned the neurons
     // One per label budget of the schedule (labels = "seen"), in its order.
@@ -143,8 +124,9 @@ class StdpTrainer {
                 const TrainingSchedule& schedule, std::uint64_t seed, RecordingSink* reports,
                 MetricSink* metrics);
 
-    // What the constructor would refuse about the network (its size, its parameters), checked
-    // before the output file is created: throws ParamError naming the network and n_exc.
+    // What the constructor would refuse about the network (its size, its parameters, its input
+    // size against the task's, an operation the energy table cannot price), checked before the
+    // output file is created: throws ParamError naming the network.
     static void check_fits(const SpikingNetworkSpec& spec, const task::Dataset& train,
                            std::uint64_t seed);
 
@@ -165,12 +147,13 @@ class StdpTrainer {
     const SpikingEvaluation* last_evaluation() const { return last_ ? &*last_ : nullptr; }
     double training_seconds() const { return training_seconds_; }
     double evaluation_seconds() const { return evaluation_seconds_; }  // all points so far
+    std::size_t readout_size() const { return counts_.size(); }        // neurons read out
     const Network& network() const { return network_; }
     Network& network() { return network_; }
 
-    // Presents the first `count` examples of `data` to frozen copies of the current network and
-    // returns their excitatory spike counts (row-major, examples x n_exc). `phase` keys the
-    // input streams ("assign", "test").
+    // Presents the first `count` examples of `data` to evaluation copies of the current network
+    // and returns the readout population's spike counts (row-major, examples x readout size).
+    // `phase` keys the input streams ("assign" labels, "test..." tests).
     // Empty when `stop` said to stop.
     std::vector<std::uint32_t> frozen_responses(const task::Dataset& data, std::size_t count,
                                                 const char* phase, SpikingWork& work,
@@ -188,8 +171,8 @@ class StdpTrainer {
 
   private:
     struct ReportIds {
-        std::size_t weights;
-        std::size_t theta;
+        std::optional<std::size_t> weights;     // the learned projection's
+        std::optional<std::size_t> adaptation;  // the adaptation variable's
     };
     void train_one();
     void record_weights();
@@ -205,7 +188,8 @@ class StdpTrainer {
     RecordingSink* reports_;
     MetricSink* metrics_;
     Network network_;
-    NetworkSpec frozen_spec_;
+    NetworkSpec label_spec_;  // the network of the label phase
+    NetworkSpec test_spec_;   // the network of the test phase
     std::optional<ReportIds> report_ids_;
     std::vector<float> frame_;
     std::vector<double> rates_;

@@ -14,6 +14,7 @@
 #include "sim/io/scenario/special_keys.hpp"
 #include "sim/recording_spec.hpp"
 #include "sim/task/task_spec.hpp"
+#include "sim/train/diehl_cook_2015.hpp"
 #include "sim/train/gradient_trainer.hpp"
 #include "sim/train/stdp_trainer.hpp"
 
@@ -203,25 +204,41 @@ std::vector<KeySection> key_reference() {
         add_rows(s.rows, defaults);
     }
     {
-        auto& s = section("[spiking.<name>]",
-                          "A spiking network trained on the task with STDP and no labels, "
-                          "labelled and tested at every point of [training].");
-        const train::SpikingNetworkSpec defaults;
-        add_special(s.rows, spiking_special_keys);
-        add_rows(s.rows, defaults.architecture);
-        add_rows(s.rows, defaults);
+        auto& s = section(
+            "[spiking.<name>]",
+            "A spiking network that learns the task without labels (its plasticity acts on every "
+            "example seen), then is labelled (its readout fitted to the labelled examples the "
+            "budget allows) and tested at every point of [training]. The network is described in "
+            "[spiking.<name>.populations.<pop>] and [spiking.<name>.projections.<proj>] tables "
+            "(the keys of [populations.<name>] and [projections.<name>]; a spike_train input "
+            "gives times_ms = [] and node_ids = []). Or a preset is named with architecture: its "
+            "keys below; the resolved scenario holds the description it expands into.");
+        add_rows(s.rows, train::SpikingNetworkSpec{});
+        auto& preset = section("[spiking.<name>] with architecture = \"diehl_cook_2015\"",
+                               "Diehl & Cook (2015): its parameters, besides readout, "
+                               "linear_epochs, linear_learning_rate, assignment_examples, threads, "
+                               "record_weights and spike_windows from the table above.",
+                               3);
+        const train::DiehlCook2015Params defaults;
+        add_special(preset.rows, spiking_special_keys);
+        add_rows(preset.rows, defaults);
         add_rows(section("[spiking.<name>.exc]",
-                         "The excitatory neurons: the keys of lif_cond, with these defaults.", 3)
+                         "Preset: the excitatory neurons, the keys of lif_cond, with these "
+                         "defaults.",
+                         3)
                      .rows,
-                 defaults.architecture.exc);
+                 defaults.exc);
         add_rows(section("[spiking.<name>.inh]",
-                         "The inhibitory neurons: the keys of lif_cond, with these defaults.", 3)
+                         "Preset: the inhibitory neurons, the keys of lif_cond, with these "
+                         "defaults.",
+                         3)
                      .rows,
-                 defaults.architecture.inh);
-        add_rows(section("[spiking.<name>.stdp]",
-                         "The input -> exc plasticity: the keys of nearest_triplet_stdp.", 3)
-                     .rows,
-                 defaults.architecture.stdp);
+                 defaults.inh);
+        add_rows(
+            section("[spiking.<name>.stdp]",
+                    "Preset: the input -> exc plasticity, the keys of nearest_triplet_stdp.", 3)
+                .rows,
+            defaults.stdp);
     }
     return sections;
 }

@@ -409,6 +409,9 @@ Scenario parse_scenario(std::string_view toml_text, std::string_view source_name
             ->as_table()
             ->insert_or_assign("file", reader::absolute_path(file));
     }
+    for (const auto& [name, description] : state.expanded_spiking) {
+        root.get("spiking")->as_table()->insert_or_assign(name, description);
+    }
     if (state.data_dir) {
         root.get("task")->as_table()->insert_or_assign(
             "data_dir", reader::absolute_path(scenario.task->data_dir));

@@ -6,6 +6,7 @@
 // validates the element it describes, so that a ParamError from a validate() is traced back to
 // the key it names (reader::Element).
 
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -33,6 +34,9 @@ struct LoadState {
     std::map<std::pair<std::string, std::string>, Element> elements;
     std::map<std::string, std::filesystem::path> spike_files;  // read, by population
     std::optional<std::filesystem::path> data_dir;             // [task] data_dir as written
+    // [spiking.<name>] sections that named a preset, by name, and the description each expanded
+    // into (what the resolved scenario holds in its place). A deque: elements point into them.
+    std::deque<std::pair<std::string, toml::table>> expanded_spiking;
 
     const PopulationSpec* population(std::string_view name) const;
     std::vector<std::string> population_names(bool neurons_only = false) const;

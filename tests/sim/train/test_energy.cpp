@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/task/synthetic.hpp"
+#include "sim/train/diehl_cook_2015.hpp"
 #include "sim/train/energy.hpp"
 #include "sim/train/gradient_trainer.hpp"
 #include "sim/train/stdp_trainer.hpp"
@@ -141,10 +142,12 @@ TEST_CASE("energy: a tiny STDP run writes every class, its cost, its source and 
     images.image_shape = {28, 28};
     train::TrainingSchedule schedule;
     schedule.examples = 3;
-    train::SpikingNetworkSpec spec;
-    spec.name = "dc";
-    spec.architecture.n_exc = 10;
-    spec.record_weights = false;
+    train::DiehlCook2015Params params;
+    params.n_exc = 10;
+    train::SpikingNetworkSpec section;
+    section.name = "dc";
+    section.record_weights = false;
+    const auto spec = train::diehl_cook_2015_learner(params, 784, 1, section);
     testing::MemoryOutput out;
     train::StdpTrainer trainer(spec, images, images, task::ExampleStream(3, 1, false), schedule, 1,
                                nullptr, &out);

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/task/synthetic.hpp"
+#include "sim/train/diehl_cook_2015.hpp"
 #include "sim/train/gradient_trainer.hpp"
 #include "sim/train/stdp_trainer.hpp"
 #include "tests/sim/memory_output.hpp"
@@ -66,10 +67,11 @@ sim::train::RateNetworkSpec mlp_spec() {
 }
 
 sim::train::SpikingNetworkSpec stdp_spec() {
-    sim::train::SpikingNetworkSpec spec{.name = "stdp"};
-    spec.architecture.n_exc = 10;
-    spec.record_weights = false;
-    return spec;
+    sim::train::DiehlCook2015Params params;
+    params.n_exc = 10;
+    sim::train::SpikingNetworkSpec section{.name = "stdp"};
+    section.record_weights = false;
+    return sim::train::diehl_cook_2015_learner(params, 4 * 4, 1, section);  // bars(): 4 x 4
 }
 
 // Trains a rate network over the schedule with its labels logged; returns its metrics.

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/task/mnist.hpp"
+#include "sim/train/diehl_cook_2015.hpp"
 #include "sim/train/stdp_trainer.hpp"
 #include "tests/sim/memory_output.hpp"
 
@@ -38,10 +39,11 @@ task::Dataset uniform_images(float pixel, std::size_t n) {
 }
 
 train::SpikingNetworkSpec small_spec(std::uint32_t n_exc) {
-    train::SpikingNetworkSpec spec;
-    spec.name = "dc";
-    spec.architecture.n_exc = n_exc;
-    return spec;
+    train::DiehlCook2015Params params;
+    params.n_exc = n_exc;
+    train::SpikingNetworkSpec section;
+    section.name = "dc";
+    return train::diehl_cook_2015_learner(params, 784, 1, section);
 }
 
 }  // namespace
@@ -56,7 +58,7 @@ TEST_CASE(
     SECTION("a blank image never makes a spike: retried up to max_presentations") {
         const task::Dataset blank = uniform_images(0.0F, 1);
         auto spec = small_spec(10);
-        spec.architecture.max_presentations = 4;
+        spec.max_presentations = 4;
         train::StdpTrainer trainer(spec, blank, blank, task::ExampleStream(1, 1, false), schedule,
                                    1, nullptr, nullptr);
         trainer.train_until(1);
@@ -72,7 +74,7 @@ TEST_CASE(
         // retried), then the same digit, input and network with min_spikes at and above it.
         const auto first_presentation = [&](std::uint32_t min_spikes) {
             auto spec = small_spec(20);
-            spec.architecture.min_spikes = min_spikes;
+            spec.min_spikes = min_spikes;
             train::StdpTrainer trainer(spec, mnist.train, mnist.test,
                                        task::ExampleStream(mnist.train.size(), 1, false), schedule,
                                        1, nullptr, nullptr);
@@ -98,7 +100,7 @@ TEST_CASE(
         std::vector<std::uint64_t> input_spikes;
         for (const std::uint32_t presentations : {1U, 2U, 3U}) {
             auto spec = small_spec(10);
-            spec.architecture.max_presentations = presentations;
+            spec.max_presentations = presentations;
             train::StdpTrainer trainer(spec, faint, faint, task::ExampleStream(1, 1, false),
                                        schedule, 1, nullptr, nullptr);
             trainer.train_until(1);
