@@ -477,6 +477,18 @@ int validate_scenario(const RunOptions& options) {
         fmt::print("{}", scenario.resolved_text);
         return 0;
     }
+    // What the task's data may refuse, before anything is called valid.
+    std::optional<task::Task> task;
+    if (!scenario.rate_networks.empty() || !scenario.spiking_networks.empty()) {
+        task = located(scenario,
+                       [&] { return task::load_task(*scenario.task, scenario.network.seed); });
+        located(scenario, [&] {
+            for (const auto& spec : scenario.rate_networks) train::check_fits(spec, task->train);
+            for (const auto& spec : scenario.spiking_networks) {
+                train::StdpTrainer::check_fits(spec, task->train, scenario.network.seed);
+            }
+        });
+    }
     if (!scenario.network.populations.empty()) {
         const sim::Network net = located(scenario, [&] { return sim::Network(scenario.network); });
         fmt::print("{}: valid. {} ms at dt = {} ms, seed {}, output '{}'\n", options.scenario,
@@ -487,29 +499,24 @@ int validate_scenario(const RunOptions& options) {
         fmt::print("{}: valid. seed {}, output '{}'\n", options.scenario, scenario.network.seed,
                    out.string());
     }
-    if (!scenario.rate_networks.empty() || !scenario.spiking_networks.empty()) {
-        const task::Task task = located(
-            scenario, [&] { return task::load_task(*scenario.task, scenario.network.seed); });
-        const std::uint64_t total = scenario.training.total(task.train.size());
+    if (task) {
+        const std::uint64_t total = scenario.training.total(task->train.size());
         fmt::print(
             "  task: {} ({} training, {} test examples, {} classes); {} examples ({:.3g} "
             "epochs), {} evaluations\n",
-            task.name, task.train.size(), task.test.size(), task.train.n_classes, total,
-            static_cast<double>(total) / static_cast<double>(task.train.size()),
-            scenario.training.points(task.train.size()).size());
+            task->name, task->train.size(), task->test.size(), task->train.n_classes, total,
+            static_cast<double>(total) / static_cast<double>(task->train.size()),
+            scenario.training.points(task->train.size()).size());
         for (const auto& spec : scenario.rate_networks) {
             models::RateNetworkParams params = spec.network;
-            params.n_inputs = task.train.n_inputs();
-            params.n_outputs = task.train.n_classes;
+            params.n_inputs = task->train.n_inputs();
+            params.n_outputs = task->train.n_classes;
             const models::RateNetwork network(params);
             fmt::print("  rate network {}: {}, {} MAC per example forward, {} backward\n",
                        spec.name, layer_sizes(network), network.forward_macs_per_example(),
                        network.backward_macs_per_example());
         }
         for (const auto& spec : scenario.spiking_networks) {
-            located(scenario, [&] {
-                train::StdpTrainer::check_fits(spec, task.train, scenario.network.seed);
-            });
             const sim::Network net(spec.network);
             std::size_t neurons = 0;
             std::size_t synapses = 0;

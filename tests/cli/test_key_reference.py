@@ -55,9 +55,14 @@ def test_every_key_the_scenarios_use_is_in_the_reference(spikerate):
                 names.add(name)
         for section in ("weights", "state"):
             names.update(data.get("record", {}).get(section, {}))
+        # A spiking learner's network: [spiking.<name>.populations.<pop>] and .projections.
+        networks = [data] + [body for body in data.get("spiking", {}).values()]
         initial_keys = set()
-        for body in data.get("populations", {}).values():
-            initial_keys.update(body.get("initial", {}))
+        for network in networks:
+            for section in ("populations", "projections"):
+                names.update(network.get(section, {}))
+            for body in network.get("populations", {}).values():
+                initial_keys.update(body.get("initial", {}))
         used = leaf_keys(data, set()) - names - tables - initial_keys
         missing = sorted(k for k in used if k not in documented and not k.startswith("weight_"))
         assert not missing, f"{path.name}: keys not in `spikerate keys`: {missing}"

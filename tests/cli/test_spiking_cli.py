@@ -142,7 +142,7 @@ def test_spiking_scenario_errors_name_the_key(spikerate, tmp_path):
          "spiking.stdp.architecture: unknown architecture 'diehl_cook' (did you mean "
          "'diehl_cook_2015'?"),
         (TINY.replace('architecture = "diehl_cook_2015"\n', ""),
-         "spiking.stdp: missing key 'architecture'"),
+         "spiking.stdp: describe the network ([spiking.stdp.populations.<name>]"),
         (TINY.replace("n_exc = 10", "n_exc = 0"), "tiny.toml:14: spiking.stdp.n_exc: 0: must be >= 1"),
         (TINY.replace("n_exc = 10", "n_ex = 10"), "spiking.stdp.n_ex: unknown key (did you mean 'n_exc'?"),
         (TINY.replace("nu_post = 0.02", "nu_postt = 0.02"),

@@ -129,9 +129,9 @@ void read_populations(LoadState& state, const Table& top) {
     const Context& ctx = state.ctx;
     const toml::node& node = top.require(
         "populations", "a table of populations, e.g. [populations.exc] with model and size");
-    const Table populations = as_table(ctx, node, "populations");
+    const Table populations = as_table(ctx, node, top.key_path("populations"));
     if (populations.table.empty()) {
-        ctx.fail(node, "populations",
+        ctx.fail(node, populations.path,
                  "no populations (expected at least one [populations.<name>] table)");
     }
     for (const auto& [key, value] : populations.table) {

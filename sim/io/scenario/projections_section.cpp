@@ -246,7 +246,7 @@ void read_projection(LoadState& state, const Table& t, const std::string& name) 
 void read_projections(LoadState& state, const Table& top) {
     const toml::node* node = top.find("projections");
     if (node == nullptr) return;
-    const Table projections = as_table(state.ctx, *node, "projections");
+    const Table projections = as_table(state.ctx, *node, top.key_path("projections"));
     for (const auto& [key, value] : projections.table) {
         const std::string path = projections.key_path(key.str());
         state.check_name(value, path, key.str(), "projection");

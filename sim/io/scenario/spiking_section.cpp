@@ -211,8 +211,14 @@ toml::table expand_diehl_cook_2015(LoadState& state, const Table& t, const toml:
     train::SpikingNetworkSpec spec;
     check_in(ctx, element, [&] {
         params.validate();
-        spec = train::diehl_cook_2015_learner(params, n_inputs, state.scenario.network.seed,
-                                              passthrough);
+        try {
+            spec = train::diehl_cook_2015_learner(params, n_inputs, state.scenario.network.seed,
+                                                  passthrough);
+        } catch (const ParamError& e) {  // the network of that size (memory, synapse counts)
+            const std::string detail =
+                fmt::format("{} with {} inputs: {}", params.n_exc, n_inputs, e.what());
+            throw ParamError("n_exc", std::nullopt, "n_exc = " + detail, detail);
+        }
     });
     const std::string text = description_text(spec);
     const std::string source =
