@@ -727,6 +727,7 @@ void StdpTrainer::finish() {
         metrics_->write_count(metric("test_unclassified"), last_->unclassified);
         const auto n = last_->confusion.n_classes();
         metrics_->write_count_matrix(metric("test_confusion"), last_->confusion.counts(), n, n);
+        if (spec_.readout != SpikingReadout::label_assignment) return;
         std::vector<std::uint64_t> assignment(last_->assignments.class_of_neuron.size());
         for (std::size_t j = 0; j < assignment.size(); ++j) {
             const auto c = last_->assignments.class_of_neuron[j];
