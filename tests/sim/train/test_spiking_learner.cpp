@@ -28,10 +28,10 @@ const std::filesystem::path bars_scenario =
     "data" / "scenarios" / "bars_stdp.toml";
 
 struct Trained {
-    std::vector<double> accuracy;        // the curve
-    std::vector<double> budget_accuracy; // label_curve rows
-    std::vector<float> last_weights;     // the last frame of the receptive fields
-    std::vector<double> trained_weights; // the network's learned projection at the end
+    std::vector<double> accuracy;         // the curve
+    std::vector<double> budget_accuracy;  // label_curve rows
+    std::vector<float> last_weights;      // the last frame of the receptive fields
+    std::vector<double> trained_weights;  // the network's learned projection at the end
 };
 
 // Trains the scenario's spiking network over its schedule, as `spikerate run` does.
@@ -42,7 +42,8 @@ Trained train_scenario(const sl_io::Scenario& scenario) {
     const sl_task::Task t = sl_task::load_task(*scenario.task, seed);
     const sl_task::ExampleStream stream(t.train.size(), seed, scenario.task->shuffle);
     spikerate::testing::MemoryOutput out;
-    sl_train::StdpTrainer trainer(spec, t.train, t.test, stream, scenario.training, seed, &out, &out);
+    sl_train::StdpTrainer trainer(spec, t.train, t.test, stream, scenario.training, seed, &out,
+                                  &out);
     for (const auto point : scenario.training.points(t.train.size())) {
         trainer.train_until(point);
         REQUIRE(trainer.evaluate_and_record() != nullptr);
@@ -117,9 +118,9 @@ TEST_CASE("the linear readout: logistic regression on spike counts, deterministi
     // Fitted to nothing: no prediction (counted as wrong), never a lucky class 0.
     const auto empty = sl_task::fit_linear_readout({}, 3, {}, 2, 200, 0.5);
     CHECK_FALSE(sl_task::classify(std::span<const std::uint32_t>(counts.data(), 3), empty));
-    CHECK_THROWS_AS(sl_task::fit_linear_readout(counts, 3, std::vector<std::uint32_t>{0, 1, 2, 0}, 2,
-                                             10, 0.5),
-                    spikerate::DataError);
+    CHECK_THROWS_AS(
+        sl_task::fit_linear_readout(counts, 3, std::vector<std::uint32_t>{0, 1, 2, 0}, 2, 10, 0.5),
+        spikerate::DataError);
 }
 
 TEST_CASE("the latency encoder: each input above the threshold fires once per presentation",
@@ -138,8 +139,9 @@ TEST_CASE("the latency encoder: each input above the threshold fires once per pr
     const sl_task::Task t = sl_task::load_task(*scenario.task, 1);
     sl_train::TrainingSchedule schedule;
     schedule.examples = 3;
-    sl_train::StdpTrainer trainer(spec, t.train, t.test, sl_task::ExampleStream(t.train.size(), 1, false),
-                               schedule, 1, nullptr, nullptr);
+    sl_train::StdpTrainer trainer(spec, t.train, t.test,
+                                  sl_task::ExampleStream(t.train.size(), 1, false), schedule, 1,
+                                  nullptr, nullptr);
     std::uint64_t lit = 0;
     for (Eigen::Index e = 0; e < 3; ++e) {
         for (Eigen::Index i = 0; i < t.train.inputs.rows(); ++i) lit += t.train.inputs(i, e) > 0.5F;
@@ -189,8 +191,8 @@ readout = "linear"
     const auto run = [](const sl_io::Scenario& s) {
         const sl_task::Task t = sl_task::load_task(*s.task, 3);
         sl_train::StdpTrainer trainer(s.spiking_networks.front(), t.train, t.test,
-                                   sl_task::ExampleStream(t.train.size(), 3, true), s.training, 3,
-                                   nullptr, nullptr);
+                                      sl_task::ExampleStream(t.train.size(), 3, true), s.training,
+                                      3, nullptr, nullptr);
         trainer.train_until(6);
         const auto* evaluation = trainer.evaluate_and_record();
         REQUIRE(evaluation != nullptr);
