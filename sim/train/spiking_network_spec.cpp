@@ -175,6 +175,15 @@ void SpikingNetworkSpec::validate() const {
                                     fmt::format("\"{}\": no such projection (projections: {})",
                                                 learned_projection, names(network, true)));
         }
+        const auto* all = std::get_if<connect::AllToAll>(&proj->connection);
+        if (all == nullptr || !all->allow_autapses || proj->storage == Storage::sparse) {
+            throw ParamError::value(
+                "learned_projection",
+                fmt::format("\"{}\": must be all_to_all with allow_autapses = true and not "
+                            "sparse storage (each readout neuron's weights are a receptive field, "
+                            "one weight per input)",
+                            learned_projection));
+        }
         if (proj->pre != input || proj->post != readout_population) {
             throw ParamError::value(
                 "learned_projection",

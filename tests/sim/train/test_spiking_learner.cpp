@@ -201,3 +201,34 @@ readout = "linear"
     };
     CHECK(run(preset) == run(resolved));
 }
+
+TEST_CASE("a spiking learner's description is checked before anything runs: errors name the key",
+          "[spiking_learner][unit]") {
+    const auto error_of = [](const std::vector<std::string>& overrides) -> std::string {
+        try {
+            sl_io::load_scenario(bars_scenario, overrides);
+        } catch (const spikerate::ScenarioError& e) {
+            return e.what();
+        }
+        FAIL("loaded without an error");
+        return {};
+    };
+    using Catch::Matchers::Contains;
+    CHECK_THAT(error_of({"spiking.stdp.input=\"exc\""}),
+               Contains("spiking.stdp.input: \"exc\" is a lif_cond population"));
+    CHECK_THAT(error_of({"spiking.stdp.readout_population=\"input\""}),
+               Contains("spiking.stdp.readout_population: \"input\": a source, not neurons"));
+    CHECK_THAT(error_of({"spiking.stdp.learned_projection=\"exc->inh\""}),
+               Contains("spiking.stdp.learned_projection: \"exc->inh\": must be all_to_all"));
+    CHECK_THAT(error_of({"spiking.stdp.projections.\"input->exc\".storage=\"sparse\""}),
+               Contains("spiking.stdp.learned_projection: \"input->exc\": must be all_to_all"));
+    CHECK_THAT(error_of({"spiking.stdp.adaptation_variable=\"x\""}),
+               Contains("spiking.stdp.adaptation_variable: \"x\": lif_cond has no such"));
+    CHECK_THAT(error_of({"spiking.stdp.adaptation_phases=[\"sleep\"]"}),
+               Contains("spiking.stdp.adaptation_phases[0]: \"sleep\""));
+    CHECK_THAT(error_of({"spiking.stdp.populations.exc.E_x_mV=1.0"}),
+               Contains("spiking.stdp.populations.exc.E_x_mV: unknown key"));
+    CHECK_THAT(error_of({"spiking.stdp.projections.x.pre=\"input\""}),
+               Contains("spiking.stdp.projections.x.post: missing required key"));
+    CHECK_THAT(error_of({"spiking.stdp.weight_sum=-1.0"}), Contains("spiking.stdp.weight_sum"));
+}
