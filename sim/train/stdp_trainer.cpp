@@ -192,6 +192,7 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
     spec_.validate();
     schedule_.validate();
     check_training_data(train, test, stream_);
+    if (reports_ != nullptr) describe_network(network_, spec_.name, *reports_);
     // Frame 0: the initial weights, before the first normalisation.
     if (reports_ != nullptr && spec_.record_weights) {
         const auto& proj = network_.projection(dc_input_exc);
@@ -202,11 +203,20 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
                                 : static_cast<double>(schedule_.total(train.size()));
         ReportLayout weights{.name = spec_.input_weights_report(),
                              .units = std::string(proj.post().weight_unit()),
+                             .role = {.network = spec_.name,
+                                      .role = "input_weights",
+                                      .population = described_name(spec_.name, dc_exc),
+                                      .projection = described_name(spec_.name, dc_input_exc),
+                                      .input_shape = train.input_shape()},
                              .time_start = 0.0,
                              .time_step = step,
                              .time_units = "examples"};
         ReportLayout theta{.name = spec_.theta_report(),
                            .units = "mV",
+                           .role = {.network = spec_.name,
+                                    .role = "adaptive_threshold",
+                                    .population = described_name(spec_.name, dc_exc),
+                                    .variable = "theta"},
                            .time_start = 0.0,
                            .time_step = step,
                            .time_units = "examples"};
@@ -219,7 +229,10 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
         record_weights();
     }
     if (reports_ != nullptr && !spec_.spike_windows.empty()) {
-        reports_->add_spike_population(spec_.spike_group());
+        reports_->add_spike_population(spec_.spike_group(),
+                                       {.network = spec_.name,
+                                        .role = "excitatory_spikes",
+                                        .population = described_name(spec_.name, dc_exc)});
     }
 }
 
