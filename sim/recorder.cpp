@@ -70,7 +70,10 @@ void describe_network(const Network& network, const std::string& network_name,
                                   .post = described_name(network_name, projection->post().name()),
                                   .synapses = projection->n_synapses(),
                                   .weight_unit = std::string(projection->post().weight_unit()),
-                                  .plasticity = std::string(projection->plasticity_id())});
+                                  .plasticity = std::string(projection->plasticity_id()),
+                                  .receptor = projection->receptor() == Receptor::excitatory
+                                                  ? "excitatory"
+                                                  : "inhibitory"});
     }
 }
 

@@ -68,6 +68,7 @@ struct ProjectionDescription {
     std::uint64_t synapses = 0;
     std::string weight_unit;  // the postsynaptic model's
     std::string plasticity;   // rule id, "none" for static synapses
+    std::string receptor;     // "excitatory" or "inhibitory": the target's receptor it drives
 };
 
 // The layout of a SONATA frame report: node k owns elements [index_pointers[k],

@@ -38,14 +38,15 @@ class Population:
 class Projection:
     """A projection of the run, as ``/projections/<name>`` describes it: ``pre`` and ``post``
     (keys of ``run.populations``), ``synapses``, ``weight_unit``, ``plasticity`` (the rule's
-    id, ``"none"`` for static synapses), ``network`` and ``local_name`` as for
-    :class:`Population`."""
+    id, ``"none"`` for static synapses), ``receptor`` (``"excitatory"`` or ``"inhibitory"``),
+    ``network`` and ``local_name`` as for :class:`Population`."""
     name: str
     pre: str
     post: str
     synapses: int
     weight_unit: str
     plasticity: str
+    receptor: str = None
     network: str = ""
     local_name: str = None
 

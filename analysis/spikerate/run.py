@@ -270,7 +270,7 @@ class Run:
             found[name] = Projection(
                 name, _decode(a["pre"]), _decode(a["post"]), int(a["synapses"]),
                 _decode(a["weight_unit"]), _decode(a["plasticity"]),
-                network=_decode(a["network"]), local_name=_decode(a["local_name"]))
+                receptor=_decode(a["receptor"]), network=_decode(a["network"]), local_name=_decode(a["local_name"]))
         return found
 
     @cached_property

@@ -371,6 +371,8 @@ def test_the_file_describes_the_scenario_network(coba):
     projection = coba.projections["exc_inh"]
     assert (projection.pre, projection.post, projection.weight_unit) == ("exc", "inh", "nS")
     assert projection.plasticity == "none" and projection.synapses > 0
+    assert projection.receptor == "excitatory"
+    assert coba.projections["inh_exc"].receptor == "inhibitory"
     assert projection.synapses == coba.metrics["projections/exc_inh/synapses"]
     assert coba.spikes["exc"].role == "spikes" and coba.spikes["exc"].network == ""
     v = coba.reports["v_exc"]

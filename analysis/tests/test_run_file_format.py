@@ -125,9 +125,10 @@ def test_projections(f):
     g = f["projections/exc->inh"]
     assert isinstance(g, h5py.Group) and len(g) == 0
     assert set(g.attrs) == {"network", "local_name", "pre", "post", "synapses", "weight_unit",
-                            "plasticity"}
+                            "plasticity", "receptor"}
     for name, value in (("network", ""), ("local_name", "exc->inh"), ("pre", "exc"),
-                        ("post", "inh"), ("weight_unit", "nS"), ("plasticity", "pair_stdp")):
+                        ("post", "inh"), ("weight_unit", "nS"), ("plasticity", "pair_stdp"),
+                        ("receptor", "excitatory")):
         assert_string_attr(g, name, value)
     assert_u64_attr(g, "synapses", 5)
 

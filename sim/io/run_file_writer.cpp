@@ -282,6 +282,7 @@ void RunFileWriter::describe_projection(const ProjectionDescription& d) {
     write_attribute(id, object, "synapses", H5T_STD_U64LE, H5T_NATIVE_UINT64, &d.synapses, m.file);
     write_string_attribute(id, object, "weight_unit", d.weight_unit, m.file);
     write_string_attribute(id, object, "plasticity", d.plasticity, m.file);
+    write_string_attribute(id, object, "receptor", d.receptor, m.file);
     check(g.close(), m.file, object, "cannot close group");
 }
 

@@ -149,6 +149,7 @@ TEST_CASE("recorder: spikes, weight and state reports reach the sink as the netw
         CHECK(p.synapses == projection.n_synapses());
         CHECK(p.weight_unit == "pA");
         CHECK(p.plasticity == "pair_stdp");
+        CHECK(p.receptor == "excitatory");
         CHECK(sink.spike_roles.at("exc").role == "spikes");
         CHECK(sink.spike_roles.at("exc").population == "exc");
         CHECK(sink.layouts.at(0).role.role == "weights");

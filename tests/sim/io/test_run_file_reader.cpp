@@ -128,7 +128,8 @@ void write_fixture(const fs::path& path) {
                            .post = "inh",
                            .synapses = 5,
                            .weight_unit = "nS",
-                           .plasticity = "pair_stdp"});
+                           .plasticity = "pair_stdp",
+                           .receptor = "excitatory"});
     w.add_spike_population("exc", {.role = "spikes", .population = "exc"});
     w.add_spike_population("inh", {.role = "spikes", .population = "inh"});
     w.add_spike_population("input");  // stays empty, no role
