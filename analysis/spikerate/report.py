@@ -29,7 +29,7 @@ from .run import NotASpikerateFile, UnsupportedFormatVersion, load  # noqa: E402
 __all__ = ["write_report", "main"]
 
 RASTER_WINDOW_MS = 2000.0     # populations: the raster shows at most the first 2 s
-TRAINING_RASTER_MS = 5000.0   # a network trained on a task: its first ~10 presentations
+TRAINING_RASTER_MS = 5000.0   # a network trained on a task: its first 5 s recorded
 STATE_WINDOW_MS = 1000.0      # state traces: the first second
 
 
@@ -100,10 +100,11 @@ def _figures(run):
     for name in sorted(run.spiking_networks):
         spikes = run.spiking_networks[name].spikes
         if spikes is not None and len(spikes):
-            t0 = float(np.floor(spikes.times_ms[0] / 500.0) * 500.0)
+            t0 = float(np.floor(spikes.times_ms[0]))  # the first recorded spike
             planned.append((f"raster_{name}",
-                            f"Spiking network {name}: excitatory spikes of the first recorded "
-                            f"presentations (500 ms each, retries included), training clock.",
+                            f"Spiking network {name}: excitatory spikes of the first "
+                            f"{TRAINING_RASTER_MS / 1000:g} s recorded (retries included), on the "
+                            f"training clock.",
                             lambda s=spikes, t0=t0: figures.raster_with_rate(
                                 s, t0, min(s.t_stop_ms, t0 + TRAINING_RASTER_MS), bin_ms=10.0)))
 
