@@ -39,15 +39,54 @@ ReportLayout weight_report_layout(const Projection& projection, std::vector<std:
     return layout;
 }
 
+std::string described_name(const std::string& network_name, std::string_view local_name) {
+    return network_name.empty() ? std::string(local_name)
+                                : network_name + "_" + std::string(local_name);
+}
+
+void describe_network(const Network& network, const std::string& network_name,
+                      RecordingSink& sink) {
+    std::uint64_t index = 0;
+    for (const auto& population : network.populations()) {
+        PopulationDescription d{.name = described_name(network_name, population->name()),
+                                .network = network_name,
+                                .local_name = population->name(),
+                                .index = index++,
+                                .model = std::string(population->model_id()),
+                                .kind = population->variable_names().empty() ? "source" : "neuron",
+                                .size = population->size(),
+                                .weight_unit = std::string(population->weight_unit())};
+        for (const auto variable : population->variable_names()) {
+            d.variables.emplace_back(variable);
+            d.variable_units.emplace_back(population->variable_unit(variable));
+        }
+        sink.describe_population(d);
+    }
+    for (const auto& projection : network.projections()) {
+        sink.describe_projection({.name = described_name(network_name, projection->name()),
+                                  .network = network_name,
+                                  .local_name = projection->name(),
+                                  .pre = described_name(network_name, projection->pre().name()),
+                                  .post = described_name(network_name, projection->post().name()),
+                                  .synapses = projection->n_synapses(),
+                                  .weight_unit = std::string(projection->post().weight_unit()),
+                                  .plasticity = std::string(projection->plasticity_id()),
+                                  .receptor = projection->receptor() == Receptor::excitatory
+                                                  ? "excitatory"
+                                                  : "inhibitory"});
+    }
+}
+
 Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingSink& sink,
                    std::size_t buffer_values)
     : sink_(sink), buffer_values_(std::max<std::size_t>(buffer_values, 1)) {
     spec.validate(network.spec());
     const TimeGrid& grid = network.grid();
     const double now = network.time_ms();
+    describe_network(network, "", sink_);
 
     for (const auto& name : spec.spikes) {
-        sink_.add_spike_population(name);
+        sink_.add_spike_population(name, {.role = "spikes", .population = name});
         spikes_.push_back(SpikeChannel{&network.population(name), {}, {}, {}});
     }
 
@@ -56,6 +95,9 @@ Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingS
         WeightChannel channel{&projection, {}, grid.steps_in(w.every_ms, "every_ms"), 0, {}, {}};
         ReportLayout layout = weight_report_layout(projection, w.post_neurons, channel.synapses);
         layout.name = w.name;
+        layout.role = {.role = "weights",
+                       .population = projection.post().name(),
+                       .projection = projection.name()};
         layout.time_start = now;
         layout.time_step = w.every_ms;
         channel.report = sink_.add_report(layout);
@@ -69,13 +111,15 @@ Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingS
             neurons.resize(population.size());
             std::iota(neurons.begin(), neurons.end(), 0U);
         }
-        ReportLayout layout{.name = st.name,
-                            .units = std::string(population.variable_unit(st.variable)),
-                            .node_ids = {neurons.begin(), neurons.end()},
-                            .index_pointers = {},
-                            .element_ids = std::vector<std::uint64_t>(neurons.size(), 0),
-                            .time_start = now,
-                            .time_step = st.every_ms};
+        ReportLayout layout{
+            .name = st.name,
+            .units = std::string(population.variable_unit(st.variable)),
+            .role = {.role = "state", .population = st.population, .variable = st.variable},
+            .node_ids = {neurons.begin(), neurons.end()},
+            .index_pointers = {},
+            .element_ids = std::vector<std::uint64_t>(neurons.size(), 0),
+            .time_start = now,
+            .time_step = st.every_ms};
         layout.index_pointers.resize(neurons.size() + 1);
         std::iota(layout.index_pointers.begin(), layout.index_pointers.end(), std::uint64_t{0});
         states_.push_back(StateChannel{population.variable(st.variable),

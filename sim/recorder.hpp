@@ -4,6 +4,7 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,11 +31,52 @@ class SpikeRecorder {
     std::vector<std::uint32_t> node_ids_;
 };
 
+// What a frame report or a spike group holds, written as attributes of /report/<name> or
+// /spikes/<name> (sim/io/FORMAT.md, "What the file describes"). Nothing is written for an empty
+// role; with a role, `network` and `role` are written, the other fields when set.
+struct RecordRole {
+    std::string network;     // the learner that wrote it ([spiking.<n>], [rate.<n>]); "" = none
+    std::string role;        // e.g. "spikes", "state", "weights", "input_weights"
+    std::string population;  // the nodes' population, a name under /populations
+    std::string projection;  // weight reports of a projection: a name under /projections
+    std::string variable;    // state reports: the state variable
+    std::vector<std::uint64_t> input_shape;  // weights from a task's input: {28, 28}, or {n}
+    std::uint64_t layer = 0;                 // rate-network layers: 1 = after the input; 0 = none
+};
+
+// A population of a network the run builds, written as /populations/<name> (FORMAT.md).
+struct PopulationDescription {
+    std::string name;         // in the file: "<network>_<local_name>", or local_name alone
+    std::string network;      // the learner whose network it is; "" = the scenario's network
+    std::string local_name;   // its name within its network
+    std::uint64_t index = 0;  // its position among its network's populations (creation order)
+    std::string model;        // model id, e.g. "lif_cond", "poisson"
+    std::string kind;         // "neuron" (it has state variables) or "source" (it has none)
+    std::uint64_t size = 0;
+    std::string weight_unit;  // of the weights of its incoming projections ("" for sources)
+    std::vector<std::string> variables;       // state variables
+    std::vector<std::string> variable_units;  // their units, one per variable
+};
+
+// A projection of a network the run builds, written as /projections/<name> (FORMAT.md).
+struct ProjectionDescription {
+    std::string name;  // as for populations: "<network>_<local_name>", or local_name alone
+    std::string network;
+    std::string local_name;
+    std::string pre;  // names under /populations
+    std::string post;
+    std::uint64_t synapses = 0;
+    std::string weight_unit;  // the postsynaptic model's
+    std::string plasticity;   // rule id, "none" for static synapses
+    std::string receptor;     // "excitatory" or "inhibitory": the target's receptor it drives
+};
+
 // The layout of a SONATA frame report: node k owns elements [index_pointers[k],
 // index_pointers[k+1]); one frame holds one value per element.
 struct ReportLayout {
     std::string name;                           // /report/<name>
     std::string units;                          // of the data
+    RecordRole role;                            // attributes of /report/<name>
     std::vector<std::uint64_t> node_ids;        // one per node
     std::vector<std::uint64_t> index_pointers;  // nodes + 1
     std::vector<std::uint64_t> element_ids;     // one per element (synapse id, or 0 for a neuron)
@@ -89,18 +131,35 @@ ReportLayout weight_report_layout(const Projection& projection, std::vector<std:
 class RecordingSink {
   public:
     virtual ~RecordingSink() = default;
-    virtual void add_spike_population(const std::string& population) = 0;
+    // The spike group /spikes/<population>, with its role's attributes.
+    virtual void add_spike_population(const std::string& population, const RecordRole& role) = 0;
+    void add_spike_population(const std::string& population) {
+        add_spike_population(population, RecordRole{});
+    }
     // Spikes in time order (ties by node id), across calls too.
     virtual void append_spikes(const std::string& population, std::span<const double> times_ms,
                                std::span<const std::uint64_t> node_ids) = 0;
     virtual std::size_t add_report(const ReportLayout& layout) = 0;
     virtual void append_frames(std::size_t report, std::span<const float> frames,
                                std::size_t n_frames) = 0;
+    // What the run builds: /populations/<name> and /projections/<name>.
+    virtual void describe_population(const PopulationDescription& population) = 0;
+    virtual void describe_projection(const ProjectionDescription& projection) = 0;
 };
+
+// Describes every population and projection of `network` to `sink`. `network_name` is the
+// learner's ("" for the scenario's network); a learner's names get the prefix
+// "<network_name>_" in the file, as its spike groups do.
+void describe_network(const Network& network, const std::string& network_name, RecordingSink& sink);
+// The name in the file of `local_name` of the network `network_name` (see describe_network).
+std::string described_name(const std::string& network_name, std::string_view local_name);
 
 // Records what a RecordingSpec asks for while a network runs, buffering a bounded amount
 // (buffer_values per spike population or report) before handing it to the sink, so memory does
 // not grow with the run's length.
+//
+// The network is the scenario's: the constructor describes it to the sink (describe_network)
+// and gives every spike group and report its role ("spikes", "weights", "state").
 //
 //   Recorder recorder(spec, net, sink);   // writes frame 0 of every report (t = now)
 //   net.run(duration, [&](const Network& n) { recorder.after_step(n); });

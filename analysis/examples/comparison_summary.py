@@ -32,7 +32,7 @@ def main(path: str) -> None:
               for name, net in run.networks.items()}
     print(f"{'examples':>9}" + "".join(f"{labels[name]:>20}" for name in curves.columns))
     for seen, row in curves.iterrows():
-        print(f"{seen:>9}" + "".join(f"{acc:>19.2f}%" for acc in row))
+        print(f"{seen:>9}" + "".join(f"{acc:>20.2%}" for acc in row))  # fractions
     by_labels = run.label_curves()
     if len(by_labels):
         print("test accuracy by labels used (label budget; 0 = every label seen): the spiking "
@@ -40,15 +40,15 @@ def main(path: str) -> None:
         print(f"{'examples':>9}{'budget':>8}{'labels':>8}"
               + "".join(f"{labels[name]:>20}" for name in by_labels.columns))
         for (seen, budget, used), row in by_labels.sort_index(level=[1, 0]).iterrows():
-            print(f"{seen:>9}{budget:>8}{used:>8}" + "".join(f"{acc:>19.2f}%" for acc in row))
-    print("training work per example (energy [uJ]: arithmetic only; with memory traffic at "
+            print(f"{seen:>9}{budget:>8}{used:>8}" + "".join(f"{acc:>20.2%}" for acc in row))
+    print("training work per example (energy [pJ]: arithmetic only; with memory traffic at "
           "SRAM and at DRAM prices)")
     work = run.work_per_example()
     for _, row in work[work.phase == "training"].iterrows():
         kind = "synaptic events" if row.paradigm == "stdp" else "MACs"
         print(f"  {row.network:<10} {row.operations_per_example:>12.0f} {kind:<16} "
-              f"{row.energy_arithmetic_pJ / 1e6:8.3f} {row.energy_with_sram_pJ / 1e6:8.3f} "
-              f"{row.energy_with_dram_pJ / 1e6:9.3f}")
+              f"{row.energy_arithmetic_pJ:12.4g} {row.energy_with_sram_pJ:12.4g} "
+              f"{row.energy_with_dram_pJ:12.4g}")
 
     with figures.style():
         fig, (ax, ax_fields) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
@@ -58,14 +58,16 @@ def main(path: str) -> None:
                     ls="--" if stdp else "-", label=labels[name])
         ax.set_xscale("log")
         ax.set_xlabel("training examples seen")
-        ax.set_ylabel("test accuracy [%]")
+        ax.set_ylabel("test accuracy (fraction correct)")
+        ax.set_ylim(0, 1)
         ax.legend()
         if run.spiking_networks:
             fields = next(iter(run.spiking_networks.values())).receptive_fields()
-            side = int(np.ceil(np.sqrt(fields.shape[0])))
-            grid = np.full((side * side, 28, 28), np.nan)
-            grid[:fields.shape[0]] = fields
-            mosaic = grid.reshape(side, side, 28, 28).transpose(0, 2, 1, 3).reshape(side * 28, -1)
+            n, h, w = fields.shape  # the input's shape, as the file states it
+            side = int(np.ceil(np.sqrt(n)))
+            grid = np.full((side * side, h, w), np.nan)
+            grid[:n] = fields
+            mosaic = grid.reshape(side, side, h, w).transpose(0, 2, 1, 3).reshape(side * h, -1)
             ax_fields.imshow(mosaic, cmap="hot_r", interpolation="nearest")
             ax_fields.set_title("receptive fields (input weights) at the end")
             ax_fields.axis("off")

@@ -2,13 +2,17 @@
 
     import spikerate
     run = spikerate.load("build/demo/stdp_vs_backprop.h5")
-    run.learning_curves()                      # test accuracy [%] by examples seen
+    run.learning_curves()                      # test accuracy (fraction) by examples seen
     run.work_per_example()                     # operations and energy per example
     spikerate.figures.learning_curves(run)     # the same as a figure
 
+Units, everywhere: time in ms (arguments ``*_ms``), rates in Hz, energy in pJ, accuracy as a
+fraction of the test set in [0, 1].
+
 Modules: :mod:`spikerate.run` (the loader), :mod:`spikerate.stats` (statistics on numpy
-arrays), :mod:`spikerate.figures` (matplotlib figures), :mod:`spikerate.report` (the
-``python3 -m spikerate.report`` command), :mod:`spikerate.neo_conversion` (neo.SpikeTrain),
+arrays or :class:`Spikes`), :mod:`spikerate.figures` (matplotlib figures),
+:mod:`spikerate.report` (the ``python3 -m spikerate.report`` command),
+:mod:`spikerate.neo_conversion` (a run as a neo Block of SpikeTrains and AnalogSignals),
 :mod:`spikerate.notebook` (what the notebooks share). ``figures`` and ``report`` import
 matplotlib, so they load on first use.
 """

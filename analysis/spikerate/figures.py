@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import stats
+from .records import _renamed
 
 __all__ = ["style", "save", "raster_with_rate", "state_traces", "spike_statistics",
            "weight_evolution", "receptive_field_grid", "learning_curves",
@@ -125,17 +126,22 @@ def raster_with_rate(spikes, t_start_ms=None, t_stop_ms=None, bin_ms=5.0, max_ne
     return fig
 
 
-def state_traces(report, nodes=None, max_nodes=5, t_start=None, t_stop=None, title=None):
+def state_traces(report, nodes=None, max_nodes=5, t_start_ms=None, t_stop_ms=None, title=None,
+                 t_start=None, t_stop=None):
     """Recorded state variable (e.g. membrane potential) of a few neurons over time, one panel
-    each, from a state report."""
+    each, from a state report; frames in [t_start_ms, t_stop_ms) when given (for a report
+    whose axis is examples seen, the window is in examples). ``t_start`` and ``t_stop`` are the
+    old names of the window (deprecated)."""
+    t_start_ms = _renamed("t_start", "t_start_ms", t_start, t_start_ms, "state_traces")
+    t_stop_ms = _renamed("t_stop", "t_stop_ms", t_stop, t_stop_ms, "state_traces")
     time, xlabel = _time_axis(report.time) if report.time_units == "ms" else (
         report.time, f"time [{report.time_units}]")
     nodes = list(report.node_ids[:max_nodes]) if nodes is None else list(nodes)
     window = np.ones(report.n_frames, bool)
-    if t_start is not None:
-        window &= report.time >= t_start
-    if t_stop is not None:
-        window &= report.time < t_stop
+    if t_start_ms is not None:
+        window &= report.time >= t_start_ms
+    if t_stop_ms is not None:
+        window &= report.time < t_stop_ms
     rows = np.flatnonzero(window)
     with style():
         fig, axes = plt.subplots(len(nodes), 1, figsize=(7.0, 0.9 + 0.8 * len(nodes)),
@@ -328,31 +334,33 @@ def _network_colours(run):
     return colours
 
 
-def _accuracy_line(ax, net, name, x, accuracy_percent, colour):
-    """One network's accuracy curve: STDP networks dashed with circles, backprop ones solid with
-    squares, labelled with the paradigm and the architecture."""
+def _accuracy_line(ax, net, name, x, accuracy, colour):
+    """One network's accuracy curve (fractions): STDP networks dashed with circles, backprop
+    ones solid with squares, labelled with the paradigm and the architecture (when the file
+    states it)."""
     stdp = net.paradigm == "stdp"
-    ax.plot(x, accuracy_percent, ls="--" if stdp else "-", marker="o" if stdp else "s",
-            color=colour, label=f"{name} ({'STDP' if stdp else 'backprop'}, {net.architecture})")
+    described = f", {net.architecture}" if net.architecture else ""
+    ax.plot(x, accuracy, ls="--" if stdp else "-", marker="o" if stdp else "s",
+            color=colour, label=f"{name} ({'STDP' if stdp else 'backprop'}{described})")
 
 
 def _accuracy_axes(ax, networks, ticks, xlabel, title):
     """What the accuracy curves share: chance dotted (from the networks' confusion matrices), a
     log x axis when ``ticks`` span a decade or more, the ticks themselves labelled when there are
-    few (at most 8), accuracy in % from 0 to 100."""
+    few (at most 8), accuracy as a fraction from 0 to 1."""
     classes = next((net.test_confusion.shape[0] for net in networks
                     if net.test_confusion is not None), None)
     if classes:
-        ax.axhline(100.0 / classes, color=PALETTE["grey"], ls=":", lw=0.8,
-                   label=f"chance ({100.0 / classes:g} %)")
+        ax.axhline(1.0 / classes, color=PALETTE["grey"], ls=":", lw=0.8,
+                   label=f"chance ({1.0 / classes:.3g})")
     if ticks and min(ticks) > 0 and max(ticks) / min(ticks) >= 10:
         ax.set_xscale("log")
     if 0 < len(ticks) <= 8:
         ax.set_xticks(ticks, [f"{t:,}" for t in ticks])
         ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("test accuracy [%]")
-    ax.set_ylim(0, 100)
+    ax.set_ylabel("test accuracy (fraction correct)")
+    ax.set_ylim(0, 1)
     ax.grid(True, which="major", lw=0.4, alpha=0.5)
     ax.legend(loc="best")
     if title:
@@ -371,7 +379,7 @@ def learning_curves(run, title="Test accuracy by training examples seen"):
             curve = net.curve
             if not len(curve):
                 continue
-            _accuracy_line(ax, net, name, curve.index, 100 * curve["test_accuracy"], colours[name])
+            _accuracy_line(ax, net, name, curve.index, curve["test_accuracy"], colours[name])
             drawn.append(net)
         points = sorted({int(x) for net in run.networks.values() for x in net.curve.index})
         _accuracy_axes(ax, drawn, points, "training examples seen", title)
@@ -419,7 +427,7 @@ def _compact(value):
 def operations_and_energy(run, title=None):
     """Work per example of every network, side by side: operations per example (synaptic
     events for STDP networks, multiply-accumulates for backprop ones; training and test), and
-    the energy per training and per test example [uJ] with every counted operation priced, as
+    the energy per training and per test example [pJ] with every counted operation priced, as
     the run wrote it: arithmetic only (solid), with memory traffic at SRAM prices (hatched) and
     at DRAM prices (outlined)."""
     work = run.work_per_example()
@@ -449,13 +457,13 @@ def operations_and_energy(run, title=None):
         for ax, phase in ((ax_train, "training"), (ax_test, "test")):
             rows = work[work.phase == phase]
             colour = [colours[n] for n in rows.network]
-            bars(ax, -width, rows.energy_arithmetic_pJ.to_numpy(float) * 1e-6, rows.network,
+            bars(ax, -width, rows.energy_arithmetic_pJ.to_numpy(float), rows.network,
                  color=colour, lw=0)
-            bars(ax, 0.0, rows.energy_with_sram_pJ.to_numpy(float) * 1e-6, rows.network,
+            bars(ax, 0.0, rows.energy_with_sram_pJ.to_numpy(float), rows.network,
                  color=colour, hatch="///", edgecolor="white", lw=0)
-            bars(ax, width, rows.energy_with_dram_pJ.to_numpy(float) * 1e-6, rows.network,
+            bars(ax, width, rows.energy_with_dram_pJ.to_numpy(float), rows.network,
                  fill=False, edgecolor=colour, lw=1.0)
-            ax.set_ylabel(f"energy per {phase} example [uJ]")
+            ax.set_ylabel(f"energy per {phase} example [pJ]")
             ax.set_title(f"Energy per {phase} example")
         operation = {n: ("synaptic events" if run.networks[n].paradigm == "stdp" else "MACs")
                      for n in names}

@@ -13,12 +13,42 @@ from .records import _decode, _flat_datasets, _scalar
 
 @dataclass(frozen=True)
 class Population:
-    """A population of the run: its name, size and model (``None`` when the file does not say;
-    ``size_is_lower_bound`` when the size is only known from the spikes' largest node id)."""
+    """A population of the run, as ``/populations/<name>`` describes it: its name (the key of
+    ``run.populations`` and of ``run.spikes``), size and model, the learner whose network it is
+    (``network``, ``""`` for the scenario's network), its name there (``local_name``), its
+    position there (``index``), ``kind`` (``"neuron"`` or ``"source"``), the unit of the
+    weights onto it and the unit of each state variable (``variable_units``).
+
+    For files written before the descriptions, only the scenario's ``[populations]`` (size,
+    model) and other recorded spike groups (size from the largest node id, with
+    ``size_is_lower_bound``) are known; the rest is None."""
     name: str
     size: int
     model: str = None
     size_is_lower_bound: bool = False
+    network: str = None
+    local_name: str = None
+    index: int = None
+    kind: str = None
+    weight_unit: str = None
+    variable_units: dict = None
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A projection of the run, as ``/projections/<name>`` describes it: ``pre`` and ``post``
+    (keys of ``run.populations``), ``synapses``, ``weight_unit``, ``plasticity`` (the rule's
+    id, ``"none"`` for static synapses), ``receptor`` (``"excitatory"`` or ``"inhibitory"``),
+    ``network`` and ``local_name`` as for :class:`Population`."""
+    name: str
+    pre: str
+    post: str
+    synapses: int
+    weight_unit: str
+    plasticity: str
+    receptor: str = None
+    network: str = ""
+    local_name: str = None
 
 
 class _Network:
@@ -141,9 +171,18 @@ class RateNetwork(_Network):
     def __repr__(self):
         return f"<RateNetwork {self.name!r} {self.architecture}>"
 
+    def _reports(self, role):
+        """This network's reports of ``role``, by layer."""
+        found = [r for r in self._run.reports.values() if r.network == self.name and r.role == role]
+        return sorted(found, key=lambda r: r.layer)
+
     @cached_property
     def layers(self):
-        """Weight reports of layers 1, 2, ... (layer 1 takes the input)."""
+        """Weight reports of layers 1, 2, ... (layer 1 takes the input), found by their role
+        ``layer_weights``; in files written before roles, by the names format 1 gave them
+        (``<name>_layer<k>``)."""
+        if self._run.describes_itself:
+            return self._reports("layer_weights")
         found, k = [], 1
         while f"{self.name}_layer{k}" in self._run.reports:
             found.append(self._run.reports[f"{self.name}_layer{k}"])
@@ -152,21 +191,31 @@ class RateNetwork(_Network):
 
     @cached_property
     def biases(self):
+        """Bias reports of layers 1, 2, ... (role ``layer_biases``)."""
+        if self._run.describes_itself:
+            return self._reports("layer_biases")
         return [self._run.reports[f"{layer.name}_bias"] for layer in self.layers
                 if f"{layer.name}_bias" in self._run.reports]
 
     @property
+    def input_shape(self):
+        """Shape of one input as the file states it (``(28, 28)`` for MNIST), or None."""
+        return self.layers[0].input_shape if self.layers else None
+
+    @property
     def architecture(self):
-        """Layer sizes as ``"784-100-10"`` (from the weight reports), or None without them."""
-        if not self.layers:
+        """Layer sizes as ``"784-100-10"`` (the input's size from ``input_shape``, the layers'
+        from their weight reports), or None without weight reports or, in files written before
+        roles, without an input shape."""
+        if not self.layers or self.input_shape is None:
             return None
-        sizes = [int(self.layers[0].pre.max()) + 1] + [layer.node_ids.size for layer in self.layers]
+        sizes = [int(np.prod(self.input_shape))] + [layer.node_ids.size for layer in self.layers]
         return "-".join(map(str, sizes))
 
     def weight_matrix(self, layer=1, frame=-1):
         """Weights of layer ``layer`` (1-based) at a frame as an [n_out, n_in] array."""
         report = self.layers[layer - 1]
-        n_in = int(report.pre.max()) + 1
+        n_in = int(np.prod(report.input_shape)) if report.input_shape else int(report.pre.max()) + 1
         matrix = np.zeros((report.node_ids.max() + 1, n_in), dtype=np.float32)
         matrix[report.post, report.pre] = report.frame_data(frame)
         return matrix
@@ -183,35 +232,98 @@ class RateNetwork(_Network):
 
 
 class SpikingNetwork(_Network):
-    """A spiking network trained on the task with STDP (Diehl & Cook 2015):
-    ``/metrics/spiking/<name>``, the input weights ``/report/<name>_input_exc``, the adaptive
-    thresholds ``/report/<name>_theta`` and the excitatory spikes ``/spikes/<name>_exc``."""
+    """A spiking network trained on the task (``[spiking.<name>]``): ``/metrics/spiking/<name>``,
+    and the reports and spike groups whose ``network`` attribute names it: its input weights
+    (role ``input_weights``), adaptive thresholds (``adaptive_threshold``) and its readout
+    population's spikes (``readout_spikes``); its populations under ``/populations``. Files written before
+    the roles are read by the names format 1 gave them (``<name>_input_exc``, ``<name>_theta``,
+    ``<name>_exc``), without populations."""
 
     paradigm = "stdp"
 
     def __repr__(self):
-        return f"<SpikingNetwork {self.name!r} {self.n_exc} excitatory neurons>"
+        return f"<SpikingNetwork {self.name!r} {self.architecture}>"
+
+    def _record(self, records, role, old_name):
+        if self._run.describes_itself:
+            return next((r for r in records.values()
+                         if r.network == self.name and r.role == role), None)
+        return records.get(old_name)
 
     @property
     def input_weights(self):
-        return self._run.reports.get(f"{self.name}_input_exc")
+        """The input weights (role ``input_weights``): node = neuron of the population they
+        project onto, elements = its inputs; None if not recorded."""
+        return self._record(self._run.reports, "input_weights", f"{self.name}_input_exc")
 
     @property
     def theta(self):
-        """Adaptive threshold theta [mV] per excitatory neuron, per frame."""
-        return self._run.reports.get(f"{self.name}_theta")
+        """Adaptive threshold theta per neuron, per frame (role ``adaptive_threshold``), in the
+        report's units (mV); None if not recorded."""
+        return self._record(self._run.reports, "adaptive_threshold", f"{self.name}_theta")
 
     @property
     def spikes(self):
-        return self._run.spikes.get(f"{self.name}_exc")
+        """The readout population's spikes in the recorded windows (role ``readout_spikes``),
+        or None."""
+        return self._record(self._run.spikes, "readout_spikes", f"{self.name}_exc")
+
+    @property
+    def populations(self):
+        """This network's populations (:class:`Population`) in the order it built them; {} for
+        files written before the descriptions."""
+        found = [p for p in self._run.populations.values() if p.network == self.name]
+        return {p.name: p for p in sorted(found, key=lambda p: p.index)}
+
+    @property
+    def input_population(self):
+        """The population the input weights come from (:class:`Population`), or None."""
+        report = self.input_weights
+        if report is None or report.projection is None:
+            return None
+        return self._run.populations[self._run.projections[report.projection].pre]
+
+    @property
+    def learning_population(self):
+        """The population the input weights project onto (the neurons that learn features and
+        are labelled; :class:`Population`), or None."""
+        report = self.input_weights
+        if report is None or report.population_name is None:
+            return None
+        return self._run.populations[report.population_name]
 
     @property
     def n_exc(self):
-        return self._run._spiking_n_exc(self.name)
+        """Neurons of the learning population (the size the file states; in files written
+        before the descriptions, the nodes of the recorded input weights or thresholds, or the
+        length of ``neuron_class``); None if the file holds none of these."""
+        population = self.learning_population
+        if population is not None:
+            return population.size
+        for report in (self.theta, self.input_weights):
+            if report is not None:
+                return int(report.node_ids.size)
+        if "neuron_class" in self._group:
+            return int(self._group["neuron_class"].shape[-1])
+        return None
+
+    @property
+    def input_shape(self):
+        """Shape of one input as the file states it (``(28, 28)`` for MNIST), or None."""
+        report = self.input_weights
+        return None if report is None else report.input_shape
 
     @property
     def architecture(self):
-        return f"784-{self.n_exc}+{self.n_exc} (exc+inh)"
+        """``"784-100+100 (exc+inh)"``: the input population's size, then the sizes of the
+        network's neuron populations in the order it built them, with their names; None when
+        the file does not describe them."""
+        source = self.input_population
+        neurons = [p for p in self.populations.values() if p.kind == "neuron"]
+        if source is None or not neurons:
+            return None
+        return (f"{source.size}-" + "+".join(str(p.size) for p in neurons)
+                + f" ({'+'.join(p.local_name for p in neurons)})")
 
     @property
     def neuron_class(self):
@@ -220,9 +332,14 @@ class SpikingNetwork(_Network):
             return None
         return self._group["neuron_class"][()].reshape(-1).astype(np.int64)
 
-    def receptive_fields(self, frame=-1):
-        """Input weights of each excitatory neuron as a 28 x 28 image: [n_exc, 28, 28]."""
-        return self.input_weights.receptive_fields(frame)
+    def receptive_fields(self, frame=-1, shape=None):
+        """Input weights of each neuron of the learning population as an image of the input's
+        shape (``input_shape``, e.g. 28 x 28): array [n_exc, *shape]. Files written before
+        ``input_shape`` need ``shape``."""
+        if self.input_weights is None:
+            raise ValueError(f"spiking network {self.name!r}: its input weights were not "
+                             f"recorded (record_weights = false)")
+        return self.input_weights.receptive_fields(frame, shape)
 
     @property
     def operations_by_phase(self):

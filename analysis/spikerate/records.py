@@ -2,13 +2,12 @@
 (:class:`FrameReport`), and the helpers that turn HDF5 values into Python ones. :mod:`spikerate.run`
 builds them; they are re-exported there."""
 
+import warnings
 from functools import cached_property
 
 import h5py
 import numpy as np
 import pandas as pd
-
-MNIST_SHAPE = (28, 28)
 
 
 def _decode(value):
@@ -25,6 +24,68 @@ def _flat_datasets(parent, group, value):
     return found
 
 
+def _renamed(old, new, old_value, new_value, where):
+    """The value of a time argument renamed from ``old`` to ``new`` (``new`` wins; the old name
+    still works, with a DeprecationWarning)."""
+    if old_value is None:
+        return new_value
+    if new_value is not None:
+        raise TypeError(f"{where}: give {new}= only, not also {old}=")
+    warnings.warn(f"{where}: {old}= is deprecated, use {new}=", DeprecationWarning, stacklevel=3)
+    return old_value
+
+
+class _Described:
+    """The role attributes of a spike group or frame report (sim/io/FORMAT.md, "Roles of spike
+    groups and reports"): None where the file does not say (attributes not written, or a file
+    written before them)."""
+
+    def _attr(self, name):
+        value = self._group.attrs.get(name)
+        return None if value is None else _decode(_scalar(value))
+
+    @property
+    def network(self):
+        """The learner that wrote it (``"stdp"``, ``"mlp"``), ``""`` for the scenario's
+        network, None if the file does not say."""
+        return self._attr("network")
+
+    @property
+    def role(self):
+        """What it holds: ``"spikes"``, ``"weights"``, ``"state"``, ``"input_weights"``,
+        ``"adaptive_threshold"``, ``"readout_spikes"``, ``"layer_weights"``,
+        ``"layer_biases"``; None if the file does not say."""
+        return self._attr("role")
+
+    @property
+    def population_name(self):
+        """The population of its nodes (a key of ``run.populations``), or None."""
+        return self._attr("population")
+
+    @property
+    def projection(self):
+        """Weight reports of a projection: its name (a key of ``run.projections``), or None."""
+        return self._attr("projection")
+
+    @property
+    def variable(self):
+        """State reports: the state variable, or None."""
+        return self._attr("variable")
+
+    @property
+    def input_shape(self):
+        """Weights from a task's input: the shape of one input as a tuple (``(28, 28)``), or
+        None."""
+        value = self._group.attrs.get("input_shape")
+        return None if value is None else tuple(int(n) for n in np.atleast_1d(value))
+
+    @property
+    def layer(self):
+        """Rate-network reports: the layer (1 = after the input), or None."""
+        value = self._group.attrs.get("layer")
+        return None if value is None else int(value)
+
+
 def _scalar(value):
     """numpy scalars to Python numbers, arrays unchanged."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
@@ -34,7 +95,7 @@ def _scalar(value):
     return value
 
 
-class Spikes:
+class Spikes(_Described):
     """The spikes of one population: ``/spikes/<population>/{timestamps, node_ids}``.
 
     Attributes
@@ -48,6 +109,8 @@ class Spikes:
         on the grid stamp t_n+1) count. For a spiking network trained on a task the end is its
         last spike (the file does not say where its clock stopped); for a killed run, the
         latest time recorded.
+    network, role
+        What the file says of the group (:class:`_Described`), None for files without it.
     """
 
     def __init__(self, group, population, n_nodes, t_stop_ms):
@@ -103,13 +166,14 @@ class Spikes:
         return to_neo_spiketrains(self, units=units)
 
 
-class FrameReport:
+class FrameReport(_Described):
     """A SONATA frame report, ``/report/<name>``: recorded weights or state variables.
 
     Frame ``f`` (row ``f`` of :attr:`data`) was taken at ``time[f]`` (in :attr:`time_units`,
     ``"ms"``, or ``"examples"`` for networks trained on a task). Column ``e`` belongs to the
     node ``post[e]`` (the postsynaptic neuron for weights, the neuron for state variables) and,
-    for weights, comes from the source node ``pre[e]``.
+    for weights, comes from the source node ``pre[e]``. :attr:`role`, :attr:`network`,
+    :attr:`input_shape`, ... say what it holds (None for files written before they existed).
     """
 
     def __init__(self, group, name):
@@ -216,11 +280,21 @@ class FrameReport:
         return pd.DataFrame(self.data[()], columns=self.node_ids,
                             index=pd.Index(self.time, name=f"t [{self.time_units}]"))
 
-    def receptive_fields(self, frame=-1, shape=MNIST_SHAPE):
+    def receptive_fields(self, frame=-1, shape=None):
         """Weights of one frame arranged as images, one per node: array [nodes, *shape];
-        see :func:`spikerate.stats.receptive_fields`."""
+        see :func:`spikerate.stats.receptive_fields`. ``shape`` defaults to the report's
+        :attr:`input_shape` (e.g. (28, 28) for MNIST); ValueError if the file gives none (a
+        report that is not of input weights, or a file written before the attribute: pass
+        ``shape`` then)."""
         from . import stats
         if self.pre is None:
             raise ValueError(f"report {self.name!r} is a state report: it has no sources")
+        if shape is None:
+            shape = self.input_shape
+            if shape is None:
+                raise ValueError(f"report {self.name!r} has no input_shape attribute (not input "
+                                 f"weights, or written before spikerate wrote it): pass shape=")
+            if len(shape) == 1:
+                shape = (1, shape[0])
         return stats.receptive_fields(self.frame_data(frame), self.index_pointers, self.pre,
                                       shape)

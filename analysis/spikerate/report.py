@@ -29,12 +29,18 @@ from .run import NotASpikerateFile, UnsupportedFormatVersion, load  # noqa: E402
 __all__ = ["write_report", "main"]
 
 RASTER_WINDOW_MS = 2000.0     # populations: the raster shows at most the first 2 s
-TRAINING_RASTER_MS = 5000.0   # a network trained on a task: its first ~10 presentations
+TRAINING_RASTER_MS = 5000.0   # a network trained on a task: its first 5 s recorded
 STATE_WINDOW_MS = 1000.0      # state traces: the first second
 
 
 def _projection_of(run, report_name):
-    """(pre, post) populations of the projection a weight report records, or None."""
+    """(pre, post) populations of the projection a weight report records, or None: from the
+    report's ``projection`` attribute and ``/projections``; in files written before them, from
+    the scenario's [record.weights] and [projections]."""
+    report = run.reports[report_name]
+    if run.describes_itself:
+        projection = run.projections.get(report.projection) if report.projection else None
+        return None if projection is None else (projection.pre, projection.post)
     try:
         projection = run.scenario["record"]["weights"][report_name]["projection"]
         table = run.scenario["projections"][projection]
@@ -44,30 +50,41 @@ def _projection_of(run, report_name):
 
 
 def _scenario_table(run, report_name):
-    pair = _projection_of(run, report_name)
-    if pair is None:
-        return None
-    projection = run.scenario["record"]["weights"][report_name]["projection"]
-    return run.scenario["projections"][projection]
+    """The scenario's [projections.<p>] table of the projection a weight report records."""
+    try:
+        projection = run.scenario["record"]["weights"][report_name]["projection"]
+        return run.scenario["projections"][projection]
+    except (KeyError, TypeError, RuntimeError):
+        return {}
 
 
 def _weight_reports_of_networks(run):
+    """Reports written by networks trained on the task (drawn in their own figures)."""
     names = set()
     for name, net in run.rate_networks.items():
         names |= {r.name for r in net.layers} | {r.name for r in net.biases}
-    for name in run.spiking_networks:
-        names |= {f"{name}_input_exc", f"{name}_theta"}
+    for net in run.spiking_networks.values():
+        names |= {r.name for r in (net.input_weights, net.theta) if r is not None}
     return names
+
+
+def _is_source(run, name):
+    """A population of spike sources (Poisson, spike trains): ``kind`` in the file; in files
+    written before it, the model named in the scenario."""
+    population = run.populations[name]
+    if population.kind is not None:
+        return population.kind == "source"
+    return population.model in ("poisson", "spike_train")
 
 
 def _figures(run):
     """(file stem, caption, function making the figure) for everything this run can show."""
     planned = []
-    trained = {f"{name}_exc" for name in run.spiking_networks}
+    trained = {name for name in run.spikes if run._spiking_owner(name) is not None}
     neuron_pops = [s for name, s in run.spikes.items() if name not in trained
-                   and run.populations[name].model not in ("poisson", "spike_train")]
+                   and not _is_source(run, name)]
     source_pops = [s for name, s in run.spikes.items() if name not in trained
-                   and run.populations[name].model in ("poisson", "spike_train")]
+                   and _is_source(run, name)]
     shown = neuron_pops + source_pops
     if shown and any(len(s) for s in shown):
         t_stop = min(shown[0].t_stop_ms, RASTER_WINDOW_MS)
@@ -83,10 +100,11 @@ def _figures(run):
     for name in sorted(run.spiking_networks):
         spikes = run.spiking_networks[name].spikes
         if spikes is not None and len(spikes):
-            t0 = float(np.floor(spikes.times_ms[0] / 500.0) * 500.0)
+            t0 = float(np.floor(spikes.times_ms[0]))  # the first recorded spike
             planned.append((f"raster_{name}",
-                            f"Spiking network {name}: excitatory spikes of the first recorded "
-                            f"presentations (500 ms each, retries included), training clock.",
+                            f"Spiking network {name}: excitatory spikes of the first "
+                            f"{TRAINING_RASTER_MS / 1000:g} s recorded (retries included), on the "
+                            f"training clock.",
                             lambda s=spikes, t0=t0: figures.raster_with_rate(
                                 s, t0, min(s.t_stop_ms, t0 + TRAINING_RASTER_MS), bin_ms=10.0)))
 
@@ -95,7 +113,7 @@ def _figures(run):
         if report.kind == "state" and name not in network_reports and report.n_frames:
             planned.append((f"state_{name}", f"State report {name}: the first neurons recorded.",
                             lambda r=report: figures.state_traces(
-                                r, t_stop=r.time[0] + STATE_WINDOW_MS
+                                r, t_stop_ms=r.time[0] + STATE_WINDOW_MS
                                 if r.time_units == "ms" else None)))
         if report.kind == "weights" and not name.endswith("_bias") and report.n_frames \
                 and report.shape[1]:
@@ -107,28 +125,34 @@ def _figures(run):
             if pair and pair[0] in run.spikes and pair[1] in run.spikes and report.n_frames >= 2:
                 planned += _stdp_window_figure(run, name, report, pair)
 
+    # Receptive fields where the input is an image (input_shape of two dimensions).
     for name, net in run.spiking_networks.items():
-        if net.input_weights is not None and net.input_weights.n_frames:
+        shape = net.input_shape
+        if net.input_weights is not None and net.input_weights.n_frames and shape \
+                and len(shape) == 2:
             labels = net.neuron_class
+            classes = None if net.test_confusion is None else net.test_confusion.shape[0]
             planned.append((f"receptive_fields_{name}",
-                            f"Spiking network {name}: input weights of every excitatory neuron "
-                            f"as a 28 x 28 image at the last frame"
-                            + (", with the class each neuron was assigned" if labels is not None
-                               else "") + ".",
-                            lambda n=net, l=labels: figures.receptive_field_grid(
+                            f"Spiking network {name}: input weights of every neuron of "
+                            f"{net.learning_population.name} as a {shape[0]} x {shape[1]} "
+                            f"image at the last frame"
+                            + (", with the class each neuron was assigned"
+                               if labels is not None and classes else "") + ".",
+                            lambda n=net, l=labels, k=classes: figures.receptive_field_grid(
                                 n.receptive_fields(),
-                                labels=None if l is None else
-                                [c if c < 10 else "-" for c in l],
+                                labels=None if l is None or not k else
+                                [c if c < k else "-" for c in l],
                                 title=f"{n.name}: receptive fields",
                                 unit=n.input_weights.units)))
     for name, net in run.rate_networks.items():
-        if net.layers and net.layers[0].n_frames and int(net.layers[0].pre.max()) + 1 == 784:
+        shape = net.input_shape
+        if net.layers and net.layers[0].n_frames and shape and len(shape) == 2:
             planned.append((f"receptive_fields_{name}",
                             f"Rate network {name}: the input weights of each unit of layer 1 "
-                            f"as a 28 x 28 image at the last frame (red positive, blue "
-                            f"negative).",
-                            lambda n=net: figures.receptive_field_grid(
-                                n.weight_matrix(1).reshape(-1, 28, 28),
+                            f"as a {shape[0]} x {shape[1]} image at the last frame (red "
+                            f"positive, blue negative).",
+                            lambda n=net, shape=shape: figures.receptive_field_grid(
+                                n.weight_matrix(1).reshape(-1, *shape),
                                 title=f"{n.name}: layer 1 weights", symmetric=True)))
     if any(len(net.curve) for net in run.networks.values()):
         planned.append(("learning_curves", "Test accuracy of every network against training "
@@ -155,7 +179,10 @@ def _stdp_window_figure(run, name, report, pair):
     t0, t1 = report.time[0], report.time[-1]
     pre_t, pre_id = pre.between(t0, t1)
     post_t, post_id = post.between(t0, t1)
-    delay = _scenario_table(run, name).get("delay_ms", run.dt_ms)
+    table = _scenario_table(run, name)
+    if "delay_ms" not in table:
+        return []  # the delay is not in the file (a scenario default or a distribution)
+    delay = table["delay_ms"]
     if not np.isscalar(delay):
         return []  # per-synapse delays drawn from a distribution are not in the file
     pairs = stats.stdp_window(pre_t, pre_id, post_t, post_id, report.pre, report.post,
@@ -214,20 +241,20 @@ def write_report(run_path, out_dir):
         networks = run.network_summary()
         if len(networks):
             sections.append("<h2>Networks</h2>" + _table(networks.rename(columns={
-                "test_accuracy_pct": "test accuracy [%]", "best_test_accuracy_pct": "best [%]",
+                "test_accuracy": "test accuracy (fraction)", "best_test_accuracy": "best",
                 "examples_seen": "examples", "training_ops_per_example": "ops / example",
                 "training_operation": "operation",
-                "training_energy_arithmetic_uJ": "energy / example [uJ], arithmetic",
-                "training_energy_with_sram_uJ": "+ memory (SRAM) [uJ]",
-                "training_energy_with_dram_uJ": "+ memory (DRAM) [uJ]"})))
+                "training_energy_arithmetic_pJ": "energy / example [pJ], arithmetic",
+                "training_energy_with_sram_pJ": "+ memory (SRAM) [pJ]",
+                "training_energy_with_dram_pJ": "+ memory (DRAM) [pJ]"})))
             curves = run.learning_curves()
             if len(curves):
-                sections.append("<h3>Test accuracy [%] by examples seen</h3>"
-                                + _table(curves.reset_index(), "{:.2f}"))
+                sections.append("<h3>Test accuracy (fraction) by examples seen</h3>"
+                                + _table(curves.reset_index(), "{:.4f}"))
             by_labels = run.label_curves()
             if len(by_labels):
-                sections.append("<h3>Test accuracy [%] by labels used</h3>"
-                                + _table(by_labels.reset_index(), "{:.2f}"))
+                sections.append("<h3>Test accuracy (fraction) by labels used</h3>"
+                                + _table(by_labels.reset_index(), "{:.4f}"))
             work = run.work_per_example()
             if len(work):
                 sections.append("<h3>Work per example</h3>" + _table(work))

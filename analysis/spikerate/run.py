@@ -9,8 +9,18 @@
     run.metrics["metrics/energy/pj_per_mac_45nm"]
 
 Everything large (spike times, report frames) is read only when it is first used, and the file
-stays open until :meth:`Run.close` (or the end of a ``with`` block). Time is in ms, rates in Hz,
-energies in pJ, as in the file.
+stays open until :meth:`Run.close` (or the end of a ``with`` block).
+
+Units, everywhere in the package as in the file: time in ms (arguments named ``*_ms``, e.g.
+``t_start_ms``), rates in Hz, energies in pJ (columns named ``*_pJ``), accuracies as fractions
+of the test set in [0, 1] (never %; format them with ``f"{a:.1%}"``).
+
+What the package shows it reads from the file: populations, projections and the role of every
+report and spike group (sim/io/FORMAT.md, "What the file describes"). Files written before
+those descriptions (``run.describes_itself`` False) still load: spikes, reports, metrics and
+curves as before, the scenario's ``[populations]``, a learner's reports by the names format 1
+gave them; what only the descriptions say (a learner's populations and architecture, the input
+shape of receptive fields) is None there, or needs an explicit argument.
 """
 
 import math
@@ -22,7 +32,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .networks import Population, RateNetwork, SpikingNetwork
+from .networks import Population, Projection, RateNetwork, SpikingNetwork
 from .records import FrameReport, Spikes, _decode, _flat_datasets, _scalar
 
 try:
@@ -30,7 +40,7 @@ try:
 except ImportError:  # Python < 3.11: the scenario stays available as text
     tomllib = None
 
-__all__ = ["load", "Run", "Spikes", "FrameReport", "Population", "RateNetwork",
+__all__ = ["load", "Run", "Spikes", "FrameReport", "Population", "Projection", "RateNetwork",
            "SpikingNetwork", "NotASpikerateFile", "UnsupportedFormatVersion",
            "IncompleteRunWarning", "FORMAT_VERSION"]
 
@@ -78,6 +88,9 @@ class Run:
         The same parsed as TOML (tables as dicts); keys left at their defaults are absent.
     seed, dt_ms, spikerate_version, format_version
         Root attributes.
+    describes_itself : bool
+        True if the file describes its populations and the roles of its records (it has
+        ``/populations``); False for files written before.
     """
 
     def __init__(self, path):
@@ -120,6 +133,7 @@ class Run:
         self.dt_ms = _scalar(attrs.get("dt_ms"))
         self.scenario_text = _decode(attrs.get("scenario", ""))
         self.complete = bool(attrs.get("complete", 1)) and not self.path.name.endswith(".partial")
+        self.describes_itself = "populations" in self._file
 
     def _incomplete_message(self):
         reached = []
@@ -189,7 +203,13 @@ class Run:
         return dict(self._file["spikes"].items()) if "spikes" in self._file else {}
 
     def _spiking_owner(self, population):
-        """Name of the spiking network whose excitatory population this is, or None."""
+        """Name of the spiking learner that recorded this spike group, or None (the scenario's
+        network): the group's ``network`` attribute; in files written before it, the name
+        format 1 gave a learner's group (``<learner>_exc``)."""
+        group = self._spike_groups[population]
+        if self.describes_itself:
+            owner = _decode(group.attrs.get("network", ""))
+            return owner or None
         for name in self._spiking_names:
             if population == f"{name}_exc":
                 return name
@@ -205,20 +225,25 @@ class Run:
             pass
         return sorted(names)
 
-    def _spiking_n_exc(self, name):
-        for report in (f"{name}_theta", f"{name}_input_exc"):
-            if report in self.reports:
-                return int(self.reports[report].node_ids.size)
-        path = f"metrics/spiking/{name}/neuron_class"
-        if path in self._file:
-            return int(self._file[path].shape[-1])
-        return int(self.scenario.get("spiking", {}).get(name, {}).get("n_exc", 100))
-
     @cached_property
     def populations(self):
-        """Populations by name (:class:`Population`): those of the scenario's
-        ``[populations]``, each spiking network's ``<name>_exc`` and ``<name>_inh``, and any
-        other population with recorded spikes."""
+        """Populations by name (:class:`Population`), as ``/populations`` describes them: those
+        of the scenario's network and of every spiking learner's (``stdp_exc``). For files
+        written before the descriptions: the scenario's ``[populations]`` tables (size, model)
+        and any other population with recorded spikes (size from its largest node id, a lower
+        bound)."""
+        if self.describes_itself:
+            found = {}
+            for name, g in self._file["populations"].items():
+                a = g.attrs
+                variables = [_decode(v) for v in a["variables"]]
+                units = [_decode(u) for u in a["variable_units"]]
+                found[name] = Population(
+                    name, int(a["size"]), _decode(a["model"]), network=_decode(a["network"]),
+                    local_name=_decode(a["local_name"]), index=int(a["index"]),
+                    kind=_decode(a["kind"]), weight_unit=_decode(a["weight_unit"]),
+                    variable_units=dict(zip(variables, units)))
+            return found
         found = {}
         try:
             tables = self.scenario.get("populations", {})
@@ -226,15 +251,26 @@ class Run:
             tables = {}
         for name, table in tables.items():
             found[name] = Population(name, int(table["size"]), table.get("model"))
-        for name in self._spiking_names:
-            n_exc = self._spiking_n_exc(name)
-            found[f"{name}_exc"] = Population(f"{name}_exc", n_exc, "lif_cond")
-            found[f"{name}_inh"] = Population(f"{name}_inh", n_exc, "lif_cond")
         for name, group in self._spike_groups.items():
             if name not in found:
                 ids = group["node_ids"]
                 size = int(ids[()].max()) + 1 if ids.shape[0] else 1
                 found[name] = Population(name, size, None, size_is_lower_bound=True)
+        return found
+
+    @cached_property
+    def projections(self):
+        """Projections by name (:class:`Projection`), as ``/projections`` describes them; {}
+        for files written before the descriptions."""
+        if not self.describes_itself:
+            return {}
+        found = {}
+        for name, g in self._file["projections"].items():
+            a = g.attrs
+            found[name] = Projection(
+                name, _decode(a["pre"]), _decode(a["post"]), int(a["synapses"]),
+                _decode(a["weight_unit"]), _decode(a["plasticity"]),
+                receptor=_decode(a["receptor"]), network=_decode(a["network"]), local_name=_decode(a["local_name"]))
         return found
 
     @cached_property
@@ -247,7 +283,8 @@ class Run:
                 end = self.simulated_time_ms
             else:  # the training clock: the file does not say where it stopped
                 end = group["timestamps"][-1] if group["timestamps"].shape[0] else 0.0
-            found[name] = Spikes(group, name, self.populations[name].size,
+            population = self.populations[_decode(group.attrs.get("population", name))]
+            found[name] = Spikes(group, name, population.size,
                                  math.nextafter(float(end), math.inf))
         return found
 
@@ -330,15 +367,16 @@ class Run:
         return pd.DataFrame(rows, columns=columns)
 
     def learning_curves(self):
-        """Test accuracy [%] of every network (columns) by examples seen (index)."""
-        curves = {name: 100.0 * net.curve["test_accuracy"] for name, net in self.networks.items()
+        """Test accuracy (fraction of the test set) of every network (columns) by examples seen
+        (index)."""
+        curves = {name: net.curve["test_accuracy"] for name, net in self.networks.items()
                   if "curve" in net._group}
         if not curves:
             return pd.DataFrame(index=pd.Index([], name="examples_seen"))
         return pd.DataFrame(curves).rename_axis("examples_seen")
 
     def label_curves(self):
-        """Test accuracy [%] of every network with label budgets (columns) by evaluation point,
+        """Test accuracy (fraction) of every network with label budgets (columns) by evaluation point,
         budget and labels used (a MultiIndex: examples_seen, label_budget, labels_used); every
         network of a run uses the same labels at the same (point, budget). Empty without
         budgets."""
@@ -346,7 +384,7 @@ class Run:
         for name, net in self.networks.items():
             frame = net.label_curve
             if len(frame):
-                curves[name] = 100.0 * frame.set_index(
+                curves[name] = frame.set_index(
                     ["examples_seen", "label_budget", "labels_used"])["test_accuracy"]
         if not curves:
             return pd.DataFrame(index=pd.MultiIndex.from_arrays(
@@ -370,7 +408,7 @@ class Run:
 
     def network_summary(self):
         """One row per trained network: paradigm, layers, examples seen, last and best test
-        accuracy [%], training operations and energy per example [uJ] (arithmetic only, and
+        accuracy (fractions), training operations and energy per example [pJ] (arithmetic only, and
         with memory traffic at SRAM and at DRAM prices)."""
         work = self.work_per_example()
         rows = []
@@ -380,16 +418,24 @@ class Run:
             rows.append(dict(
                 network=name, paradigm=net.paradigm, architecture=net.architecture,
                 examples_seen=net.examples_seen,
-                test_accuracy_pct=100.0 * curve["test_accuracy"].iloc[-1] if len(curve) else np.nan,
-                best_test_accuracy_pct=100.0 * curve["test_accuracy"].max() if len(curve) else np.nan,
+                test_accuracy=curve["test_accuracy"].iloc[-1] if len(curve) else np.nan,
+                best_test_accuracy=curve["test_accuracy"].max() if len(curve) else np.nan,
                 training_operation=training.operation.iloc[0] if len(training) else None,
                 training_ops_per_example=training.operations_per_example.iloc[0]
                 if len(training) else np.nan,
-                **{f"training_energy_{kind}_uJ":
-                   training[f"energy_{kind}_pJ"].iloc[0] / 1e6 if len(training) else np.nan
+                **{f"training_energy_{kind}_pJ":
+                   training[f"energy_{kind}_pJ"].iloc[0] if len(training) else np.nan
                    for kind in ("arithmetic", "with_sram", "with_dram")}))
         return pd.DataFrame(rows, columns=[
-            "network", "paradigm", "architecture", "examples_seen", "test_accuracy_pct",
-            "best_test_accuracy_pct", "training_operation", "training_ops_per_example",
-            "training_energy_arithmetic_uJ", "training_energy_with_sram_uJ",
-            "training_energy_with_dram_uJ"])
+            "network", "paradigm", "architecture", "examples_seen", "test_accuracy",
+            "best_test_accuracy", "training_operation", "training_ops_per_example",
+            "training_energy_arithmetic_pJ", "training_energy_with_sram_pJ",
+            "training_energy_with_dram_pJ"])
+
+    def to_neo(self):
+        """The run's recordings as a ``neo.Block`` (python3-neo) with one ``neo.Segment``:
+        every recorded spike group as ``neo.SpikeTrain`` objects, one per neuron, and every
+        state report on a time axis in ms as one ``neo.AnalogSignal`` (frames x nodes). See
+        :func:`spikerate.neo_conversion.to_neo_block`."""
+        from .neo_conversion import to_neo_block
+        return to_neo_block(self)

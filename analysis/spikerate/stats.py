@@ -5,6 +5,11 @@ A population's spikes are two parallel 1-D arrays, ``times_ms`` (float, ms) and
 ``/spikes/<population>/timestamps`` and ``/spikes/<population>/node_ids``; they need
 not be sorted. ``n_nodes`` counts silent neurons too. Times are in ms, rates in Hz.
 
+Every function that takes a population's spikes also takes the package's own
+:class:`spikerate.Spikes` (``run.spikes["exc"]``) in place of ``times_ms``: node ids and
+``n_nodes`` then come from it, and the window defaults to its recorded window
+(``spikes.t_start_ms``, ``spikes.t_stop_ms``), e.g. ``firing_rates(run.spikes["exc"])``.
+
 Weights are 2-D arrays ``frames x synapses`` as stored in a frame report
 (``/report/<name>/data``), in the report's unit.
 
@@ -33,6 +38,34 @@ def _times(times_ms, name="times_ms"):
     if not np.all(np.isfinite(times)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return times
+
+
+def _is_spikes(value):
+    from .records import Spikes
+    return isinstance(value, Spikes)
+
+
+def _unpack(times_ms, node_ids=None, n_nodes=None, t_start_ms=None, t_stop_ms=None):
+    """(times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms) from arrays, or from a Spikes
+    object in place of times_ms (node ids and size from it, the window by default its own).
+    Arguments given with a Spikes object that it already defines are refused, so nothing is
+    silently ignored."""
+    if not _is_spikes(times_ms):
+        return times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms
+    spikes = times_ms
+    if node_ids is not None or n_nodes is not None:
+        raise TypeError("give node_ids and n_nodes with arrays of spike times only: a Spikes "
+                        "object brings its own")
+    return (spikes.times_ms, spikes.node_ids, spikes.n_nodes,
+            spikes.t_start_ms if t_start_ms is None else t_start_ms,
+            spikes.t_stop_ms if t_stop_ms is None else t_stop_ms)
+
+
+def _required(**arguments):
+    missing = [name for name, value in arguments.items() if value is None]
+    if missing:
+        raise TypeError(f"missing {', '.join(missing)} (needed with arrays of spike times; a "
+                        f"Spikes object brings them)")
 
 
 def _spikes(times_ms, node_ids, n_nodes):
@@ -81,13 +114,14 @@ def _bin_index(times, edges):
     return index, (index >= 0) & (index < edges.size - 1)
 
 
-def firing_rates(times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms):
+def firing_rates(times_ms, node_ids=None, n_nodes=None, t_start_ms=None, t_stop_ms=None):
     """Mean firing rate of each neuron over a time window.
 
     Parameters
     ----------
     times_ms, node_ids : array_like, shape (n_spikes,)
-        Spike times in ms and 0-based neuron of each spike.
+        Spike times in ms and 0-based neuron of each spike; or a :class:`spikerate.Spikes`
+        in place of ``times_ms`` (see the module docstring).
     n_nodes : int
         Number of neurons in the population.
     t_start_ms, t_stop_ms : float
@@ -98,19 +132,23 @@ def firing_rates(times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms):
     ndarray of float, shape (n_nodes,)
         Spike count divided by the window duration, in Hz.
     """
+    times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms = _unpack(
+        times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms)
+    _required(node_ids=node_ids, n_nodes=n_nodes, t_start_ms=t_start_ms, t_stop_ms=t_stop_ms)
     times, ids, n = _spikes(times_ms, node_ids, n_nodes)
     t_start, t_stop = _window(t_start_ms, t_stop_ms)
     inside = (times >= t_start) & (times < t_stop)
     return np.bincount(ids[inside], minlength=n) / ((t_stop - t_start) / 1000.0)
 
 
-def population_rate(times_ms, t_start_ms, t_stop_ms, bin_ms, n_nodes):
+def population_rate(times_ms, t_start_ms=None, t_stop_ms=None, bin_ms=None, n_nodes=None):
     """Population-averaged instantaneous firing rate in time bins.
 
     Parameters
     ----------
     times_ms : array_like of float, shape (n_spikes,)
-        Spike times in ms of all neurons of the population.
+        Spike times in ms of all neurons of the population; or a :class:`spikerate.Spikes`
+        (then give ``bin_ms`` by keyword: ``population_rate(spikes, bin_ms=5.0)``).
     t_start_ms, t_stop_ms, bin_ms : float
         Window and bin width in ms (half-open bins, partial last bin dropped).
     n_nodes : int
@@ -123,6 +161,13 @@ def population_rate(times_ms, t_start_ms, t_stop_ms, bin_ms, n_nodes):
     rate_hz : ndarray of float, shape (n_bins,)
         Spikes in each bin divided by ``n_nodes`` and by the bin width, in Hz.
     """
+    if _is_spikes(times_ms):
+        if n_nodes is not None:
+            raise TypeError("give n_nodes with arrays of spike times only: a Spikes object "
+                            "brings its own")
+        times_ms, _, n_nodes, t_start_ms, t_stop_ms = _unpack(times_ms, None, None, t_start_ms,
+                                                              t_stop_ms)
+    _required(t_start_ms=t_start_ms, t_stop_ms=t_stop_ms, bin_ms=bin_ms, n_nodes=n_nodes)
     times, n = _times(times_ms), _n_nodes(n_nodes)
     edges = _bin_edges(t_start_ms, t_stop_ms, bin_ms)
     index, inside = _bin_index(times, edges)
@@ -130,10 +175,12 @@ def population_rate(times_ms, t_start_ms, t_stop_ms, bin_ms, n_nodes):
     return edges, counts / (n * float(bin_ms) / 1000.0)
 
 
-def binned_counts(times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms, bin_ms):
+def binned_counts(times_ms, node_ids=None, n_nodes=None, t_start_ms=None, t_stop_ms=None,
+                  bin_ms=None):
     """Spike counts of each neuron in consecutive time bins.
 
-    Spikes are given as in :func:`firing_rates`; window and bin width are in ms. Bins
+    Spikes are given as in :func:`firing_rates` (arrays, or a :class:`spikerate.Spikes`, then
+    ``bin_ms`` by keyword); window and bin width are in ms. Bins
     are half-open and only whole bins are kept: the trailing partial bin and its spikes
     are dropped (see the module docstring).
 
@@ -142,6 +189,10 @@ def binned_counts(times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms, bin_ms):
     ndarray of int, shape (n_nodes, n_bins)
         Spike counts.
     """
+    times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms = _unpack(
+        times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms)
+    _required(node_ids=node_ids, n_nodes=n_nodes, t_start_ms=t_start_ms, t_stop_ms=t_stop_ms,
+              bin_ms=bin_ms)
     times, ids, n = _spikes(times_ms, node_ids, n_nodes)
     edges = _bin_edges(t_start_ms, t_stop_ms, bin_ms)
     n_bins = edges.size - 1
@@ -150,11 +201,12 @@ def binned_counts(times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms, bin_ms):
     return flat.reshape(n, n_bins)
 
 
-def isi_cv(times_ms, node_ids, n_nodes):
+def isi_cv(times_ms, node_ids=None, n_nodes=None):
     """Coefficient of variation of each neuron's inter-spike intervals (ISIs).
 
     CV = std(ISI) / mean(ISI) with the population standard deviation (``ddof=0``, as in
-    Elephant), over all spikes given as in :func:`firing_rates` (no window). Each
+    Elephant), over all spikes given as in :func:`firing_rates` (arrays or a
+    :class:`spikerate.Spikes`; no window). Each
     neuron's spikes are sorted in time first.
 
     Returns
@@ -163,6 +215,8 @@ def isi_cv(times_ms, node_ids, n_nodes):
         Dimensionless CV; NaN for neurons with fewer than 3 spikes (fewer than 2 ISIs)
         or whose ISIs are all zero.
     """
+    times_ms, node_ids, n_nodes, _, _ = _unpack(times_ms, node_ids, n_nodes)
+    _required(node_ids=node_ids, n_nodes=n_nodes)
     times, ids, n = _spikes(times_ms, node_ids, n_nodes)
     order = np.lexsort((times, ids))
     times, ids = times[order], ids[order]
@@ -178,11 +232,13 @@ def isi_cv(times_ms, node_ids, n_nodes):
     return cv
 
 
-def fano_factor(times_ms, node_ids, n_nodes, t_start_ms, t_stop_ms, bin_ms):
+def fano_factor(times_ms, node_ids=None, n_nodes=None, t_start_ms=None, t_stop_ms=None,
+                bin_ms=None):
     """Fano factor of each neuron's spike counts in time bins.
 
     FF = var(counts) / mean(counts) over the bins of :func:`binned_counts` (same
-    arguments, times and bin width in ms), with the population variance (``ddof=0``).
+    arguments, times and bin width in ms; a :class:`spikerate.Spikes` too, with ``bin_ms`` by
+    keyword), with the population variance (``ddof=0``).
     A Poisson process has FF = 1.
 
     Returns

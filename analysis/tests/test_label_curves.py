@@ -45,8 +45,8 @@ def test_label_curves_put_the_paradigms_side_by_side(comparison):
     table = comparison.label_curves()
     assert set(table.columns) == {"stdp", "mlp", "logreg"}
     assert table.index.names == ["examples_seen", "label_budget", "labels_used"]
-    assert table.loc[(60, 10, 10), "mlp"] == pytest.approx(
-        100 * comparison.networks["mlp"].label_curve.test_accuracy.iloc[7])
+    assert table.loc[(60, 10, 10), "mlp"] == pytest.approx(  # fractions, as stored
+        comparison.networks["mlp"].label_curve.test_accuracy.iloc[7])
 
 
 def test_accuracy_by_labels_draws_one_line_per_network(comparison):

@@ -36,11 +36,13 @@ def test_report_of_a_comparison_run(comparison_run, tmp_path):
     page = check_page(tmp_path / "report", expected)
     assert result.stdout.splitlines()[-1] == str(tmp_path / "report" / "index.html")
     # The summary tables: every network with its architecture, the curve, the work.
-    for text in ("<h2>Networks</h2>", "784-100-10", "784-10", "stdp", "Work per example",
-                 "multiply-accumulates", "synaptic events", "Test accuracy [%] by examples seen",
-                 "Test accuracy [%] by labels used"):
+    for text in ("<h2>Networks</h2>", "784-100-10", "784-10", "784-16+16 (exc+inh)",
+                 "Work per example", "multiply-accumulates", "synaptic events",
+                 "Test accuracy (fraction) by examples seen",
+                 "Test accuracy (fraction) by labels used", "[pJ]"):
         assert text in page
     assert "Incomplete run" not in page
+    assert "[%]" not in page and "[uJ]" not in page  # one accuracy and one energy unit
 
 
 def test_report_of_a_network_of_populations(coba_run, tmp_path):

@@ -131,7 +131,7 @@ def test_comparison_networks_curves_and_shared_axis(comparison):
     assert list(curves.columns) == ["stdp", "logreg", "mlp"]
     for name, net in comparison.networks.items():
         assert net.examples_seen == 60
-        assert curves.loc[60, name] == pytest.approx(100 * net.test_accuracy)
+        assert curves.loc[60, name] == pytest.approx(net.test_accuracy)  # fractions
         assert net.test_confusion.shape == (10, 10)
         assert net.test_confusion.sum() <= 100  # 100 test digits (unclassified ones left out)
     stdp_curve = comparison.networks["stdp"].curve
@@ -195,8 +195,12 @@ def test_multiply_accumulates_and_energy_per_example(comparison):
     summary = comparison.network_summary().set_index("network")
     assert summary.loc["mlp", "architecture"] == "784-100-10"
     assert summary.loc["logreg", "architecture"] == "784-10"
-    assert summary.loc["mlp", "training_energy_arithmetic_uJ"] == pytest.approx(
-        work.loc[("mlp", "training"), "energy_arithmetic_pJ"] / 1e6)
+    # One energy unit (pJ) and accuracy as a fraction, everywhere.
+    assert summary.loc["mlp", "training_energy_arithmetic_pJ"] == pytest.approx(
+        work.loc[("mlp", "training"), "energy_arithmetic_pJ"])
+    assert summary.loc["mlp", "test_accuracy"] == pytest.approx(
+        comparison.networks["mlp"].test_accuracy)
+    assert not [c for c in summary.columns if c.endswith(("_uJ", "_pct"))]
 
 
 def test_energy_by_operation_sums_to_the_totals_and_names_its_sources(comparison):
@@ -320,7 +324,8 @@ def test_neo_spiketrains(coba):
     assert trains[0].units == neo.SpikeTrain([1.0], t_stop=2.0, units="ms").units
     assert float(trains[0].t_stop.magnitude) == coba.spikes["inh"].t_stop_ms
     np.testing.assert_array_equal(trains[17].magnitude, coba.spikes["inh"].trains[17])
-    assert trains[17].annotations == {"population": "inh", "node_id": 17}
+    assert trains[17].annotations == {"population": "inh", "node_id": 17, "network": "",
+                                      "role": "spikes"}
     in_seconds = coba.spikes["inh"].to_neo(units="s")
     np.testing.assert_allclose(in_seconds[17].magnitude, trains[17].magnitude / 1000.0)
 
@@ -353,3 +358,113 @@ def test_stdp_window_of_the_engine_matches_the_closed_form(pairing_run):
     # spacing at its magnitude, so a difference by at most one spacing.
     spacing = float(np.spacing(np.float32(largest)))
     np.testing.assert_allclose(pairs.dw, exact, rtol=0, atol=spacing)
+
+
+def test_the_file_describes_the_scenario_network(coba):
+    """Populations and projections come from /populations and /projections, with units."""
+    assert coba.describes_itself
+    exc = coba.populations["exc"]
+    assert (exc.size, exc.model, exc.kind, exc.network, exc.local_name) == (
+        3200, "lif_cond", "neuron", "", "exc")
+    assert exc.weight_unit == "nS" and exc.variable_units["V_m"] == "mV"
+    assert coba.populations["inh"].index == exc.index + 1
+    projection = coba.projections["exc_inh"]
+    assert (projection.pre, projection.post, projection.weight_unit) == ("exc", "inh", "nS")
+    assert projection.plasticity == "none" and projection.synapses > 0
+    assert projection.receptor == "excitatory"
+    assert coba.projections["inh_exc"].receptor == "inhibitory"
+    assert projection.synapses == coba.metrics["projections/exc_inh/synapses"]
+    assert coba.spikes["exc"].role == "spikes" and coba.spikes["exc"].network == ""
+    v = coba.reports["v_exc"]
+    assert (v.role, v.population_name, v.variable) == ("state", "exc", "V_m")
+    assert v.units == coba.populations[v.population_name].variable_units[v.variable]
+
+
+def test_a_learner_is_found_by_its_roles_not_its_names(comparison):
+    stdp = comparison.spiking_networks["stdp"]
+    assert stdp.input_weights.role == "input_weights" and stdp.input_weights.network == "stdp"
+    assert stdp.input_shape == (28, 28)
+    # built in the order of their names (a TOML table's), as a scenario's own network
+    assert [p.local_name for p in stdp.populations.values()] == ["exc", "inh", "input"]
+    assert stdp.input_population.size == 784 and stdp.input_population.kind == "source"
+    assert stdp.learning_population.name == "stdp_exc"
+    assert stdp.architecture == "784-16+16 (exc+inh)"
+    projection = comparison.projections[stdp.input_weights.projection]
+    assert projection.plasticity == "nearest_triplet_stdp" and projection.network == "stdp"
+    assert stdp.theta.role == "adaptive_threshold" and stdp.theta.variable == "theta"
+    assert stdp.spikes.role == "readout_spikes"
+    mlp = comparison.rate_networks["mlp"]
+    assert [r.layer for r in mlp.layers] == [1, 2]
+    assert mlp.layers[0].input_shape == (28, 28) and mlp.layers[1].input_shape == (100,)
+    assert [r.role for r in mlp.biases] == ["layer_biases"] * 2
+
+
+def test_renamed_reports_are_still_found_by_their_roles(comparison_run, tmp_path):
+    """Nothing is found by name: renaming a learner's reports and spike group changes nothing."""
+    renamed = tmp_path / "renamed.h5"
+    renamed.write_bytes(comparison_run.read_bytes())
+    with h5py.File(renamed, "a") as f:
+        f.move("report/stdp_input_exc", "report/fields")
+        f.move("report/mlp_layer1", "report/first")
+        f.move("spikes/stdp_exc", "spikes/trained")
+    with spikerate.load(renamed) as run:
+        stdp = run.spiking_networks["stdp"]
+        assert stdp.input_weights.name == "fields"
+        assert stdp.receptive_fields().shape == (16, 28, 28)
+        assert stdp.spikes.population == "trained" and stdp.spikes.n_nodes == 16
+        assert [r.name for r in run.rate_networks["mlp"].layers] == ["first", "mlp_layer2"]
+        assert run.rate_networks["mlp"].architecture == "784-100-10"
+
+
+def test_a_file_written_before_the_descriptions_still_loads(comparison_run, tmp_path):
+    """Older files: no /populations, no roles. Curves, metrics and the reports named as format 1
+    named them still load; what only the descriptions say is None or needs an argument."""
+    old = tmp_path / "old.h5"
+    old.write_bytes(comparison_run.read_bytes())
+    with h5py.File(old, "a") as f:
+        del f["populations"], f["projections"]
+        for group in [*f["report"].values(), *f["spikes"].values()]:
+            for name in [n for n in group.attrs if n != "sorting"]:
+                del group.attrs[name]
+    with spikerate.load(old) as run:
+        assert not run.describes_itself
+        assert run.projections == {}
+        stdp = run.spiking_networks["stdp"]
+        assert stdp.input_weights.name == "stdp_input_exc" and stdp.n_exc == 16
+        assert stdp.architecture is None and stdp.populations == {}
+        with pytest.raises(ValueError, match="no input_shape attribute"):
+            stdp.receptive_fields()
+        assert stdp.receptive_fields(shape=(28, 28)).shape == (16, 28, 28)
+        assert stdp.spikes.n_nodes == 16
+        assert run.rate_networks["mlp"].architecture is None
+        assert [r.name for r in run.rate_networks["mlp"].layers] == ["mlp_layer1", "mlp_layer2"]
+        assert len(run.learning_curves()) == 2
+
+
+def test_run_to_neo_block(coba):
+    neo = pytest.importorskip("neo")
+    block = coba.to_neo()
+    assert isinstance(block, neo.Block) and len(block.segments) == 1
+    segment = block.segments[0]
+    assert len(segment.spiketrains) == sum(s.n_nodes for s in coba.spikes.values())
+    assert all(isinstance(t, neo.SpikeTrain) for t in segment.spiketrains)
+    inh = [t for t in segment.spiketrains if t.annotations["population"] == "inh"]
+    np.testing.assert_array_equal(inh[17].magnitude, coba.spikes["inh"].trains[17])
+    [signal] = segment.analogsignals
+    report = coba.reports["v_exc"]
+    assert isinstance(signal, neo.AnalogSignal)
+    assert signal.shape == report.shape
+    assert str(signal.units.dimensionality) == "mV"
+    assert float(signal.sampling_period.rescale("ms").magnitude) == pytest.approx(report.step)
+    np.testing.assert_array_equal(signal.array_annotations["node_id"], report.node_ids)
+    np.testing.assert_array_equal(signal.magnitude[:, 2], report.data[:, 2])
+    assert signal.annotations["variable"] == "V_m"
+
+
+def test_trained_networks_state_is_not_a_signal_in_time(comparison):
+    pytest.importorskip("neo")
+    block = comparison.to_neo()
+    assert not block.segments[0].analogsignals  # theta's axis counts examples, not ms
+    from spikerate.neo_conversion import to_neo_analogsignal
+    with pytest.raises(ValueError, match="time axis in examples"):
+        to_neo_analogsignal(comparison.spiking_networks["stdp"].theta)

@@ -82,7 +82,80 @@ def test_root_attributes(f):
     assert f.attrs["dt_ms"] == 0.1
     assert attr_dtype(f, "complete") == np.dtype("u1")
     assert f.attrs["complete"] == 1
-    assert set(f) == {"spikes", "report", "metrics"}
+    assert set(f) == {"spikes", "report", "metrics", "populations", "projections"}
+
+
+def assert_string_array_attr(obj, name, values):
+    dtype = attr_dtype(obj, name)
+    info = h5py.check_string_dtype(dtype)
+    assert info is not None and info.length is None and info.encoding == "utf-8", name
+    stored = obj.attrs[name]
+    assert stored.shape == (len(values),), name
+    assert [str(v) for v in stored] == list(values), name
+
+
+def assert_u64_attr(obj, name, value):
+    assert attr_dtype(obj, name) == np.dtype("<u8"), name
+    np.testing.assert_array_equal(obj.attrs[name], value, err_msg=name)
+
+
+def test_populations(f):
+    assert sorted(f["populations"]) == ["exc", "inh", "input"]
+    expected = {"exc": (1, "lif_cond", "neuron", 4, "nS", ["V_m", "g_e"], ["mV", "nS"]),
+                "inh": (2, "lif_cond", "neuron", 2, "nS", ["V_m", "g_e"], ["mV", "nS"]),
+                "input": (0, "poisson", "source", 4, "", [], [])}
+    for name, (index, model, kind, size, weight_unit, variables, units) in expected.items():
+        g = f["populations"][name]
+        assert isinstance(g, h5py.Group) and len(g) == 0
+        assert set(g.attrs) == {"network", "local_name", "index", "model", "kind", "size",
+                                "weight_unit", "variables", "variable_units"}
+        assert_string_attr(g, "network", "")
+        assert_string_attr(g, "local_name", name)
+        assert_u64_attr(g, "index", index)
+        assert_string_attr(g, "model", model)
+        assert_string_attr(g, "kind", kind)
+        assert_u64_attr(g, "size", size)
+        assert_string_attr(g, "weight_unit", weight_unit)
+        assert_string_array_attr(g, "variables", variables)
+        assert_string_array_attr(g, "variable_units", units)
+
+
+def test_projections(f):
+    assert list(f["projections"]) == ["exc->inh"]
+    g = f["projections/exc->inh"]
+    assert isinstance(g, h5py.Group) and len(g) == 0
+    assert set(g.attrs) == {"network", "local_name", "pre", "post", "synapses", "weight_unit",
+                            "plasticity", "receptor"}
+    for name, value in (("network", ""), ("local_name", "exc->inh"), ("pre", "exc"),
+                        ("post", "inh"), ("weight_unit", "nS"), ("plasticity", "pair_stdp"),
+                        ("receptor", "excitatory")):
+        assert_string_attr(g, name, value)
+    assert_u64_attr(g, "synapses", 5)
+
+
+def test_roles(f):
+    """Role attributes on spike groups and reports: network and role always, the rest when set;
+    none at all on a group written without a role."""
+    exc = f["spikes/exc"]
+    assert set(exc.attrs) == {"sorting", "network", "role", "population"}
+    assert_string_attr(exc, "network", "")
+    assert_string_attr(exc, "role", "spikes")
+    assert_string_attr(exc, "population", "exc")
+    assert set(f["spikes/input"].attrs) == {"sorting"}
+    w = f["report/exc_to_inh"]
+    assert set(w.attrs) == {"network", "role", "population", "projection", "input_shape"}
+    assert_string_attr(w, "role", "weights")
+    assert_string_attr(w, "population", "inh")
+    assert_string_attr(w, "projection", "exc->inh")
+    assert_u64_attr(w, "input_shape", [2, 2])
+    assert f["projections"][w.attrs["projection"]].attrs["post"] == w.attrs["population"]
+    v = f["report/exc_v"]
+    assert set(v.attrs) == {"network", "role", "population", "variable"}
+    assert_string_attr(v, "role", "state")
+    assert_string_attr(v, "variable", "V_m")
+    population = f["populations"][v.attrs["population"]]
+    unit = dict(zip(population.attrs["variables"], population.attrs["variable_units"]))["V_m"]
+    assert unit == v["data"].attrs["units"]
 
 
 def test_spikes(f):

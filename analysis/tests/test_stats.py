@@ -337,3 +337,43 @@ def test_neighbour_correlation_hand_made():
 def test_invalid_weight_input_raises(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_statistics_take_the_packages_own_spikes(coba_run):
+    """A Spikes object stands for (times, node ids, n_nodes) and, by default, its window."""
+    import spikerate
+    with spikerate.load(coba_run) as run:
+        s = run.spikes["exc"]
+        arrays = (s.times_ms, s.node_ids, s.n_nodes)
+        window = (s.t_start_ms, s.t_stop_ms)
+        np.testing.assert_array_equal(stats.firing_rates(s), stats.firing_rates(*arrays, *window))
+        np.testing.assert_array_equal(stats.firing_rates(s, t_start_ms=100.0),
+                                      stats.firing_rates(*arrays, 100.0, s.t_stop_ms))
+        np.testing.assert_array_equal(stats.isi_cv(s), stats.isi_cv(*arrays))
+        np.testing.assert_array_equal(stats.binned_counts(s, bin_ms=10.0),
+                                      stats.binned_counts(*arrays, *window, 10.0))
+        np.testing.assert_array_equal(stats.fano_factor(s, bin_ms=50.0),
+                                      stats.fano_factor(*arrays, *window, 50.0))
+        edges, rate = stats.population_rate(s, bin_ms=5.0)
+        edges_a, rate_a = stats.population_rate(s.times_ms, *window, 5.0, s.n_nodes)
+        np.testing.assert_array_equal(rate, rate_a)
+        with pytest.raises(TypeError, match="brings its own"):
+            stats.firing_rates(s, s.node_ids)
+        with pytest.raises(TypeError, match="missing n_nodes"):
+            stats.firing_rates(s.times_ms, s.node_ids, t_start_ms=0.0, t_stop_ms=1.0)
+
+
+def test_state_traces_old_window_names_warn(coba_run):
+    import matplotlib
+    matplotlib.use("Agg")
+    import spikerate
+    from spikerate import figures
+    with spikerate.load(coba_run) as run:
+        report = run.reports["v_exc"]
+        with pytest.warns(DeprecationWarning, match="t_stop= is deprecated, use t_stop_ms="):
+            old = figures.state_traces(report, t_stop=5.0)
+        new = figures.state_traces(report, t_stop_ms=5.0)
+        assert [len(l.get_xdata()) for l in old.axes[0].get_lines()] == \
+               [len(l.get_xdata()) for l in new.axes[0].get_lines()] == [50]
+        with pytest.raises(TypeError, match="not also"):
+            figures.state_traces(report, t_stop=5.0, t_stop_ms=5.0)

@@ -186,6 +186,39 @@ void write_string_attribute(hid_t obj, const std::string& obj_path, const char* 
     write_attribute(obj, obj_path, name, type.get(), type.get(), &text, file);
 }
 
+namespace {
+
+void write_array_attribute(hid_t obj, const std::string& obj_path, const char* name,
+                           hid_t file_type, hid_t mem_type, const void* values, hsize_t n,
+                           const std::string& file) {
+    const std::string where = fmt::format("{}@{}", obj_path, name);
+    const auto space = checked<Dataspace>(H5Screate_simple(1, &n, nullptr), file, where,
+                                          "cannot create dataspace");
+    Attribute attr =
+        checked<Attribute>(H5Acreate2(obj, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                           file, where, "cannot create attribute");
+    if (n > 0) check(H5Awrite(attr.get(), mem_type, values), file, where, "cannot write attribute");
+    check(attr.close(), file, where, "cannot close attribute");
+}
+
+}  // namespace
+
+void write_string_array_attribute(hid_t obj, const std::string& obj_path, const char* name,
+                                  const std::vector<std::string>& values, const std::string& file) {
+    const Datatype type = utf8_string_type(file, obj_path);
+    std::vector<const char*> texts;
+    texts.reserve(values.size());
+    for (const auto& value : values) texts.push_back(value.c_str());
+    write_array_attribute(obj, obj_path, name, type.get(), type.get(), texts.data(), texts.size(),
+                          file);
+}
+
+void write_u64_array_attribute(hid_t obj, const std::string& obj_path, const char* name,
+                               const std::vector<std::uint64_t>& values, const std::string& file) {
+    write_array_attribute(obj, obj_path, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, values.data(),
+                          values.size(), file);
+}
+
 void write_fixed_dataset(hid_t parent, const std::string& parent_path, const std::string& name,
                          hid_t file_type, hid_t mem_type, const void* data, hsize_t n,
                          const std::string& file) {

@@ -17,6 +17,7 @@
 #include <hdf5.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -147,6 +148,12 @@ void write_attribute(hid_t obj, const std::string& obj_path, const char* name, h
 
 void write_string_attribute(hid_t obj, const std::string& obj_path, const char* name,
                             const std::string& value, const std::string& file);
+
+// 1-D attributes of n values (created once): variable-length UTF-8 strings, or uint64.
+void write_string_array_attribute(hid_t obj, const std::string& obj_path, const char* name,
+                                  const std::vector<std::string>& values, const std::string& file);
+void write_u64_array_attribute(hid_t obj, const std::string& obj_path, const char* name,
+                               const std::vector<std::uint64_t>& values, const std::string& file);
 
 // A fixed-size 1-D dataset written whole (report mappings).
 void write_fixed_dataset(hid_t parent, const std::string& parent_path, const std::string& name,

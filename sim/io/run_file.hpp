@@ -22,5 +22,8 @@ struct RunAttributes {
 };
 
 using ReportLayout = sim::ReportLayout;
+using RecordRole = sim::RecordRole;
+using PopulationDescription = sim::PopulationDescription;
+using ProjectionDescription = sim::ProjectionDescription;
 
 }  // namespace spikerate::sim::io

@@ -17,6 +17,13 @@ inline constexpr const char* metrics_group = "metrics";
 inline constexpr const char* spikes_path = "/spikes";
 inline constexpr const char* report_path = "/report";
 inline constexpr const char* metrics_path = "/metrics";
+// What the run builds (FORMAT.md, "What the file describes"): present, maybe empty.
+inline constexpr const char* populations_group = "populations";
+inline constexpr const char* projections_group = "projections";
+inline constexpr const char* populations_path = "/populations";
+inline constexpr const char* projections_path = "/projections";
+static_assert(std::string_view(populations_path).substr(1) == populations_group);
+static_assert(std::string_view(projections_path).substr(1) == projections_group);
 static_assert(std::string_view(spikes_path).substr(1) == spikes_group);
 static_assert(std::string_view(report_path).substr(1) == report_group);
 static_assert(std::string_view(metrics_path).substr(1) == metrics_group);

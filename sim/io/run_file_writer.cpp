@@ -72,7 +72,9 @@ struct RunFileWriter::Impl {
     Group spikes;
     Group report;
     Group metrics;
-    std::map<std::string, SpikePopulation> populations;
+    Group populations;  // /populations: descriptions of populations
+    Group projections;  // /projections
+    std::map<std::string, SpikePopulation> spike_groups;
     std::vector<Report> reports;
     std::map<std::string, MetricSeries> series;  // by metric path
     std::optional<PartialFile> lock;             // the locked .partial file
@@ -101,11 +103,13 @@ struct RunFileWriter::Impl {
             check(r.mapping.close(), file, join(r.object, "mapping"), "cannot close group");
             check(r.group.close(), file, r.object, "cannot close group");
         }
-        for (auto& [name, p] : populations) {
+        for (auto& [name, p] : spike_groups) {
             check(p.timestamps.close(), file, join(p.object, "timestamps"), "cannot close dataset");
             check(p.node_ids.close(), file, join(p.object, "node_ids"), "cannot close dataset");
             check(p.group.close(), file, p.object, "cannot close group");
         }
+        check(projections.close(), file, projections_path, "cannot close group");
+        check(populations.close(), file, populations_path, "cannot close group");
         check(metrics.close(), file, metrics_path, "cannot close group");
         check(report.close(), file, report_path, "cannot close group");
         check(spikes.close(), file, spikes_path, "cannot close group");
@@ -122,7 +126,9 @@ struct RunFileWriter::Impl {
     void release() noexcept {
         series.clear();
         reports.clear();
-        populations.clear();
+        spike_groups.clear();
+        projections.reset();
+        populations.reset();
         metrics.reset();
         report.reset();
         spikes.reset();
@@ -173,6 +179,8 @@ RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const RunAttributes&
         m.spikes = create_group(root, "/", spikes_group, m.file);
         m.report = create_group(root, "/", report_group, m.file);
         m.metrics = create_group(root, "/", metrics_group, m.file);
+        m.populations = create_group(root, "/", populations_group, m.file);
+        m.projections = create_group(root, "/", projections_group, m.file);
         m.flush();
     } catch (...) {
         m.release();
@@ -192,7 +200,93 @@ RunFileWriter::~RunFileWriter() {
 const fs::path& RunFileWriter::path() const { return impl_->path; }
 const fs::path& RunFileWriter::partial_path() const { return impl_->partial; }
 
-void RunFileWriter::add_spike_population(const std::string& population) {
+namespace {
+
+// The attributes of a role (sim/recorder.hpp, RecordRole) on a report or spike group.
+void write_role(hid_t obj, const std::string& object, const RecordRole& role,
+                const std::string& file) {
+    if (role.role.empty()) {
+        if (role.network.empty() && role.population.empty() && role.projection.empty() &&
+            role.variable.empty() && role.input_shape.empty() && role.layer == 0) {
+            return;
+        }
+        fail(file, object, "a record role without its role");
+    }
+    write_string_attribute(obj, object, "network", role.network, file);
+    write_string_attribute(obj, object, "role", role.role, file);
+    if (!role.population.empty()) {
+        write_string_attribute(obj, object, "population", role.population, file);
+    }
+    if (!role.projection.empty()) {
+        write_string_attribute(obj, object, "projection", role.projection, file);
+    }
+    if (!role.variable.empty())
+        write_string_attribute(obj, object, "variable", role.variable, file);
+    if (!role.input_shape.empty()) {
+        write_u64_array_attribute(obj, object, "input_shape", role.input_shape, file);
+    }
+    if (role.layer > 0) {
+        write_attribute(obj, object, "layer", H5T_STD_U64LE, H5T_NATIVE_UINT64, &role.layer, file);
+    }
+}
+
+// A new group /<parent>/<name> for a description; throws if the name is invalid or taken.
+Group description_group(hid_t parent, const char* parent_path, const std::string& name,
+                        const char* what, const std::string& file) {
+    const std::string object = join(parent_path, name);
+    if (!valid_name(name)) throw IoError(fmt::format("{}:{}: invalid {} name", file, object, what));
+    if (link_exists(parent, name, file, object)) {
+        throw IoError(fmt::format("{}:{}: {} already described", file, object, what));
+    }
+    return create_group(parent, parent_path, name, file);
+}
+
+}  // namespace
+
+void RunFileWriter::describe_population(const PopulationDescription& d) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    const std::string object = join(populations_path, d.name);
+    if (d.variables.size() != d.variable_units.size()) {
+        throw IoError(fmt::format("{}:{}: {} variables but {} units", m.file, object,
+                                  d.variables.size(), d.variable_units.size()));
+    }
+    Group g =
+        description_group(m.populations.get(), populations_path, d.name, "population", m.file);
+    const hid_t id = g.get();
+    write_string_attribute(id, object, "network", d.network, m.file);
+    write_string_attribute(id, object, "local_name", d.local_name, m.file);
+    write_attribute(id, object, "index", H5T_STD_U64LE, H5T_NATIVE_UINT64, &d.index, m.file);
+    write_string_attribute(id, object, "model", d.model, m.file);
+    write_string_attribute(id, object, "kind", d.kind, m.file);
+    write_attribute(id, object, "size", H5T_STD_U64LE, H5T_NATIVE_UINT64, &d.size, m.file);
+    write_string_attribute(id, object, "weight_unit", d.weight_unit, m.file);
+    write_string_array_attribute(id, object, "variables", d.variables, m.file);
+    write_string_array_attribute(id, object, "variable_units", d.variable_units, m.file);
+    check(g.close(), m.file, object, "cannot close group");
+}
+
+void RunFileWriter::describe_projection(const ProjectionDescription& d) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.require_open();
+    const std::string object = join(projections_path, d.name);
+    Group g =
+        description_group(m.projections.get(), projections_path, d.name, "projection", m.file);
+    const hid_t id = g.get();
+    write_string_attribute(id, object, "network", d.network, m.file);
+    write_string_attribute(id, object, "local_name", d.local_name, m.file);
+    write_string_attribute(id, object, "pre", d.pre, m.file);
+    write_string_attribute(id, object, "post", d.post, m.file);
+    write_attribute(id, object, "synapses", H5T_STD_U64LE, H5T_NATIVE_UINT64, &d.synapses, m.file);
+    write_string_attribute(id, object, "weight_unit", d.weight_unit, m.file);
+    write_string_attribute(id, object, "plasticity", d.plasticity, m.file);
+    write_string_attribute(id, object, "receptor", d.receptor, m.file);
+    check(g.close(), m.file, object, "cannot close group");
+}
+
+void RunFileWriter::add_spike_population(const std::string& population, const RecordRole& role) {
     const Quiet quiet;
     Impl& m = *impl_;
     m.require_open();
@@ -200,7 +294,7 @@ void RunFileWriter::add_spike_population(const std::string& population) {
     if (!valid_name(population)) {
         throw IoError(fmt::format("{}:{}: invalid population name", m.file, object));
     }
-    if (m.populations.contains(population)) {
+    if (m.spike_groups.contains(population)) {
         throw IoError(fmt::format("{}:{}: spike population already added", m.file, object));
     }
     SpikePopulation p;
@@ -211,12 +305,13 @@ void RunFileWriter::add_spike_population(const std::string& population) {
     const auto sorting = static_cast<std::uint8_t>(Sorting::by_time);
     write_attribute(p.group.get(), object, "sorting", file_enum.get(), mem_enum.get(), &sorting,
                     m.file);
+    write_role(p.group.get(), object, role, m.file);
     p.timestamps = create_extendible_1d(p.group.get(), object, "timestamps", H5T_IEEE_F64LE, m.file,
                                         spike_chunk_elements);
     write_string_attribute(p.timestamps.get(), join(object, "timestamps"), "units", "ms", m.file);
     p.node_ids = create_extendible_1d(p.group.get(), object, "node_ids", H5T_STD_U64LE, m.file,
                                       spike_chunk_elements);
-    m.populations.emplace(population, std::move(p));
+    m.spike_groups.emplace(population, std::move(p));
 }
 
 void RunFileWriter::append_spikes(const std::string& population, std::span<const double> times_ms,
@@ -225,8 +320,8 @@ void RunFileWriter::append_spikes(const std::string& population, std::span<const
     Impl& m = *impl_;
     m.require_open();
     const std::string object = join(spikes_path, population);
-    const auto it = m.populations.find(population);
-    if (it == m.populations.end()) {
+    const auto it = m.spike_groups.find(population);
+    if (it == m.spike_groups.end()) {
         throw IoError(
             fmt::format("{}:{}: no such spike population (add it first)", m.file, object));
     }
@@ -315,6 +410,7 @@ std::size_t RunFileWriter::add_report(const ReportLayout& layout) {
     r.time_start = layout.time_start;
     r.time_step = layout.time_step;
     r.group = create_group(m.report.get(), report_path, layout.name, m.file);
+    write_role(r.group.get(), object, layout.role, m.file);
     const std::string mapping = join(object, "mapping");
     r.mapping = create_group(r.group.get(), object, "mapping", m.file);
     const hid_t g = r.mapping.get();

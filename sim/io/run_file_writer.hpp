@@ -38,18 +38,25 @@ class RunFileWriter final : public sim::RecordingSink, public sim::MetricSink {
     const std::filesystem::path& path() const;          // the final path
     const std::filesystem::path& partial_path() const;  // where it is being written
 
-    // /spikes/<population> with empty extendible timestamps (float64, ms) and node_ids (uint64).
-    void add_spike_population(const std::string& population) override;
+    // /spikes/<population> with empty extendible timestamps (float64, ms) and node_ids (uint64),
+    // and the role's attributes.
+    using RecordingSink::add_spike_population;
+    void add_spike_population(const std::string& population, const RecordRole& role) override;
     // Appends spikes; the caller appends in time order (ties by node id) across calls.
     void append_spikes(const std::string& population, std::span<const double> times_ms,
                        std::span<const std::uint64_t> node_ids) override;
 
-    // /report/<name> with its mapping and an empty extendible data [0 x elements] (float32).
-    // Returns the handle for append_frames.
+    // /report/<name> with its mapping, an empty extendible data [0 x elements] (float32) and the
+    // role's attributes. Returns the handle for append_frames.
     std::size_t add_report(const ReportLayout& layout) override;
     // Appends n_frames frames (row-major, frames x elements) and updates mapping/time's stop.
     void append_frames(std::size_t report, std::span<const float> frames,
                        std::size_t n_frames) override;
+
+    // /populations/<name> and /projections/<name>: groups with attributes only. A name may be
+    // described once.
+    void describe_population(const PopulationDescription& population) override;
+    void describe_projection(const ProjectionDescription& projection) override;
 
     // /metrics/<path> scalar float64 dataset with attribute units ("" for counts).
     void write_metric(const std::string& path, double value, const std::string& units) override;

@@ -27,6 +27,12 @@ struct Dataset {
 
     std::size_t size() const { return static_cast<std::size_t>(inputs.cols()); }
     std::size_t n_inputs() const { return static_cast<std::size_t>(inputs.rows()); }
+    // The shape of one example's inputs, as the run file states it (attribute input_shape):
+    // {rows, cols} for an image, {n_inputs} otherwise.
+    std::vector<std::uint64_t> input_shape() const {
+        if (image_shape[1] <= 1) return {n_inputs()};
+        return {image_shape[0], image_shape[1]};
+    }
     // Example j's inputs (a column, contiguous in Eigen's column-major storage).
     std::span<const float> example(std::size_t j) const {
         return {inputs.col(static_cast<Eigen::Index>(j)).data(), n_inputs()};

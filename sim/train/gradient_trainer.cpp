@@ -247,13 +247,19 @@ GradientTrainer::GradientTrainer(const RateNetworkSpec& spec, const task::Datase
             const auto& w = network_.weights(layer);
             const auto n_out = static_cast<std::uint64_t>(w.rows());
             const auto n_in = static_cast<std::uint64_t>(w.cols());
-            ReportLayout weights{.name = spec_.weight_report(layer),
-                                 .units = "",
-                                 .time_start = 0.0,
-                                 .time_step = step,
-                                 .time_units = "examples"};
+            ReportLayout weights{
+                .name = spec_.weight_report(layer),
+                .units = "",
+                .role = {.network = spec_.name,
+                         .role = "layer_weights",
+                         .input_shape = layer == 0 ? train.input_shape() : std::vector{n_in},
+                         .layer = layer + 1},
+                .time_start = 0.0,
+                .time_step = step,
+                .time_units = "examples"};
             ReportLayout biases = weights;
             biases.name = spec_.bias_report(layer);
+            biases.role = {.network = spec_.name, .role = "layer_biases", .layer = layer + 1};
             weights.map_dense_matrix(
                 n_in, n_out, [&](std::uint64_t i, std::uint64_t j) { return j * n_in + i; });
             biases.map_one_value_per_node(n_out);

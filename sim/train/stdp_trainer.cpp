@@ -274,6 +274,7 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
     spec_.validate();
     schedule_.validate();
     check_training_data(train, test, stream_);
+    if (reports_ != nullptr) describe_network(network_, spec_.name, *reports_);
     // Frame 0: the initial weights, before the first normalisation.
     if (reports_ != nullptr && spec_.record_weights) {
         const double step = schedule_.weights_every > 0
@@ -284,11 +285,17 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
             const auto& proj = network_.projection(spec_.learned_projection);
             const std::uint64_t n_pre = proj.pre().size();
             const std::uint64_t n_post = proj.post().size();
-            ReportLayout weights{.name = spec_.input_weights_report(),
-                                 .units = std::string(proj.post().weight_unit()),
-                                 .time_start = 0.0,
-                                 .time_step = step,
-                                 .time_units = "examples"};
+            ReportLayout weights{
+                .name = spec_.input_weights_report(),
+                .units = std::string(proj.post().weight_unit()),
+                .role = {.network = spec_.name,
+                         .role = "input_weights",
+                         .population = described_name(spec_.name, spec_.readout_population),
+                         .projection = described_name(spec_.name, spec_.learned_projection),
+                         .input_shape = train.input_shape()},
+                .time_start = 0.0,
+                .time_step = step,
+                .time_units = "examples"};
             // Element ids are the projection's synapse ids (dense, row-major [pre][post]).
             weights.map_dense_matrix(
                 n_pre, n_post, [&](std::uint64_t i, std::uint64_t j) { return i * n_post + j; });
@@ -299,6 +306,10 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
             ReportLayout adaptation{
                 .name = spec_.adaptation_report(),
                 .units = std::string(readout.variable_unit(spec_.adaptation_variable)),
+                .role = {.network = spec_.name,
+                         .role = "adaptive_threshold",
+                         .population = described_name(spec_.name, spec_.readout_population),
+                         .variable = spec_.adaptation_variable},
                 .time_start = 0.0,
                 .time_step = step,
                 .time_units = "examples"};
@@ -309,7 +320,11 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
         record_weights();
     }
     if (reports_ != nullptr && !spec_.spike_windows.empty()) {
-        reports_->add_spike_population(spec_.spike_group());
+        reports_->add_spike_population(
+            spec_.spike_group(),
+            {.network = spec_.name,
+             .role = "readout_spikes",
+             .population = described_name(spec_.name, spec_.readout_population)});
     }
 }
 

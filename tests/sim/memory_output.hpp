@@ -22,6 +22,9 @@ struct MemoryOutput final : sim::RecordingSink, sim::MetricSink {
         std::vector<std::uint64_t> nodes;
     };
     std::map<std::string, Spikes> spikes;
+    std::map<std::string, sim::RecordRole> spike_roles;
+    std::vector<sim::PopulationDescription> populations;
+    std::vector<sim::ProjectionDescription> projections;
     std::vector<sim::ReportLayout> layouts;
     std::vector<std::vector<float>> frames;      // per report, concatenated
     std::size_t largest_append = 0;              // values in the largest single append
@@ -30,7 +33,17 @@ struct MemoryOutput final : sim::RecordingSink, sim::MetricSink {
     std::map<std::string, std::vector<double>> series;
     std::map<std::string, std::vector<std::uint64_t>> matrices;
 
-    void add_spike_population(const std::string& population) override { spikes[population]; }
+    using sim::RecordingSink::add_spike_population;
+    void add_spike_population(const std::string& population, const sim::RecordRole& role) override {
+        spikes[population];
+        spike_roles[population] = role;
+    }
+    void describe_population(const sim::PopulationDescription& population) override {
+        populations.push_back(population);
+    }
+    void describe_projection(const sim::ProjectionDescription& projection) override {
+        projections.push_back(projection);
+    }
     void append_spikes(const std::string& population, std::span<const double> times_ms,
                        std::span<const std::uint64_t> node_ids) override {
         REQUIRE(times_ms.size() == node_ids.size());

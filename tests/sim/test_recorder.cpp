@@ -121,11 +121,64 @@ TEST_CASE("recorder: spikes, weight and state reports reach the sink as the netw
         }
         CHECK(sink.frames.at(1) == expected);
     }
+    SECTION("descriptions: every population and projection, and the role of every record") {
+        REQUIRE(sink.populations.size() == 2);
+        const auto& input = sink.populations.at(0);
+        CHECK(input.name == "input");
+        CHECK(input.network.empty());
+        CHECK(input.index == 0);
+        CHECK(input.model == "poisson");
+        CHECK(input.kind == "source");
+        CHECK(input.size == 20);
+        CHECK(input.variables.empty());
+        const auto& exc = sink.populations.at(1);
+        CHECK(exc.index == 1);
+        CHECK(exc.model == "lif_curr");
+        CHECK(exc.kind == "neuron");
+        CHECK(exc.size == 6);
+        CHECK(exc.weight_unit == "pA");
+        REQUIRE(exc.variables.size() == exc.variable_units.size());
+        const auto v_m = std::find(exc.variables.begin(), exc.variables.end(), "V_m");
+        REQUIRE(v_m != exc.variables.end());
+        CHECK(exc.variable_units.at(static_cast<std::size_t>(v_m - exc.variables.begin())) == "mV");
+        REQUIRE(sink.projections.size() == 1);
+        const auto& p = sink.projections.at(0);
+        CHECK(p.name == "input->exc");
+        CHECK(p.pre == "input");
+        CHECK(p.post == "exc");
+        CHECK(p.synapses == projection.n_synapses());
+        CHECK(p.weight_unit == "pA");
+        CHECK(p.plasticity == "pair_stdp");
+        CHECK(p.receptor == "excitatory");
+        CHECK(sink.spike_roles.at("exc").role == "spikes");
+        CHECK(sink.spike_roles.at("exc").population == "exc");
+        CHECK(sink.layouts.at(0).role.role == "weights");
+        CHECK(sink.layouts.at(0).role.projection == "input->exc");
+        CHECK(sink.layouts.at(0).role.population == "exc");
+        CHECK(sink.layouts.at(1).role.role == "state");
+        CHECK(sink.layouts.at(1).role.variable == "V_m");
+    }
     SECTION("bounded buffers: no single hand-over exceeds the buffer plus one step or frame") {
         const std::size_t one_frame =
             std::max<std::size_t>(sink.layouts.at(0).element_ids.size(), 6);
         CHECK(sink.largest_append <= buffer + std::max<std::size_t>(one_frame, 20));
     }
+}
+
+TEST_CASE("recorder: a learner's network is described under its prefixed names",
+          "[recorder][unit]") {
+    const sim::Network net(small_plastic_network());
+    MemoryOutput sink;
+    sim::describe_network(net, "stdp", sink);
+    REQUIRE(sink.populations.size() == 2);
+    CHECK(sink.populations.at(1).name == "stdp_exc");
+    CHECK(sink.populations.at(1).local_name == "exc");
+    CHECK(sink.populations.at(1).network == "stdp");
+    REQUIRE(sink.projections.size() == 1);
+    CHECK(sink.projections.at(0).name == "stdp_input->exc");
+    CHECK(sink.projections.at(0).pre == "stdp_input");
+    CHECK(sink.projections.at(0).post == "stdp_exc");
+    CHECK(sim::described_name("", "exc") == "exc");
 }
 
 TEST_CASE("recorder: a recording spec naming unknown things is rejected", "[recorder][unit]") {

@@ -101,9 +101,38 @@ void write_fixture(const fs::path& path) {
                      .seed = 20240917,
                      .scenario = "# fixture\n[run]\nname = \"fixture\"\n",
                      .dt_ms = 0.1});
-    w.add_spike_population("exc");
-    w.add_spike_population("inh");
-    w.add_spike_population("input");  // stays empty
+    // What the run built: three populations and one projection, described.
+    w.describe_population({.name = "exc",
+                           .local_name = "exc",
+                           .index = 1,
+                           .model = "lif_cond",
+                           .kind = "neuron",
+                           .size = 4,
+                           .weight_unit = "nS",
+                           .variables = {"V_m", "g_e"},
+                           .variable_units = {"mV", "nS"}});
+    w.describe_population({.name = "inh",
+                           .local_name = "inh",
+                           .index = 2,
+                           .model = "lif_cond",
+                           .kind = "neuron",
+                           .size = 2,
+                           .weight_unit = "nS",
+                           .variables = {"V_m", "g_e"},
+                           .variable_units = {"mV", "nS"}});
+    w.describe_population(
+        {.name = "input", .local_name = "input", .model = "poisson", .kind = "source", .size = 4});
+    w.describe_projection({.name = "exc->inh",
+                           .local_name = "exc->inh",
+                           .pre = "exc",
+                           .post = "inh",
+                           .synapses = 5,
+                           .weight_unit = "nS",
+                           .plasticity = "pair_stdp",
+                           .receptor = "excitatory"});
+    w.add_spike_population("exc", {.role = "spikes", .population = "exc"});
+    w.add_spike_population("inh", {.role = "spikes", .population = "inh"});
+    w.add_spike_population("input");  // stays empty, no role
     const std::vector<double> exc_t{0.5, 1.0, 1.0, 2.5, 7.25};
     const std::vector<std::uint64_t> exc_id{3, 0, 2, 1, 3};
     w.append_spikes("exc", std::span(exc_t).first(3), std::span(exc_id).first(3));
@@ -116,6 +145,11 @@ void write_fixture(const fs::path& path) {
     const std::size_t weights =
         w.add_report({.name = "exc_to_inh",
                       .units = "nS",
+                      .role = {.network = "",
+                               .role = "weights",
+                               .population = "inh",
+                               .projection = "exc->inh",
+                               .input_shape = {2, 2}},
                       .node_ids = {0, 1},
                       .index_pointers = {0, 3, 5},
                       .element_ids = {0, 1, 2, 3, 4},
@@ -135,13 +169,16 @@ void write_fixture(const fs::path& path) {
     w.append_frames(weights, weight_frames(0, 1), 1);
     w.append_frames(weights, weight_frames(1, 2), 2);
 
-    const std::size_t v = w.add_report({.name = "exc_v",
-                                        .units = "mV",
-                                        .node_ids = {0, 1, 2, 3},
-                                        .index_pointers = {0, 1, 2, 3, 4},
-                                        .element_ids = {0, 0, 0, 0},
-                                        .time_start = 0.0,
-                                        .time_step = 0.1});
+    const std::size_t v = w.add_report(
+        {.name = "exc_v",
+         .units = "mV",
+         .role =
+             {.network = "", .role = "state", .population = "exc", .variable = "V_m", .layer = 0},
+         .node_ids = {0, 1, 2, 3},
+         .index_pointers = {0, 1, 2, 3, 4},
+         .element_ids = {0, 0, 0, 0},
+         .time_start = 0.0,
+         .time_step = 0.1});
     // Frame f, node n: -65 + f + 0.25 n.
     for (std::size_t f = 0; f < 4; ++f) {
         std::vector<float> frame;

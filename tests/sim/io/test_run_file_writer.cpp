@@ -207,6 +207,18 @@ TEST_CASE("run file: invalid input is refused, unsorted spikes are marked", "[hd
     CHECK_THROWS_AS(writer.add_report(weight_layout()), spikerate::IoError);  // same name
     CHECK_THROWS_AS(writer.append_frames(r, frames_block(0, 1, 4), 1), spikerate::IoError);
     CHECK_THROWS_AS(writer.append_frames(r + 1, frames_block(0, 1, 5), 1), spikerate::IoError);
+    layout = weight_layout();
+    layout.name = "roleless";
+    layout.role.population = "exc";  // a population but no role
+    CHECK_THROWS_WITH(writer.add_report(layout), Catch::Contains("without its role"));
+    writer.describe_population({.name = "exc", .model = "lif_curr", .kind = "neuron", .size = 3});
+    CHECK_THROWS_WITH(writer.describe_population({.name = "exc"}),
+                      Catch::Contains("already described"));
+    CHECK_THROWS_AS(writer.describe_population({.name = "a/b"}), spikerate::IoError);
+    CHECK_THROWS_WITH(writer.describe_population({.name = "v", .variables = {"V_m"}}),
+                      Catch::Contains("1 variables but 0 units"));
+    writer.describe_projection({.name = "input->exc", .pre = "input", .post = "exc"});
+    CHECK_THROWS_AS(writer.describe_projection({.name = "input->exc"}), spikerate::IoError);
     writer.write_count("count", 1);
     CHECK_THROWS_AS(writer.write_metric("count", 1.0, ""), spikerate::IoError);  // uint64 there
     CHECK_THROWS_AS(writer.write_metric("count/below", 1.0, ""),
