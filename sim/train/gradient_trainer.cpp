@@ -391,7 +391,7 @@ void GradientTrainer::train_until(std::uint64_t target, const std::function<bool
 
 const Evaluation& GradientTrainer::evaluate_and_record() {
     Eigen::setNbThreads(static_cast<int>(spec_.threads));
-    last_ = evaluate(network_, test_);
+    last_ = train::evaluate(network_, test_);
     test_macs_ += last_->forward_macs;
     if (metrics_ != nullptr) {
         const std::uint64_t seen = seen_;
@@ -418,7 +418,7 @@ const Evaluation& GradientTrainer::evaluate_and_record() {
             point.accuracy = last_->confusion.accuracy();
             point.loss = last_->loss;
         } else {
-            const Evaluation e = evaluate(learner->network, test_);
+            const Evaluation e = train::evaluate(learner->network, test_);
             point.accuracy = e.confusion.accuracy();
             point.loss = e.loss;
         }
@@ -482,6 +482,35 @@ void GradientTrainer::finish() {
         const auto n = last_->confusion.n_classes();
         metrics_->write_count_matrix(metric("test_confusion"), last_->confusion.counts(), n, n);
     }
+}
+
+std::optional<LearnerPoint> GradientTrainer::evaluate(const std::function<bool()>& /*stop*/) {
+    const auto start = std::chrono::steady_clock::now();
+    const Evaluation& evaluation = evaluate_and_record();
+    LearnerPoint point{.examples_seen = seen_,
+                       .accuracy = evaluation.confusion.accuracy(),
+                       .labels_used = labels_allowed(seen_, train_.size(), 0)};
+    for (const auto& b : budget_points_) point.budget_accuracy.push_back(b.accuracy);
+    point.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return point;
+}
+
+std::vector<WorkRow> GradientTrainer::work_rows() const {
+    const auto macs = forward_macs_per_example() + backward_macs_per_example();
+    const double updates =
+        seen_ > 0 ? static_cast<double>(parameter_updates_) / static_cast<double>(seen_) : 0.0;
+    return {WorkRow{.phase = "train",
+                    .synaptic_events = "-",
+                    .neuron_updates = "-",
+                    .plasticity_updates = "-",
+                    .macs_per_parameter = fmt::format("{}/{:.0f}", macs, updates),
+                    .lines = training_energy_lines()},
+            WorkRow{.phase = "test",
+                    .synaptic_events = "-",
+                    .neuron_updates = "-",
+                    .plasticity_updates = "-",
+                    .macs_per_parameter = fmt::format("{}/0", forward_macs_per_example()),
+                    .lines = test_energy_lines()}};
 }
 
 }  // namespace spikerate::sim::train

@@ -581,4 +581,40 @@ void StdpTrainer::finish() {
     }
 }
 
+std::optional<LearnerPoint> StdpTrainer::evaluate(const std::function<bool()>& stop) {
+    const SpikingEvaluation* evaluation = evaluate_and_record(stop);
+    if (evaluation == nullptr) return std::nullopt;
+    LearnerPoint point{.examples_seen = evaluation->examples_seen,
+                       .accuracy = evaluation->accuracy,
+                       .labels_used = evaluation->labels_used,
+                       .seconds = evaluation->seconds};
+    for (const auto& b : evaluation->budgets) point.budget_accuracy.push_back(b.accuracy);
+    return point;
+}
+
+std::vector<WorkRow> StdpTrainer::work_rows() const {
+    const auto row = [&](const char* phase, const SpikingWork& w) {
+        const auto count = [&](std::uint64_t total) {
+            const double per =
+                w.examples > 0 ? static_cast<double>(total) / static_cast<double>(w.examples) : 0.0;
+            return fmt::format("{:.0f}", per);
+        };
+        return WorkRow{.phase = phase,
+                       .synaptic_events = count(w.synaptic_events),
+                       .neuron_updates = count(w.neuron_updates),
+                       .plasticity_updates = count(w.plasticity_updates),
+                       .macs_per_parameter = "-",
+                       .lines = energy_lines(spec_.architecture, w)};
+    };
+    std::vector<WorkRow> rows{row("train", training_work_)};
+    if (last_) {
+        rows.push_back(row("test", last_->test_work));
+        // The readout's labels cost presentations too (a rate network's labels are used in
+        // training, already in its train row).
+        if (last_->assignment_work.examples > 0)
+            rows.push_back(row("label", last_->assignment_work));
+    }
+    return rows;
+}
+
 }  // namespace spikerate::sim::train
