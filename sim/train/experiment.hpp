@@ -19,6 +19,9 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/metric_sink.hpp"
@@ -50,6 +53,11 @@ struct ExperimentOutput {
     MetricSink& metrics;
     std::function<void()> flush;    // e.g. io::RunFileWriter::flush
     double flush_interval_s = 2.0;  // wall time between two flushes
+    // Checkpoints: every checkpoint_interval_s of wall time, at a step that is a multiple of
+    // 1024 or before an example or batch, `checkpoint` receives the experiment's state (after
+    // the output was flushed: what is not in the output is in the state). Never without it.
+    std::function<void(const std::string& state)> checkpoint;
+    double checkpoint_interval_s = 0.0;
 };
 
 // What the caller hears while the experiment runs. Every member has a default that does
@@ -89,6 +97,15 @@ class Experiment {
     // NumericalError, ...) propagates after what was recorded up to it was handed to the output
     // and flushed.
     Outcome run(const ExperimentOutput& output, ExperimentObserver& observer);
+    // Continues a run from a checkpoint's `state` (what ExperimentOutput::checkpoint received),
+    // on an experiment built from the same spec, writing into the output that run wrote, cut
+    // back to what it held at the checkpoint; `report_names` are that output's frame reports in
+    // handle order. The recorder and learners are built again (what they write when built is
+    // in the output already and not written twice), load their state and go on. Throws
+    // DataError naming `source` if the state does not fit this experiment.
+    Outcome resume(std::string_view state, const std::string& source,
+                   const std::vector<std::string>& report_names, const ExperimentOutput& output,
+                   ExperimentObserver& observer);
 
     const ExperimentSpec& spec() const { return spec_; }
     // The free-running network, or null.
@@ -109,25 +126,81 @@ class Experiment {
     const std::vector<std::vector<std::vector<double>>>& budget_accuracy() const {
         return budget_accuracy_;
     }
-    std::uint64_t flushes() const { return flushes_; }  // flushes of the output so far
+    std::uint64_t flushes() const { return flushes_; }          // flushes of the output so far
+    std::uint64_t checkpoints() const { return checkpoints_; }  // checkpoints taken so far
 
   private:
+    // Hands everything to the output, or, while the recorder and learners are built again on
+    // resume, swallows what they write when built (it is in the output already) and maps their
+    // reports to the output's handles.
+    class Sink final : public RecordingSink, public MetricSink {
+      public:
+        void attach(const ExperimentOutput& output) {
+            reports_ = &output.reports;
+            metrics_ = &output.metrics;
+        }
+        void replay(const std::vector<std::string>& report_names) {
+            replaying_ = true;
+            report_names_ = report_names;
+        }
+        void go_live() { replaying_ = false; }
+
+        void add_spike_population(const std::string& population) override;
+        void append_spikes(const std::string& population, std::span<const double> times_ms,
+                           std::span<const std::uint64_t> node_ids) override;
+        std::size_t add_report(const ReportLayout& layout) override;
+        void append_frames(std::size_t report, std::span<const float> frames,
+                           std::size_t n_frames) override;
+        void write_metric(const std::string& path, double value, const std::string& units) override;
+        void write_cost(const std::string& path, double value, const std::string& units,
+                        const std::string& source) override;
+        void write_count(const std::string& path, std::uint64_t value) override;
+        void append_series(const std::string& path, std::span<const double> values,
+                           const std::string& units) override;
+        void append_count_series(const std::string& path,
+                                 std::span<const std::uint64_t> values) override;
+        void write_count_matrix(const std::string& path, std::span<const std::uint64_t> values,
+                                std::size_t rows, std::size_t cols) override;
+
+      private:
+        RecordingSink* reports_ = nullptr;
+        MetricSink* metrics_ = nullptr;
+        bool replaying_ = false;
+        std::vector<std::string> report_names_;
+    };
+
+    Outcome run_stages(const ExperimentOutput& output, ExperimentObserver& observer);
     void run_network(const ExperimentOutput& output, ExperimentObserver& observer);
     void run_schedule(const ExperimentOutput& output, ExperimentObserver& observer);
+    void build_recorder();
+    void build_learners();
     void flush_if_due(const ExperimentOutput& output, bool with_recorder);
+    void checkpoint_if_due(const ExperimentOutput& output, bool with_recorder);
+    void save_state(StateWriter& out) const;
+    void load_state(StateReader& in);
 
     ExperimentSpec spec_;
+    Sink sink_;
     std::optional<Network> network_;
     std::int64_t total_steps_ = 0;
     std::optional<Recorder> recorder_;
     std::deque<StdpTrainer> spiking_;  // never moved: trainers refer to the task
     std::deque<GradientTrainer> rate_;
     std::vector<Learner*> learners_;
+    // Where the run is: the network's steps (network_->steps_done()), then the schedule's
+    // point and the learner at it, with that point's accuracies so far.
+    bool network_done_ = false;
+    std::size_t point_index_ = 0;
+    std::size_t learner_index_ = 0;
+    std::vector<double> point_accuracy_;
+    std::vector<std::vector<double>> point_budget_accuracy_;
     std::vector<std::uint64_t> points_;
     std::vector<std::vector<double>> accuracy_;
     std::vector<std::vector<std::vector<double>>> budget_accuracy_;
     std::chrono::steady_clock::time_point last_flush_;
+    std::chrono::steady_clock::time_point last_checkpoint_;
     std::uint64_t flushes_ = 0;
+    std::uint64_t checkpoints_ = 0;
 };
 
 // The free-running network's totals to /metrics: simulated time, per population spikes, neuron

@@ -165,6 +165,11 @@ struct Evaluation {
 };
 Evaluation evaluate(models::RateNetwork& network, const task::Dataset& data);
 
+// Checkpoints of a confusion matrix (sim/checkpoint.hpp); load_confusion expects n_classes.
+void save_confusion(StateWriter& out, const task::ConfusionMatrix& confusion);
+task::ConfusionMatrix load_confusion(StateReader& in, std::size_t n_classes,
+                                     const std::string& what);
+
 class GradientTrainer final : public Learner {
   public:
     // `reports` and `metrics` may be null (nothing is written). Throws ParamError if the spec
@@ -190,6 +195,8 @@ class GradientTrainer final : public Learner {
     std::optional<LearnerPoint> evaluate(const std::function<bool()>& stop) override;
     std::vector<WorkRow> work_rows() const override;
     Paradigm paradigm() const override { return Paradigm::rate; }
+    void save_state(StateWriter& out) const override;
+    void load_state(StateReader& in) override;
 
     const std::string& name() const override { return spec_.name; }
     std::uint64_t examples_seen() const override { return seen_; }

@@ -14,6 +14,11 @@
 
 #include "sim/train/energy.hpp"
 
+namespace spikerate::sim {
+class StateWriter;
+class StateReader;
+}  // namespace spikerate::sim
+
 namespace spikerate::sim::train {
 
 enum class Paradigm { spiking, rate };
@@ -54,6 +59,13 @@ class Learner {
     virtual std::optional<LearnerPoint> evaluate(const std::function<bool()>& stop) = 0;
     // Writes the totals (operations, energy, final accuracy).
     virtual void finish() = 0;
+
+    // Checkpoints (sim/checkpoint.hpp): everything that carries over between examples or
+    // batches (parameters, optimiser and plasticity state, the position in the stream, counters,
+    // the last evaluation). A learner built from the same spec, task and seed loads what another
+    // saved and continues as that one would have, bit for bit.
+    virtual void save_state(StateWriter& out) const = 0;
+    virtual void load_state(StateReader& in) = 0;
 
     // What the summary prints: wall time spent training, and the work per example by phase.
     virtual double training_seconds() const = 0;

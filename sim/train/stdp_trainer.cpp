@@ -12,6 +12,7 @@
 #include "models/lif_cond.hpp"
 #include "models/nearest_triplet_stdp.hpp"
 #include "models/weight_normalisation.hpp"
+#include "sim/checkpoint.hpp"
 #include "sim/sources.hpp"
 
 namespace spikerate::sim::train {
@@ -615,6 +616,60 @@ std::vector<WorkRow> StdpTrainer::work_rows() const {
             rows.push_back(row("label", last_->assignment_work));
     }
     return rows;
+}
+
+void StdpTrainer::save_state(StateWriter& out) const {
+    out.tag("spiking network " + spec_.name);
+    network_.save_state(out);
+    out.u64(seen_);
+    out.u64(next_weight_frame_);
+    out.pod(training_work_);
+    out.u64(weight_normalisation_misses_);
+    out.f64(training_seconds_);
+    out.f64(evaluation_seconds_);
+    out.boolean(last_.has_value());
+    if (last_) {
+        out.u64(last_->examples_seen);
+        out.f64(last_->accuracy);
+        save_confusion(out, last_->confusion);
+        out.u64(last_->unclassified);
+        out.u64(last_->assignments.n_classes);
+        out.vec(last_->assignments.class_of_neuron);
+        out.u64(last_->labels_used);
+        out.vec(last_->budgets);
+        out.pod(last_->assignment_work);
+        out.pod(last_->test_work);
+        out.f64(last_->seconds);
+    }
+}
+
+void StdpTrainer::load_state(StateReader& in) {
+    in.tag("spiking network " + spec_.name);
+    const std::string what = "spiking network '" + spec_.name + "'";
+    network_.load_state(in);
+    seen_ = in.u64();
+    next_weight_frame_ = in.u64();
+    training_work_ = in.pod<SpikingWork>();
+    weight_normalisation_misses_ = in.u64();
+    training_seconds_ = in.f64();
+    evaluation_seconds_ = in.f64();
+    last_.reset();
+    if (in.boolean()) {
+        SpikingEvaluation e;
+        e.examples_seen = in.u64();
+        e.accuracy = in.f64();
+        e.confusion = load_confusion(in, train_.n_classes, what);
+        e.unclassified = in.u64();
+        e.assignments.n_classes = in.u64();
+        in.vec_into(e.assignments.class_of_neuron, spec_.architecture.n_exc,
+                    what + ": neuron classes");
+        e.labels_used = in.u64();
+        e.budgets = in.vec<SpikingEvaluation::BudgetPoint>();
+        e.assignment_work = in.pod<SpikingWork>();
+        e.test_work = in.pod<SpikingWork>();
+        e.seconds = in.f64();
+        last_ = std::move(e);
+    }
 }
 
 }  // namespace spikerate::sim::train

@@ -163,6 +163,8 @@ class StdpTrainer final : public Learner {
     std::optional<LearnerPoint> evaluate(const std::function<bool()>& stop) override;
     std::vector<WorkRow> work_rows() const override;
     Paradigm paradigm() const override { return Paradigm::spiking; }
+    void save_state(StateWriter& out) const override;
+    void load_state(StateReader& in) override;
 
     const std::string& name() const override { return spec_.name; }
     const SpikingNetworkSpec& spec() const { return spec_; }
