@@ -3,8 +3,10 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -12,6 +14,8 @@
 
 #include "models/error.hpp"
 #include "sim/app/progress.hpp"
+#include "sim/checkpoint.hpp"
+#include "sim/io/run_file_reader.hpp"
 #include "sim/io/run_file_writer.hpp"
 #include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
@@ -264,14 +268,18 @@ class CliObserver final : public train::ExperimentObserver {
 
 }  // namespace
 
-int run_scenario(const RunOptions& options) {
-    const io::Scenario scenario = load(options);
-    const fs::path out = output_path(options, scenario);
-    check_output_path(out, options.force, scenario);
-    const std::uint64_t seed = scenario.network.seed;
+namespace {
 
-    // Everything that can fail on the user's input happens before the file is created.
+// What run and resume build before the output is touched: the task and the experiment.
+struct Prepared {
     std::optional<task::Task> task;
+    std::optional<train::Experiment> experiment;
+};
+
+// Everything that can fail on the user's input happens here, before the output is touched.
+void prepare(const io::Scenario& scenario, Prepared& prepared) {
+    const std::uint64_t seed = scenario.network.seed;
+    auto& task = prepared.task;
     const bool trains = !scenario.rate_networks.empty() || !scenario.spiking_networks.empty();
     if (trains) {
         task = located(scenario, [&] { return task::load_task(*scenario.task, seed); });
@@ -291,31 +299,124 @@ int run_scenario(const RunOptions& options) {
                                .schedule = scenario.training,
                                .seed = seed};
     if (!scenario.network.populations.empty()) spec.network = scenario.network;
-    std::optional<train::Experiment> experiment;
-    located(scenario, [&] { experiment.emplace(std::move(spec)); });
-    const sim::Network* net = experiment->network();
+    located(scenario, [&] { prepared.experiment.emplace(std::move(spec)); });
+}
 
-    std::optional<io::RunFileWriter> file;
-    try {
-        file.emplace(out, options.force,
-                     io::RunAttributes{.spikerate_version = SPIKERATE_VERSION,
-                                       .seed = seed,
-                                       .scenario = scenario.resolved_text,
-                                       .dt_ms = scenario.network.dt_ms});
-    } catch (const IoError& e) {
-        throw OutputRefused(e.what());
+// The checkpoint beside an output (FORMAT.md, "Checkpoints").
+fs::path checkpoint_path(const fs::path& out) {
+    fs::path path = out;
+    path += ".checkpoint";
+    return path;
+}
+
+// What a checkpoint holds besides the experiment's state: how to build the run again and how
+// far the output file had been written.
+struct RunRecord {
+    std::string scenario_path;  // absolute: relative paths in the scenario resolve against it
+    double checkpoint_every_s = 0.0;
+    bool force = false;
+    io::RunFileWriter::Extents extents;
+};
+
+void save_record(sim::StateWriter& out, const RunRecord& record) {
+    out.tag("spikerate run");
+    out.str(record.scenario_path);
+    out.f64(record.checkpoint_every_s);
+    out.boolean(record.force);
+    const auto& e = record.extents;
+    out.u64(e.spikes.size());
+    for (const auto& s : e.spikes) {
+        out.str(s.population);
+        out.u64(s.size);
+        out.f64(s.last_time);
+        out.boolean(s.sorted);
     }
+    out.u64(e.reports.size());
+    for (const auto& r : e.reports) {
+        out.str(r.report);
+        out.u64(r.frames);
+    }
+    out.u64(e.series.size());
+    for (const auto& s : e.series) {
+        out.str(s.path);
+        out.u64(s.size);
+        out.boolean(s.counts);
+        out.str(s.units);
+    }
+}
+
+RunRecord load_record(sim::StateReader& in) {
+    in.tag("spikerate run");
+    RunRecord record;
+    record.scenario_path = in.str();
+    record.checkpoint_every_s = in.f64();
+    record.force = in.boolean();
+    auto& e = record.extents;
+    const auto count = [&] {
+        const std::uint64_t n = in.u64();
+        if (n > in.left()) in.fail("a count beyond the state");
+        return n;
+    };
+    for (std::uint64_t k = count(); k > 0; --k) {
+        auto& s = e.spikes.emplace_back();
+        s.population = in.str();
+        s.size = in.u64();
+        s.last_time = in.f64();
+        s.sorted = in.boolean();
+    }
+    for (std::uint64_t k = count(); k > 0; --k) {
+        auto& r = e.reports.emplace_back();
+        r.report = in.str();
+        r.frames = in.u64();
+    }
+    for (std::uint64_t k = count(); k > 0; --k) {
+        auto& s = e.series.emplace_back();
+        s.path = in.str();
+        s.size = in.u64();
+        s.counts = in.boolean();
+        s.units = in.str();
+    }
+    return record;
+}
+
+// Runs (or resumes) the experiment into `file` with the signal handlers installed, takes the
+// checkpoints, and reports: the interruption, or the summary of a complete run.
+int execute(const io::Scenario& scenario, Prepared& prepared,
+            std::optional<io::RunFileWriter>& file, RunRecord record, const std::string& heading,
+            bool quiet,
+            const std::function<train::Outcome(const train::ExperimentOutput&,
+                                               train::ExperimentObserver&)>& go) {
+    train::Experiment& experiment = *prepared.experiment;
+    const sim::Network* net = experiment.network();
+    const std::uint64_t seed = scenario.network.seed;
+    const fs::path out = file->path();
+    const fs::path checkpoint = checkpoint_path(out);
+    const sim::CheckpointHeader header{.spikerate_version = SPIKERATE_VERSION,
+                                       .machine = sim::machine_description(),
+                                       .scenario = scenario.resolved_text,
+                                       .seed = seed,
+                                       .output = out.string()};
 
     interrupted = 0;
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
     const auto start = std::chrono::steady_clock::now();
-    CliObserver observer(options.quiet);
-    if (net != nullptr) observer.start_network(experiment->total_steps(), net->grid().dt());
-    const auto outcome = located(scenario, [&] {
-        return experiment->run(
-            {.reports = *file, .metrics = *file, .flush = [&] { file->flush(); }}, observer);
-    });
+    CliObserver observer(quiet);
+    if (net != nullptr) observer.start_network(experiment.total_steps(), net->grid().dt());
+    train::ExperimentOutput output{.reports = *file,
+                                   .metrics = *file,
+                                   .flush = [&] { file->flush(); },
+                                   .checkpoint_interval_s = record.checkpoint_every_s};
+    if (record.checkpoint_every_s > 0.0) {
+        output.checkpoint = [&](const std::string& state) {
+            record.extents = file->extents();
+            sim::StateWriter all;
+            save_record(all, record);
+            all.str(state);
+            sim::write_checkpoint(checkpoint, header, all.bytes());
+        };
+    }
+    const auto outcome = located(scenario, [&] { return go(output, observer); });
 
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
@@ -332,12 +433,20 @@ int run_scenario(const RunOptions& options) {
             fmt::print(stderr, "spikerate: interrupted; ");
         }
         fmt::print(stderr, "what was recorded is in '{}' (complete = 0)\n", partial);
+        if (record.checkpoint_every_s > 0.0 && experiment.checkpoints() > 0) {
+            fmt::print(stderr,
+                       "spikerate: continue from the last checkpoint ({}) with: spikerate resume "
+                       "{}\n",
+                       checkpoint.string(), partial);
+        }
         return 130;
     }
     file->finish();
+    std::error_code ec;
+    fs::remove(checkpoint, ec);  // the run is complete: nothing to resume
 
-    if (!options.quiet) {
-        fmt::print("spikerate run: {}\n", options.scenario);
+    if (!quiet) {
+        fmt::print("{}\n", heading);
         if (net != nullptr) {
             fmt::print(
                 "  simulated {} ms in {:.2f} s wall ({:.3g}x real time), dt {} ms, seed {}\n",
@@ -346,7 +455,7 @@ int run_scenario(const RunOptions& options) {
         } else {
             fmt::print("  {:.2f} s wall, seed {}\n", wall_s, seed);
         }
-        if (task) print_training(*experiment, *task);
+        if (prepared.task) print_training(experiment, *prepared.task);
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
         fmt::print("  peak memory (RSS): {:.1f} MiB\n",
@@ -354,6 +463,155 @@ int run_scenario(const RunOptions& options) {
         fmt::print("  output: {}\n", out.string());
     }
     return 0;
+}
+
+}  // namespace
+
+int run_scenario(const RunOptions& options) {
+    const io::Scenario scenario = load(options);
+    const fs::path out = output_path(options, scenario);
+    check_output_path(out, options.force, scenario);
+    const bool checkpoints = options.checkpoint_every_s.has_value();
+    if (checkpoints) {
+        if (!(*options.checkpoint_every_s > 0.0) || !std::isfinite(*options.checkpoint_every_s)) {
+            throw OutputRefused(fmt::format("--checkpoint-every {}: wall seconds, > 0 and finite",
+                                            *options.checkpoint_every_s));
+        }
+        const fs::path checkpoint = checkpoint_path(out);
+        std::error_code ec;
+        for (const auto& input : scenario.input_files) {
+            if (fs::equivalent(checkpoint, input, ec)) {
+                throw OutputRefused(fmt::format("{}: is an input of this run ({})",
+                                                checkpoint.string(), input.string()));
+            }
+        }
+        const auto status = fs::symlink_status(checkpoint, ec);
+        if (fs::exists(status) && !fs::is_regular_file(status)) {
+            throw OutputRefused(
+                fmt::format("{}: the checkpoint path is not a regular file", checkpoint.string()));
+        }
+        if (fs::exists(status) && !options.force) {
+            throw OutputRefused(fmt::format(
+                "{}: a checkpoint of an earlier run exists; continue it with spikerate resume, or "
+                "pass --force to start anew",
+                checkpoint.string()));
+        }
+    }
+
+    Prepared prepared;
+    prepare(scenario, prepared);
+
+    std::optional<io::RunFileWriter> file;
+    try {
+        file.emplace(out, options.force,
+                     io::RunAttributes{.spikerate_version = SPIKERATE_VERSION,
+                                       .seed = scenario.network.seed,
+                                       .scenario = scenario.resolved_text,
+                                       .dt_ms = scenario.network.dt_ms});
+    } catch (const IoError& e) {
+        throw OutputRefused(e.what());
+    }
+    // A checkpoint of a run this one replaces (--force) would not fit the new output.
+    std::error_code ec;
+    fs::remove(checkpoint_path(out), ec);
+
+    RunRecord record{.scenario_path = fs::absolute(options.scenario).string(),
+                     .checkpoint_every_s = checkpoints ? *options.checkpoint_every_s : 0.0,
+                     .force = options.force};
+    return execute(scenario, prepared, file, std::move(record),
+                   fmt::format("spikerate run: {}", options.scenario), options.quiet,
+                   [&](const train::ExperimentOutput& output, train::ExperimentObserver& observer) {
+                       return prepared.experiment->run(output, observer);
+                   });
+}
+
+int resume_run(const ResumeOptions& options) {
+    const fs::path partial = options.partial;
+    std::error_code ec;
+    if (partial.extension() != ".partial") {
+        if (fs::is_regular_file(partial, ec) && io::RunFileReader(partial).complete()) {
+            throw OutputRefused(fmt::format(
+                "{}: the run is complete (complete = 1): nothing to resume", partial.string()));
+        }
+        throw OutputRefused(fmt::format(
+            "{}: not a .partial file; resume continues the <output>.partial a stopped run left",
+            partial.string()));
+    }
+    fs::path out = partial;
+    out.replace_extension();
+    const fs::path checkpoint = checkpoint_path(out);
+    if (!fs::exists(partial, ec)) {
+        if (fs::is_regular_file(out, ec)) {
+            throw OutputRefused(
+                fmt::format("{}: no such file; the run is complete in {}: nothing to resume",
+                            partial.string(), out.string()));
+        }
+        throw OutputRefused(fmt::format("{}: no such file", partial.string()));
+    }
+    if (!fs::exists(checkpoint, ec)) {
+        throw DataError(fmt::format(
+            "{}: no checkpoint beside it ({}); only a run started with --checkpoint-every can "
+            "be resumed, once it has taken its first checkpoint",
+            partial.string(), checkpoint.string()));
+    }
+    const sim::CheckpointFile saved = sim::read_checkpoint(checkpoint);
+    const auto& header = saved.header;
+    if (header.spikerate_version != SPIKERATE_VERSION) {
+        throw DataError(
+            fmt::format("{}: written by spikerate {}, this is spikerate {}: a "
+                        "checkpoint is resumed by the version that wrote it",
+                        checkpoint.string(), header.spikerate_version, SPIKERATE_VERSION));
+    }
+    if (header.machine != sim::machine_description()) {
+        throw DataError(fmt::format("{}: written on another kind of machine ({}; this one: {})",
+                                    checkpoint.string(), header.machine,
+                                    sim::machine_description()));
+    }
+    {
+        const io::RunFileReader reader(partial);
+        if (reader.complete()) {
+            throw OutputRefused(fmt::format(
+                "{}: the run is complete (complete = 1): nothing to resume", partial.string()));
+        }
+        const auto attributes = reader.attributes();
+        if (attributes.scenario != header.scenario || attributes.seed != header.seed ||
+            attributes.spikerate_version != header.spikerate_version) {
+            throw DataError(fmt::format(
+                "{}: the checkpoint belongs to another run than {} (another scenario, seed or "
+                "version)",
+                checkpoint.string(), partial.string()));
+        }
+    }
+    sim::StateReader in(saved.state, checkpoint.string());
+    RunRecord record = load_record(in);
+    const std::string state = in.str();
+    in.expect_end();
+
+    const io::Scenario scenario = io::parse_scenario(header.scenario, record.scenario_path);
+    if (scenario.network.seed != header.seed) {
+        throw DataError(fmt::format("{}: its scenario's seed {} is not the checkpoint's {}",
+                                    checkpoint.string(), scenario.network.seed, header.seed));
+    }
+    Prepared prepared;
+    prepare(scenario, prepared);
+
+    std::optional<io::RunFileWriter> file;
+    try {
+        file.emplace(out, record.force || options.force, record.extents,
+                     io::RunFileWriter::Resume{});
+    } catch (const IoError& e) {
+        throw OutputRefused(e.what());
+    }
+    std::vector<std::string> report_names;
+    for (const auto& r : record.extents.reports) report_names.push_back(r.report);
+    return execute(
+        scenario, prepared, file, record,
+        fmt::format("spikerate resume: {} (scenario {})", partial.string(), record.scenario_path),
+        options.quiet,
+        [&](const train::ExperimentOutput& output, train::ExperimentObserver& observer) {
+            return prepared.experiment->resume(state, checkpoint.string(), report_names, output,
+                                               observer);
+        });
 }
 
 int validate_scenario(const RunOptions& options) {
