@@ -46,8 +46,9 @@ void Population::load_base_state(StateReader& in) {
             in.fail(fmt::format("population '{}': spike of neuron {}", name_, s.node));
     }
     for (const TimedInput& t : timed_input_) {
-        if (t.node >= size_)
+        if (t.node >= size_ || static_cast<int>(t.receptor) >= n_receptors) {
             in.fail(fmt::format("population '{}': input to neuron {}", name_, t.node));
+        }
     }
     neuron_updates_ = in.u64();
     spike_count_ = in.u64();

@@ -263,6 +263,24 @@ void Experiment::load_state(StateReader& in) {
         accuracy_.push_back(in.vec<double>());
         budget_accuracy_.push_back(rows(in.u64()));
     }
+    // Every completed point has an accuracy per learner and per learner one per label budget
+    // (or none, without budgets); the point under way up to its learner.
+    const std::size_t budgets = spec_.schedule.label_budgets.size();
+    const auto table_fits = [&](const std::vector<double>& row,
+                                const std::vector<std::vector<double>>& budget_rows,
+                                std::size_t n) {
+        return row.size() == n && budget_rows.size() == n &&
+               std::all_of(budget_rows.begin(), budget_rows.end(),
+                           [&](const auto& b) { return b.size() == budgets || b.empty(); });
+    };
+    for (std::size_t p = 0; p < accuracy_.size(); ++p) {
+        if (!table_fits(accuracy_[p], budget_accuracy_[p], learners_.size())) {
+            in.fail("the accuracy table");
+        }
+    }
+    if (!table_fits(point_accuracy_, point_budget_accuracy_, learner_index_)) {
+        in.fail("the accuracy table");
+    }
     in.tag("end");
 }
 

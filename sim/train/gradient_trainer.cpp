@@ -633,6 +633,9 @@ void GradientTrainer::load_state(StateReader& in) {
         last_ = std::move(e);
     }
     budget_points_ = in.vec<BudgetPoint>();
+    if (!budget_points_.empty() && budget_points_.size() != schedule_.label_budgets.size()) {
+        in.fail(what + ": other label budgets");
+    }
     if (in.u64() != budget_learners_.size()) in.fail(what + ": other label budgets");
     for (auto& learner : budget_learners_) {
         if (in.u64() != learner.budget) in.fail(what + ": other label budgets");
@@ -642,7 +645,9 @@ void GradientTrainer::load_state(StateReader& in) {
         learner.cached_epoch = in.u64();
         learner.cached = in.boolean();
         learner.permutation = in.vec<std::uint32_t>();
-        if (learner.cached && learner.permutation.size() != learner.budget) {
+        if ((learner.cached && learner.permutation.size() != learner.budget) ||
+            std::any_of(learner.permutation.begin(), learner.permutation.end(),
+                        [&](std::uint32_t p) { return p >= learner.budget; })) {
             in.fail(what + ": a budget learner's order");
         }
     }

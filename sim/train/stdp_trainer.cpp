@@ -663,8 +663,18 @@ void StdpTrainer::load_state(StateReader& in) {
         e.assignments.n_classes = in.u64();
         in.vec_into(e.assignments.class_of_neuron, spec_.architecture.n_exc,
                     what + ": neuron classes");
+        for (const auto c : e.assignments.class_of_neuron) {
+            if (c != task::NeuronAssignments::unassigned &&
+                (c < 0 || static_cast<std::size_t>(c) >= e.assignments.n_classes)) {
+                in.fail(what + ": neuron classes");
+            }
+        }
+        if (e.assignments.n_classes != train_.n_classes) in.fail(what + ": another task");
         e.labels_used = in.u64();
         e.budgets = in.vec<SpikingEvaluation::BudgetPoint>();
+        if (!e.budgets.empty() && e.budgets.size() != schedule_.label_budgets.size()) {
+            in.fail(what + ": other label budgets");
+        }
         e.assignment_work = in.pod<SpikingWork>();
         e.test_work = in.pod<SpikingWork>();
         e.seconds = in.f64();
