@@ -1,6 +1,7 @@
 #include "sim/checkpoint.hpp"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <bit>
@@ -115,10 +116,11 @@ void write_checkpoint(const std::filesystem::path& path, const CheckpointHeader&
     head.u64(body.bytes().size());
     head.u64(fnv1a64(body.bytes()));
 
-    std::filesystem::path tmp = path;
-    tmp += ".tmp";
-    const std::string file = tmp.string();
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // A new file of a unique name (mkstemp: never one that exists, so no file of the user's is
+    // ever truncated), renamed over the checkpoint when complete.
+    std::string name = path.string() + ".XXXXXX";
+    const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+    const std::string file = name;
     if (fd < 0) {
         throw IoError(fmt::format("{}: cannot create checkpoint: {}", file, errno_text()));
     }

@@ -151,8 +151,10 @@ struct CheckpointHeader {
 // This machine's description for CheckpointHeader::machine.
 std::string machine_description();
 
-// Writes header and state to `path` atomically: "<path>.tmp" written, fsync'd, renamed over
-// `path`, and the directory fsync'd. Throws IoError, leaving any previous checkpoint intact.
+// Writes header and state to `path` atomically: a new "<path>.XXXXXX" (mkstemp) written,
+// fsync'd, renamed over `path`, and the directory fsync'd. Throws IoError, leaving any previous
+// checkpoint intact (a crash while writing may leave the temporary file, never a half-written
+// checkpoint).
 void write_checkpoint(const std::filesystem::path& path, const CheckpointHeader& header,
                       std::string_view state);
 

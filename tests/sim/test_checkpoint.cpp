@@ -371,7 +371,11 @@ TEST_CASE("checkpoint files: written atomically, read back, damage and foreign f
     std::string state(100000, '\0');
     for (std::size_t i = 0; i < state.size(); ++i) state[i] = static_cast<char>(i * 31 % 251);
     sim::write_checkpoint(path, header, state);
-    CHECK(!std::filesystem::exists(dir / "run.h5.checkpoint.tmp"));
+    // Nothing left beside it: the temporary file was renamed.
+    CHECK(std::distance(std::filesystem::directory_iterator(dir),
+                        std::filesystem::directory_iterator()) == 1);
+    // A file of the user's named like a temporary one is never touched.
+    std::ofstream(dir / "run.h5.checkpoint.tmp") << "mine";
     const auto read = sim::read_checkpoint(path);
     CHECK(read.header.spikerate_version == "1.2.3");
     CHECK(read.header.scenario == header.scenario);
@@ -414,6 +418,12 @@ TEST_CASE("checkpoint files: written atomically, read back, damage and foreign f
         CHECK_THROWS_AS(sim::write_checkpoint(dir / "no" / "such" / "ckpt", header, state),
                         IoError);
         CHECK(sim::read_checkpoint(path).state == state);
+    }
+    {
+        std::ifstream mine(dir / "run.h5.checkpoint.tmp");
+        std::string text;
+        mine >> text;
+        CHECK(text == "mine");
     }
     std::filesystem::remove_all(dir);
 }
