@@ -594,6 +594,11 @@ int resume_run(const ResumeOptions& options) {
     }
     Prepared prepared;
     prepare(scenario, prepared);
+    // The state is loaded before the .partial file is touched: a checkpoint that does not fit
+    // leaves it as it was.
+    std::vector<std::string> report_names;
+    for (const auto& r : record.extents.reports) report_names.push_back(r.report);
+    prepared.experiment->restore(state, checkpoint.string(), report_names);
 
     std::optional<io::RunFileWriter> file;
     try {
@@ -602,15 +607,12 @@ int resume_run(const ResumeOptions& options) {
     } catch (const IoError& e) {
         throw OutputRefused(e.what());
     }
-    std::vector<std::string> report_names;
-    for (const auto& r : record.extents.reports) report_names.push_back(r.report);
     return execute(
         scenario, prepared, file, record,
         fmt::format("spikerate resume: {} (scenario {})", partial.string(), record.scenario_path),
         options.quiet,
         [&](const train::ExperimentOutput& output, train::ExperimentObserver& observer) {
-            return prepared.experiment->resume(state, checkpoint.string(), report_names, output,
-                                               observer);
+            return prepared.experiment->run(output, observer);
         });
 }
 

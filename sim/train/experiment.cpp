@@ -89,26 +89,26 @@ void Experiment::build_learners() {
 }
 
 Outcome Experiment::run(const ExperimentOutput& output, ExperimentObserver& observer) {
-    if (network_done_ || !learners_.empty() || (network_ && network_->steps_done() > 0)) {
+    const bool restored = sink_.replaying();
+    if (!restored &&
+        (network_done_ || !learners_.empty() || (network_ && network_->steps_done() > 0))) {
         throw Error("experiment: run() twice");
     }
     sink_.attach(output);
+    sink_.go_live();
     return run_stages(output, observer);
 }
 
-Outcome Experiment::resume(std::string_view state, const std::string& source,
-                           const std::vector<std::string>& report_names,
-                           const ExperimentOutput& output, ExperimentObserver& observer) {
-    if (network_done_ || !learners_.empty() || (network_ && network_->steps_done() > 0)) {
-        throw Error("experiment: resumed after it ran");
+void Experiment::restore(std::string_view state, const std::string& source,
+                         const std::vector<std::string>& report_names) {
+    if (sink_.replaying() || network_done_ || !learners_.empty() ||
+        (network_ && network_->steps_done() > 0)) {
+        throw Error("experiment: restored after it ran or was restored");
     }
-    sink_.attach(output);
     sink_.replay(report_names);
     StateReader in(state, source);
     load_state(in);
     in.expect_end();
-    sink_.go_live();
-    return run_stages(output, observer);
 }
 
 Outcome Experiment::run_stages(const ExperimentOutput& output, ExperimentObserver& observer) {

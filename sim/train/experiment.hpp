@@ -97,15 +97,15 @@ class Experiment {
     // NumericalError, ...) propagates after what was recorded up to it was handed to the output
     // and flushed.
     Outcome run(const ExperimentOutput& output, ExperimentObserver& observer);
-    // Continues a run from a checkpoint's `state` (what ExperimentOutput::checkpoint received),
-    // on an experiment built from the same spec, writing into the output that run wrote, cut
-    // back to what it held at the checkpoint; `report_names` are that output's frame reports in
-    // handle order. The recorder and learners are built again (what they write when built is
-    // in the output already and not written twice), load their state and go on. Throws
-    // DataError naming `source` if the state does not fit this experiment.
-    Outcome resume(std::string_view state, const std::string& source,
-                   const std::vector<std::string>& report_names, const ExperimentOutput& output,
-                   ExperimentObserver& observer);
+    // Loads a checkpoint's `state` (what ExperimentOutput::checkpoint received) into an
+    // experiment built from the same spec, touching no output: the recorder and learners are
+    // built again (what they write when built is in the run's output already and is not written
+    // again; `report_names` are that output's frame reports in handle order) and load their
+    // state. Throws DataError naming `source` if the state does not fit this experiment. run()
+    // then continues from there, into the output the checkpointed run wrote, cut back to what
+    // it held at the checkpoint.
+    void restore(std::string_view state, const std::string& source,
+                 const std::vector<std::string>& report_names);
 
     const ExperimentSpec& spec() const { return spec_; }
     // The free-running network, or null.
@@ -139,6 +139,7 @@ class Experiment {
             reports_ = &output.reports;
             metrics_ = &output.metrics;
         }
+        bool replaying() const { return replaying_; }
         void replay(const std::vector<std::string>& report_names) {
             replaying_ = true;
             report_names_ = report_names;

@@ -159,9 +159,10 @@ def test_a_corrupt_checkpoint_is_refused(spikerate, stopped_coba):
     refused(spikerate, ["resume", partial], "checksum does not match", [partial, checkpoint])
 
 
-def rewrite_header(checkpoint, version=None, scenario=None):
-    """Re-encodes a checkpoint with another version or scenario text and a valid checksum
-    (sim/checkpoint.cpp: magic, body length, FNV-1a of the body; strings length-prefixed)."""
+def rewrite_header(checkpoint, version=None, scenario=None, state=None):
+    """Re-encodes a checkpoint with another version, scenario text or state (a function of the
+    old state) and a valid checksum (sim/checkpoint.cpp: magic, body length, FNV-1a of the body;
+    strings length-prefixed)."""
     data = checkpoint.read_bytes()
     magic, body = data[:8], data[24:]
     fields, at = [], 0
@@ -177,6 +178,8 @@ def rewrite_header(checkpoint, version=None, scenario=None):
         fields[0] = version.encode()
     if scenario is not None:
         fields[2] = scenario.encode()
+    if state is not None:
+        fields[5] = state(fields[5])
     new_body = b""
     for i, f in enumerate(fields):
         new_body += f if i == 3 else struct.pack("<Q", len(f)) + f
@@ -184,6 +187,36 @@ def rewrite_header(checkpoint, version=None, scenario=None):
     for byte in new_body:
         h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
     checkpoint.write_bytes(magic + struct.pack("<QQ", len(new_body), h) + new_body)
+
+
+def test_a_checkpoint_altered_inside_with_a_valid_checksum_is_refused_not_a_crash(
+        spikerate, stopped_coba):
+    """The state's structure (section tags, lengths, counts) is checked as it is read: a change
+    there is refused with exit code 2 (a change in a value, e.g. a weight, cannot be told)."""
+    out, partial, checkpoint = stopped_coba
+    original = checkpoint.read_bytes()
+
+    def flip(at):
+        return lambda state: state[:at] + bytes([state[at] ^ 0x5A]) + state[at + 1:]
+
+    def grow_length(at):  # a length prefix made huge
+        return lambda state: state[:at] + struct.pack("<Q", 2**62) + state[at + 8:]
+
+    # Offsets in the state: the tag "spikerate run" (length at 0, text at 8), the scenario path's
+    # length (21) and text.
+    for change in (flip(3), flip(10), grow_length(0), grow_length(21), flip(25)):
+        checkpoint.write_bytes(original)
+        rewrite_header(checkpoint, state=change)
+        refused(spikerate, ["resume", partial], "checkpoint", [partial])
+
+    def flip_experiment_tag(state):
+        at = state.find(struct.pack("<Q", 10) + b"experiment")  # the section tag, length first
+        assert at > 0
+        return flip(at + 8 + 2)(state)
+
+    checkpoint.write_bytes(original)
+    rewrite_header(checkpoint, state=flip_experiment_tag)
+    refused(spikerate, ["resume", partial], "expected section 'experiment'", [partial])
 
 
 def test_a_checkpoint_of_another_version_is_refused(spikerate, stopped_coba):
