@@ -57,10 +57,19 @@ def contents(path):
 
     found = {}
 
+    def as_bytes(value):
+        # Variable-length strings come back as object arrays, whose raw bytes are pointers:
+        # compare their values (and shape) instead.
+        array = np.asarray(value)
+        if array.dtype.kind == "O":
+            items = [v.decode() if isinstance(v, bytes) else v for v in array.ravel()]
+            return repr((array.shape, items)).encode()
+        return array.dtype.str.encode() + array.tobytes()
+
     def visit(name, obj):
-        attrs = {key: np.asarray(value).tobytes() for key, value in obj.attrs.items()}
+        attrs = {key: as_bytes(value) for key, value in obj.attrs.items()}
         if isinstance(obj, h5py.Dataset):
-            data = None if name.endswith("_seconds") else np.asarray(obj[()]).tobytes()
+            data = None if name.endswith("_seconds") else as_bytes(obj[()])
             found[name] = (obj.dtype.str, obj.shape, data, attrs)
         else:
             found[name] = ("group", attrs)

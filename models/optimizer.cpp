@@ -111,6 +111,16 @@ void BasicOptimizer<Scalar>::update(Scalar* parameter, const Scalar* gradient, S
     }
 }
 
+template <class Scalar>
+std::vector<std::span<Scalar>> BasicOptimizer<Scalar>::state_arrays() {
+    std::vector<std::span<Scalar>> arrays;
+    for (State& state : states_) {
+        arrays.emplace_back(state.first.data(), static_cast<std::size_t>(state.first.size()));
+        arrays.emplace_back(state.second.data(), static_cast<std::size_t>(state.second.size()));
+    }
+    return arrays;
+}
+
 template class BasicOptimizer<float>;
 template class BasicOptimizer<double>;
 

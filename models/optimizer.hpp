@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -68,6 +69,11 @@ class BasicOptimizer {
 
     const OptimizerParams& params() const { return params_; }
     std::uint64_t steps_taken() const { return steps_taken_; }
+
+    // For checkpoints (saved and restored by the caller): every state array (velocities or
+    // moments) in a fixed order, and the step count (Adam's bias correction).
+    std::vector<std::span<Scalar>> state_arrays();
+    void set_steps_taken(std::uint64_t steps) { steps_taken_ = steps; }
 
   private:
     using Array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "models/error.hpp"
+#include "sim/checkpoint.hpp"
 #include "sim/neuron_population.hpp"
 #include "sim/sources.hpp"
 
@@ -83,6 +84,26 @@ const Projection& Network::projection(std::string_view name) const {
 void Network::throw_wrong_kind(std::string_view name) const {
     throw Error(fmt::format("population '{}' is a {}, not the kind asked for", name,
                             population(name).model_id()));
+}
+
+void Network::save_state(StateWriter& out) const {
+    out.tag("network");
+    out.u64(populations_.size());
+    out.u64(projections_.size());
+    out.i64(step_);
+    for (const auto& pop : populations_) pop->save_state(out);
+    for (const auto& proj : projections_) proj->save_state(out);
+}
+
+void Network::load_state(StateReader& in) {
+    in.tag("network");
+    if (in.u64() != populations_.size() || in.u64() != projections_.size()) {
+        in.fail("another network (populations and projections)");
+    }
+    step_ = in.i64();
+    if (step_ < 0) in.fail("a negative step count");
+    for (const auto& pop : populations_) pop->load_state(in);
+    for (const auto& proj : projections_) proj->load_state(in);
 }
 
 }  // namespace spikerate::sim

@@ -38,6 +38,12 @@ class Network {
     // Advances by duration_ms (a whole number of steps), calling after_step after each step.
     void run(double duration_ms, const std::function<void(const Network&)>& after_step = {});
 
+    // Checkpoints (sim/checkpoint.hpp): the step count and every population's and projection's
+    // state. A network built from the same spec loads what another saved and continues as that
+    // one would have, bit for bit; another spec throws DataError.
+    void save_state(StateWriter& out) const;
+    void load_state(StateReader& in);
+
     std::int64_t steps_done() const { return step_; }
     double time_ms() const { return grid_.time(step_); }
     const TimeGrid& grid() const { return grid_; }

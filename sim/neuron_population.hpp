@@ -14,6 +14,7 @@
 
 #include "models/concepts.hpp"
 #include "models/error.hpp"
+#include "sim/checkpoint.hpp"
 #include "sim/network_spec.hpp"
 #include "sim/odeint_eigen.hpp"
 #include "sim/population.hpp"
@@ -96,6 +97,29 @@ class NeuronPopulation final : public Population {
             }
         }
         advance_grid(step);  // checks the state itself
+    }
+
+    void save_state(StateWriter& out) const override {
+        save_base_state(out);
+        out.tag(fmt::format("{} state", Model::id));
+        out.array(x_);
+        out.vec(refractory_steps_left_);
+        out.vec(refractory_);
+        out.vec(refractory_left_ms_);
+    }
+    void load_state(StateReader& in) override {
+        load_base_state(in);
+        in.tag(fmt::format("{} state", Model::id));
+        const std::string what = fmt::format("population '{}'", name_);
+        in.array_into(x_, x_.rows(), 1, what + ": state");
+        in.vec_into(refractory_steps_left_, size_, what + ": refractory steps");
+        refractory_ = in.template vec<std::uint32_t>();
+        for (const auto i : refractory_) {
+            if (i >= size_ || refractory_steps_left_[i] <= 0) {
+                in.fail(what + ": refractory neuron list does not match its steps");
+            }
+        }
+        in.vec_into(refractory_left_ms_, refractory_left_ms_.size(), what + ": refractory time");
     }
 
     std::span<const std::string_view> variable_names() const override { return Model::var_names; }

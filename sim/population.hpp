@@ -12,6 +12,9 @@
 
 namespace spikerate::sim {
 
+class StateWriter;  // sim/checkpoint.hpp
+class StateReader;
+
 // N neurons (or spike sources) of one model, advanced together: one virtual call per population
 // per step, concrete loops over contiguous arrays inside.
 class Population {
@@ -70,6 +73,12 @@ class Population {
     std::uint64_t neuron_updates() const { return neuron_updates_; }
     std::uint64_t spike_count() const { return spike_count_; }
 
+    // Checkpoints (sim/checkpoint.hpp): everything that carries over to the next step, the
+    // pending input and the counters included. load_state expects the state of a population
+    // built from the same description; a mismatch throws DataError.
+    virtual void save_state(StateWriter& out) const;
+    virtual void load_state(StateReader& in);
+
   protected:
     struct TimedInput {
         std::uint32_t node;
@@ -85,6 +94,8 @@ class Population {
         ++spike_count_;
     }
     void begin_step() { spikes_.clear(); }
+    void save_base_state(StateWriter& out) const;  // this class's members
+    void load_base_state(StateReader& in);
 
     std::string name_;
     std::uint32_t size_;

@@ -10,6 +10,7 @@
 
 #include "models/concepts.hpp"
 #include "models/error.hpp"
+#include "sim/checkpoint.hpp"
 #include "sim/connectivity.hpp"
 #include "sim/overloaded.hpp"
 #include "sim/random_stream.hpp"
@@ -65,6 +66,45 @@ class ProjectionOf final : public Projection {
     }
 
     std::string_view plasticity_id() const override { return Rule::id; }
+
+    void save_state(StateWriter& out) const override {
+        out.tag(fmt::format("projection {} ({})", name_, Rule::id));
+        out.u64(weights_.size());
+        out.u64(arrivals_.size());
+        out.vec(weights_);
+        if constexpr (is_plastic<Rule>) {
+            out.vec(plasticity_.synapse);
+            out.vec(plasticity_.post);
+        }
+        for (const auto& slot : arrivals_) out.vec(slot);
+        out.u64(synaptic_events_);
+        out.u64(plasticity_updates_);
+        out.u64(plasticity_post_updates_);
+        out.u64(post_term_evaluations_);
+    }
+    void load_state(StateReader& in) override {
+        in.tag(fmt::format("projection {} ({})", name_, Rule::id));
+        const std::string what = fmt::format("projection '{}'", name_);
+        if (in.u64() != weights_.size() || in.u64() != arrivals_.size()) {
+            in.fail(what + ": other synapses or delays than this run's");
+        }
+        in.vec_into(weights_, weights_.size(), what + ": weights");
+        if constexpr (is_plastic<Rule>) {
+            in.vec_into(plasticity_.synapse, plasticity_.synapse.size(), what + ": synapse traces");
+            in.vec_into(plasticity_.post, plasticity_.post.size(), what + ": post traces");
+        }
+        for (auto& slot : arrivals_) {
+            slot = in.vec<Arrival>();
+            for (const Arrival& a : slot) {
+                if (a.begin > a.end || a.end > weights_.size())
+                    in.fail(what + ": spikes in flight");
+            }
+        }
+        synaptic_events_ = in.u64();
+        plasticity_updates_ = in.u64();
+        plasticity_post_updates_ = in.u64();
+        post_term_evaluations_ = in.u64();
+    }
 
     bool takes_modulator() const override { return models::HasModulator<Rule>; }
     void deliver_modulator(double value, double t) override {

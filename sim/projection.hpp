@@ -13,6 +13,9 @@
 
 namespace spikerate::sim {
 
+class StateWriter;  // sim/checkpoint.hpp
+class StateReader;
+
 // Synapses from one population onto another, with per-synapse weights and integer delays.
 // A spike emitted at t reaches its synapse at exactly t + delay: there the weight goes to the
 // target's receptor and, for plastic projections, the rule's on_pre runs; a spike of the target
@@ -70,6 +73,12 @@ class Projection {
     // of them; those by a postsynaptic spike, on_post, also counted apart), and the rule's post
     // terms evaluated for on_pre (one per postsynaptic neuron and step with arrivals on the
     // grid, one per event off the grid).
+    // Checkpoints (sim/checkpoint.hpp): weights, plastic traces, the spikes in flight and the
+    // counters. load_state expects a projection built from the same description (the same
+    // synapses and delays); a mismatch throws DataError.
+    virtual void save_state(StateWriter& out) const = 0;
+    virtual void load_state(StateReader& in) = 0;
+
     std::uint64_t synaptic_events() const { return synaptic_events_; }
     std::uint64_t plasticity_updates() const { return plasticity_updates_; }
     std::uint64_t plasticity_post_updates() const { return plasticity_post_updates_; }

@@ -1,5 +1,7 @@
 #include "recorder.hpp"
 
+#include "sim/checkpoint.hpp"
+
 #include <algorithm>
 #include <numeric>
 #include <tuple>
@@ -198,6 +200,39 @@ void Recorder::flush() {
     }
     for (auto& w : weights_) flush_frames(w.frames, w.report, w.synapses.size());
     for (auto& st : states_) flush_frames(st.frames, st.report, st.neurons.size());
+}
+
+void Recorder::save_state(StateWriter& out) const {
+    out.tag("recorder");
+    out.u64(spikes_.size());
+    out.u64(weights_.size());
+    out.u64(states_.size());
+    for (const auto& channel : spikes_) {
+        out.vec(channel.times_ms);
+        out.vec(channel.node_ids);
+    }
+    for (const auto& w : weights_) out.vec(w.frames);
+    for (const auto& st : states_) out.vec(st.frames);
+}
+
+void Recorder::load_state(StateReader& in) {
+    in.tag("recorder");
+    if (in.u64() != spikes_.size() || in.u64() != weights_.size() || in.u64() != states_.size()) {
+        in.fail("the recorder records other things than this run's");
+    }
+    for (auto& channel : spikes_) {
+        channel.times_ms = in.vec<double>();
+        channel.node_ids = in.vec<std::uint64_t>();
+        if (channel.times_ms.size() != channel.node_ids.size()) in.fail("recorded spikes");
+    }
+    const auto frames = [&](std::vector<float>& buffer, std::size_t frame_size) {
+        buffer = in.vec<float>();
+        if (frame_size == 0 ? !buffer.empty() : buffer.size() % frame_size != 0) {
+            in.fail("recorded frames");
+        }
+    };
+    for (auto& w : weights_) frames(w.frames, w.synapses.size());
+    for (auto& st : states_) frames(st.frames, st.neurons.size());
 }
 
 void SpikeRecorder::record(const TimeGrid& grid) {

@@ -171,6 +171,11 @@ class Recorder {
 
     void after_step(const Network& network);
     void flush();  // everything buffered goes to the sink
+    // Checkpoints (sim/checkpoint.hpp): what is buffered, not yet handed to the sink. A recorder
+    // built again for the same spec and network (its frame 0 taken then) loads it in place of
+    // its own buffers.
+    void save_state(StateWriter& out) const;
+    void load_state(StateReader& in);
 
   private:
     struct SpikeChannel {

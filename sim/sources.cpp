@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "models/error.hpp"
+#include "sim/checkpoint.hpp"
 
 namespace spikerate::sim {
 
@@ -169,6 +170,50 @@ void SpikeTrainSource::advance(std::int64_t step) {
         emit(schedule_[next_].node, schedule_[next_].time);
         ++next_;
     }
+}
+
+void PoissonSource::save_state(StateWriter& out) const {
+    save_base_state(out);
+    out.tag("poisson state");
+    out.pod(stream_);
+    out.vec(rates_hz_);
+    out.vec(log_silence_);
+    out.vec(pending_);
+    out.i64(next_step_);
+    out.i64(stream_origin_);
+}
+
+void PoissonSource::load_state(StateReader& in) {
+    load_base_state(in);
+    in.tag("poisson state");
+    const std::string what = fmt::format("population '{}'", name_);
+    stream_ = in.pod<RandomStream>();
+    in.vec_into(rates_hz_, size_, what + ": rates");
+    in.vec_into(log_silence_, size_, what + ": rates");
+    pending_ = in.vec<Pending>();
+    for (const Pending& p : pending_) {
+        if (p.node >= size_) in.fail(what + ": pending spike of a neuron it does not have");
+    }
+    if (!std::is_heap(pending_.begin(), pending_.end())) in.fail(what + ": pending spikes");
+    next_step_ = in.i64();
+    stream_origin_ = in.i64();
+}
+
+void SpikeTrainSource::save_state(StateWriter& out) const {
+    save_base_state(out);
+    out.tag("spike_train state");
+    out.u64(schedule_.size());
+    out.u64(next_);
+}
+
+void SpikeTrainSource::load_state(StateReader& in) {
+    load_base_state(in);
+    in.tag("spike_train state");
+    if (in.u64() != schedule_.size()) {
+        in.fail(fmt::format("population '{}': another spike train", name_));
+    }
+    next_ = in.u64();
+    if (next_ > schedule_.size()) in.fail(fmt::format("population '{}': position", name_));
 }
 
 }  // namespace spikerate::sim

@@ -36,6 +36,9 @@ class PoissonSource final : public Population {
     // same input spikes, relative to its start, whenever and in whichever network it is shown.
     void restart_stream(std::string_view key);
     std::span<const double> rates() const { return rates_hz_; }
+    // Checkpoints: the base state, the stream in use, rates, the heap of next spikes.
+    void save_state(StateWriter& out) const override;
+    void load_state(StateReader& in) override;
 
   private:
     struct Pending {  // a neuron's next spike
@@ -69,6 +72,8 @@ class SpikeTrainSource final : public Population {
 
     std::string_view model_id() const override { return SpikeTrainSourceParams::id; }
     void advance(std::int64_t step) override;
+    void save_state(StateWriter& out) const override;  // the base state and the position
+    void load_state(StateReader& in) override;
 
     // Replaces the spikes not played yet by `spikes`, their times counted from the start of step
     // `from_step` (>= the next step advanced), e.g. one presentation's input. Throws ParamError

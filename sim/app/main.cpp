@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
         "  spikerate run data/scenarios/coba.toml -o /tmp/coba.h5\n"
         "  spikerate run data/scenarios/stdp_song2000.toml --set run.duration_ms=10000\n"
         "  spikerate validate data/scenarios/cuba.toml\n"
+        "  spikerate run data/scenarios/diehl_cook_100.toml --checkpoint-every 600\n"
+        "  spikerate resume diehl_cook_100.h5.partial   (after the run was killed)\n"
         "  spikerate keys              (every scenario key; --markdown for the README's tables)\n"
         "Exit codes: 0 success, 1 failure while running, 2 invalid input (nothing written),\n"
         "  3 numerical failure, 4 internal error, 130 interrupted.");
@@ -71,6 +73,19 @@ int main(int argc, char** argv) {
         command->add_option("-o,--output", options.output, "output file (default: run.output)");
     }
     run->add_flag("--force", options.force, "overwrite an existing output file");
+    run->add_option("--checkpoint-every", options.checkpoint_every_s,
+                    "write the run's whole state to <output>.checkpoint every SECONDS of wall "
+                    "time (atomically), so that `spikerate resume <output>.partial` can continue "
+                    "a run that was killed")
+        ->type_name("SECONDS");
+    spikerate::app::ResumeOptions resume_options;
+    auto* resume = cli.add_subcommand(
+        "resume", "continue a stopped run from its last checkpoint (run --checkpoint-every)");
+    resume->add_option("partial", resume_options.partial, "the <output>.partial the run left")
+        ->required();
+    resume->add_flag("--force", resume_options.force,
+                     "the complete run may replace an existing <output>");
+    resume->add_flag("-q,--quiet", resume_options.quiet, "no progress and no summary");
     auto* keys = cli.add_subcommand(
         "keys", "print every scenario key: type, unit, default and what it allows");
     bool markdown = false;
@@ -92,5 +107,8 @@ int main(int argc, char** argv) {
         return success;
     }
     if (*run) return report_errors([&] { return spikerate::app::run_scenario(options); });
+    if (*resume) {
+        return report_errors([&] { return spikerate::app::resume_run(resume_options); });
+    }
     return report_errors([&] { return spikerate::app::validate_scenario(options); });
 }

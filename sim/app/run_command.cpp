@@ -3,9 +3,10 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
-#include <deque>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -13,12 +14,14 @@
 
 #include "models/error.hpp"
 #include "sim/app/progress.hpp"
+#include "sim/checkpoint.hpp"
+#include "sim/io/run_file_reader.hpp"
 #include "sim/io/run_file_writer.hpp"
 #include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
-#include "sim/recorder.hpp"
 #include "sim/task/example_stream.hpp"
 #include "sim/task/task_spec.hpp"
+#include "sim/train/experiment.hpp"
 #include "sim/train/gradient_trainer.hpp"
 #include "sim/train/stdp_trainer.hpp"
 
@@ -33,8 +36,6 @@ namespace {
 
 volatile std::sig_atomic_t interrupted = 0;
 extern "C" void on_interrupt(int) { interrupted = 1; }
-
-constexpr double flush_interval_s = 2.0;  // a killed run loses at most this much wall time
 
 // Runs f(); a ParamError it throws (reading the data set, building the network) names the key
 // where the scenario set it, as the loader's own errors do.
@@ -86,24 +87,6 @@ void check_output_path(const fs::path& out, bool force, const io::Scenario& scen
     }
 }
 
-void write_metrics(io::RunFileWriter& file, const sim::Network& net) {
-    file.write_metric("simulated_time_ms", net.time_ms(), "ms");
-    for (const auto& pop : net.populations()) {
-        const std::string base = "populations/" + pop->name() + "/";
-        file.write_count(base + "spikes", pop->spike_count());
-        file.write_count(base + "neuron_updates", pop->neuron_updates());
-        const double rate =
-            net.time_ms() > 0.0 ? pop->spike_count() / (pop->size() * net.time_ms() * 1e-3) : 0.0;
-        file.write_metric(base + "mean_rate", rate, "Hz");
-    }
-    for (const auto& proj : net.projections()) {
-        const std::string base = "projections/" + proj->name() + "/";
-        file.write_count(base + "synapses", proj->n_synapses());
-        file.write_count(base + "synaptic_events", proj->synaptic_events());
-        file.write_count(base + "plasticity_updates", proj->plasticity_updates());
-    }
-}
-
 void print_network(const sim::Network& net) {
     fmt::print("  {:<16} {:<12} {:>8} {:>10} {:>14}\n", "population", "model", "size", "spikes",
                "mean rate [Hz]");
@@ -134,12 +117,14 @@ double per_example(std::uint64_t total, std::uint64_t examples) {
     return examples > 0 ? static_cast<double>(total) / static_cast<double>(examples) : 0.0;
 }
 
-void print_training(const std::deque<train::StdpTrainer>& spiking,
-                    const std::deque<train::GradientTrainer>& trainers,
-                    const std::vector<std::uint64_t>& points,
-                    const std::vector<std::vector<double>>& accuracy,
-                    const std::vector<std::vector<std::vector<double>>>& budget_accuracy,
-                    const train::TrainingSchedule& schedule, const task::Task& task) {
+void print_training(const train::Experiment& experiment, const task::Task& task) {
+    const auto& spiking = experiment.spiking_trainers();
+    const auto& trainers = experiment.rate_trainers();
+    const auto& learners = experiment.learners();
+    const auto& points = experiment.points();
+    const auto& accuracy = experiment.accuracy();
+    const auto& budget_accuracy = experiment.budget_accuracy();
+    const auto& schedule = experiment.spec().schedule;
     fmt::print("  task: {} ({} training, {} test examples, {} classes)\n", task.name,
                task.train.size(), task.test.size(), task.train.n_classes);
     if (!spiking.empty()) {
@@ -176,8 +161,7 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
         }
     }
     fmt::print("  test accuracy [%] by examples seen:\n  {:>10}", "examples");
-    for (const auto& t : spiking) fmt::print(" {:>12}", t.name());
-    for (const auto& t : trainers) fmt::print(" {:>12}", t.name());
+    for (const auto* t : learners) fmt::print(" {:>12}", t->name());
     fmt::print("\n");
     for (std::size_t k = 0; k < accuracy.size(); ++k) {
         fmt::print("  {:>10}", points[k]);
@@ -192,8 +176,7 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
             "networks learn from every example seen, labels only in the readout):\n  {:>10} "
             "{:>8} {:>8}",
             "examples", "budget", "labels");
-        for (const auto& t : spiking) fmt::print(" {:>12}", t.name());
-        for (const auto& t : trainers) fmt::print(" {:>12}", t.name());
+        for (const auto* t : learners) fmt::print(" {:>12}", t->name());
         fmt::print("\n");
         for (std::size_t b = 0; b < schedule.label_budgets.size(); ++b) {
             for (std::size_t k = 0; k < budget_accuracy.size(); ++k) {
@@ -217,40 +200,14 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
     fmt::print("  {:<12} {:<6} {:>12} {:>12} {:>12} {:>12} {:>11} {:>11} {:>11}\n", "network",
                "phase", "syn. events", "neuron upd.", "plast. upd.", "MACs/param.", "arithmetic",
                "+ SRAM", "+ DRAM");
-    const auto row = [](const std::string& name, const char* phase, const std::string& events,
-                        const std::string& neurons, const std::string& plasticity,
-                        const std::string& macs, const std::vector<train::EnergyLine>& lines) {
-        const auto t = train::energy_totals(lines);
-        fmt::print("  {:<12} {:<6} {:>12} {:>12} {:>12} {:>12} {:>11.3f} {:>11.3f} {:>11.3f}\n",
-                   name, phase, events, neurons, plasticity, macs, t.arithmetic_pj * 1e-6,
-                   t.with_sram_pj * 1e-6, t.with_dram_pj * 1e-6);
-    };
-    const auto spiking_row = [&](const train::StdpTrainer& t, const char* phase,
-                                 const train::SpikingWork& w) {
-        const auto count = [&](std::uint64_t total) {
-            return fmt::format("{:.0f}", per_example(total, w.examples));
-        };
-        row(t.name(), phase, count(w.synaptic_events), count(w.neuron_updates),
-            count(w.plasticity_updates), "-", train::energy_lines(t.spec(), w));
-    };
-    for (const auto& t : spiking) {
-        spiking_row(t, "train", t.training_work());
-        if (const auto* last = t.last_evaluation()) {
-            spiking_row(t, "test", last->test_work);
-            // The readout's labels cost presentations too (the rate networks' labels are used
-            // in training, already in their train row).
-            if (last->assignment_work.examples > 0) {
-                spiking_row(t, "label", last->assignment_work);
-            }
+    for (const auto* t : learners) {
+        for (const auto& row : t->work_rows()) {
+            const auto totals = train::energy_totals(row.lines);
+            fmt::print("  {:<12} {:<6} {:>12} {:>12} {:>12} {:>12} {:>11.3f} {:>11.3f} {:>11.3f}\n",
+                       t->name(), row.phase, row.synaptic_events, row.neuron_updates,
+                       row.plasticity_updates, row.macs_per_parameter, totals.arithmetic_pj * 1e-6,
+                       totals.with_sram_pj * 1e-6, totals.with_dram_pj * 1e-6);
         }
-    }
-    for (const auto& t : trainers) {
-        const auto macs = t.forward_macs_per_example() + t.backward_macs_per_example();
-        const double updates = per_example(t.parameter_updates(), t.examples_seen());
-        row(t.name(), "train", "-", "-", "-", fmt::format("{}/{:.0f}", macs, updates),
-            t.training_energy_lines());
-        row(t.name(), "test", "-", "-", "-", fmt::format("{}/0", t.forward_macs_per_example()),
-            t.test_energy_lines());
     }
     fmt::print(
         "  (label: per example presented to label a spiking network's neurons at the last "
@@ -259,16 +216,70 @@ void print_training(const std::deque<train::StdpTrainer>& spiking,
         "sim/train/energy.cpp)\n");
 }
 
+// What the command line shows while a run goes: the network's progress bar, a line every 10 s
+// of a spiking network's training, a line per evaluation; the stop flag is the signal handler's.
+class CliObserver final : public train::ExperimentObserver {
+  public:
+    explicit CliObserver(bool quiet) : quiet_(quiet) {}
+
+    bool stop_requested() const override { return interrupted != 0; }
+    void network_steps(std::int64_t steps_done, std::int64_t /*total_steps*/) override {
+        if (progress_) progress_->update(steps_done);
+    }
+    void network_done() override {
+        if (progress_) progress_->finish();
+    }
+    void training(const train::Learner& learner, std::uint64_t from, std::uint64_t total,
+                  std::chrono::steady_clock::time_point since) override {
+        if (quiet_ || learner.paradigm() != train::Paradigm::spiking) return;
+        const auto now = std::chrono::steady_clock::now();
+        const auto done = learner.examples_seen() - from;
+        if (done > 0 && std::chrono::duration<double>(now - last_report_).count() >= 10.0) {
+            const double s = std::chrono::duration<double>(now - since).count();
+            fmt::print(stderr, "{}: {} / {} examples, {:.1f} ms per example\n", learner.name(),
+                       learner.examples_seen(), total, 1e3 * s / static_cast<double>(done));
+            last_report_ = now;
+        }
+    }
+    void evaluated(const train::Learner& learner, const train::LearnerPoint& point,
+                   std::uint64_t total) override {
+        if (quiet_) return;
+        if (learner.paradigm() == train::Paradigm::spiking) {
+            fmt::print(stderr,
+                       "{}: {} / {} examples, test accuracy {:.2f} % (labels of {} examples, "
+                       "tested in {:.1f} s)\n",
+                       learner.name(), learner.examples_seen(), total, 100.0 * point.accuracy,
+                       point.labels_used, point.seconds);
+        } else {
+            fmt::print(stderr, "{}: {} / {} examples, test accuracy {:.2f} %\n", learner.name(),
+                       learner.examples_seen(), total, 100.0 * point.accuracy);
+        }
+    }
+    // The progress bar of a free-running network, started now.
+    void start_network(std::int64_t total_steps, double dt_ms) {
+        progress_.emplace(total_steps, dt_ms, quiet_);
+    }
+
+  private:
+    bool quiet_;
+    std::optional<Progress> progress_;
+    std::chrono::steady_clock::time_point last_report_ = std::chrono::steady_clock::now();
+};
+
 }  // namespace
 
-int run_scenario(const RunOptions& options) {
-    const io::Scenario scenario = load(options);
-    const fs::path out = output_path(options, scenario);
-    check_output_path(out, options.force, scenario);
-    const std::uint64_t seed = scenario.network.seed;
+namespace {
 
-    // Everything that can fail on the user's input happens before the file is created.
+// What run and resume build before the output is touched: the task and the experiment.
+struct Prepared {
     std::optional<task::Task> task;
+    std::optional<train::Experiment> experiment;
+};
+
+// Everything that can fail on the user's input happens here, before the output is touched.
+void prepare(const io::Scenario& scenario, Prepared& prepared) {
+    const std::uint64_t seed = scenario.network.seed;
+    auto& task = prepared.task;
     const bool trains = !scenario.rate_networks.empty() || !scenario.spiking_networks.empty();
     if (trains) {
         task = located(scenario, [&] { return task::load_task(*scenario.task, seed); });
@@ -279,176 +290,164 @@ int run_scenario(const RunOptions& options) {
             }
         });
     }
-    const bool spiking = !scenario.network.populations.empty();
-    std::optional<sim::Network> net;
-    if (spiking) located(scenario, [&] { net.emplace(scenario.network); });
-    const std::int64_t total_steps =
-        spiking ? net->grid().steps_in(scenario.run.duration_ms, "run.duration_ms") : 0;
+    train::ExperimentSpec spec{.duration_ms = scenario.run.duration_ms,
+                               .record = scenario.record,
+                               .task = task ? &*task : nullptr,
+                               .shuffle = scenario.task ? scenario.task->shuffle : true,
+                               .spiking = scenario.spiking_networks,
+                               .rate = scenario.rate_networks,
+                               .schedule = scenario.training,
+                               .seed = seed};
+    if (!scenario.network.populations.empty()) spec.network = scenario.network;
+    located(scenario, [&] { prepared.experiment.emplace(std::move(spec)); });
+}
 
-    std::optional<io::RunFileWriter> file;
-    try {
-        file.emplace(out, options.force,
-                     io::RunAttributes{.spikerate_version = SPIKERATE_VERSION,
-                                       .seed = seed,
-                                       .scenario = scenario.resolved_text,
-                                       .dt_ms = scenario.network.dt_ms});
-    } catch (const IoError& e) {
-        throw OutputRefused(e.what());
+// The checkpoint beside an output (FORMAT.md, "Checkpoints").
+fs::path checkpoint_path(const fs::path& out) {
+    fs::path path = out;
+    path += ".checkpoint";
+    return path;
+}
+
+// What a checkpoint holds besides the experiment's state: how to build the run again and how
+// far the output file had been written.
+struct RunRecord {
+    std::string scenario_path;  // absolute: relative paths in the scenario resolve against it
+    double checkpoint_every_s = 0.0;
+    bool force = false;
+    io::RunFileWriter::Extents extents;
+};
+
+void save_record(sim::StateWriter& out, const RunRecord& record) {
+    out.tag("spikerate run");
+    out.str(record.scenario_path);
+    out.f64(record.checkpoint_every_s);
+    out.boolean(record.force);
+    const auto& e = record.extents;
+    out.u64(e.spikes.size());
+    for (const auto& s : e.spikes) {
+        out.str(s.population);
+        out.u64(s.size);
+        out.f64(s.last_time);
+        out.boolean(s.sorted);
     }
+    out.u64(e.reports.size());
+    for (const auto& r : e.reports) {
+        out.str(r.report);
+        out.u64(r.frames);
+    }
+    out.u64(e.series.size());
+    for (const auto& s : e.series) {
+        out.str(s.path);
+        out.u64(s.size);
+        out.boolean(s.counts);
+        out.str(s.units);
+    }
+}
+
+RunRecord load_record(sim::StateReader& in) {
+    in.tag("spikerate run");
+    RunRecord record;
+    record.scenario_path = in.str();
+    record.checkpoint_every_s = in.f64();
+    record.force = in.boolean();
+    auto& e = record.extents;
+    const auto count = [&] {
+        const std::uint64_t n = in.u64();
+        if (n > in.left()) in.fail("a count beyond the state");
+        return n;
+    };
+    for (std::uint64_t k = count(); k > 0; --k) {
+        auto& s = e.spikes.emplace_back();
+        s.population = in.str();
+        s.size = in.u64();
+        s.last_time = in.f64();
+        s.sorted = in.boolean();
+    }
+    for (std::uint64_t k = count(); k > 0; --k) {
+        auto& r = e.reports.emplace_back();
+        r.report = in.str();
+        r.frames = in.u64();
+    }
+    for (std::uint64_t k = count(); k > 0; --k) {
+        auto& s = e.series.emplace_back();
+        s.path = in.str();
+        s.size = in.u64();
+        s.counts = in.boolean();
+        s.units = in.str();
+    }
+    return record;
+}
+
+// Runs (or resumes) the experiment into `file` with the signal handlers installed, takes the
+// checkpoints, and reports: the interruption, or the summary of a complete run.
+int execute(const io::Scenario& scenario, Prepared& prepared,
+            std::optional<io::RunFileWriter>& file, RunRecord record, const std::string& heading,
+            bool quiet,
+            const std::function<train::Outcome(const train::ExperimentOutput&,
+                                               train::ExperimentObserver&)>& go) {
+    train::Experiment& experiment = *prepared.experiment;
+    const sim::Network* net = experiment.network();
+    const std::uint64_t seed = scenario.network.seed;
+    const fs::path out = file->path();
+    const fs::path checkpoint = checkpoint_path(out);
+    const sim::CheckpointHeader header{.spikerate_version = SPIKERATE_VERSION,
+                                       .machine = sim::machine_description(),
+                                       .scenario = scenario.resolved_text,
+                                       .seed = seed,
+                                       .output = out.string()};
 
     interrupted = 0;
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
     const auto start = std::chrono::steady_clock::now();
-    auto last_flush = start;
-    const auto flush_if_due = [&](sim::Recorder* recorder) {
-        const auto now = std::chrono::steady_clock::now();
-        if (std::chrono::duration<double>(now - last_flush).count() >= flush_interval_s) {
-            if (recorder != nullptr) recorder->flush();
-            file->flush();
-            last_flush = now;
-        }
-    };
-
-    std::optional<sim::Recorder> recorder;
-    if (spiking) {
-        recorder.emplace(scenario.record, *net, *file);
-        Progress progress(total_steps, net->grid().dt(), options.quiet);
-        try {
-            for (std::int64_t k = 0; k < total_steps && !interrupted; ++k) {
-                net->step();
-                recorder->after_step(*net);
-                progress.update(k + 1);
-                if ((k & 1023) == 1023) flush_if_due(&*recorder);
-            }
-        } catch (...) {
-            // A numerical failure (or any other) keeps what was recorded up to the step before:
-            // the file is flushed and, when the exception has been reported, closed as .partial.
-            recorder->flush();
-            file->flush();
-            throw;
-        }
-        progress.finish();
-        recorder->flush();
-        write_metrics(*file, *net);
-    }
-
-    // Spiking and rate networks: each trains on the same example stream up to each point of
-    // the schedule, then is tested there.
-    std::deque<train::StdpTrainer> spiking_trainers;  // never moved: trainers refer to the task
-    std::deque<train::GradientTrainer> trainers;
-    std::vector<std::uint64_t> points;
-    std::vector<std::vector<double>> accuracy;  // [point][network]: spiking ones first
-    std::vector<std::vector<std::vector<double>>> budget_accuracy;  // [point][network][budget]
-    if (task) {
-        const task::ExampleStream stream(task->train.size(), seed, scenario.task->shuffle);
-        for (const auto& spec : scenario.spiking_networks) {
-            located(scenario, [&] {
-                spiking_trainers.emplace_back(spec, task->train, task->test, stream,
-                                              scenario.training, seed, &*file, &*file);
-            });
-        }
-        for (const auto& spec : scenario.rate_networks) {
-            located(scenario, [&] {
-                trainers.emplace_back(spec, task->train, task->test, stream, scenario.training,
-                                      seed, &*file, &*file);
-            });
-        }
-        const std::uint64_t total = scenario.training.total(task->train.size());
-        // Asked before every batch or example: the file is flushed on schedule during long
-        // epochs too, and spiking training reports its progress every few seconds.
-        const auto keep_going = [&] {
-            flush_if_due(nullptr);
-            return interrupted == 0;
+    CliObserver observer(quiet);
+    if (net != nullptr) observer.start_network(experiment.total_steps(), net->grid().dt());
+    train::ExperimentOutput output{.reports = *file,
+                                   .metrics = *file,
+                                   .flush = [&] { file->flush(); },
+                                   .checkpoint_interval_s = record.checkpoint_every_s};
+    if (record.checkpoint_every_s > 0.0) {
+        output.checkpoint = [&](const std::string& state) {
+            record.extents = file->extents();
+            sim::StateWriter all;
+            save_record(all, record);
+            all.str(state);
+            sim::write_checkpoint(checkpoint, header, all.bytes());
         };
-        auto last_report = std::chrono::steady_clock::now();
-        const auto spiking_progress = [&](const train::StdpTrainer& t) {
-            return [&, start = std::chrono::steady_clock::now(), from = t.examples_seen()] {
-                const auto now = std::chrono::steady_clock::now();
-                const auto done = t.examples_seen() - from;
-                if (!options.quiet && done > 0 &&
-                    std::chrono::duration<double>(now - last_report).count() >= 10.0) {
-                    const double s = std::chrono::duration<double>(now - start).count();
-                    fmt::print(stderr, "{}: {} / {} examples, {:.1f} ms per example\n", t.name(),
-                               t.examples_seen(), total, 1e3 * s / static_cast<double>(done));
-                    last_report = now;
-                }
-                return keep_going();
-            };
-        };
-        for (const std::uint64_t point : scenario.training.points(task->train.size())) {
-            if (interrupted) break;
-            accuracy.emplace_back();
-            budget_accuracy.emplace_back();
-            for (auto& t : spiking_trainers) {
-                t.train_until(point, spiking_progress(t));
-                if (interrupted) break;
-                // The evaluation stops between examples when a signal arrives.
-                const auto* evaluation = t.evaluate_and_record([] { return interrupted != 0; });
-                if (evaluation == nullptr) break;
-                accuracy.back().push_back(evaluation->accuracy);
-                auto& by_budget = budget_accuracy.back().emplace_back();
-                for (const auto& b : evaluation->budgets) by_budget.push_back(b.accuracy);
-                if (!options.quiet) {
-                    fmt::print(stderr,
-                               "{}: {} / {} examples, test accuracy {:.2f} % (labels of {} "
-                               "examples, tested in {:.1f} s)\n",
-                               t.name(), t.examples_seen(), total, 100.0 * evaluation->accuracy,
-                               evaluation->labels_used, evaluation->seconds);
-                }
-                flush_if_due(nullptr);
-            }
-            if (interrupted) {
-                accuracy.pop_back();
-                budget_accuracy.pop_back();
-                break;
-            }
-            for (auto& t : trainers) {
-                t.train_until(point, keep_going);
-                if (interrupted) break;
-                accuracy.back().push_back(t.evaluate_and_record().confusion.accuracy());
-                auto& by_budget = budget_accuracy.back().emplace_back();
-                for (const auto& b : t.last_budget_points()) by_budget.push_back(b.accuracy);
-                if (!options.quiet) {
-                    fmt::print(stderr, "{}: {} / {} examples, test accuracy {:.2f} %\n", t.name(),
-                               t.examples_seen(), total, 100.0 * accuracy.back().back());
-                }
-                flush_if_due(nullptr);
-            }
-            if (interrupted) {
-                accuracy.pop_back();
-                budget_accuracy.pop_back();
-            } else {
-                points.push_back(point);
-            }
-        }
-        for (auto& t : spiking_trainers) t.finish();
-        for (auto& t : trainers) t.finish();
-        train::write_energy_constants(*file);
     }
+    const auto outcome = located(scenario, [&] { return go(output, observer); });
 
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     const double wall_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    if (interrupted) {
+    if (outcome == train::Outcome::interrupted) {
         file->flush();
         const std::string partial = file->partial_path().string();
         file.reset();  // closes, leaving the .partial file with complete = 0
-        if (spiking) {
+        if (net != nullptr) {
             fmt::print(stderr, "spikerate: interrupted at t = {} ms; ", net->time_ms());
         } else {
             fmt::print(stderr, "spikerate: interrupted; ");
         }
         fmt::print(stderr, "what was recorded is in '{}' (complete = 0)\n", partial);
+        if (record.checkpoint_every_s > 0.0 && experiment.checkpoints() > 0) {
+            fmt::print(stderr,
+                       "spikerate: continue from the last checkpoint ({}) with: spikerate resume "
+                       "{}\n",
+                       checkpoint.string(), partial);
+        }
         return 130;
     }
     file->finish();
+    std::error_code ec;
+    fs::remove(checkpoint, ec);  // the run is complete: nothing to resume
 
-    if (!options.quiet) {
-        fmt::print("spikerate run: {}\n", options.scenario);
-        if (spiking) {
+    if (!quiet) {
+        fmt::print("{}\n", heading);
+        if (net != nullptr) {
             fmt::print(
                 "  simulated {} ms in {:.2f} s wall ({:.3g}x real time), dt {} ms, seed {}\n",
                 net->time_ms(), wall_s, net->time_ms() * 1e-3 / wall_s, net->grid().dt(), seed);
@@ -456,9 +455,7 @@ int run_scenario(const RunOptions& options) {
         } else {
             fmt::print("  {:.2f} s wall, seed {}\n", wall_s, seed);
         }
-        if (task)
-            print_training(spiking_trainers, trainers, points, accuracy, budget_accuracy,
-                           scenario.training, *task);
+        if (prepared.task) print_training(experiment, *prepared.task);
         rusage usage{};
         getrusage(RUSAGE_SELF, &usage);
         fmt::print("  peak memory (RSS): {:.1f} MiB\n",
@@ -466,6 +463,157 @@ int run_scenario(const RunOptions& options) {
         fmt::print("  output: {}\n", out.string());
     }
     return 0;
+}
+
+}  // namespace
+
+int run_scenario(const RunOptions& options) {
+    const io::Scenario scenario = load(options);
+    const fs::path out = output_path(options, scenario);
+    check_output_path(out, options.force, scenario);
+    const bool checkpoints = options.checkpoint_every_s.has_value();
+    if (checkpoints) {
+        if (!(*options.checkpoint_every_s > 0.0) || !std::isfinite(*options.checkpoint_every_s)) {
+            throw OutputRefused(fmt::format("--checkpoint-every {}: wall seconds, > 0 and finite",
+                                            *options.checkpoint_every_s));
+        }
+        const fs::path checkpoint = checkpoint_path(out);
+        std::error_code ec;
+        for (const auto& input : scenario.input_files) {
+            if (fs::equivalent(checkpoint, input, ec)) {
+                throw OutputRefused(fmt::format("{}: is an input of this run ({})",
+                                                checkpoint.string(), input.string()));
+            }
+        }
+        const auto status = fs::symlink_status(checkpoint, ec);
+        if (fs::exists(status) && !fs::is_regular_file(status)) {
+            throw OutputRefused(
+                fmt::format("{}: the checkpoint path is not a regular file", checkpoint.string()));
+        }
+        if (fs::exists(status) && !options.force) {
+            throw OutputRefused(fmt::format(
+                "{}: a checkpoint of an earlier run exists; continue it with spikerate resume, or "
+                "pass --force to start anew",
+                checkpoint.string()));
+        }
+    }
+
+    Prepared prepared;
+    prepare(scenario, prepared);
+
+    std::optional<io::RunFileWriter> file;
+    try {
+        file.emplace(out, options.force,
+                     io::RunAttributes{.spikerate_version = SPIKERATE_VERSION,
+                                       .seed = scenario.network.seed,
+                                       .scenario = scenario.resolved_text,
+                                       .dt_ms = scenario.network.dt_ms});
+    } catch (const IoError& e) {
+        throw OutputRefused(e.what());
+    }
+    // A checkpoint of a run this one replaces (--force) would not fit the new output.
+    std::error_code ec;
+    fs::remove(checkpoint_path(out), ec);
+
+    RunRecord record{.scenario_path = fs::absolute(options.scenario).string(),
+                     .checkpoint_every_s = checkpoints ? *options.checkpoint_every_s : 0.0,
+                     .force = options.force};
+    return execute(scenario, prepared, file, std::move(record),
+                   fmt::format("spikerate run: {}", options.scenario), options.quiet,
+                   [&](const train::ExperimentOutput& output, train::ExperimentObserver& observer) {
+                       return prepared.experiment->run(output, observer);
+                   });
+}
+
+int resume_run(const ResumeOptions& options) {
+    const fs::path partial = options.partial;
+    std::error_code ec;
+    if (partial.extension() != ".partial") {
+        if (fs::is_regular_file(partial, ec) && io::RunFileReader(partial).complete()) {
+            throw OutputRefused(fmt::format(
+                "{}: the run is complete (complete = 1): nothing to resume", partial.string()));
+        }
+        throw OutputRefused(fmt::format(
+            "{}: not a .partial file; resume continues the <output>.partial a stopped run left",
+            partial.string()));
+    }
+    fs::path out = partial;
+    out.replace_extension();
+    const fs::path checkpoint = checkpoint_path(out);
+    if (!fs::exists(partial, ec)) {
+        if (fs::is_regular_file(out, ec)) {
+            throw OutputRefused(
+                fmt::format("{}: no such file; the run is complete in {}: nothing to resume",
+                            partial.string(), out.string()));
+        }
+        throw OutputRefused(fmt::format("{}: no such file", partial.string()));
+    }
+    if (!fs::exists(checkpoint, ec)) {
+        throw DataError(fmt::format(
+            "{}: no checkpoint beside it ({}); only a run started with --checkpoint-every can "
+            "be resumed, once it has taken its first checkpoint",
+            partial.string(), checkpoint.string()));
+    }
+    const sim::CheckpointFile saved = sim::read_checkpoint(checkpoint);
+    const auto& header = saved.header;
+    if (header.spikerate_version != SPIKERATE_VERSION) {
+        throw DataError(
+            fmt::format("{}: written by spikerate {}, this is spikerate {}: a "
+                        "checkpoint is resumed by the version that wrote it",
+                        checkpoint.string(), header.spikerate_version, SPIKERATE_VERSION));
+    }
+    if (header.machine != sim::machine_description()) {
+        throw DataError(fmt::format("{}: written on another kind of machine ({}; this one: {})",
+                                    checkpoint.string(), header.machine,
+                                    sim::machine_description()));
+    }
+    {
+        const io::RunFileReader reader(partial);
+        if (reader.complete()) {
+            throw OutputRefused(fmt::format(
+                "{}: the run is complete (complete = 1): nothing to resume", partial.string()));
+        }
+        const auto attributes = reader.attributes();
+        if (attributes.scenario != header.scenario || attributes.seed != header.seed ||
+            attributes.spikerate_version != header.spikerate_version) {
+            throw DataError(fmt::format(
+                "{}: the checkpoint belongs to another run than {} (another scenario, seed or "
+                "version)",
+                checkpoint.string(), partial.string()));
+        }
+    }
+    sim::StateReader in(saved.state, checkpoint.string());
+    RunRecord record = load_record(in);
+    const std::string state = in.str();
+    in.expect_end();
+
+    const io::Scenario scenario = io::parse_scenario(header.scenario, record.scenario_path);
+    if (scenario.network.seed != header.seed) {
+        throw DataError(fmt::format("{}: its scenario's seed {} is not the checkpoint's {}",
+                                    checkpoint.string(), scenario.network.seed, header.seed));
+    }
+    Prepared prepared;
+    prepare(scenario, prepared);
+    // The state is loaded before the .partial file is touched: a checkpoint that does not fit
+    // leaves it as it was.
+    std::vector<std::string> report_names;
+    for (const auto& r : record.extents.reports) report_names.push_back(r.report);
+    prepared.experiment->restore(state, checkpoint.string(), report_names);
+
+    std::optional<io::RunFileWriter> file;
+    try {
+        file.emplace(out, record.force || options.force, record.extents,
+                     io::RunFileWriter::Resume{});
+    } catch (const IoError& e) {
+        throw OutputRefused(e.what());
+    }
+    return execute(
+        scenario, prepared, file, record,
+        fmt::format("spikerate resume: {} (scenario {})", partial.string(), record.scenario_path),
+        options.quiet,
+        [&](const train::ExperimentOutput& output, train::ExperimentObserver& observer) {
+            return prepared.experiment->run(output, observer);
+        });
 }
 
 int validate_scenario(const RunOptions& options) {

@@ -15,6 +15,14 @@ struct RunOptions {
     bool force = false;                  // overwrite an existing output file
     bool quiet = false;                  // no progress, no summary
     bool print_resolved = false;         // validate: print the resolved scenario (presets expanded)
+    // --checkpoint-every: wall seconds between checkpoints (<output>.checkpoint); none without.
+    std::optional<double> checkpoint_every_s;
+};
+
+struct ResumeOptions {
+    std::string partial;  // <output>.partial of a stopped run
+    bool force = false;   // the complete run may replace an existing <output>
+    bool quiet = false;
 };
 
 // spikerate run: validates the scenario and the output path, builds the network, runs it while
@@ -22,6 +30,11 @@ struct RunOptions {
 // errors; main() maps them to exit codes. Returns 130 when interrupted (SIGINT/SIGTERM), leaving
 // the .partial file.
 int run_scenario(const RunOptions& options);
+
+// spikerate resume: continues the run that left <output>.partial from its last checkpoint
+// (<output>.checkpoint): refuses a checkpoint of another version, machine, scenario or seed,
+// a complete run, and a .partial another process is writing. Returns as run_scenario.
+int resume_run(const ResumeOptions& options);
 
 // spikerate validate: everything `run` checks before simulating, including building the
 // network; prints what the scenario describes.

@@ -138,6 +138,22 @@ PartialFile::PartialFile(fs::path path, bool overwrite)
                     partial_.string()));
 }
 
+PartialFile::PartialFile(fs::path path, bool overwrite, Existing)
+    : path_(std::move(path)), partial_(path_), overwrite_(overwrite) {
+    partial_ += ".partial";
+    require_regular_or_absent(partial_, "the partial output");
+    fd_ = ::open(partial_.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd_ < 0) {
+        throw IoError(fmt::format("{}: cannot open the partial output: {}", partial_.string(),
+                                  std::strerror(errno)));
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+        refuse_running(partial_);
+    }
+}
+
 PartialFile::~PartialFile() {
     if (fd_ >= 0) ::close(fd_);
 }

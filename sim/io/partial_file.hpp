@@ -23,6 +23,10 @@ class PartialFile {
 
     // Creates and locks <path>.partial (replacing a stale one when overwrite); throws IoError.
     PartialFile(std::filesystem::path path, bool overwrite);
+    // Locks the existing <path>.partial of a stopped run, to continue it: throws IoError if it
+    // is missing, not a regular file, or locked by another process.
+    struct Existing {};
+    PartialFile(std::filesystem::path path, bool overwrite, Existing);
     ~PartialFile();  // releases the lock; an unpublished .partial file stays
     PartialFile(const PartialFile&) = delete;
     PartialFile& operator=(const PartialFile&) = delete;

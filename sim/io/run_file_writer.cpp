@@ -729,4 +729,192 @@ void RunFileWriter::finish() {
     m.lock->publish();
 }
 
+RunFileWriter::Extents RunFileWriter::extents() const {
+    const Impl& m = *impl_;
+    Extents e;
+    for (const auto& [name, p] : m.spike_groups) {
+        e.spikes.push_back(
+            {.population = name, .size = p.size, .last_time = p.last_time, .sorted = p.sorted});
+    }
+    for (const auto& r : m.reports) e.reports.push_back({.report = r.name, .frames = r.frames});
+    for (const auto& [path, series] : m.series) {
+        e.series.push_back(
+            {.path = path, .size = series.size, .counts = series.counts, .units = series.units});
+    }
+    return e;
+}
+
+namespace {
+
+// Whether `ds` is a growing (extendible 1-D or 2-D) dataset; its current first dimension.
+std::optional<hsize_t> growing_length(hid_t ds, const std::string& file,
+                                      const std::string& object) {
+    const auto space = checked<Dataspace>(H5Dget_space(ds), file, object, "cannot get dataspace");
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 1 || rank > 2) return std::nullopt;
+    std::array<hsize_t, 2> dims{};
+    std::array<hsize_t, 2> maxdims{};
+    if (H5Sget_simple_extent_dims(space.get(), dims.data(), maxdims.data()) < 0) {
+        fail(file, object, "cannot get dimensions");
+    }
+    if (maxdims[0] != H5S_UNLIMITED) return std::nullopt;
+    return dims[0];
+}
+
+// Cuts the growing dataset `ds` back to `length` rows; it must hold at least as many.
+void cut_back(hid_t ds, hsize_t length, const std::string& file, const std::string& object) {
+    const auto now = growing_length(ds, file, object);
+    if (!now) fail(file, object, "is not a growing dataset (not the checkpoint's run file?)");
+    if (*now < length) {
+        fail(file, object,
+             fmt::format("holds {} rows, the checkpoint {} (not the checkpoint's run file?)", *now,
+                         length));
+    }
+    auto dims = dataset_dims(ds, file, object);
+    dims[0] = length;
+    check(H5Dset_extent(ds, dims.data()), file, object,
+          fmt::format("cannot cut back to {} rows", length));
+}
+
+// The growing datasets below /metrics, as metric paths ("rate/mlp/curve/test_accuracy").
+void growing_series(hid_t metrics, const std::string& prefix, const std::string& file,
+                    std::vector<std::string>& found) {
+    const std::string group_object = prefix.empty() ? metrics_path : join(metrics_path, prefix);
+    const std::string relative = prefix.empty() ? "." : prefix;
+    for (const auto& name : member_names(metrics, relative, H5O_TYPE_GROUP, file)) {
+        growing_series(metrics, prefix.empty() ? name : prefix + "/" + name, file, found);
+    }
+    for (const auto& name : member_names(metrics, relative, H5O_TYPE_DATASET, file)) {
+        const std::string path = prefix.empty() ? name : prefix + "/" + name;
+        const Dataset ds = open_dataset(metrics, path, file);
+        if (growing_length(ds.get(), file, join(group_object, name))) found.push_back(path);
+    }
+}
+
+}  // namespace
+
+RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const Extents& extents, Resume)
+    : impl_(std::make_unique<Impl>()) {
+    const Quiet quiet;
+    Impl& m = *impl_;
+    m.path = std::move(path);
+    m.overwrite = overwrite;
+    m.partial = m.path;
+    m.partial += ".partial";
+    m.file = m.partial.string();
+    m.lock.emplace(m.path, overwrite, PartialFile::Existing{});
+    {
+        const Plist fapl = writer_access_plist(m.file);
+        const hid_t id = H5Fopen(m.file.c_str(), H5F_ACC_RDWR, fapl.get());
+        if (id < 0) {
+            throw IoError(
+                fmt::format("{}: cannot open the partial output{}", m.file, hdf5_reason()));
+        }
+        m.h5 = File(id);
+    }
+    try {
+        const hid_t root = m.h5.get();
+        if (read_scalar_attribute<std::uint8_t>(root, "/", "complete", H5T_NATIVE_UINT8, m.file) !=
+            0) {
+            fail(m.file, "/", "the run is complete (complete = 1): nothing to resume");
+        }
+        const auto open_group = [&](hid_t parent, const std::string& name,
+                                    const std::string& object) {
+            return checked<Group>(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), m.file, object,
+                                  "missing (not the checkpoint's run file?)");
+        };
+        m.spikes = open_group(root, spikes_group, spikes_path);
+        m.report = open_group(root, report_group, report_path);
+        m.metrics = open_group(root, metrics_group, metrics_path);
+        // The descriptions were written when the run began and stand as they are.
+        m.populations = open_group(root, populations_group, populations_path);
+        m.projections = open_group(root, projections_group, projections_path);
+
+        std::vector<std::string> kept;
+        for (const auto& e : extents.spikes) {
+            SpikePopulation p;
+            p.object = join(spikes_path, e.population);
+            p.group = open_group(m.spikes.get(), e.population, p.object);
+            p.timestamps = open_dataset(p.group.get(), "timestamps", m.file);
+            p.node_ids = open_dataset(p.group.get(), "node_ids", m.file);
+            cut_back(p.timestamps.get(), e.size, m.file, join(p.object, "timestamps"));
+            cut_back(p.node_ids.get(), e.size, m.file, join(p.object, "node_ids"));
+            p.size = e.size;
+            p.last_time = e.last_time;
+            p.sorted = e.sorted;
+            const Datatype file_enum = sorting_enum_type(H5T_STD_U8LE, m.file, p.object);
+            const Datatype mem_enum = sorting_enum_type(H5T_NATIVE_UINT8, m.file, p.object);
+            const auto sorting =
+                static_cast<std::uint8_t>(p.sorted ? Sorting::by_time : Sorting::none);
+            write_attribute(p.group.get(), p.object, "sorting", file_enum.get(), mem_enum.get(),
+                            &sorting, m.file);
+            kept.push_back(e.population);
+            m.spike_groups.emplace(e.population, std::move(p));
+        }
+        for (const auto& name : member_names(root, spikes_path, H5O_TYPE_GROUP, m.file)) {
+            if (std::find(kept.begin(), kept.end(), name) == kept.end()) {
+                check(H5Ldelete(m.spikes.get(), name.c_str(), H5P_DEFAULT), m.file,
+                      join(spikes_path, name), "cannot remove");
+            }
+        }
+
+        kept.clear();
+        for (const auto& e : extents.reports) {
+            Report r;
+            r.name = e.report;
+            r.object = join(report_path, e.report);
+            r.group = open_group(m.report.get(), e.report, r.object);
+            r.mapping = open_group(r.group.get(), "mapping", join(r.object, "mapping"));
+            r.data = open_dataset(r.group.get(), "data", m.file);
+            r.time = open_dataset(r.mapping.get(), "time", m.file);
+            cut_back(r.data.get(), e.frames, m.file, join(r.object, "data"));
+            r.elements = dataset_dims(r.data.get(), m.file, join(r.object, "data")).at(1);
+            r.frames = e.frames;
+            std::array<double, 3> time{};
+            check(H5Dread(r.time.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                          time.data()),
+                  m.file, join(r.object, "mapping/time"), "cannot read dataset");
+            r.time_start = time[0];
+            r.time_step = time[2];
+            time[1] = r.time_start + static_cast<double>(r.frames) * r.time_step;
+            check(H5Dwrite(r.time.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                           time.data()),
+                  m.file, join(r.object, "mapping/time"), "cannot write dataset");
+            kept.push_back(e.report);
+            m.reports.push_back(std::move(r));
+        }
+        for (const auto& name : member_names(root, report_path, H5O_TYPE_GROUP, m.file)) {
+            if (std::find(kept.begin(), kept.end(), name) == kept.end()) {
+                check(H5Ldelete(m.report.get(), name.c_str(), H5P_DEFAULT), m.file,
+                      join(report_path, name), "cannot remove");
+            }
+        }
+
+        kept.clear();
+        for (const auto& e : extents.series) {
+            MetricSeries series;
+            series.object = join(metrics_path, e.path);
+            series.data = open_dataset(m.metrics.get(), e.path, m.file);
+            cut_back(series.data.get(), e.size, m.file, series.object);
+            series.size = e.size;
+            series.counts = e.counts;
+            series.units = e.units;
+            kept.push_back(e.path);
+            m.series.emplace(e.path, std::move(series));
+        }
+        std::vector<std::string> growing;
+        growing_series(m.metrics.get(), "", m.file, growing);
+        for (const auto& path : growing) {
+            if (std::find(kept.begin(), kept.end(), path) == kept.end()) {
+                check(H5Ldelete(m.metrics.get(), path.c_str(), H5P_DEFAULT), m.file,
+                      join(metrics_path, path), "cannot remove");
+            }
+        }
+        m.flush();
+    } catch (...) {
+        m.release();
+        throw;
+    }
+}
+
 }  // namespace spikerate::sim::io

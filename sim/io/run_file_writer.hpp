@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "models/error.hpp"
 #include "sim/io/run_file.hpp"
@@ -77,6 +78,37 @@ class RunFileWriter final : public sim::RecordingSink, public sim::MetricSink {
 
     void flush();   // everything appended so far is readable by another process
     void finish();  // complete = 1, close, rename to path()
+
+    // Checkpoint and resume (sim/io/FORMAT.md, "Checkpoints"). How far every growing dataset
+    // has been written: spike groups, frame reports (in handle order) and metric series.
+    struct Extents {
+        struct Spikes {
+            std::string population;
+            std::uint64_t size = 0;
+            double last_time = 0.0;
+            bool sorted = true;
+        };
+        struct Frames {
+            std::string report;
+            std::uint64_t frames = 0;
+        };
+        struct Series {
+            std::string path;
+            std::uint64_t size = 0;
+            bool counts = false;
+            std::string units;
+        };
+        std::vector<Spikes> spikes;
+        std::vector<Frames> reports;  // handle k at k
+        std::vector<Series> series;
+    };
+    Extents extents() const;
+    // Continues the run file <path>.partial that a stopped run left: locks it (IoError if
+    // another process holds it, or it is not a regular file), opens it, cuts every growing
+    // dataset back to `extents` and removes those not in it, so it holds what it held when the
+    // extents were taken; appends go on from there, report handles as before.
+    struct Resume {};
+    RunFileWriter(std::filesystem::path path, bool overwrite, const Extents& extents, Resume);
 
   private:
     struct Impl;

@@ -8,6 +8,7 @@
 
 #include "models/error.hpp"
 #include "models/param_check.hpp"
+#include "sim/checkpoint.hpp"
 #include "sim/memory.hpp"
 #include "sim/random_stream.hpp"
 #include "sim/train/energy.hpp"
@@ -397,7 +398,7 @@ void GradientTrainer::train_until(std::uint64_t target, const std::function<bool
 
 const Evaluation& GradientTrainer::evaluate_and_record() {
     Eigen::setNbThreads(static_cast<int>(spec_.threads));
-    last_ = evaluate(network_, test_);
+    last_ = train::evaluate(network_, test_);
     test_macs_ += last_->forward_macs;
     if (metrics_ != nullptr) {
         const std::uint64_t seen = seen_;
@@ -424,7 +425,7 @@ const Evaluation& GradientTrainer::evaluate_and_record() {
             point.accuracy = last_->confusion.accuracy();
             point.loss = last_->loss;
         } else {
-            const Evaluation e = evaluate(learner->network, test_);
+            const Evaluation e = train::evaluate(learner->network, test_);
             point.accuracy = e.confusion.accuracy();
             point.loss = e.loss;
         }
@@ -487,6 +488,174 @@ void GradientTrainer::finish() {
         metrics_->write_metric(metric("test_loss"), last_->loss, "");
         const auto n = last_->confusion.n_classes();
         metrics_->write_count_matrix(metric("test_confusion"), last_->confusion.counts(), n, n);
+    }
+}
+
+std::optional<LearnerPoint> GradientTrainer::evaluate(const std::function<bool()>& /*stop*/) {
+    const auto start = std::chrono::steady_clock::now();
+    const Evaluation& evaluation = evaluate_and_record();
+    LearnerPoint point{.examples_seen = seen_,
+                       .accuracy = evaluation.confusion.accuracy(),
+                       .labels_used = labels_allowed(seen_, train_.size(), 0)};
+    for (const auto& b : budget_points_) point.budget_accuracy.push_back(b.accuracy);
+    point.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return point;
+}
+
+std::vector<WorkRow> GradientTrainer::work_rows() const {
+    const auto macs = forward_macs_per_example() + backward_macs_per_example();
+    const double updates =
+        seen_ > 0 ? static_cast<double>(parameter_updates_) / static_cast<double>(seen_) : 0.0;
+    return {WorkRow{.phase = "train",
+                    .synaptic_events = "-",
+                    .neuron_updates = "-",
+                    .plasticity_updates = "-",
+                    .macs_per_parameter = fmt::format("{}/{:.0f}", macs, updates),
+                    .lines = training_energy_lines()},
+            WorkRow{.phase = "test",
+                    .synaptic_events = "-",
+                    .neuron_updates = "-",
+                    .plasticity_updates = "-",
+                    .macs_per_parameter = fmt::format("{}/0", forward_macs_per_example()),
+                    .lines = test_energy_lines()}};
+}
+
+namespace {
+
+void save_network(StateWriter& out, const models::RateNetwork& network) {
+    out.u64(network.n_layers());
+    for (std::size_t l = 0; l < network.n_layers(); ++l) {
+        out.array(network.weights(l));
+        out.array(network.biases(l));
+    }
+}
+
+void load_network(StateReader& in, models::RateNetwork& network, const std::string& what) {
+    if (in.u64() != network.n_layers()) in.fail(what + ": another number of layers");
+    for (std::size_t l = 0; l < network.n_layers(); ++l) {
+        auto& w = network.weights(l);
+        auto& b = network.biases(l);
+        in.array_into(w, w.rows(), w.cols(), fmt::format("{}: layer {} weights", what, l + 1));
+        in.array_into(b, b.rows(), b.cols(), fmt::format("{}: layer {} biases", what, l + 1));
+    }
+}
+
+void save_optimizer(StateWriter& out, models::Optimizer& optimizer) {
+    out.f64(optimizer.learning_rate());
+    out.u64(optimizer.steps_taken());
+    const auto arrays = optimizer.state_arrays();
+    out.u64(arrays.size());
+    for (const auto& a : arrays) out.vec(std::span<const float>(a));
+}
+
+void load_optimizer(StateReader& in, models::Optimizer& optimizer, const std::string& what) {
+    const double learning_rate = in.f64();
+    if (!(learning_rate >= 0.0)) in.fail(what + ": learning rate");
+    optimizer.set_learning_rate(learning_rate);
+    optimizer.set_steps_taken(in.u64());
+    auto arrays = optimizer.state_arrays();
+    if (in.u64() != arrays.size()) in.fail(what + ": another optimiser");
+    for (auto& a : arrays) {
+        const std::vector<float> values = in.vec<float>();
+        if (values.size() != a.size()) in.fail(what + ": another optimiser state");
+        std::copy(values.begin(), values.end(), a.begin());
+    }
+}
+
+}  // namespace
+
+void save_confusion(StateWriter& out, const task::ConfusionMatrix& confusion) {
+    out.u64(confusion.n_classes());
+    out.vec(confusion.counts());
+}
+
+task::ConfusionMatrix load_confusion(StateReader& in, std::size_t n_classes,
+                                     const std::string& what) {
+    if (in.u64() != n_classes) in.fail(what + ": another number of classes");
+    const auto counts = in.vec<std::uint64_t>();
+    if (counts.size() != n_classes * n_classes) in.fail(what + ": confusion matrix");
+    task::ConfusionMatrix confusion(n_classes);
+    for (std::size_t t = 0; t < n_classes; ++t) {
+        for (std::size_t p = 0; p < n_classes; ++p) {
+            for (std::uint64_t k = 0; k < counts[t * n_classes + p]; ++k) {
+                confusion.add(static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(p));
+            }
+        }
+    }
+    return confusion;
+}
+
+void GradientTrainer::save_state(StateWriter& out) const {
+    out.tag("rate network " + spec_.name);
+    save_network(out, network_);
+    // The optimiser's arrays are read through a mutable view; saving changes nothing.
+    save_optimizer(out, const_cast<models::Optimizer&>(optimizer_));
+    out.u64(seen_);
+    out.u64(next_weight_frame_);
+    out.u64(epoch_);
+    out.f64(loss_sum_);
+    out.u64(correct_);
+    out.u64(counted_);
+    out.u64(test_macs_);
+    out.u64(parameter_updates_);
+    out.f64(training_seconds_);
+    out.boolean(last_.has_value());
+    if (last_) {
+        out.f64(last_->loss);
+        save_confusion(out, last_->confusion);
+        out.u64(last_->forward_macs);
+    }
+    out.vec(budget_points_);
+    out.u64(budget_learners_.size());
+    for (const auto& learner : budget_learners_) {
+        out.u64(learner.budget);
+        save_network(out, learner.network);
+        save_optimizer(out, const_cast<models::Optimizer&>(learner.optimizer));
+        out.pod(learner.order);
+        out.u64(learner.cached_epoch);
+        out.boolean(learner.cached);
+        out.vec(learner.permutation);
+    }
+}
+
+void GradientTrainer::load_state(StateReader& in) {
+    in.tag("rate network " + spec_.name);
+    const std::string what = "rate network '" + spec_.name + "'";
+    load_network(in, network_, what);
+    load_optimizer(in, optimizer_, what);
+    seen_ = in.u64();
+    next_weight_frame_ = in.u64();
+    epoch_ = in.u64();
+    loss_sum_ = in.f64();
+    correct_ = in.u64();
+    counted_ = in.u64();
+    test_macs_ = in.u64();
+    parameter_updates_ = in.u64();
+    training_seconds_ = in.f64();
+    last_.reset();
+    if (in.boolean()) {
+        Evaluation e{.loss = in.f64(), .confusion = load_confusion(in, train_.n_classes, what)};
+        e.forward_macs = in.u64();
+        last_ = std::move(e);
+    }
+    budget_points_ = in.vec<BudgetPoint>();
+    if (!budget_points_.empty() && budget_points_.size() != schedule_.label_budgets.size()) {
+        in.fail(what + ": other label budgets");
+    }
+    if (in.u64() != budget_learners_.size()) in.fail(what + ": other label budgets");
+    for (auto& learner : budget_learners_) {
+        if (in.u64() != learner.budget) in.fail(what + ": other label budgets");
+        load_network(in, learner.network, what);
+        load_optimizer(in, learner.optimizer, what);
+        learner.order = in.pod<RandomStream>();
+        learner.cached_epoch = in.u64();
+        learner.cached = in.boolean();
+        learner.permutation = in.vec<std::uint32_t>();
+        if ((learner.cached && learner.permutation.size() != learner.budget) ||
+            std::any_of(learner.permutation.begin(), learner.permutation.end(),
+                        [&](std::uint32_t p) { return p >= learner.budget; })) {
+            in.fail(what + ": a budget learner's order");
+        }
     }
 }
 

@@ -46,6 +46,7 @@
 #include "sim/task/label_reader.hpp"
 #include "sim/task/scoring.hpp"
 #include "sim/train/energy.hpp"
+#include "sim/train/learner.hpp"
 
 namespace spikerate::sim::train {
 
@@ -164,7 +165,12 @@ struct Evaluation {
 };
 Evaluation evaluate(models::RateNetwork& network, const task::Dataset& data);
 
-class GradientTrainer {
+// Checkpoints of a confusion matrix (sim/checkpoint.hpp); load_confusion expects n_classes.
+void save_confusion(StateWriter& out, const task::ConfusionMatrix& confusion);
+task::ConfusionMatrix load_confusion(StateReader& in, std::size_t n_classes,
+                                     const std::string& what);
+
+class GradientTrainer final : public Learner {
   public:
     // `reports` and `metrics` may be null (nothing is written). Throws ParamError if the spec
     // does not fit the task (e.g. more examples per weight frame than the schedule allows).
@@ -178,14 +184,22 @@ class GradientTrainer {
     // Trains on stream examples [examples_seen(), target). A batch never straddles an epoch
     // end, a weight frame or `target`, so every recorded point is exact. `keep_going` is asked
     // before every batch; when it says false, training stops early.
-    void train_until(std::uint64_t target, const std::function<bool()>& keep_going = {});
+    void train_until(std::uint64_t target, const std::function<bool()>& keep_going = {}) override;
     // Tests on the whole test set, appends one point to every curve, and returns it.
     const Evaluation& evaluate_and_record();
     // Writes the totals (operations, final accuracy, confusion matrix).
-    void finish();
+    void finish() override;
 
-    const std::string& name() const { return spec_.name; }
-    std::uint64_t examples_seen() const { return seen_; }
+    // Learner: evaluate_and_record as a point of the experiment's tables (a rate network's test
+    // is short: `stop` is not asked); the work rows of training and test.
+    std::optional<LearnerPoint> evaluate(const std::function<bool()>& stop) override;
+    std::vector<WorkRow> work_rows() const override;
+    Paradigm paradigm() const override { return Paradigm::rate; }
+    void save_state(StateWriter& out) const override;
+    void load_state(StateReader& in) override;
+
+    const std::string& name() const override { return spec_.name; }
+    std::uint64_t examples_seen() const override { return seen_; }
     const models::RateNetwork& network() const { return network_; }
     const Evaluation* last_evaluation() const { return last_ ? &*last_ : nullptr; }
     std::uint64_t training_macs() const;  // forward + backward so far
@@ -208,7 +222,7 @@ class GradientTrainer {
     // parameter updates averaged over the examples seen) and per test example (MACs forward).
     std::vector<EnergyLine> training_energy_lines() const;
     std::vector<EnergyLine> test_energy_lines() const;
-    double training_seconds() const { return training_seconds_; }  // wall time in train_until
+    double training_seconds() const override { return training_seconds_; }  // in train_until
 
   private:
     struct WeightReport {

@@ -12,6 +12,7 @@
 
 #include "models/error.hpp"
 #include "models/weight_normalisation.hpp"
+#include "sim/checkpoint.hpp"
 #include "sim/sources.hpp"
 #include "sim/task/encoders.hpp"
 #include "sim/task/linear_readout.hpp"
@@ -751,6 +752,146 @@ void StdpTrainer::finish() {
                                 : static_cast<std::uint64_t>(c);
         }
         metrics_->write_count_matrix(metric("neuron_class"), assignment, 1, assignment.size());
+    }
+}
+
+std::optional<LearnerPoint> StdpTrainer::evaluate(const std::function<bool()>& stop) {
+    const SpikingEvaluation* evaluation = evaluate_and_record(stop);
+    if (evaluation == nullptr) return std::nullopt;
+    LearnerPoint point{.examples_seen = evaluation->examples_seen,
+                       .accuracy = evaluation->accuracy,
+                       .labels_used = evaluation->labels_used,
+                       .seconds = evaluation->seconds};
+    for (const auto& b : evaluation->budgets) point.budget_accuracy.push_back(b.accuracy);
+    return point;
+}
+
+std::vector<WorkRow> StdpTrainer::work_rows() const {
+    const auto row = [&](const char* phase, const SpikingWork& w) {
+        const auto count = [&](std::uint64_t total) {
+            const double per =
+                w.examples > 0 ? static_cast<double>(total) / static_cast<double>(w.examples) : 0.0;
+            return fmt::format("{:.0f}", per);
+        };
+        return WorkRow{.phase = phase,
+                       .synaptic_events = count(w.synaptic_events),
+                       .neuron_updates = count(w.neuron_updates),
+                       .plasticity_updates = count(w.plasticity_updates),
+                       .macs_per_parameter = "-",
+                       .lines = energy_lines(spec_, w)};
+    };
+    std::vector<WorkRow> rows{row("train", training_work_)};
+    if (last_) {
+        rows.push_back(row("test", last_->test_work));
+        // The readout's labels cost presentations too (a rate network's labels are used in
+        // training, already in its train row).
+        if (last_->assignment_work.examples > 0)
+            rows.push_back(row("label", last_->assignment_work));
+    }
+    return rows;
+}
+
+namespace {
+
+void save_work(StateWriter& out, const SpikingWork& w) {
+    for (const std::uint64_t v :
+         {w.examples, w.presentations, w.synaptic_events, w.neuron_updates, w.plasticity_updates,
+          w.on_post_updates, w.post_terms, w.exc_spikes}) {
+        out.u64(v);
+    }
+    out.vec(w.population_updates);
+    out.vec(w.projection_pre_updates);
+    out.vec(w.projection_post_updates);
+    out.vec(w.projection_post_terms);
+}
+
+// The work of a network with `populations` and `projections` (vectors of another length: an
+// error naming `what`; empty ones, of a phase that did nothing yet, are kept empty).
+SpikingWork load_work(StateReader& in, std::size_t populations, std::size_t projections,
+                      const std::string& what) {
+    SpikingWork w;
+    for (std::uint64_t* v :
+         {&w.examples, &w.presentations, &w.synaptic_events, &w.neuron_updates,
+          &w.plasticity_updates, &w.on_post_updates, &w.post_terms, &w.exc_spikes}) {
+        *v = in.u64();
+    }
+    const auto counts = [&](std::vector<std::uint64_t>& values, std::size_t n, const char* of) {
+        values = in.vec<std::uint64_t>();
+        if (!values.empty() && values.size() != n) in.fail(what + ": " + of);
+    };
+    counts(w.population_updates, populations, "work by population");
+    counts(w.projection_pre_updates, projections, "work by projection");
+    counts(w.projection_post_updates, projections, "work by projection");
+    counts(w.projection_post_terms, projections, "work by projection");
+    return w;
+}
+
+}  // namespace
+
+void StdpTrainer::save_state(StateWriter& out) const {
+    out.tag("spiking network " + spec_.name);
+    network_.save_state(out);
+    out.u64(seen_);
+    out.u64(next_weight_frame_);
+    save_work(out, training_work_);
+    out.u64(weight_normalisation_misses_);
+    out.f64(training_seconds_);
+    out.f64(evaluation_seconds_);
+    out.boolean(last_.has_value());
+    if (last_) {
+        out.u64(last_->examples_seen);
+        out.f64(last_->accuracy);
+        save_confusion(out, last_->confusion);
+        out.u64(last_->unclassified);
+        out.u64(last_->assignments.n_classes);
+        out.vec(last_->assignments.class_of_neuron);
+        out.u64(last_->labels_used);
+        out.vec(last_->budgets);
+        save_work(out, last_->assignment_work);
+        save_work(out, last_->test_work);
+        out.f64(last_->seconds);
+    }
+}
+
+void StdpTrainer::load_state(StateReader& in) {
+    in.tag("spiking network " + spec_.name);
+    const std::string what = "spiking network '" + spec_.name + "'";
+    network_.load_state(in);
+    seen_ = in.u64();
+    next_weight_frame_ = in.u64();
+    const std::size_t n_populations = spec_.network.populations.size();
+    const std::size_t n_projections = spec_.network.projections.size();
+    training_work_ = load_work(in, n_populations, n_projections, what);
+    weight_normalisation_misses_ = in.u64();
+    training_seconds_ = in.f64();
+    evaluation_seconds_ = in.f64();
+    last_.reset();
+    if (in.boolean()) {
+        SpikingEvaluation e;
+        e.examples_seen = in.u64();
+        e.accuracy = in.f64();
+        e.confusion = load_confusion(in, train_.n_classes, what);
+        e.unclassified = in.u64();
+        e.assignments.n_classes = in.u64();
+        in.vec_into(e.assignments.class_of_neuron,
+                    spec_.readout == SpikingReadout::label_assignment ? readout_size() : 0,
+                    what + ": neuron classes");
+        for (const auto c : e.assignments.class_of_neuron) {
+            if (c != task::NeuronAssignments::unassigned &&
+                (c < 0 || static_cast<std::size_t>(c) >= e.assignments.n_classes)) {
+                in.fail(what + ": neuron classes");
+            }
+        }
+        if (e.assignments.n_classes != train_.n_classes) in.fail(what + ": another task");
+        e.labels_used = in.u64();
+        e.budgets = in.vec<SpikingEvaluation::BudgetPoint>();
+        if (!e.budgets.empty() && e.budgets.size() != schedule_.label_budgets.size()) {
+            in.fail(what + ": other label budgets");
+        }
+        e.assignment_work = load_work(in, n_populations, n_projections, what);
+        e.test_work = load_work(in, n_populations, n_projections, what);
+        e.seconds = in.f64();
+        last_ = std::move(e);
     }
 }
 

@@ -60,6 +60,7 @@
 #include "sim/task/scoring.hpp"
 #include "sim/train/energy.hpp"
 #include "sim/train/gradient_trainer.hpp"
+#include "sim/train/learner.hpp"
 #include "sim/train/spiking_network_spec.hpp"
 
 namespace spikerate::sim::train {
@@ -114,7 +115,7 @@ struct SpikingEvaluation {
     double seconds = 0.0;         // wall time of the evaluation
 };
 
-class StdpTrainer {
+class StdpTrainer final : public Learner {
   public:
     // `reports` and `metrics` may be null (nothing is written). Throws ParamError for a spec
     // that does not fit the task. `stream` is the task's example order, shared by every
@@ -132,20 +133,28 @@ class StdpTrainer {
 
     // Trains on stream examples [examples_seen(), target); `keep_going` is asked before every
     // example.
-    void train_until(std::uint64_t target, const std::function<bool()>& keep_going = {});
+    void train_until(std::uint64_t target, const std::function<bool()>& keep_going = {}) override;
     // Labels and tests (see above), appends one point to every curve, and returns it; nullptr
     // when `stop` (asked between examples, from the evaluation threads too: it must be cheap
     // and thread-safe, e.g. reading a signal flag) says to stop, leaving no point.
     const SpikingEvaluation* evaluate_and_record(const std::function<bool()>& stop = {});
-    void finish();  // totals: operations, energy, final accuracy and confusion matrix
+    void finish() override;  // totals: operations, energy, final accuracy and confusion matrix
 
-    const std::string& name() const { return spec_.name; }
+    // Learner: evaluate_and_record as a point of the experiment's tables; the work rows of the
+    // training, the last test and its labelling.
+    std::optional<LearnerPoint> evaluate(const std::function<bool()>& stop) override;
+    std::vector<WorkRow> work_rows() const override;
+    Paradigm paradigm() const override { return Paradigm::spiking; }
+    void save_state(StateWriter& out) const override;
+    void load_state(StateReader& in) override;
+
+    const std::string& name() const override { return spec_.name; }
     const SpikingNetworkSpec& spec() const { return spec_; }
     void set_threads(std::uint32_t threads);  // for evaluations from now on; >= 1
-    std::uint64_t examples_seen() const { return seen_; }
+    std::uint64_t examples_seen() const override { return seen_; }
     const SpikingWork& training_work() const { return training_work_; }
     const SpikingEvaluation* last_evaluation() const { return last_ ? &*last_ : nullptr; }
-    double training_seconds() const { return training_seconds_; }
+    double training_seconds() const override { return training_seconds_; }
     double evaluation_seconds() const { return evaluation_seconds_; }  // all points so far
     std::size_t readout_size() const { return counts_.size(); }        // neurons read out
     const Network& network() const { return network_; }
