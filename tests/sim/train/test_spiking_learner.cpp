@@ -61,23 +61,55 @@ Trained train_scenario(const sl_io::Scenario& scenario) {
 
 }  // namespace
 
+namespace {
+
+// The shipped scenario, shortened (the sanitizer build runs this too): 200 training examples,
+// 100 test examples.
+const std::vector<std::string> short_bars_overrides{
+    "training.examples=200", "training.evaluate_at=[100,200]", "task.bars.test_examples=100",
+    "training.label_budgets=[10,0]"};
+
+std::vector<std::string> plus_override(std::vector<std::string> overrides,
+                                       const std::string& more) {
+    overrides.push_back(more);
+    return overrides;
+}
+
+}  // namespace
+
 TEST_CASE("a spiking network described population by population learns bars without labels",
           "[spiking_learner][integration]") {
-    const sl_io::Scenario scenario = sl_io::load_scenario(bars_scenario);
+    const sl_io::Scenario scenario = sl_io::load_scenario(bars_scenario, short_bars_overrides);
     const auto& spec = scenario.spiking_networks.front();
     REQUIRE(spec.preset.empty());  // no preset: the network is the scenario's description
     REQUIRE(spec.readout == sl_train::SpikingReadout::label_assignment);
     const double chance = 1.0 / 10.0;  // 2 x 5 bars
 
     const Trained trained = train_scenario(scenario);
-    // Measured with seed 1: 75, 83, 94.5 and 92.5 % after 50, 100, 200 and 400 examples.
+    // Measured with seed 1: 83 and 92 % after 100 and 200 examples (the whole scenario: 75,
+    // 83, 94.5 and 92.5 % after 50, 100, 200 and 400).
     CHECK(trained.accuracy.back() > 5 * chance);
-    CHECK(trained.accuracy.back() > trained.accuracy.front() - 0.1);
 
-    // The same seed gives the same curve and weights.
+    // The linear readout, fitted to the same labelled responses, is above chance too; it does
+    // not change what the network learns. Measured with seed 1: 59 and 92 %.
+    const sl_io::Scenario linear = sl_io::load_scenario(
+        bars_scenario, plus_override(short_bars_overrides, "spiking.stdp.readout=\"linear\""));
+    const Trained fitted = train_scenario(linear);
+    CHECK(fitted.trained_weights == trained.trained_weights);
+    CHECK(fitted.accuracy.back() > 5 * chance);
+    CHECK(fitted.accuracy != trained.accuracy);
+}
+
+TEST_CASE("a spiking network described in a scenario learns deterministically per seed",
+          "[spiking_learner][integration]") {
+    const auto brief = plus_override(plus_override(short_bars_overrides, "training.examples=40"),
+                                     "training.evaluate_at=[40]");
+    const sl_io::Scenario scenario = sl_io::load_scenario(bars_scenario, brief);
+    const Trained trained = train_scenario(scenario);
     const Trained again = train_scenario(scenario);
     CHECK(again.accuracy == trained.accuracy);
     CHECK(again.trained_weights == trained.trained_weights);
+    CHECK(again.last_weights == trained.last_weights);
     // Another seed draws other initial weights.
     const auto initial_weights = [](const sl_io::Scenario& s) {
         const sl_task::Task t = sl_task::load_task(*s.task, s.network.seed);
@@ -86,18 +118,9 @@ TEST_CASE("a spiking network described population by population learns bars with
                                             s.training, s.network.seed, nullptr, nullptr);
         return trainer.network().projection("input->exc").weights();
     };
-    const sl_io::Scenario other = sl_io::load_scenario(bars_scenario, {"run.seed=2"});
+    const sl_io::Scenario other =
+        sl_io::load_scenario(bars_scenario, plus_override(brief, "run.seed=2"));
     CHECK(initial_weights(other) != initial_weights(scenario));
-
-    // The linear readout, fitted to the same labelled responses, is above chance too; it does
-    // not change what the network learns.
-    const sl_io::Scenario linear =
-        sl_io::load_scenario(bars_scenario, {"spiking.stdp.readout=\"linear\""});
-    const Trained fitted = train_scenario(linear);
-    CHECK(fitted.trained_weights == trained.trained_weights);
-    // Measured with seed 1: 56.5, 59.5, 94.5 and 92.5 %.
-    CHECK(fitted.accuracy.back() > 5 * chance);
-    CHECK(fitted.accuracy != trained.accuracy);
 }
 
 TEST_CASE("the linear readout: logistic regression on spike counts, deterministic",
