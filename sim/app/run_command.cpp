@@ -286,7 +286,7 @@ void prepare(const io::Scenario& scenario, Prepared& prepared) {
         located(scenario, [&] {
             for (const auto& spec : scenario.rate_networks) train::check_fits(spec, task->train);
             for (const auto& spec : scenario.spiking_networks) {
-                train::StdpTrainer::check_fits(spec, task->train, seed);
+                train::StdpTrainer::check_fits(spec, task->train);
             }
         });
     }
@@ -633,7 +633,7 @@ int validate_scenario(const RunOptions& options) {
         located(scenario, [&] {
             for (const auto& spec : scenario.rate_networks) train::check_fits(spec, task->train);
             for (const auto& spec : scenario.spiking_networks) {
-                train::StdpTrainer::check_fits(spec, task->train, scenario.network.seed);
+                train::StdpTrainer::check_fits(spec, task->train);
             }
         });
     }

@@ -267,7 +267,7 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
       seed_(seed),
       reports_(reports),
       metrics_(metrics),
-      network_((check_fits(spec, train, seed), network_for(spec, seed, "train"))),
+      network_((check_fits(spec, train), network_for(spec, seed, "train"))),
       label_spec_(network_for(spec, seed, "label")),
       test_spec_(network_for(spec, seed, "test")),
       counts_(network_.population(spec.readout_population).size()),
@@ -329,8 +329,7 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
     }
 }
 
-void StdpTrainer::check_fits(const SpikingNetworkSpec& spec, const task::Dataset& train,
-                             std::uint64_t seed) {
+void StdpTrainer::check_fits(const SpikingNetworkSpec& spec, const task::Dataset& train) {
     const auto in_network = [&](const std::string& key, const std::string& detail) {
         const std::string what = fmt::format("{} = {}", key, detail);
         return ParamError(key, std::nullopt, what, detail)
@@ -354,7 +353,6 @@ void StdpTrainer::check_fits(const SpikingNetworkSpec& spec, const task::Dataset
     } catch (const Error& e) {
         throw in_network("network", e.what());
     }
-    (void)seed;  // the network's size and memory are checked by its validate(), above
 }
 
 void StdpTrainer::set_threads(std::uint32_t threads) {

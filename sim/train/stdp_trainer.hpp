@@ -128,8 +128,7 @@ class StdpTrainer final : public Learner {
     // What the constructor would refuse about the network (its size, its parameters, its input
     // size against the task's, an operation the energy table cannot price), checked before the
     // output file is created: throws ParamError naming the network.
-    static void check_fits(const SpikingNetworkSpec& spec, const task::Dataset& train,
-                           std::uint64_t seed);
+    static void check_fits(const SpikingNetworkSpec& spec, const task::Dataset& train);
 
     // Trains on stream examples [examples_seen(), target); `keep_going` is asked before every
     // example.
