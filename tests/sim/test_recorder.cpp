@@ -8,41 +8,17 @@
 #include "sim/network.hpp"
 #include "sim/recorder.hpp"
 #include "tests/sim/memory_output.hpp"
+#include "tests/sim/small_networks.hpp"
 
 using namespace spikerate;
 using testing::MemoryOutput;
 
-namespace {
-
-sim::NetworkSpec small_plastic_network() {
-    models::LifCurrParams neuron{};
-    neuron.I_e = 300.0;  // [pA] fires on its own, so post spikes drive plasticity
-    models::PairStdpParams stdp{};
-    stdp.A_plus = 5.0;
-    stdp.A_minus = 5.5;
-    stdp.bounds = {.w_min = 0.0, .w_max = 200.0};
-    sim::NetworkSpec spec{.dt_ms = 0.1, .seed = 11};
-    spec.populations = {
-        {.name = "input", .size = 20, .model = sim::PoissonSourceParams{.rate_hz = 40.0}},
-        {.name = "exc", .size = 6, .model = neuron},
-    };
-    spec.projections = {{
-        .pre = "input",
-        .post = "exc",
-        .connection = sim::connect::FixedProbability{.p = 0.5},
-        .weight = sim::Distribution::uniform(50.0, 150.0),
-        .delay_ms = sim::Distribution::uniform(0.5, 2.0),
-        .plasticity = stdp,
-    }};
-    return spec;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("recorder: spikes, weight and state reports reach the sink as the network produced them",
           "[recorder][integration]") {
     const std::size_t buffer = GENERATE(std::size_t{7}, std::size_t{1} << 16);
-    sim::Network net(small_plastic_network());
+    sim::Network net(testing::small_plastic_network());
     const sim::RecordingSpec spec{
         .spikes = {"exc", "input"},
         .weights =
@@ -167,7 +143,7 @@ TEST_CASE("recorder: spikes, weight and state reports reach the sink as the netw
 
 TEST_CASE("recorder: a learner's network is described under its prefixed names",
           "[recorder][unit]") {
-    const sim::Network net(small_plastic_network());
+    const sim::Network net(testing::small_plastic_network());
     MemoryOutput sink;
     sim::describe_network(net, "stdp", sink);
     REQUIRE(sink.populations.size() == 2);
@@ -182,7 +158,7 @@ TEST_CASE("recorder: a learner's network is described under its prefixed names",
 }
 
 TEST_CASE("recorder: a recording spec naming unknown things is rejected", "[recorder][unit]") {
-    sim::Network net(small_plastic_network());
+    sim::Network net(testing::small_plastic_network());
     MemoryOutput sink;
     CHECK_THROWS_WITH(sim::Recorder(sim::RecordingSpec{.spikes = {"nope"}}, net, sink),
                       Catch::Contains("record.spikes") && Catch::Contains("nope"));

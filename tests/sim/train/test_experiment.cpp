@@ -11,6 +11,7 @@
 #include "sim/task/synthetic.hpp"
 #include "sim/train/experiment.hpp"
 #include "tests/sim/memory_output.hpp"
+#include "tests/sim/small_networks.hpp"
 
 using namespace spikerate;
 using sim::train::Experiment;
@@ -76,29 +77,6 @@ class TestObserver final : public ExperimentObserver {
         evaluations.emplace_back(learner.name(), point.examples_seen);
     }
 };
-
-sim::NetworkSpec small_free_network() {
-    models::LifCurrParams neuron{};
-    neuron.I_e = 300.0;  // [pA] fires on its own
-    models::PairStdpParams stdp{};
-    stdp.A_plus = 5.0;
-    stdp.A_minus = 5.5;
-    stdp.bounds = {.w_min = 0.0, .w_max = 200.0};
-    sim::NetworkSpec spec{.dt_ms = 0.1, .seed = 11};
-    spec.populations = {
-        {.name = "input", .size = 20, .model = sim::PoissonSourceParams{.rate_hz = 40.0}},
-        {.name = "exc", .size = 6, .model = neuron},
-    };
-    spec.projections = {{
-        .pre = "input",
-        .post = "exc",
-        .connection = sim::connect::FixedProbability{.p = 0.5},
-        .weight = sim::Distribution::uniform(50.0, 150.0),
-        .delay_ms = sim::Distribution::uniform(0.5, 2.0),
-        .plasticity = stdp,
-    }};
-    return spec;
-}
 
 }  // namespace
 
@@ -214,7 +192,8 @@ TEST_CASE("experiment: the output is flushed on schedule", "[experiment][integra
 TEST_CASE("experiment: a free-running network records the spikes of stepping it by hand",
           "[experiment][integration]") {
     const sim::RecordingSpec record{.spikes = {"exc", "input"}};
-    ExperimentSpec spec{.network = small_free_network(), .duration_ms = 250.0, .record = record};
+    ExperimentSpec spec{
+        .network = testing::small_plastic_network(), .duration_ms = 250.0, .record = record};
     Experiment experiment(spec);
     REQUIRE(experiment.total_steps() == 2500);
     MemoryOutput out;
@@ -230,7 +209,7 @@ TEST_CASE("experiment: a free-running network records the spikes of stepping it 
     REQUIRE(experiment.network() != nullptr);
     CHECK(experiment.network()->steps_done() == 2500);
 
-    sim::Network net(small_free_network());
+    sim::Network net(testing::small_plastic_network());
     MemoryOutput by_hand;
     sim::Recorder recorder(record, net, by_hand);
     for (int k = 0; k < 2500; ++k) {
@@ -271,7 +250,7 @@ TEST_CASE("experiment: a free-running network records the spikes of stepping it 
 TEST_CASE("experiment: learners without a task and a duration off the grid are refused",
           "[experiment][unit]") {
     CHECK_THROWS_AS(Experiment(ExperimentSpec{.rate = two_rate_networks()}), Error);
-    CHECK_THROWS_AS(
-        Experiment(ExperimentSpec{.network = small_free_network(), .duration_ms = 0.05}),
-        ParamError);
+    CHECK_THROWS_AS(Experiment(ExperimentSpec{.network = testing::small_plastic_network(),
+                                              .duration_ms = 0.05}),
+                    ParamError);
 }
