@@ -13,8 +13,6 @@
 using namespace spikerate;
 using testing::MemoryOutput;
 
-namespace {}  // namespace
-
 TEST_CASE("recorder: spikes, weight and state reports reach the sink as the network produced them",
           "[recorder][integration]") {
     const std::size_t buffer = GENERATE(std::size_t{7}, std::size_t{1} << 16);
