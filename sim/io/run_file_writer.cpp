@@ -831,6 +831,15 @@ RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const Extents& exten
         m.projections = open_group(root, projections_group, projections_path);
 
         std::vector<std::string> kept;
+        // Groups under `path` the checkpoint does not know were created after it: removed.
+        const auto remove_groups_not_kept = [&](hid_t group, const char* path) {
+            for (const auto& name : member_names(root, path, H5O_TYPE_GROUP, m.file)) {
+                if (std::find(kept.begin(), kept.end(), name) == kept.end()) {
+                    check(H5Ldelete(group, name.c_str(), H5P_DEFAULT), m.file, join(path, name),
+                          "cannot remove");
+                }
+            }
+        };
         for (const auto& e : extents.spikes) {
             SpikePopulation p;
             p.object = join(spikes_path, e.population);
@@ -851,12 +860,7 @@ RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const Extents& exten
             kept.push_back(e.population);
             m.spike_groups.emplace(e.population, std::move(p));
         }
-        for (const auto& name : member_names(root, spikes_path, H5O_TYPE_GROUP, m.file)) {
-            if (std::find(kept.begin(), kept.end(), name) == kept.end()) {
-                check(H5Ldelete(m.spikes.get(), name.c_str(), H5P_DEFAULT), m.file,
-                      join(spikes_path, name), "cannot remove");
-            }
-        }
+        remove_groups_not_kept(m.spikes.get(), spikes_path);
 
         kept.clear();
         for (const auto& e : extents.reports) {
@@ -883,12 +887,7 @@ RunFileWriter::RunFileWriter(fs::path path, bool overwrite, const Extents& exten
             kept.push_back(e.report);
             m.reports.push_back(std::move(r));
         }
-        for (const auto& name : member_names(root, report_path, H5O_TYPE_GROUP, m.file)) {
-            if (std::find(kept.begin(), kept.end(), name) == kept.end()) {
-                check(H5Ldelete(m.report.get(), name.c_str(), H5P_DEFAULT), m.file,
-                      join(report_path, name), "cannot remove");
-            }
-        }
+        remove_groups_not_kept(m.report.get(), report_path);
 
         kept.clear();
         for (const auto& e : extents.series) {
