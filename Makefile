@@ -105,7 +105,7 @@ test-sanitize:
 	  -DSPIKERATE_WERROR=ON -DSPIKERATE_SANITIZE=ON -DSPIKERATE_NATIVE=OFF -DCMAKE_UNITY_BUILD=ON \
 	  -DSPIKERATE_CATALOG_EXTENSION=tests/catalog_extension
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target spikerate_tests
-	ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j $(JOBS) -LE slow
 
 # Every benchmark against its reference, run in this invocation (bench/run: Brian2 for COBA,
 # CUBA, STDP and Diehl & Cook, PyTorch for the MLP, scaling and threads): one table, figures in

@@ -100,7 +100,7 @@ sim::NetworkSpec scenario_network(const std::string& file, std::vector<std::stri
 }  // namespace
 
 TEST_CASE("checkpoint: a network continued from its saved state runs on bit for bit",
-          "[checkpoint][integration]") {
+          "[checkpoint][integration][slow]") {
     SECTION("COBA: conductance-based exc/inh network, delays in flight, refractory neurons") {
         check_continues_exactly(scenario_network("coba.toml", {}), 1537, 1000);
     }

@@ -78,7 +78,7 @@ std::vector<std::string> plus_override(std::vector<std::string> overrides,
 }  // namespace
 
 TEST_CASE("a spiking network described population by population learns bars without labels",
-          "[spiking_learner][integration]") {
+          "[spiking_learner][integration][slow]") {
     const sl_io::Scenario scenario = sl_io::load_scenario(bars_scenario, short_bars_overrides);
     const auto& spec = scenario.spiking_networks.front();
     REQUIRE(spec.preset.empty());  // no preset: the network is the scenario's description

@@ -143,7 +143,7 @@ TEST_CASE(
 }
 
 TEST_CASE("a small network learns MNIST digits without labels, deterministically",
-          "[stdp_trainer][integration]") {
+          "[stdp_trainer][integration][slow]") {
     const task::Task& mnist = mnist_subset();
     train::TrainingSchedule schedule;
     schedule.examples = 200;
