@@ -31,7 +31,8 @@ def run(build, n_exc, examples, retry, out_dir):
                "--set", "task.test_examples=100",
                "--set", "spiking.stdp.assignment_examples=100",
                "--set", "spiking.stdp.spike_windows=[]",
-               "--set", "spiking.stdp.threads=1"]
+               "--set", "spiking.stdp.threads=1",
+               "--set", "run.wall_times=true"]  # training_seconds in the output
     if not retry:
         command += ["--set", "spiking.stdp.max_presentations=1"]
     subprocess.run(command, check=True, capture_output=True, text=True)

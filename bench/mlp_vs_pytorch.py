@@ -31,7 +31,8 @@ def run_spikerate(build, mnist, threads, epochs, out_dir):
                "-o", str(out), "--force",
                "--set", f"rate.mlp.threads={threads}",
                "--set", f"training.examples={60000 * epochs}",
-               "--set", f'task.data_dir="{mnist}"']
+               "--set", f'task.data_dir="{mnist}"',
+               "--set", "run.wall_times=true"]  # training_seconds in the output
     # Eigen's OpenMP threads migrate between the cores unless bound: with 2 threads here,
     # about 0.50 s per epoch unbound and 0.39 s bound. PyTorch is run unbound: binding made it
     # slower (0.80 -> 1.07 s), since OpenBLAS's own threads then compete for the same cores.

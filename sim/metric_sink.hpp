@@ -18,6 +18,13 @@ class MetricSink {
     // published source, a total and how it was summed); written again, it is replaced.
     virtual void write_cost(const std::string& path, double value, const std::string& units,
                             const std::string& source) = 0;
+    // A wall-clock duration in seconds (a learner's training time). The only measurement that
+    // differs between two runs of the same scenario and seed, so a sink may leave it out: the
+    // experiment's does unless the scenario asks for it ([run] wall_times). Written again, it is
+    // replaced.
+    virtual void write_wall_time(const std::string& path, double seconds) {
+        write_metric(path, seconds, "s");
+    }
     // A scalar count; written again, it is replaced.
     virtual void write_count(const std::string& path, std::uint64_t value) = 0;
     // A series that grows as the run goes on (a learning curve): values are appended to the end.

@@ -297,7 +297,8 @@ void prepare(const io::Scenario& scenario, Prepared& prepared) {
                                .spiking = scenario.spiking_networks,
                                .rate = scenario.rate_networks,
                                .schedule = scenario.training,
-                               .seed = seed};
+                               .seed = seed,
+                               .record_wall_times = scenario.run.wall_times};
     if (!scenario.network.populations.empty()) spec.network = scenario.network;
     located(scenario, [&] { prepared.experiment.emplace(std::move(spec)); });
 }

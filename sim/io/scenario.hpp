@@ -36,6 +36,7 @@ struct RunSpec {
     // file's stem + ".h5".
     std::string output;
     Mode mode = Mode::grid;
+    bool wall_times = false;
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
@@ -49,6 +50,10 @@ struct RunSpec {
           "precise: populations whose model has an exact propagator (lif_curr) and no "
           "integration key integrate in precise mode (threshold crossings located inside the "
           "step, off-grid spike times)");
+        v("wall_times", wall_times, "",
+          "true: the output holds the learners' wall times (metrics .../training_seconds, "
+          "evaluation_seconds), which differ from run to run; false: the output is a function of "
+          "the scenario and seed alone, byte for byte (the times are printed either way)");
     }
 };
 

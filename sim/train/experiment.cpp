@@ -94,7 +94,7 @@ Outcome Experiment::run(const ExperimentOutput& output, ExperimentObserver& obse
         (network_done_ || !learners_.empty() || (network_ && network_->steps_done() > 0))) {
         throw Error("experiment: run() twice");
     }
-    sink_.attach(output);
+    sink_.attach(output, spec_.record_wall_times);
     sink_.go_live();
     return run_stages(output, observer);
 }
@@ -321,6 +321,10 @@ void Experiment::Sink::append_frames(std::size_t report, std::span<const float> 
 void Experiment::Sink::write_metric(const std::string& path, double value,
                                     const std::string& units) {
     if (!replaying_) metrics_->write_metric(path, value, units);
+}
+
+void Experiment::Sink::write_wall_time(const std::string& path, double seconds) {
+    if (!replaying_ && record_wall_times_) metrics_->write_wall_time(path, seconds);
 }
 
 void Experiment::Sink::write_cost(const std::string& path, double value, const std::string& units,

@@ -45,6 +45,9 @@ struct ExperimentSpec {
     std::vector<RateNetworkSpec> rate;
     TrainingSchedule schedule;
     std::uint64_t seed = 0;
+    // Whether the learners' wall times (training_seconds, evaluation_seconds) reach the output;
+    // without them the output is a function of the scenario and seed alone, byte for byte.
+    bool record_wall_times = false;
 };
 
 // Where the experiment writes, and how to make what it wrote readable by another process.
@@ -135,9 +138,10 @@ class Experiment {
     // reports to the output's handles.
     class Sink final : public RecordingSink, public MetricSink {
       public:
-        void attach(const ExperimentOutput& output) {
+        void attach(const ExperimentOutput& output, bool record_wall_times) {
             reports_ = &output.reports;
             metrics_ = &output.metrics;
+            record_wall_times_ = record_wall_times;
         }
         bool replaying() const { return replaying_; }
         void replay(const std::vector<std::string>& report_names) {
@@ -157,6 +161,7 @@ class Experiment {
         void write_metric(const std::string& path, double value, const std::string& units) override;
         void write_cost(const std::string& path, double value, const std::string& units,
                         const std::string& source) override;
+        void write_wall_time(const std::string& path, double seconds) override;
         void write_count(const std::string& path, std::uint64_t value) override;
         void append_series(const std::string& path, std::span<const double> values,
                            const std::string& units) override;
@@ -169,6 +174,7 @@ class Experiment {
         RecordingSink* reports_ = nullptr;
         MetricSink* metrics_ = nullptr;
         bool replaying_ = false;
+        bool record_wall_times_ = false;
         std::vector<std::string> report_names_;
     };
 

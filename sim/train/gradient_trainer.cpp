@@ -461,7 +461,7 @@ std::vector<EnergyLine> GradientTrainer::test_energy_lines() const {
 void GradientTrainer::finish() {
     if (metrics_ == nullptr) return;
     metrics_->write_count(metric("examples_seen"), seen_);
-    metrics_->write_metric(metric("training_seconds"), training_seconds_, "s");
+    metrics_->write_wall_time(metric("training_seconds"), training_seconds_);
     metrics_->write_metric(metric("epochs"),
                            static_cast<double>(seen_) / static_cast<double>(train_.size()), "");
     metrics_->write_count(metric("operations/forward_macs_per_example"),

@@ -727,8 +727,8 @@ void StdpTrainer::finish() {
     metrics_->write_count(metric("examples_seen"), seen_);
     metrics_->write_metric(metric("epochs"),
                            static_cast<double>(seen_) / static_cast<double>(train_.size()), "");
-    metrics_->write_metric(metric("training_seconds"), training_seconds_, "s");
-    metrics_->write_metric(metric("evaluation_seconds"), evaluation_seconds_, "s");
+    metrics_->write_wall_time(metric("training_seconds"), training_seconds_);
+    metrics_->write_wall_time(metric("evaluation_seconds"), evaluation_seconds_);
     metrics_->write_count(metric("weight_normalisation_misses"), weight_normalisation_misses_);
     write_work("operations/training/", training_work_);
     write_energy_table("training", training_work_);

@@ -81,8 +81,20 @@ def test_same_seed_same_training_file(spikerate, tmp_path):
     scenario.write_text(BARS)
     for name in ("a.h5", "b.h5"):
         assert spikerate("run", scenario, "-o", tmp_path / name, "--quiet").returncode == 0
-    # Everything but the wall-clock times (training_seconds) is identical.
-    assert h5_contents(tmp_path / "a.h5") == h5_contents(tmp_path / "b.h5")
+    # Byte for byte: the file holds no wall time unless asked ([run] wall_times).
+    assert (tmp_path / "a.h5").read_bytes() == (tmp_path / "b.h5").read_bytes()
+    with h5py.File(tmp_path / "a.h5") as a:
+        assert "training_seconds" not in a["metrics/rate/mlp"]
+    assert spikerate("run", scenario, "-o", tmp_path / "timed.h5", "--quiet",
+                     "--set", "run.wall_times=true").returncode == 0
+    with h5py.File(tmp_path / "timed.h5") as timed:
+        seconds = timed["metrics/rate/mlp/training_seconds"]
+        assert seconds.attrs["units"] == "s" and 0.0 < seconds[()] < 600.0
+    plain, with_times = h5_contents(tmp_path / "a.h5"), h5_contents(tmp_path / "timed.h5")
+    del plain["/"], with_times["/"]  # the root's scenario text: wall_times = true
+    assert sorted(set(with_times) - set(plain)) == ["metrics/rate/logreg/training_seconds",
+                                                    "metrics/rate/mlp/training_seconds"]
+    assert all(with_times[k] == v for k, v in plain.items())  # all else as without the times
     assert spikerate("run", scenario, "-o", tmp_path / "c.h5", "--quiet",
                      "--set", "run.seed=4").returncode == 0
     with h5py.File(tmp_path / "a.h5") as a, h5py.File(tmp_path / "c.h5") as c:

@@ -127,7 +127,8 @@ TEST_CASE(
     CHECK(experiment.accuracy() == accuracy);
     CHECK(experiment.budget_accuracy() == budgets);
     REQUIRE(budgets.front().front().size() == 2);
-    // The same curves and frames reached the output (wall times aside).
+    // The same curves and frames reached the output (the wall times the trainers wrote by hand
+    // aside: the experiment leaves them out, [run] wall_times = false).
     for (const auto& [path, values] : by_hand.series) CHECK(out.series.at(path) == values);
     CHECK(out.frames == by_hand.frames);
     for (const auto& [path, value] : by_hand.scalars) {
