@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -156,6 +157,47 @@ PartialFile::PartialFile(fs::path path, bool overwrite, Existing)
 
 PartialFile::~PartialFile() {
     if (fd_ >= 0) ::close(fd_);
+}
+
+void PartialFile::rewrite(const std::function<void(const fs::path&, const fs::path&)>& write) {
+    std::string name = partial_.string() + ".XXXXXX";
+    const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd < 0) {
+        throw IoError(fmt::format("{}: cannot create a file beside it: {} (the run stays in {})",
+                                  partial_.string(), std::strerror(errno), partial_.string()));
+    }
+    const fs::path next = name;
+    const auto abandon = [&] {
+        ::unlink(next.c_str());
+        ::close(fd);
+    };
+    try {
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            throw IoError(fmt::format("{}: cannot lock: {}", next.string(), std::strerror(errno)));
+        }
+        struct stat st {};  // the .partial file's permissions, not mkostemp's 0600
+        if (::fstat(fd_, &st) != 0 || ::fchmod(fd, st.st_mode & 07777) != 0) {
+            throw IoError(
+                fmt::format("{}: cannot set permissions: {}", next.string(), std::strerror(errno)));
+        }
+        write(partial_, next);
+        if (::fsync(fd) != 0) {
+            throw IoError(
+                fmt::format("{}: cannot write to disk: {}", next.string(), std::strerror(errno)));
+        }
+        if (::rename(next.c_str(), partial_.c_str()) != 0) {
+            throw IoError(fmt::format("{}: cannot rename to {}: {}", next.string(),
+                                      partial_.string(), std::strerror(errno)));
+        }
+    } catch (const IoError& e) {
+        abandon();
+        throw IoError(fmt::format("{} (the run stays in {})", e.what(), partial_.string()));
+    } catch (...) {
+        abandon();
+        throw;
+    }
+    ::close(fd_);  // the old .partial, now unlinked; the new one is locked by fd
+    fd_ = fd;
 }
 
 void PartialFile::publish() {

@@ -13,6 +13,7 @@
 //     left alone and the complete run stays in the .partial file.
 
 #include <filesystem>
+#include <functional>
 
 namespace spikerate::sim::io {
 
@@ -33,6 +34,14 @@ class PartialFile {
 
     const std::filesystem::path& path() const { return path_; }
     const std::filesystem::path& partial() const { return partial_; }
+
+    // Replaces the .partial file by what `write(from, to)` writes into a new file beside it
+    // (<path>.partial.XXXXXX, created exclusively and locked before the swap), so that the
+    // .partial name is locked by this writer throughout. The new file is fsync'd, then renamed
+    // over the .partial file. If `write` throws or the new file cannot be completed, the new
+    // file is removed, the .partial file stays as it was and IoError is thrown.
+    void rewrite(const std::function<void(const std::filesystem::path& from,
+                                          const std::filesystem::path& to)>& write);
 
     // Moves the .partial file to <path> atomically (with overwrite replacing a regular file
     // there; without, refusing to replace anything) and releases the lock. Throws IoError, the

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/io/canonical_copy.hpp"
 #include "sim/io/hdf5_handles.hpp"
 #include "sim/io/partial_file.hpp"
 #include "sim/io/run_file_layout.hpp"
@@ -726,6 +727,11 @@ void RunFileWriter::finish() {
         throw;
     }
     m.finished = true;
+    // What is published is the canonical copy (canonical_copy.hpp): bytes that depend on the
+    // file's contents alone, not on the history of its writes, flushes and resumes.
+    m.lock->rewrite([](const fs::path& from, const fs::path& to) {
+        write_canonical_copy(from.string(), to.string());
+    });
     m.lock->publish();
 }
 

@@ -1,6 +1,7 @@
 """Output safety (sim/io/partial_file.hpp, FORMAT.md "Output safety"): no run loses another's
 result, no input or non-regular file is ever replaced, and a full disk is an error, not a crash."""
 import os
+import pathlib
 import resource
 import signal
 import subprocess
@@ -150,6 +151,35 @@ def test_a_full_disk_is_an_error_naming_the_file_not_a_crash(spikerate, tmp_path
     assert result.returncode == 1, (result.returncode, result.stderr)
     assert "out.h5.partial" in result.stderr and "File too large" in result.stderr
     assert not (tmp_path / "out.h5").exists()
+
+
+def test_a_disk_that_fills_during_the_final_copy_leaves_the_complete_run_in_the_partial(
+        spikerate, tmp_path):
+    # The run's 3.7 MB .partial fits a 5 MB file system, its canonical copy (FORMAT.md, "The
+    # published file is a canonical copy") does not. In a private mount namespace, so the test
+    # needs the right to mount (root here); the checks run inside, as the tmpfs ends with it.
+    if subprocess.run(["unshare", "--mount", "true"], capture_output=True).returncode != 0:
+        pytest.skip("cannot create a mount namespace here")
+    scenario = pathlib.Path(__file__).resolve().parents[2] / "data" / "scenarios" / "coba.toml"
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = f"""
+mount -t tmpfs -o size=5m tmpfs {disk} || exit 99
+{spikerate.binary} run {scenario} -o {disk}/out.h5 -q --set run.duration_ms=2000
+echo "exit=$?"
+ls -1 {disk}
+/usr/bin/python3 -c "import h5py; print('complete=%d' % h5py.File('{disk}/out.h5.partial').attrs['complete'])"
+"""
+    result = subprocess.run(["unshare", "--mount", "sh", "-c", script], capture_output=True,
+                            text=True, timeout=300)
+    if result.returncode == 99:
+        pytest.skip("cannot mount a tmpfs here")
+    lines = result.stdout.split()
+    assert "exit=1" in lines, result.stderr
+    assert "No space left on device" in result.stderr
+    assert f"(the run stays in {disk}/out.h5.partial)" in result.stderr
+    assert "internal error" not in result.stderr
+    assert lines[lines.index("exit=1") + 1:] == ["out.h5.partial", "complete=1"]  # no copy left
 
 
 def test_a_signal_during_a_spiking_evaluation_stops_it(spikerate, tmp_path):
