@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
         "  spikerate run data/scenarios/coba.toml -o /tmp/coba.h5\n"
         "  spikerate run data/scenarios/stdp_song2000.toml --set run.duration_ms=10000\n"
         "  spikerate validate data/scenarios/cuba.toml\n"
-        "  spikerate run data/scenarios/diehl_cook_100.toml --checkpoint-every 600\n"
+        "  spikerate run data/scenarios/diehl_cook_100.toml --checkpoint-every 10min\n"
         "  spikerate resume diehl_cook_100.h5.partial   (after the run was killed)\n"
         "  spikerate keys              (every scenario key; --markdown for the README's tables)\n"
         "Exit codes: 0 success, 1 failure while running, 2 invalid input (nothing written),\n"
@@ -73,11 +73,12 @@ int main(int argc, char** argv) {
         command->add_option("-o,--output", options.output, "output file (default: run.output)");
     }
     run->add_flag("--force", options.force, "overwrite an existing output file");
-    run->add_option("--checkpoint-every", options.checkpoint_every_s,
-                    "write the run's whole state to <output>.checkpoint every SECONDS of wall "
-                    "time (atomically), so that `spikerate resume <output>.partial` can continue "
-                    "a run that was killed")
-        ->type_name("SECONDS");
+    run->add_option("--checkpoint-every", options.checkpoint_every,
+                    "write the run's whole state to <output>.checkpoint (atomically) every so "
+                    "much wall time (600 = 600s, 10min, 2h) or every N training examples "
+                    "(5000examples), so that `spikerate resume <output>.partial` can continue a "
+                    "run that was killed")
+        ->type_name("INTERVAL");
     spikerate::app::ResumeOptions resume_options;
     auto* resume = cli.add_subcommand(
         "resume", "continue a stopped run from its last checkpoint (run --checkpoint-every)");

@@ -310,12 +310,50 @@ fs::path checkpoint_path(const fs::path& out) {
     return path;
 }
 
+// --checkpoint-every: a wall time in seconds, or a number of training examples.
+struct CheckpointInterval {
+    double seconds = 0.0;
+    std::uint64_t examples = 0;
+};
+
+CheckpointInterval checkpoint_interval(const std::string& text) {
+    const auto refuse = [&] {
+        return OutputRefused(fmt::format(
+            "--checkpoint-every {}: expected a wall time > 0 (600 or 600s, 10min, 2h) or a "
+            "number of training examples >= 1 (5000examples)",
+            text.empty() ? "''" : text));
+    };
+    std::size_t end = 0;
+    double value = 0.0;
+    try {
+        value = std::stod(text, &end);
+    } catch (const std::exception&) {
+        throw refuse();
+    }
+    if (text.find_first_not_of("0123456789.eE+-") == 0) throw refuse();  // " 5", "nan", "inf"
+    const std::string unit = text.substr(end);
+    if (!std::isfinite(value) || !(value > 0.0)) throw refuse();
+    if (unit == "examples") {
+        if (value != std::floor(value) || value > 1e18) throw refuse();
+        return {.examples = static_cast<std::uint64_t>(value)};
+    }
+    const double scale = unit.empty() || unit == "s" ? 1.0
+                         : unit == "min"             ? 60.0
+                         : unit == "h"               ? 3600.0
+                                                     : 0.0;
+    if (scale == 0.0 || !std::isfinite(value * scale)) throw refuse();
+    return {.seconds = value * scale};
+}
+
 // What a checkpoint holds besides the experiment's state: how to build the run again and how
 // far the output file had been written.
 struct RunRecord {
-    std::string scenario_path;  // absolute: relative paths in the scenario resolve against it
-    double checkpoint_every_s = 0.0;
+    std::string scenario_path;        // absolute: relative paths in the scenario resolve against it
+    double checkpoint_every_s = 0.0;  // wall time between checkpoints, or
+    std::uint64_t checkpoint_every_examples = 0;  // training examples between them
     bool force = false;
+
+    bool checkpoints() const { return checkpoint_every_s > 0.0 || checkpoint_every_examples > 0; }
     io::RunFileWriter::Extents extents;
 };
 
@@ -323,6 +361,7 @@ void save_record(sim::StateWriter& out, const RunRecord& record) {
     out.tag("spikerate run");
     out.str(record.scenario_path);
     out.f64(record.checkpoint_every_s);
+    out.u64(record.checkpoint_every_examples);
     out.boolean(record.force);
     const auto& e = record.extents;
     out.u64(e.spikes.size());
@@ -351,6 +390,7 @@ RunRecord load_record(sim::StateReader& in) {
     RunRecord record;
     record.scenario_path = in.str();
     record.checkpoint_every_s = in.f64();
+    record.checkpoint_every_examples = in.u64();
     record.force = in.boolean();
     auto& e = record.extents;
     const auto count = [&] {
@@ -404,11 +444,13 @@ int execute(const io::Scenario& scenario, Prepared& prepared,
     const auto start = std::chrono::steady_clock::now();
     CliObserver observer(quiet);
     if (net != nullptr) observer.start_network(experiment.total_steps(), net->grid().dt());
-    train::ExperimentOutput output{.reports = *file,
-                                   .metrics = *file,
-                                   .flush = [&] { file->flush(); },
-                                   .checkpoint_interval_s = record.checkpoint_every_s};
-    if (record.checkpoint_every_s > 0.0) {
+    train::ExperimentOutput output{
+        .reports = *file,
+        .metrics = *file,
+        .flush = [&] { file->flush(); },
+        .checkpoint_interval_s = record.checkpoint_every_s,
+        .checkpoint_interval_examples = record.checkpoint_every_examples};
+    if (record.checkpoints()) {
         output.checkpoint = [&](const std::string& state) {
             record.extents = file->extents();
             sim::StateWriter all;
@@ -434,7 +476,7 @@ int execute(const io::Scenario& scenario, Prepared& prepared,
             fmt::print(stderr, "spikerate: interrupted; ");
         }
         fmt::print(stderr, "what was recorded is in '{}' (complete = 0)\n", partial);
-        if (record.checkpoint_every_s > 0.0 && experiment.checkpoints() > 0) {
+        if (record.checkpoints() && experiment.checkpoints() > 0) {
             fmt::print(stderr,
                        "spikerate: continue from the last checkpoint ({}) with: spikerate resume "
                        "{}\n",
@@ -472,12 +514,18 @@ int run_scenario(const RunOptions& options) {
     const io::Scenario scenario = load(options);
     const fs::path out = output_path(options, scenario);
     check_output_path(out, options.force, scenario);
-    const bool checkpoints = options.checkpoint_every_s.has_value();
+    const std::optional<CheckpointInterval> interval =
+        options.checkpoint_every ? std::optional(checkpoint_interval(*options.checkpoint_every))
+                                 : std::nullopt;
+    if (interval && interval->examples > 0 && scenario.rate_networks.empty() &&
+        scenario.spiking_networks.empty()) {
+        throw OutputRefused(fmt::format(
+            "--checkpoint-every {}: the scenario trains no learner, so there are no examples to "
+            "count; give a wall time (600s, 10min)",
+            *options.checkpoint_every));
+    }
+    const bool checkpoints = interval.has_value();
     if (checkpoints) {
-        if (!(*options.checkpoint_every_s > 0.0) || !std::isfinite(*options.checkpoint_every_s)) {
-            throw OutputRefused(fmt::format("--checkpoint-every {}: wall seconds, > 0 and finite",
-                                            *options.checkpoint_every_s));
-        }
         const fs::path checkpoint = checkpoint_path(out);
         std::error_code ec;
         for (const auto& input : scenario.input_files) {
@@ -517,7 +565,8 @@ int run_scenario(const RunOptions& options) {
     fs::remove(checkpoint_path(out), ec);
 
     RunRecord record{.scenario_path = fs::absolute(options.scenario).string(),
-                     .checkpoint_every_s = checkpoints ? *options.checkpoint_every_s : 0.0,
+                     .checkpoint_every_s = checkpoints ? interval->seconds : 0.0,
+                     .checkpoint_every_examples = checkpoints ? interval->examples : 0,
                      .force = options.force};
     return execute(scenario, prepared, file, std::move(record),
                    fmt::format("spikerate run: {}", options.scenario), options.quiet,

@@ -15,8 +15,9 @@ struct RunOptions {
     bool force = false;                  // overwrite an existing output file
     bool quiet = false;                  // no progress, no summary
     bool print_resolved = false;         // validate: print the resolved scenario (presets expanded)
-    // --checkpoint-every: wall seconds between checkpoints (<output>.checkpoint); none without.
-    std::optional<double> checkpoint_every_s;
+    // --checkpoint-every: how often the run's state is written to <output>.checkpoint: wall
+    // time ("600", "600s", "10min", "2h") or training examples ("5000examples"); none without.
+    std::optional<std::string> checkpoint_every;
 };
 
 struct ResumeOptions {

@@ -107,7 +107,8 @@ hsize_t rows_per_slab(hid_t dcpl, int rank, const std::array<hsize_t, H5S_MAX_RA
     hsize_t chunk_rows = 1;
     if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
         std::array<hsize_t, H5S_MAX_RANK> chunk{};
-        if (H5Pget_chunk(dcpl, rank, chunk.data()) == rank) chunk_rows = std::max<hsize_t>(chunk[0], 1);
+        if (H5Pget_chunk(dcpl, rank, chunk.data()) == rank)
+            chunk_rows = std::max<hsize_t>(chunk[0], 1);
     } else {
         return dims[0];  // contiguous or compact: small (mappings), copied whole
     }
@@ -119,17 +120,17 @@ void copy_dataset(hid_t parent_from, hid_t parent_to, const std::string& name, c
                   const std::string& object) {
     const auto from = checked<Dataset>(H5Dopen2(parent_from, name.c_str(), H5P_DEFAULT), f.source,
                                        object, "cannot open dataset");
-    const auto type = checked<Datatype>(H5Dget_type(from.get()), f.source, object,
-                                        "cannot get type");
-    const auto space = checked<Dataspace>(H5Dget_space(from.get()), f.source, object,
-                                          "cannot get dataspace");
+    const auto type =
+        checked<Datatype>(H5Dget_type(from.get()), f.source, object, "cannot get type");
+    const auto space =
+        checked<Dataspace>(H5Dget_space(from.get()), f.source, object, "cannot get dataspace");
     const auto dcpl = checked<Plist>(H5Dget_create_plist(from.get()), f.source, object,
                                      "cannot get creation properties");
     check(H5Pset_obj_track_times(dcpl.get(), 0), f.destination, object,
           "cannot disable time tracking");
     auto to = checked<Dataset>(H5Dcreate2(parent_to, name.c_str(), type.get(), space.get(),
-                                                H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                                     f.destination, object, "cannot create dataset");
+                                          H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                               f.destination, object, "cannot create dataset");
     copy_attributes(from.get(), to.get(), f, object);
 
     const Datatype mem = memory_type(type.get(), f.source, object);
@@ -144,7 +145,9 @@ void copy_dataset(hid_t parent_from, hid_t parent_to, const std::string& name, c
     if (rank == 0) {
         copy_values(
             mem.get(), space.get(), 1, f, object,
-            [&](void* data) { return H5Dread(from.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data); },
+            [&](void* data) {
+                return H5Dread(from.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+            },
             [&](const void* data) {
                 return H5Dwrite(to.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
             });
@@ -156,8 +159,8 @@ void copy_dataset(hid_t parent_from, hid_t parent_to, const std::string& name, c
         fail(f.source, object, "cannot get dimensions");
     }
     const hsize_t slab = rows_per_slab(dcpl.get(), rank, dims, H5Tget_size(mem.get()));
-    const auto file_space_to = checked<Dataspace>(H5Dget_space(to.get()), f.destination, object,
-                                                  "cannot get dataspace");
+    const auto file_space_to =
+        checked<Dataspace>(H5Dget_space(to.get()), f.destination, object, "cannot get dataspace");
     for (hsize_t row = 0; row < dims[0]; row += slab) {
         std::array<hsize_t, H5S_MAX_RANK> start{};
         std::array<hsize_t, H5S_MAX_RANK> count = dims;
@@ -167,8 +170,8 @@ void copy_dataset(hid_t parent_from, hid_t parent_to, const std::string& name, c
         for (int d = 0; d < rank; ++d) n *= static_cast<std::size_t>(count[d]);
         const auto memory = checked<Dataspace>(H5Screate_simple(rank, count.data(), nullptr),
                                                f.source, object, "cannot create dataspace");
-        check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr,
-                                  count.data(), nullptr),
+        check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                                  nullptr),
               f.source, object, "cannot select rows");
         check(H5Sselect_hyperslab(file_space_to.get(), H5S_SELECT_SET, start.data(), nullptr,
                                   count.data(), nullptr),
@@ -223,8 +226,8 @@ void write_canonical_copy(const std::string& source, const std::string& destinat
                             destination, "/", "cannot create the copy");
     const auto root_from =
         checked<Group>(H5Gopen2(from.get(), "/", H5P_DEFAULT), source, "/", "cannot open group");
-    auto root_to = checked<Group>(H5Gopen2(to.get(), "/", H5P_DEFAULT), destination, "/",
-                                  "cannot open group");
+    auto root_to =
+        checked<Group>(H5Gopen2(to.get(), "/", H5P_DEFAULT), destination, "/", "cannot open group");
     copy_group(root_from.get(), root_to.get(), f, "/");
     check(root_to.close(), destination, "/", "cannot close group");
     check(to.close(), destination, "/", "cannot close the copy");

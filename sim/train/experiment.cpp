@@ -55,12 +55,26 @@ void Experiment::flush_if_due(const ExperimentOutput& output, bool with_recorder
     }
 }
 
+std::uint64_t Experiment::examples_trained() const {
+    std::uint64_t examples = 0;
+    for (const Learner* learner : learners_) examples += learner->examples_seen();
+    return examples;
+}
+
 void Experiment::checkpoint_if_due(const ExperimentOutput& output, bool with_recorder) {
     if (!output.checkpoint) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (std::chrono::duration<double>(now - last_checkpoint_).count() <
-        output.checkpoint_interval_s) {
-        return;
+    if (output.checkpoint_interval_examples > 0) {
+        if (with_recorder) return;  // the free-running network trains on no examples
+        if (examples_trained() - examples_at_last_checkpoint_ <
+            output.checkpoint_interval_examples) {
+            return;
+        }
+    } else {
+        const auto now = std::chrono::steady_clock::now();
+        if (std::chrono::duration<double>(now - last_checkpoint_).count() <
+            output.checkpoint_interval_s) {
+            return;
+        }
     }
     // What the recorder holds goes to the output first, so the checkpoint is small and the
     // output holds everything up to it.
@@ -71,6 +85,7 @@ void Experiment::checkpoint_if_due(const ExperimentOutput& output, bool with_rec
     output.checkpoint(state.bytes());
     ++checkpoints_;
     last_checkpoint_ = std::chrono::steady_clock::now();
+    examples_at_last_checkpoint_ = examples_trained();
 }
 
 void Experiment::build_recorder() { recorder_.emplace(spec_.record, *network_, sink_); }
@@ -114,6 +129,7 @@ void Experiment::restore(std::string_view state, const std::string& source,
 Outcome Experiment::run_stages(const ExperimentOutput& output, ExperimentObserver& observer) {
     last_flush_ = std::chrono::steady_clock::now();
     last_checkpoint_ = last_flush_;
+    examples_at_last_checkpoint_ = examples_trained();  // 0, or where a resumed run restarts
     if (network_ && !network_done_) run_network(output, observer);
     if (spec_.task != nullptr) run_schedule(output, observer);
     return observer.stop_requested() ? Outcome::interrupted : Outcome::completed;

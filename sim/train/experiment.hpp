@@ -60,7 +60,10 @@ struct ExperimentOutput {
     // 1024 or before an example or batch, `checkpoint` receives the experiment's state (after
     // the output was flushed: what is not in the output is in the state). Never without it.
     std::function<void(const std::string& state)> checkpoint;
-    double checkpoint_interval_s = 0.0;
+    double checkpoint_interval_s = 0.0;  // wall time between two checkpoints, or
+    // training examples (summed over the learners) between two; none while a free-running
+    // network runs.
+    std::uint64_t checkpoint_interval_examples = 0;
 };
 
 // What the caller hears while the experiment runs. Every member has a default that does
@@ -185,6 +188,7 @@ class Experiment {
     void build_learners();
     void flush_if_due(const ExperimentOutput& output, bool with_recorder);
     void checkpoint_if_due(const ExperimentOutput& output, bool with_recorder);
+    std::uint64_t examples_trained() const;  // summed over the learners
     void save_state(StateWriter& out) const;
     void load_state(StateReader& in);
 
@@ -208,6 +212,7 @@ class Experiment {
     std::vector<std::vector<std::vector<double>>> budget_accuracy_;
     std::chrono::steady_clock::time_point last_flush_;
     std::chrono::steady_clock::time_point last_checkpoint_;
+    std::uint64_t examples_at_last_checkpoint_ = 0;
     std::uint64_t flushes_ = 0;
     std::uint64_t checkpoints_ = 0;
 };

@@ -289,9 +289,31 @@ def test_a_left_checkpoint_refuses_a_new_run(spikerate, stopped_coba, tmp_path):
             "a checkpoint of an earlier run exists", [checkpoint])
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e400", "", " 5", "5x", "5 min",
+                                   "0examples", "1.5examples", "-3examples", "examples", "min"])
 def test_checkpoint_interval_must_be_positive(spikerate, tmp_path, value):
     out = tmp_path / "x.h5"
     done = spikerate("run", S / "coba.toml", "-o", out, "-q", "--checkpoint-every", value)
     assert done.returncode == 2, done.stderr
+    assert "--checkpoint-every" in done.stderr and "expected a wall time" in done.stderr
     assert not out.exists() and not Path(f"{out}.partial").exists()
+
+
+def test_an_interval_in_examples_needs_a_learner(spikerate, tmp_path):
+    out = tmp_path / "x.h5"
+    done = spikerate("run", S / "coba.toml", "-o", out, "-q", "--checkpoint-every", "100examples")
+    assert done.returncode == 2 and "trains no learner" in done.stderr, done.stderr
+    assert not out.exists() and not Path(f"{out}.partial").exists()
+
+
+def test_checkpoints_every_n_examples_resume_byte_for_byte(spikerate, tmp_path):
+    # A deterministic interval: a checkpoint once every 12,000 examples trained (the MLP and the
+    # logistic regression each train, in turn, up to each evaluation point).
+    scenario, overrides = S / "mlp_mnist.toml", ["training.examples=120000"]
+    whole = tmp_path / "whole.h5"
+    assert spikerate("run", scenario, "-o", whole, "-q", *sets(overrides)).returncode == 0
+    out = tmp_path / "out.h5"
+    partial = killed_after_checkpoint(spikerate, scenario, overrides, out, every="12000examples")
+    done = spikerate("resume", partial, "-q")
+    assert done.returncode == 0, done.stderr
+    assert whole.read_bytes() == out.read_bytes()
