@@ -100,7 +100,11 @@ NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint
     spec.dt_ms = params.dt_ms;
     spec.seed = seed;
     spec.populations = {
-        PopulationSpec{.name = dc_input, .size = n_inputs, .model = PoissonSourceParams{0.0}},
+        PopulationSpec{.name = dc_input,
+                       .size = n_inputs,
+                       .model = params.encoder == SpikeEncoder::latency
+                                    ? PopulationModel{SpikeTrainSourceParams{}}
+                                    : PopulationModel{PoissonSourceParams{0.0}}},
         PopulationSpec{.name = dc_exc,
                        .size = params.n_exc,
                        .model = exc,
@@ -153,7 +157,9 @@ SpikingNetworkSpec diehl_cook_2015_learner(const DiehlCook2015Params& params,
     section.readout_population = dc_exc;
     section.learned_projection = dc_input_exc;
     section.adaptation_variable = "theta";
-    section.encoder = SpikeEncoder::poisson_rate;
+    section.encoder = params.encoder;
+    section.latency_t_max_ms = params.latency_t_max_ms;
+    section.latency_threshold = params.latency_threshold;
     section.input_rate_step_hz = params.input_rate_step_hz;
     section.start_intensity = params.start_intensity;
     section.dt_ms = params.dt_ms;

@@ -45,6 +45,11 @@ struct DiehlCook2015Params {
     // step: rate = pixel * input_rate_step_hz * intensity, 63.75 Hz at the start intensity 2.
     double input_rate_step_hz = 255.0 / 8.0;
     std::uint32_t start_intensity = 2;
+    // The paper's rate code, or time to first spike (a spike_train input firing once per pixel;
+    // input_rate_step_Hz and start_intensity then play no part, and retries show the same spikes).
+    SpikeEncoder encoder = SpikeEncoder::poisson_rate;
+    double latency_t_max_ms = 50.0;  // [ms] latency: spike time of a pixel just above threshold
+    double latency_threshold = 0.0;  // latency: pixels at or below it stay silent
     // An example that makes fewer than min_spikes excitatory spikes is shown again one
     // intensity step higher, up to max_presentations times in all (the released code has no
     // limit; one keeps a silent network from looping forever).
@@ -105,6 +110,12 @@ struct DiehlCook2015Params {
         v("input_rate_step", input_rate_step_hz, "Hz",
           "> 0: input rate = pixel (0-1) x this x intensity; 63.75 Hz at intensity 2");
         v("start_intensity", start_intensity, "", ">= 1");
+        v("encoder", encoder, spike_encoder_choices,
+          "poisson_rate: the paper's rate code; latency: each pixel x > latency_threshold fires "
+          "once, at latency_t_max_ms x (1 - x) (time to first spike; the input population is then "
+          "a spike_train, and a retry shows the same spikes)");
+        v("latency_t_max", latency_t_max_ms, "ms", "> 0, <= presentation_ms (latency)");
+        v("latency_threshold", latency_threshold, "", "in [0, 1) (latency)");
         v("min_spikes", min_spikes, "",
           "fewer excitatory spikes: shown again one intensity step higher");
         v("max_presentations", max_presentations, "",

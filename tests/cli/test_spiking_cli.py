@@ -195,3 +195,48 @@ def test_label_budgets_need_the_fair_protocol(spikerate, tmp_path):
     assert "tiny.toml:12: training.label_budgets" in result.stderr
     assert 'labels = "seen"' in result.stderr
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_the_preset_with_latency_coding_plays_one_spike_per_pixel(spikerate, tmp_path):
+    # encoder = "latency" on the Diehl & Cook preset: the input becomes a spike_train population
+    # and every pixel above latency_threshold fires exactly once per presentation. Counted from
+    # the learned projection's presynaptic plasticity updates (one per input spike and
+    # excitatory neuron), on the first 20 training digits in stored order, against the pixels.
+    need_mnist()
+    from test_rate_cli import MNIST
+    scenario = write(tmp_path, """
+[run]
+seed = 3
+[task]
+dataset = "mnist"
+shuffle = false
+test_examples = 20
+[training]
+examples = 20
+evaluate_at = [20]
+weights_every = 0
+[spiking.latency]
+architecture = "diehl_cook_2015"
+n_exc = 10
+assignment_examples = 20
+encoder = "latency"
+latency_threshold = 0.25
+min_spikes = 0
+""")
+    resolved = spikerate("validate", scenario, "--resolved")
+    assert resolved.returncode == 0, resolved.stderr
+    assert "encoder = 'latency'" in resolved.stdout
+    input_section = resolved.stdout.split("[spiking.latency.populations.input]")[1]
+    assert input_section.split("[")[0].count("model = 'spike_train'") == 1
+    out = tmp_path / "latency.h5"
+    done = spikerate("run", scenario, "-o", out, "-q")
+    assert done.returncode == 0, done.stderr
+    with open(MNIST / "train-images-idx3-ubyte", "rb") as f:
+        f.seek(16)
+        pixels = np.frombuffer(f.read(20 * 784), dtype=np.uint8).reshape(20, 784)
+    above = int((pixels / 255.0 > 0.25).sum())
+    with h5py.File(out) as f:
+        ops = f["metrics/spiking/latency/operations/training"]
+        assert ops["presentations"][()] == 20  # min_spikes = 0: no retries
+        pre_updates = int(ops["plasticity_updates"][()]) - int(ops["plasticity_post_updates"][()])
+    assert pre_updates == 10 * above
