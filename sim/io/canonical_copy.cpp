@@ -101,17 +101,13 @@ void copy_attributes(hid_t from, hid_t to, const Files& f, const std::string& ob
 // Rows along the first dimension copied at once: whole chunk rows, up to slab_bytes.
 hsize_t rows_per_slab(hid_t dcpl, int rank, const std::array<hsize_t, H5S_MAX_RANK>& dims,
                       std::size_t value_size) {
+    if (H5Pget_layout(dcpl) != H5D_CHUNKED) return dims[0];  // small (mappings): copied whole
     std::size_t row_values = 1;
     for (int d = 1; d < rank; ++d) row_values *= static_cast<std::size_t>(dims[d]);
     const std::size_t row_bytes = std::max<std::size_t>(row_values * value_size, 1);
-    hsize_t chunk_rows = 1;
-    if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
-        std::array<hsize_t, H5S_MAX_RANK> chunk{};
-        if (H5Pget_chunk(dcpl, rank, chunk.data()) == rank)
-            chunk_rows = std::max<hsize_t>(chunk[0], 1);
-    } else {
-        return dims[0];  // contiguous or compact: small (mappings), copied whole
-    }
+    std::array<hsize_t, H5S_MAX_RANK> chunk{};
+    const hsize_t chunk_rows =
+        H5Pget_chunk(dcpl, rank, chunk.data()) == rank ? std::max<hsize_t>(chunk[0], 1) : 1;
     const auto chunks = std::max<hsize_t>(slab_bytes / (row_bytes * chunk_rows), 1);
     return chunks * chunk_rows;
 }
