@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "models/error.hpp"
+#include "sim/task/input_view.hpp"
 #include "sim/task/mnist.hpp"
 
 namespace spikerate::sim::task {
@@ -27,6 +28,7 @@ void keep_first(Dataset& set, std::uint32_t limit) {
     }
     set.inputs.conservativeResize(Eigen::NoChange, limit);
     set.labels.resize(limit);
+    set.spike_patterns.keep_first(limit);
 }
 
 }  // namespace
@@ -50,6 +52,8 @@ std::uint32_t TaskSpec::n_inputs() const {
             return gaussian_clusters.n_inputs;
         case DatasetKind::xor_task:
             return 2;
+        case DatasetKind::timing_classes:
+            return timing_classes.n_afferents;
     }
     return 0;
 }
@@ -74,6 +78,13 @@ void TaskSpec::validate() const {
             xor_task.validate();
             require_limit("train_examples", train_examples, "xor", xor_task.train_examples);
             require_limit("test_examples", test_examples, "xor", xor_task.test_examples);
+            break;
+        case DatasetKind::timing_classes:
+            timing_classes.validate();
+            require_limit("train_examples", train_examples, "timing_classes",
+                          timing_classes.train_examples);
+            require_limit("test_examples", test_examples, "timing_classes",
+                          timing_classes.test_examples);
             break;
     }
 }
@@ -105,11 +116,18 @@ Task build_task(const TaskSpec& spec, std::uint64_t seed) {
         case DatasetKind::xor_task:
             task = make_xor(spec.xor_task, seed);
             break;
+        case DatasetKind::timing_classes:
+            task = make_timing_classes(spec.timing_classes, seed);
+            break;
     }
     // Synthetic sets are prefix-stable (example j does not depend on the count), so keeping the
-    // first n equals generating n.
+    // first n equals generating n; the count inputs of a temporal task are scaled again by the
+    // largest count of the training examples kept.
     keep_first(task.train, spec.train_examples);
     keep_first(task.test, spec.test_examples);
+    if (!task.train.spike_patterns.empty() && (spec.train_examples > 0 || spec.test_examples > 0)) {
+        set_count_inputs(task);
+    }
     task.train.validate();
     task.test.validate();
     return task;
