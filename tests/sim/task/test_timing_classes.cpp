@@ -149,7 +149,7 @@ TEST_CASE("timing_classes: jitter SD, deletion fraction and background rate are 
     }
 }
 
-TEST_CASE("timing_classes: the seed decides every spike; a shorter set is a prefix",
+TEST_CASE("timing_classes: the seed decides every spike, a shorter set is a prefix",
           "[task][unit]") {
     const tc_task::TimingClassesParams params{.train_examples = 40, .test_examples = 10};
     const tc_task::Task a = tc_task::make_timing_classes(params, 11);
