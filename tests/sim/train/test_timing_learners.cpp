@@ -173,3 +173,32 @@ TEST_CASE(
           500 * 50 + 50 * 4);
     CHECK(out.scalars.at("rate/logreg_bin02/operations/forward_macs_per_example") == 1250 * 4);
 }
+
+TEST_CASE("input views that do not fit the task are errors at the scenario's key",
+          "[scenario][unit]") {
+    const auto error_at = [](const std::string& text) {
+        const tl_io::Scenario scenario = tl_io::parse_scenario(text, "views.toml");
+        const tl_task::Task task = tl_task::load_task(*scenario.task, 1);
+        try {
+            tl_train::check_fits(scenario.rate_networks.at(0), task.train);
+        } catch (const spikerate::ParamError& e) {
+            return std::string(tl_io::locate(scenario, e).what());
+        }
+        return std::string("(no error)");
+    };
+    CHECK_THAT(error_at(R"([task]
+dataset = "timing_classes"
+[rate.mlp]
+input = "bins"
+input_bin_ms = 3.0
+)"),
+               Catch::Matchers::Contains("views.toml:5: rate.mlp.input_bin_ms") &&
+                   Catch::Matchers::Contains("must divide the task's window of 50 ms"));
+    CHECK_THAT(error_at(R"([task]
+dataset = "xor"
+[rate.mlp]
+input = "counts"
+)"),
+               Catch::Matchers::Contains("views.toml:4: rate.mlp.input") &&
+                   Catch::Matchers::Contains("no spike patterns"));
+}
