@@ -11,15 +11,10 @@
 namespace spikerate::sim::task {
 
 std::string InputView::label() const {
-    switch (kind) {
-        case InputViewKind::task_inputs:
-            return "default";
-        case InputViewKind::counts:
-            return "counts";
-        case InputViewKind::bins:
-            return fmt::format("bins {} ms", bin_ms);
-    }
-    return "?";
+    const auto choice = std::find_if(input_view_choices.begin(), input_view_choices.end(),
+                                     [&](const auto& c) { return c.second == kind; });
+    if (kind == InputViewKind::bins) return fmt::format("{} {} ms", choice->first, bin_ms);
+    return choice->first;
 }
 
 void InputView::validate() const {

@@ -21,6 +21,14 @@ void require_limit(const char* key, std::uint32_t limit, const char* dataset,
 
 Task build_task(const TaskSpec& spec, std::uint64_t seed);
 
+// A generated set's parameters, and the limits within the examples they generate.
+template <class Params>
+void validate_generated(const TaskSpec& spec, const Params& params, const char* dataset) {
+    params.validate();
+    require_limit("train_examples", spec.train_examples, dataset, params.train_examples);
+    require_limit("test_examples", spec.test_examples, dataset, params.test_examples);
+}
+
 // The first `limit` examples of a set (0 = all).
 void keep_first(Dataset& set, std::uint32_t limit) {
     if (limit == 0 || limit >= set.size()) {
@@ -63,28 +71,16 @@ void TaskSpec::validate() const {
         case DatasetKind::mnist:
             break;  // the counts are known only once the files are read (load_mnist checks)
         case DatasetKind::bars:
-            bars.validate();
-            require_limit("train_examples", train_examples, "bars", bars.train_examples);
-            require_limit("test_examples", test_examples, "bars", bars.test_examples);
+            validate_generated(*this, bars, "bars");
             break;
         case DatasetKind::gaussian_clusters:
-            gaussian_clusters.validate();
-            require_limit("train_examples", train_examples, "gaussian_clusters",
-                          gaussian_clusters.train_examples);
-            require_limit("test_examples", test_examples, "gaussian_clusters",
-                          gaussian_clusters.test_examples);
+            validate_generated(*this, gaussian_clusters, "gaussian_clusters");
             break;
         case DatasetKind::xor_task:
-            xor_task.validate();
-            require_limit("train_examples", train_examples, "xor", xor_task.train_examples);
-            require_limit("test_examples", test_examples, "xor", xor_task.test_examples);
+            validate_generated(*this, xor_task, "xor");
             break;
         case DatasetKind::timing_classes:
-            timing_classes.validate();
-            require_limit("train_examples", train_examples, "timing_classes",
-                          timing_classes.train_examples);
-            require_limit("test_examples", test_examples, "timing_classes",
-                          timing_classes.test_examples);
+            validate_generated(*this, timing_classes, "timing_classes");
             break;
     }
 }

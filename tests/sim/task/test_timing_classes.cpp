@@ -89,11 +89,8 @@ TEST_CASE("timing_classes: every afferent fires the same number of template spik
 
 TEST_CASE("timing_classes: jitter SD, deletion fraction and background rate are the parameters'",
           "[task][unit]") {
-    tc_task::TimingClassesParams params{.n_classes = 4,
-                                        .n_afferents = 50,
-                                        .duration_ms = 200.0,
-                                        .spikes_per_afferent = 1,
-                                        .jitter_ms = 2.0,
+    // 4 classes, 50 afferents, one spike each, 2 ms jitter (the defaults) in 200 ms.
+    tc_task::TimingClassesParams params{.duration_ms = 200.0,
                                         .deletion = 0.0,
                                         .background_hz = 0.0,
                                         .train_examples = 200,
@@ -184,16 +181,11 @@ TEST_CASE("timing_classes: a logistic regression on spike counts per afferent is
     // Counts have the same distribution in every class: whatever a classifier fitted to the
     // training counts predicts does not depend on a test example's class, so its accuracy on
     // balanced test labels has mean 1 / C and at most the binomial SD sqrt(p (1 - p) / n).
-    const tc_task::TimingClassesParams params{.n_classes = 4,
-                                              .n_afferents = 50,
-                                              .duration_ms = 50.0,
-                                              .spikes_per_afferent = 2,
-                                              .jitter_ms = 2.0,
-                                              .deletion = 0.2,
-                                              .background_hz = 10.0,
-                                              .train_examples = 600,
-                                              .test_examples = 2000};
-    const tc_task::Task task = tc_task::make_timing_classes(params, 5);
+    // The default task (4 classes, 50 afferents, 50 ms, 2 ms jitter, 10 Hz background) with
+    // two spikes per afferent, a fifth of them deleted.
+    const tc_task::Task task = tc_task::make_timing_classes(
+        {.spikes_per_afferent = 2, .deletion = 0.2, .train_examples = 600, .test_examples = 2000},
+        5);
     const double chance = 0.25;
     const double sd = std::sqrt(chance * (1.0 - chance) / 2000.0);
     const double counts = logistic_accuracy(task, 1);
