@@ -21,6 +21,7 @@
 #include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
 #include "sim/task/example_stream.hpp"
+#include "sim/task/input_view.hpp"
 #include "sim/task/task_spec.hpp"
 #include "sim/train/experiment.hpp"
 #include "sim/train/gradient_trainer.hpp"
@@ -698,7 +699,7 @@ int validate_scenario(const RunOptions& options) {
             scenario.training.points(task->train.size()).size());
         for (const auto& spec : scenario.rate_networks) {
             models::RateNetworkParams params = spec.network;
-            params.n_inputs = task->train.n_inputs();
+            params.n_inputs = task::view_inputs(task->train, spec.input);
             params.n_outputs = task->train.n_classes;
             const models::RateNetwork network(params);
             fmt::print("  rate network {}: {}, {} MAC per example forward, {} backward\n",
