@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -20,6 +21,7 @@
 #include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
 #include "sim/task/example_stream.hpp"
+#include "sim/task/input_view.hpp"
 #include "sim/task/task_spec.hpp"
 #include "sim/train/experiment.hpp"
 #include "sim/train/gradient_trainer.hpp"
@@ -117,6 +119,45 @@ double per_example(std::uint64_t total, std::uint64_t examples) {
     return examples > 0 ? static_cast<double>(total) / static_cast<double>(examples) : 0.0;
 }
 
+// A temporal task: what each learner was handed of an example and what it paid per example
+// for it, side by side (the work table's figures, one line per learner).
+void print_input_views(const train::Experiment& experiment, const task::Task& task) {
+    const auto& patterns = task.train.spike_patterns;
+    fmt::print(
+        "  input per network (examples are spike patterns: {} afferents, {} ms; energy: "
+        "arithmetic, as above):\n",
+        patterns.n_afferents, patterns.duration_ms);
+    fmt::print("  {:<14} {:<16} {:>8} {:>13} {:>24} {:>11} {:>11}\n", "network", "input", "inputs",
+               "test acc [%]", "operations per test ex.", "train [uJ]", "test [uJ]");
+    const auto energy = [](const train::Learner& learner, const char* phase) {
+        for (const auto& row : learner.work_rows()) {
+            if (row.phase == phase) return train::energy_totals(row.lines).arithmetic_pj * 1e-6;
+        }
+        return 0.0;
+    };
+    for (const auto& t : experiment.spiking_trainers()) {
+        const auto* last = t.last_evaluation();
+        const auto encoder =
+            std::find_if(train::spike_encoder_choices.begin(), train::spike_encoder_choices.end(),
+                         [&](const auto& choice) { return choice.second == t.spec().encoder; });
+        const auto& test = last != nullptr ? last->test_work : train::SpikingWork{};
+        fmt::print(
+            "  {:<14} {:<16} {:>8} {:>13.2f} {:>24} {:>11.3f} {:>11.3f}\n", t.name(),
+            encoder->first, t.network().population(t.spec().input).size(),
+            last != nullptr ? 100.0 * last->accuracy : 0.0,
+            fmt::format("{:.0f} syn. events", per_example(test.synaptic_events, test.examples)),
+            energy(t, "train"), energy(t, "test"));
+    }
+    for (const auto& t : experiment.rate_trainers()) {
+        const auto* last = t.last_evaluation();
+        fmt::print("  {:<14} {:<16} {:>8} {:>13.2f} {:>24} {:>11.3f} {:>11.3f}\n", t.name(),
+                   t.spec().input.label(), t.network().weights(0).cols(),
+                   last != nullptr ? 100.0 * last->confusion.accuracy() : 0.0,
+                   fmt::format("{} MACs", t.forward_macs_per_example()), energy(t, "train"),
+                   energy(t, "test"));
+    }
+}
+
 void print_training(const train::Experiment& experiment, const task::Task& task) {
     const auto& spiking = experiment.spiking_trainers();
     const auto& trainers = experiment.rate_trainers();
@@ -209,6 +250,7 @@ void print_training(const train::Experiment& experiment, const task::Task& task)
                        totals.with_sram_pj * 1e-6, totals.with_dram_pj * 1e-6);
         }
     }
+    if (!task.train.spike_patterns.empty()) print_input_views(experiment, task);
     fmt::print(
         "  (label: per example presented to label a spiking network's neurons at the last "
         "evaluation; plast. upd.: by pre and post spikes, their post terms priced too; "
@@ -707,7 +749,7 @@ int validate_scenario(const RunOptions& options) {
             scenario.training.points(task->train.size()).size());
         for (const auto& spec : scenario.rate_networks) {
             models::RateNetworkParams params = spec.network;
-            params.n_inputs = task->train.n_inputs();
+            params.n_inputs = task::view_inputs(task->train, spec.input);
             params.n_outputs = task->train.n_classes;
             const models::RateNetwork network(params);
             fmt::print("  rate network {}: {}, {} MAC per example forward, {} backward\n",

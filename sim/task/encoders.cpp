@@ -102,6 +102,19 @@ SpikeTrainSourceParams encode_latency(std::span<const float> x,
     return sorted(times, nodes);
 }
 
+SpikeTrainSourceParams encode_spike_pattern(const SpikePatterns& patterns, std::size_t example) {
+    if (example >= patterns.size()) {
+        throw DataError(
+            fmt::format("encode_spike_pattern: example {}, expected one of the {} "
+                        "spike patterns",
+                        example, patterns.size()));
+    }
+    const auto times = patterns.times_of(example);
+    const auto afferents = patterns.afferents_of(example);
+    return SpikeTrainSourceParams{.times_ms = {times.begin(), times.end()},
+                                  .node_ids = {afferents.begin(), afferents.end()}};
+}
+
 void poisson_rates(std::span<const float> x, double max_rate_hz, std::span<double> rates_hz) {
     models::require_non_negative("max_rate", max_rate_hz, "Hz");
     if (x.size() != rates_hz.size()) {

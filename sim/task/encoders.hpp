@@ -10,6 +10,7 @@
 #include <span>
 
 #include "sim/network_spec.hpp"
+#include "sim/task/dataset.hpp"
 
 namespace spikerate::sim::task {
 
@@ -49,6 +50,10 @@ SpikeTrainSourceParams encode_poisson(std::span<const float> x, const PoissonEnc
                                       std::uint64_t seed, std::uint64_t example_id);
 
 SpikeTrainSourceParams encode_latency(std::span<const float> x, const LatencyEncoderParams& params);
+
+// A temporal task's example as it is: its spike pattern (Dataset::spike_patterns) as trains,
+// afferent a playing node a. Throws DataError for an example index out of range.
+SpikeTrainSourceParams encode_spike_pattern(const SpikePatterns& patterns, std::size_t example);
 
 // The rates [Hz] x_i max_rate_hz, for sim::PoissonSource::set_rates (which draws on its own grid
 // instead). Throws DataError if the spans differ in size or an input is outside [0, 1].

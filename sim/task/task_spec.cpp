@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "models/error.hpp"
+#include "sim/task/input_view.hpp"
 #include "sim/task/mnist.hpp"
 
 namespace spikerate::sim::task {
@@ -20,6 +21,14 @@ void require_limit(const char* key, std::uint32_t limit, const char* dataset,
 
 Task build_task(const TaskSpec& spec, std::uint64_t seed);
 
+// A generated set's parameters, and the limits within the examples they generate.
+template <class Params>
+void validate_generated(const TaskSpec& spec, const Params& params, const char* dataset) {
+    params.validate();
+    require_limit("train_examples", spec.train_examples, dataset, params.train_examples);
+    require_limit("test_examples", spec.test_examples, dataset, params.test_examples);
+}
+
 // The first `limit` examples of a set (0 = all).
 void keep_first(Dataset& set, std::uint32_t limit) {
     if (limit == 0 || limit >= set.size()) {
@@ -27,6 +36,7 @@ void keep_first(Dataset& set, std::uint32_t limit) {
     }
     set.inputs.conservativeResize(Eigen::NoChange, limit);
     set.labels.resize(limit);
+    set.spike_patterns.keep_first(limit);
 }
 
 }  // namespace
@@ -50,6 +60,8 @@ std::uint32_t TaskSpec::n_inputs() const {
             return gaussian_clusters.n_inputs;
         case DatasetKind::xor_task:
             return 2;
+        case DatasetKind::timing_classes:
+            return timing_classes.n_afferents;
     }
     return 0;
 }
@@ -59,21 +71,16 @@ void TaskSpec::validate() const {
         case DatasetKind::mnist:
             break;  // the counts are known only once the files are read (load_mnist checks)
         case DatasetKind::bars:
-            bars.validate();
-            require_limit("train_examples", train_examples, "bars", bars.train_examples);
-            require_limit("test_examples", test_examples, "bars", bars.test_examples);
+            validate_generated(*this, bars, "bars");
             break;
         case DatasetKind::gaussian_clusters:
-            gaussian_clusters.validate();
-            require_limit("train_examples", train_examples, "gaussian_clusters",
-                          gaussian_clusters.train_examples);
-            require_limit("test_examples", test_examples, "gaussian_clusters",
-                          gaussian_clusters.test_examples);
+            validate_generated(*this, gaussian_clusters, "gaussian_clusters");
             break;
         case DatasetKind::xor_task:
-            xor_task.validate();
-            require_limit("train_examples", train_examples, "xor", xor_task.train_examples);
-            require_limit("test_examples", test_examples, "xor", xor_task.test_examples);
+            validate_generated(*this, xor_task, "xor");
+            break;
+        case DatasetKind::timing_classes:
+            validate_generated(*this, timing_classes, "timing_classes");
             break;
     }
 }
@@ -105,11 +112,18 @@ Task build_task(const TaskSpec& spec, std::uint64_t seed) {
         case DatasetKind::xor_task:
             task = make_xor(spec.xor_task, seed);
             break;
+        case DatasetKind::timing_classes:
+            task = make_timing_classes(spec.timing_classes, seed);
+            break;
     }
     // Synthetic sets are prefix-stable (example j does not depend on the count), so keeping the
-    // first n equals generating n.
+    // first n equals generating n; the count inputs of a temporal task are scaled again by the
+    // largest count of the training examples kept.
     keep_first(task.train, spec.train_examples);
     keep_first(task.test, spec.test_examples);
+    if (!task.train.spike_patterns.empty() && (spec.train_examples > 0 || spec.test_examples > 0)) {
+        set_count_inputs(task);
+    }
     task.train.validate();
     task.test.validate();
     return task;

@@ -10,10 +10,11 @@
 
 #include "sim/task/dataset.hpp"
 #include "sim/task/synthetic.hpp"
+#include "sim/task/timing_classes.hpp"
 
 namespace spikerate::sim::task {
 
-enum class DatasetKind { mnist, bars, gaussian_clusters, xor_task };
+enum class DatasetKind { mnist, bars, gaussian_clusters, xor_task, timing_classes };
 
 // The scenario's names of the data sets ("xor" for DatasetKind::xor_task).
 inline constexpr std::array dataset_kinds{
@@ -21,6 +22,7 @@ inline constexpr std::array dataset_kinds{
     std::pair{"bars", DatasetKind::bars},
     std::pair{"gaussian_clusters", DatasetKind::gaussian_clusters},
     std::pair{"xor", DatasetKind::xor_task},
+    std::pair{"timing_classes", DatasetKind::timing_classes},
 };
 const char* dataset_name(DatasetKind kind);
 
@@ -36,6 +38,7 @@ struct TaskSpec {
     BarsParams bars;
     GaussianClustersParams gaussian_clusters;
     XorParams xor_task;
+    TimingClassesParams timing_classes;
 
     // The scalar fields; data_dir (a path) and the per-dataset parameter structs (each with its
     // own visit_fields) are read by the scenario loader separately.
@@ -51,7 +54,8 @@ struct TaskSpec {
     // Checks the parameters of the selected synthetic data set (the others are unused) and, for
     // a synthetic set, that the limits do not exceed the counts generated. Throws ParamError.
     void validate() const;
-    // The inputs of an example (mnist: 784; bars: grid^2; ...), known without loading the set.
+    // The inputs of an example (mnist: 784; bars: grid^2; timing_classes: n_afferents, its
+    // count per afferent; ...), known without loading the set.
     std::uint32_t n_inputs() const;
 };
 

@@ -48,6 +48,11 @@ void DiehlCook2015Params::validate() const {
     models::require_non_negative("rest_ms", rest_ms, "ms");
     models::require_positive("input_rate_step_hz", input_rate_step_hz, "Hz");
     if (start_intensity == 0) throw ParamError::value("start_intensity", "0: must be >= 1");
+    if (encoder == SpikeEncoder::spike_pattern) {
+        throw ParamError::value("encoder",
+                                "\"spike_pattern\": the preset codes an image's pixels; it takes "
+                                "\"poisson_rate\" or \"latency\"");
+    }
     if (max_presentations == 0) throw ParamError::value("max_presentations", "0: must be >= 1");
     const double top_rate = input_rate(1.0, start_intensity + max_presentations - 1);
     if (top_rate * dt_ms * 1e-3 > 1.0) {

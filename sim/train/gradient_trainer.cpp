@@ -102,6 +102,7 @@ void RateNetworkSpec::validate() const {
     }
     network.validate();
     optimizer.validate();
+    input.validate();
 }
 
 void check_training_data(const task::Dataset& train, const task::Dataset& test,
@@ -154,9 +155,9 @@ namespace {
 // The network for the task's inputs and classes, refused (naming `hidden`) when it cannot fit:
 // its weights and biases, their gradients, two optimiser moments and a recorded frame, 4 bytes
 // each, and a batch's activations and deltas.
-models::RateNetworkParams sized_for(models::RateNetworkParams params, const task::Dataset& train,
-                                    const RateNetworkSpec& spec) {
-    params.n_inputs = train.n_inputs();
+models::RateNetworkParams sized_for(models::RateNetworkParams params, std::size_t n_inputs,
+                                    const task::Dataset& train, const RateNetworkSpec& spec) {
+    params.n_inputs = n_inputs;
     params.n_outputs = train.n_classes;
     double parameters = 0.0;
     double units = 0.0;
@@ -196,18 +197,41 @@ std::vector<std::string> RateNetworkSpec::report_names() const {
 }
 
 void check_fits(const RateNetworkSpec& spec, const task::Dataset& train) {
-    (void)sized_for(spec.network, train, spec);
+    std::size_t n_inputs = 0;
+    try {
+        n_inputs = task::view_inputs(train, spec.input);
+    } catch (const ParamError& e) {
+        throw e.in("rate", spec.name, fmt::format("rate network '{}'", spec.name));
+    }
+    (void)sized_for(spec.network, n_inputs, train, spec);
 }
+
+namespace {
+
+// The sets seen through the spec's input view, or null for the default view (checked as
+// check_fits does).
+std::unique_ptr<const task::Task> view_for(const RateNetworkSpec& spec, const task::Dataset& train,
+                                           const task::Dataset& test) {
+    if (spec.input.kind == task::InputViewKind::task_inputs) return nullptr;
+    check_fits(spec, train);
+    return std::make_unique<const task::Task>(task::apply_view(train, test, spec.input));
+}
+
+}  // namespace
 
 GradientTrainer::GradientTrainer(const RateNetworkSpec& spec, const task::Dataset& train,
                                  const task::Dataset& test, task::ExampleStream stream,
                                  const TrainingSchedule& schedule, std::uint64_t seed,
                                  RecordingSink* reports, MetricSink* metrics)
     : spec_(spec),
-      train_(train),
-      test_(test),
+      view_(view_for(spec, train, test)),
+      bin_width_ms_(view_ ? train.spike_patterns.duration_ms /
+                                static_cast<double>(view_->train.image_shape[1])
+                          : 0.0),
+      train_(view_ ? view_->train : train),
+      test_(view_ ? view_->test : test),
       schedule_(schedule),
-      network_(sized_for(spec.network, train, spec)),
+      network_(sized_for(spec.network, train_.n_inputs(), train_, spec)),
       optimizer_(spec.optimizer, network_),
       stream_(std::move(stream)),
       reports_(reports),
@@ -481,6 +505,11 @@ void GradientTrainer::finish() {
         metric("operations/energy_per_test_example_45nm"),
         static_cast<double>(network_.forward_macs_per_example()) * pj_per_mac_45nm, "pJ");
     metrics_->write_count(metric("operations/training_parameter_updates"), parameter_updates_);
+    if (view_) {
+        metrics_->write_count(metric("input/n_inputs"), train_.n_inputs());
+        metrics_->write_count(metric("input/bins"), train_.image_shape[1]);
+        metrics_->write_metric(metric("input/bin_width"), bin_width_ms_, "ms");
+    }
     write_energy(*metrics_, metric("energy"), "training", training_energy_lines());
     write_energy(*metrics_, metric("energy"), "test", test_energy_lines());
     if (last_) {

@@ -31,6 +31,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -43,6 +44,7 @@
 #include "sim/recorder.hpp"
 #include "sim/task/dataset.hpp"
 #include "sim/task/example_stream.hpp"
+#include "sim/task/input_view.hpp"
 #include "sim/task/label_reader.hpp"
 #include "sim/task/scoring.hpp"
 #include "sim/train/energy.hpp"
@@ -131,6 +133,7 @@ struct RateNetworkSpec {
     double learning_rate_decay = 1.0;  // the learning rate is multiplied by this after each epoch
     std::uint32_t threads = 1;         // for the matrix products (Eigen's OpenMP threads)
     bool record_weights = true;        // weight and bias reports
+    task::InputView input;             // what it is handed of a temporal task's examples
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
@@ -142,6 +145,12 @@ struct RateNetworkSpec {
           ">= 1: threads for the matrix products; results depend on nothing else");
         v("record_weights", record_weights, "",
           "write /report/<name>_layer<k> and <name>_layer<k>_bias");
+        v("input", input.kind, task::input_view_choices,
+          "default: the task's input vector; counts: a temporal task's spikes per afferent; "
+          "bins: its spikes per afferent and time bin of input_bin_ms (n_afferents x T / bin "
+          "inputs)");
+        v("input_bin", input.bin_ms, "ms",
+          "input = \"bins\" only: the bin width, > 0, dividing the task's window");
     }
     void validate() const;  // ParamError naming the key
 
@@ -153,8 +162,9 @@ struct RateNetworkSpec {
 };
 
 // Throws ParamError (naming the network and `hidden`) unless the network fits this machine's
-// memory for the task's inputs and classes: what the constructor would refuse, checked before
-// the output file is created.
+// memory for the task's inputs (through its input view) and classes, or (naming `input` or
+// `input_bin_ms`) unless the view fits the task: what the constructor would refuse, checked
+// before the output file is created.
 void check_fits(const RateNetworkSpec& spec, const task::Dataset& train);
 
 // Loss and confusion matrix of a network over a whole dataset.
@@ -174,6 +184,8 @@ class GradientTrainer final : public Learner {
   public:
     // `reports` and `metrics` may be null (nothing is written). Throws ParamError if the spec
     // does not fit the task (e.g. more examples per weight frame than the schedule allows).
+    // With an input view other than the default, the network trains and is tested on the view
+    // of `train` and `test` (task/input_view.hpp), which it holds.
     // `stream` is the task's example order, the same for every paradigm; `seed` draws the
     // initial weights (stream "rate/<name>/init").
     GradientTrainer(const RateNetworkSpec& spec, const task::Dataset& train,
@@ -199,8 +211,11 @@ class GradientTrainer final : public Learner {
     void load_state(StateReader& in) override;
 
     const std::string& name() const override { return spec_.name; }
+    const RateNetworkSpec& spec() const { return spec_; }
     std::uint64_t examples_seen() const override { return seen_; }
     const models::RateNetwork& network() const { return network_; }
+    // The input view's bin width [ms] (counts: the task's window), 0 for the default view.
+    double bin_width_ms() const { return bin_width_ms_; }
     const Evaluation* last_evaluation() const { return last_ ? &*last_ : nullptr; }
     std::uint64_t training_macs() const;  // forward + backward so far
     // Every label this trainer reads goes through it: tests attach an observer.
@@ -246,6 +261,8 @@ class GradientTrainer final : public Learner {
     std::string metric(const std::string& leaf) const;
 
     RateNetworkSpec spec_;
+    std::unique_ptr<const task::Task> view_;  // the sets seen through spec_.input, or null
+    double bin_width_ms_ = 0.0;               // [ms] the view's bin width (0: default view)
     const task::Dataset& train_;
     const task::Dataset& test_;
     TrainingSchedule schedule_;

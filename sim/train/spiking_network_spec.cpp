@@ -132,11 +132,14 @@ void SpikingNetworkSpec::validate() const {
     const bool is_poisson = std::holds_alternative<PoissonSourceParams>(in->model);
     const bool is_train = std::holds_alternative<SpikeTrainSourceParams>(in->model);
     if (wants_poisson ? !is_poisson : !is_train) {
+        const auto* encoder_name =
+            std::find_if(spike_encoder_choices.begin(), spike_encoder_choices.end(),
+                         [&](const auto& choice) { return choice.second == encoder; })
+                ->first;
         throw ParamError::value(
-            "input",
-            fmt::format("\"{}\" is a {} population; encoder = \"{}\" drives a {} one", input,
-                        model_id(in->model), wants_poisson ? "poisson_rate" : "latency",
-                        wants_poisson ? "poisson" : "spike_train"));
+            "input", fmt::format("\"{}\" is a {} population; encoder = \"{}\" drives a {} one",
+                                 input, model_id(in->model), encoder_name,
+                                 wants_poisson ? "poisson" : "spike_train"));
     }
     if (encoder == SpikeEncoder::poisson_rate) {
         const double top_rate = input_rate(1.0, start_intensity + max_presentations - 1);
@@ -146,7 +149,7 @@ void SpikingNetworkSpec::validate() const {
                 fmt::format("{}: the last retry's input rate {} Hz exceeds 1/dt = {} Hz",
                             max_presentations, top_rate, 1e3 / dt_ms));
         }
-    } else if (latency_t_max_ms > presentation_ms) {
+    } else if (encoder == SpikeEncoder::latency && latency_t_max_ms > presentation_ms) {
         throw ParamError::value(
             "latency_t_max_ms",
             fmt::format("{} ms: above presentation_ms = {} ms", latency_t_max_ms, presentation_ms));

@@ -28,10 +28,15 @@ enum class SpikeEncoder {
     // A spike_train population: input i fires once, at t_max (1 - x_i) after the presentation
     // starts, if x_i > latency_threshold (task/encoders.hpp); retries show the same spikes.
     latency,
+    // A spike_train population playing a temporal task's example as it is: its spike pattern
+    // (Dataset::spike_patterns), afferent a as input a, times from the presentation's start;
+    // retries show the same spikes.
+    spike_pattern,
 };
 inline constexpr std::array spike_encoder_choices{
     std::pair{"poisson_rate", SpikeEncoder::poisson_rate},
-    std::pair{"latency", SpikeEncoder::latency}};
+    std::pair{"latency", SpikeEncoder::latency},
+    std::pair{"spike_pattern", SpikeEncoder::spike_pattern}};
 
 // How the read-out population's spike counts (one row per example) become a class.
 enum class SpikingReadout {
@@ -116,7 +121,8 @@ struct SpikingNetworkSpec {
           "a state variable of readout_population recorded with the weights (theta); \"\" = none");
         v("encoder", encoder, spike_encoder_choices,
           "poisson_rate: a poisson input at x x input_rate_step_Hz x intensity; latency: a "
-          "spike_train input firing once at latency_t_max_ms x (1 - x)");
+          "spike_train input firing once at latency_t_max_ms x (1 - x); spike_pattern: a "
+          "spike_train input playing a temporal task's example spikes as they are");
         v("input_rate_step", input_rate_step_hz, "Hz",
           "> 0, poisson_rate: input rate = x (0-1) x this x intensity");
         v("start_intensity", start_intensity, "", ">= 1, poisson_rate: the first presentation's");

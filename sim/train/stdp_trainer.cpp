@@ -83,7 +83,7 @@ class Presenter {
           poisson_(spec.encoder == SpikeEncoder::poisson_rate
                        ? &net.population_as<PoissonSource>(spec.input)
                        : nullptr),
-          train_(spec.encoder == SpikeEncoder::latency
+          train_(spec.encoder != SpikeEncoder::poisson_rate
                      ? &net.population_as<SpikeTrainSource>(spec.input)
                      : nullptr),
           readout_(net.population(spec.readout_population)),
@@ -91,15 +91,17 @@ class Presenter {
           rest_steps_(net.grid().steps_in(spec.rest_ms, "rest_ms")),
           rates_(net.population(spec.input).size()) {}
 
-    // Presents `x` (one value in [0, 1] per input) until it makes min_spikes readout spikes
-    // or max_presentations are used; writes the last presentation's spike count per readout
-    // neuron to `counts`. `before_presentation` runs before each presentation (the
-    // normalisation), `after_step` after each simulated step (spike recording). Returns the
-    // presentations used.
-    std::uint32_t present(const float* x, const std::string& key, std::span<std::uint32_t> counts,
+    // Presents example `index` of `data` (through the encoder: its inputs in [0, 1], or its
+    // spike pattern) until it makes min_spikes readout spikes or max_presentations are used;
+    // writes the last presentation's spike count per readout neuron to `counts`.
+    // `before_presentation` runs before each presentation (the normalisation), `after_step`
+    // after each simulated step (spike recording). Returns the presentations used.
+    std::uint32_t present(const task::Dataset& data, std::size_t index, const std::string& key,
+                          std::span<std::uint32_t> counts,
                           const std::function<void()>& before_presentation,
                           const std::function<void(const Network&)>& after_step,
                           std::uint64_t& spikes) {
+        const std::span<const float> x = data.example(index);
         std::uint32_t intensity = spec_.start_intensity;
         for (std::uint32_t presentation = 1;; ++presentation, ++intensity) {
             if (before_presentation) before_presentation();
@@ -109,11 +111,14 @@ class Presenter {
                 }
                 poisson_->restart_stream(fmt::format("{}/{}", key, presentation));
                 poisson_->set_rates(rates_);
-            } else {
+            } else if (spec_.encoder == SpikeEncoder::latency) {
                 train_->play(task::encode_latency(
-                                 std::span<const float>(x, rates_.size()),
+                                 x.first(rates_.size()),
                                  task::LatencyEncoderParams{.t_max_ms = spec_.latency_t_max_ms,
                                                             .threshold = spec_.latency_threshold}),
+                             net_.steps_done());
+            } else {
+                train_->play(task::encode_spike_pattern(data.spike_patterns, index),
                              net_.steps_done());
             }
             std::fill(counts.begin(), counts.end(), 0U);
@@ -347,6 +352,21 @@ void StdpTrainer::check_fits(const SpikingNetworkSpec& spec, const task::Dataset
                                      spec.input, pop.name, pop.size, train.n_inputs()));
         }
     }
+    if (spec.encoder == SpikeEncoder::spike_pattern) {
+        const task::SpikePatterns& patterns = train.spike_patterns;
+        if (patterns.empty() || patterns.n_afferents != train.n_inputs()) {
+            throw in_network("encoder",
+                             fmt::format("\"spike_pattern\": {} has no spike patterns of one "
+                                         "afferent per input (a temporal task such as "
+                                         "timing_classes)",
+                                         train.name));
+        }
+        if (patterns.duration_ms > spec.presentation_ms) {
+            throw in_network("presentation_ms",
+                             fmt::format("{} ms: shorter than the task's spike patterns ({} ms)",
+                                         spec.presentation_ms, patterns.duration_ms));
+        }
+    }
     // Every operation the learner counts must have a price (energy.cpp).
     try {
         (void)energy_lines(spec, SpikingWork{});
@@ -398,7 +418,6 @@ bool StdpTrainer::recording_spikes() const {
 
 void StdpTrainer::train_one() {
     const std::size_t index = stream_.index(seen_);
-    const float* x = train_.inputs.col(static_cast<Eigen::Index>(index)).data();
 
     std::function<void()> normalise;
     if (spec_.weight_sum > 0.0) {
@@ -422,8 +441,8 @@ void StdpTrainer::train_one() {
     const SpikingWork before = counted_work(network_);
     Presenter presenter(network_, spec_);
     SpikingWork work;
-    work.presentations = presenter.present(x, fmt::format("train/{}", seen_), counts_, normalise,
-                                           record, work.exc_spikes);
+    work.presentations = presenter.present(train_, index, fmt::format("train/{}", seen_), counts_,
+                                           normalise, record, work.exc_spikes);
     work.examples = 1;
     const SpikingWork engine = engine_difference(counted_work(network_), before);
     work.synaptic_events = engine.synaptic_events;
@@ -509,9 +528,8 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
                 stopped = true;
                 return;
             }
-            const float* x = data.inputs.col(static_cast<Eigen::Index>(indices[e])).data();
             cw.presentations +=
-                presenter.present(x, fmt::format("{}/{}", phase, indices[e]),
+                presenter.present(data, indices[e], fmt::format("{}/{}", phase, indices[e]),
                                   std::span<std::uint32_t>(responses.data() + e * n_out, n_out), {},
                                   {}, cw.exc_spikes);
             ++cw.examples;

@@ -44,8 +44,8 @@ def test_every_key_the_scenarios_use_is_in_the_reference(spikerate):
     text = spikerate("keys").stdout
     documented = {line.split()[0] for line in text.splitlines() if line.startswith("    ")}
     tables = {"run", "populations", "projections", "record", "weights", "state", "task", "training",
-              "rate", "spiking", "exc", "inh", "stdp", "bars", "gaussian_clusters", "xor", "uniform",
-              "normal", "rule"}
+              "rate", "spiking", "exc", "inh", "stdp", "bars", "gaussian_clusters", "xor",
+              "timing_classes", "uniform", "normal", "rule"}
     for path in SCENARIO_FILES:
         data = tomllib.loads(path.read_text())
         names = set()

@@ -188,6 +188,7 @@ std::vector<KeySection> key_reference() {
     add_rows(section("[task.bars]", "", 3).rows, task_defaults.bars);
     add_rows(section("[task.gaussian_clusters]", "", 3).rows, task_defaults.gaussian_clusters);
     add_rows(section("[task.xor]", "", 3).rows, task_defaults.xor_task);
+    add_rows(section("[task.timing_classes]", "", 3).rows, task_defaults.timing_classes);
 
     add_rows(section("[training]",
                      "The schedule on the axis every paradigm shares: training "

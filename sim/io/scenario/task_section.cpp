@@ -73,6 +73,9 @@ void read_task(LoadState& state, const Table& top) {
         case task::DatasetKind::xor_task:
             read_dataset_params(spec.xor_task);
             break;
+        case task::DatasetKind::timing_classes:
+            read_dataset_params(spec.timing_classes);
+            break;
     }
     check_in(ctx, element, [&] { spec.validate(); });
     state.elements.insert_or_assign({"task", ""}, std::move(element));

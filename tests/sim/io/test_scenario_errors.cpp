@@ -589,6 +589,40 @@ data_dir = "somewhere"
 [rate.mlp]
 )", {}, {"bad.toml:3: task.data_dir: only the mnist dataset is read from files"}},
 
+        {"timing classes: negative jitter", R"([task]
+dataset = "timing_classes"
+[task.timing_classes]
+jitter_ms = -1.0
+[rate.mlp]
+)", {}, {"bad.toml:4: task.timing_classes.jitter_ms:", "must be >= 0"}},
+
+        {"timing classes: a deletion above 1", R"([task]
+dataset = "timing_classes"
+[task.timing_classes]
+n_afferents = 10
+deletion = 1.5
+[rate.mlp]
+)", {}, {"bad.toml:5: task.timing_classes.deletion:", "must be <= 1"}},
+
+        {"a bin width without bins", R"([task]
+dataset = "timing_classes"
+[rate.mlp]
+input = "counts"
+input_bin_ms = 5.0
+)", {}, {"bad.toml:5: rate.mlp.input_bin_ms:", "needs input = \"bins\""}},
+
+        {"bins without a width", R"([task]
+dataset = "timing_classes"
+[rate.mlp]
+input = "bins"
+)", {}, {"bad.toml:3: rate.mlp.input_bin_ms:", "must be > 0"}},
+
+        {"an unknown input view", R"([task]
+dataset = "timing_classes"
+[rate.mlp]
+input = "spikes"
+)", {}, {"bad.toml:4: rate.mlp.input: unknown", "bins"}},
+
         {"unknown rate-network key with a suggestion", R"([task]
 dataset = "xor"
 [rate.mlp]
