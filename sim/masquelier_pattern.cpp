@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <string>
 
@@ -20,6 +21,7 @@ namespace {
 
 constexpr std::uint32_t max_afferents = 1U << 16;  // an afferent is 16 bits of a stored spike
 constexpr double bin_ms = 1.0;                     // the paper's dt of the rate walk
+constexpr std::uint32_t walk_lanes = 8;            // afferents walked side by side
 
 bool whole(double x) { return std::isfinite(x) && std::floor(x) == x; }
 
@@ -49,6 +51,71 @@ std::vector<std::uint64_t> draw_pasted_sections(std::uint64_t n, std::uint64_t k
     std::sort(pool.begin(), pool.end());
     for (std::uint64_t j = 0; j < k; ++j) pool[j] += 1 + j;
     return pool;
+}
+
+// Step 1, the rate walk, of afferents [first, first + n), n <= walk_lanes, side by side (they
+// are independent; in lanes the compiler vectorises the arithmetic and the steps of one afferent
+// need not wait for each other). r [Hz] and its speed s [Hz/s] go bin by bin. A spike falls in
+// the first bin where the product of (1 - r dt) since the last spike drops below a uniform
+// number: one draw per spike for the Bernoulli trials of every bin.
+void walk_block(const MasquelierPatternParams& p, std::uint64_t bins, std::uint32_t first,
+                std::uint32_t n, const RandomStream& walk, const RandomStream& spiking,
+                std::array<std::vector<double>, walk_lanes>& trains) {
+    const double dt_s = bin_ms * 1e-3;
+    const std::int64_t silence_bins = p.max_silence_ms > 0.0
+                                          ? std::llround(p.max_silence_ms / bin_ms)
+                                          : std::numeric_limits<std::int64_t>::max();
+    const double r_max = p.rate_max_hz, s_max = p.speed_max_hz_per_s;
+    const double ds_scale = p.speed_step_hz_per_s;
+    // Per lane (arrays of walk_lanes: the inner loops vectorise).
+    std::array<double, walk_lanes> r{}, s{}, threshold{}, survival{};
+    std::array<std::int64_t, walk_lanes> last{};                   // bin of the last spike
+    std::array<std::array<std::uint32_t, walk_lanes>, 4> steps{};  // [word][lane]
+    std::array<std::uint8_t, walk_lanes> spike{};
+    for (std::uint32_t l = 0; l < walk_lanes; ++l) {
+        trains[l].clear();
+        survival[l] = 1.0;
+        last[l] = -1;
+        if (l < n) {
+            const auto init = spiking.bits(0, first + l, 1);
+            r[l] = unit(init[0]) * r_max;
+            s[l] = (2.0 * unit(init[1]) - 1.0) * s_max;
+            threshold[l] = open_unit(init[2], init[3]);
+        } else {
+            last[l] = std::numeric_limits<std::int64_t>::max() / 2;  // never forced
+        }
+    }
+    for (std::uint64_t k = 0; k < bins; ++k) {
+        const auto kk = static_cast<std::int64_t>(k);
+        if (k % 8 == 0) {  // eight 16-bit draws per afferent
+            for (std::uint32_t l = 0; l < n; ++l) {
+                const auto w = walk.bits(k / 8, first + l);
+                for (std::uint32_t q = 0; q < 4; ++q) steps[q][l] = w[q];
+            }
+        }
+        const auto& word = steps[(k % 8) / 2];
+        const auto shift = static_cast<std::uint32_t>(16 * (k % 2));
+        std::uint8_t any = 0;
+        for (std::uint32_t l = 0; l < walk_lanes; ++l) {
+            survival[l] *= 1.0 - r[l] * dt_s;
+            spike[l] = static_cast<std::uint8_t>(survival[l] < threshold[l]) |
+                       static_cast<std::uint8_t>(kk - last[l] >= silence_bins);
+            any |= spike[l];
+            r[l] = std::min(std::max(r[l] + s[l] * dt_s, 0.0), r_max);
+            const double draw = static_cast<double>((word[l] >> shift) & 0xFFFFU);
+            const double ds = ((draw + 0.5) * 0x1.0p-15 - 1.0) * ds_scale;
+            s[l] = std::min(std::max(s[l] + ds, -s_max), s_max);
+        }
+        if (any == 0) continue;
+        for (std::uint32_t l = 0; l < n; ++l) {
+            if (spike[l] == 0) continue;
+            const auto w = spiking.bits(k, first + l, 0);
+            trains[l].push_back((static_cast<double>(k) + unit(w[0])) * bin_ms);
+            threshold[l] = open_unit(w[2], w[3]);
+            survival[l] = 1.0;
+            last[l] = kk;
+        }
+    }
 }
 
 }  // namespace
@@ -143,7 +210,6 @@ MasquelierStretch generate_masquelier_stretch(const MasquelierPatternParams& p, 
     const double stretch = static_cast<double>(bins) * bin_ms;  // [ms]
     const double section_ms = p.pattern_duration_ms;
     const std::uint64_t n_sections = p.sections();
-    const auto silence_bins = static_cast<std::int64_t>(std::llround(p.max_silence_ms / bin_ms));
 
     MasquelierStretch out;
     const std::vector<std::uint64_t> pasted =
@@ -162,39 +228,14 @@ MasquelierStretch generate_masquelier_stretch(const MasquelierPatternParams& p, 
 
     std::vector<std::uint64_t> packed;  // bin << 32 | offset << 16 | afferent
     packed.reserve(static_cast<std::size_t>(static_cast<double>(size) * stretch * 0.07));
-    std::vector<double> train;
+    std::array<std::vector<double>, walk_lanes> walked;  // step 1's spikes of a block of afferents
     std::vector<double> kept;
     std::vector<double> relative;  // the pattern's spikes of one afferent, from its onset
-    const double dt_s = bin_ms * 1e-3;
     for (std::uint32_t i = 0; i < size; ++i) {
-        // 1. The rate walk: r [Hz] and its speed s [Hz/s], bin by bin. A spike falls in the
-        // first bin where the product of (1 - r dt) since the last spike drops below a uniform
-        // number: one draw per spike for the Bernoulli trials of every bin.
-        train.clear();
-        const auto init = spiking.bits(0, i, 1);
-        double r = unit(init[0]) * p.rate_max_hz;
-        double s = (2.0 * unit(init[1]) - 1.0) * p.speed_max_hz_per_s;
-        double threshold = open_unit(init[2], init[3]);
-        double survival = 1.0;
-        std::int64_t last = -1;  // bin of the last spike
-        std::array<std::uint32_t, 4> steps{};
-        for (std::uint64_t k = 0; k < bins; ++k) {
-            survival *= 1.0 - r * dt_s;
-            const auto kk = static_cast<std::int64_t>(k);
-            if (survival < threshold || (silence_bins > 0 && kk - last >= silence_bins)) {
-                const auto w = spiking.bits(k, i, 0);
-                train.push_back((static_cast<double>(k) + unit(w[0])) * bin_ms);
-                threshold = open_unit(w[2], w[3]);
-                survival = 1.0;
-                last = kk;
-            }
-            r = std::clamp(r + s * dt_s, 0.0, p.rate_max_hz);
-            if (k % 8 == 0) steps = walk.bits(k / 8, i);  // eight 16-bit draws
-            const std::uint32_t draw = (steps[(k % 8) / 2] >> (16 * (k % 2))) & 0xFFFFU;
-            const double ds =
-                ((static_cast<double>(draw) + 0.5) * 0x1.0p-15 - 1.0) * p.speed_step_hz_per_s;
-            s = std::clamp(s + ds, -p.speed_max_hz_per_s, p.speed_max_hz_per_s);
+        if (i % walk_lanes == 0) {  // 1. the rate walk
+            walk_block(p, bins, i, std::min(walk_lanes, size - i), walk, spiking, walked);
         }
+        std::vector<double>& train = walked[i % walk_lanes];
         // 2. The pattern replaces this afferent's spikes in the pasted sections.
         if (i < p.pattern_afferents && !pasted.empty()) {
             relative.clear();
