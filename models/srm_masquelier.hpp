@@ -34,6 +34,8 @@
 
 #include <Eigen/Core>
 
+#include "neuron_state.hpp"
+
 namespace spikerate::models {
 
 class SrmMasquelier;
@@ -87,14 +89,13 @@ class SrmMasquelier {
 
     void operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double t) const;
 
-    bool above_threshold(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
-        return x[V_m * n + i] >= p_.V_th;
+    bool above_threshold(const Eigen::ArrayXd& x, Eigen::Index /*n*/, Eigen::Index i) const {
+        return V_m_at_threshold(x, i, p_.V_th);
     }
     bool any_above_threshold(const Eigen::ArrayXd& x, Eigen::Index /*n*/, Eigen::Index begin,
                              Eigen::Index count) const {
-        return x.segment(begin, count).maxCoeff() >= p_.V_th;
+        return any_V_m_at_threshold(x, begin, count, p_.V_th);
     }
-    // The spike: the EPSPs are flushed and the after-potential starts.
     void reset(Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
         x[V_m * n + i] = p_.K1 * p_.V_th;
         x[J_e * n + i] = reset_J_e_;
@@ -118,12 +119,10 @@ class SrmMasquelier {
         double J_i;  // [au]
     };
     static Neuron load(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) {
-        return Neuron{x[V_m * n + i], x[J_e * n + i], x[J_i * n + i]};
+        return load_neuron<Neuron, n_vars>(x, n, i);
     }
     static void store(const Neuron& s, Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) {
-        x[V_m * n + i] = s.V_m;
-        x[J_e * n + i] = s.J_e;
-        x[J_i * n + i] = s.J_i;
+        store_neuron<Neuron, n_vars>(s, x, n, i);
     }
     Neuron propagate(const Neuron& s, double h) const;
     double threshold_distance(const Neuron& s) const { return s.V_m - p_.V_th; }  // [au]
