@@ -110,18 +110,13 @@ class LifCurr {
     Propagator propagator(double h) const;
     void propagate(const Propagator& prop, Eigen::ArrayXd& x) const;  // whole population
 
-    // One neuron's state, for precise (off-grid) spike timing.
+    // One neuron's state, for precise (off-grid) spike timing: the variables in order (the
+    // engine loads and stores it with models/neuron_state.hpp).
     struct Neuron {
         double V_m;      // [mV]
         double I_syn_e;  // [pA]
         double I_syn_i;  // [pA]
     };
-    static Neuron load(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) {
-        return load_neuron<Neuron, n_vars>(x, n, i);
-    }
-    static void store(const Neuron& s, Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) {
-        store_neuron<Neuron, n_vars>(s, x, n, i);
-    }
     // Exact, subthreshold, h >= 0 [ms]: each variable is advanced by its increment,
     //   V_m + (V_m - E_L) (e^{-h/tau_m} - 1) + bias + c_e I_syn_e - c_i I_syn_i,
     //   I_syn + I_syn (e^{-h/tau_syn} - 1),

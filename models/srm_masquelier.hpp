@@ -112,18 +112,13 @@ class SrmMasquelier {
     Propagator propagator(double h) const;
     void propagate(const Propagator& prop, Eigen::ArrayXd& x) const;  // whole population
 
-    // One neuron, for precise (off-grid) spike timing.
+    // One neuron, for precise (off-grid) spike timing: the variables in order (the engine loads
+    // and stores it with models/neuron_state.hpp).
     struct Neuron {
         double V_m;  // [au]
         double J_e;  // [au]
         double J_i;  // [au]
     };
-    static Neuron load(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) {
-        return load_neuron<Neuron, n_vars>(x, n, i);
-    }
-    static void store(const Neuron& s, Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) {
-        store_neuron<Neuron, n_vars>(s, x, n, i);
-    }
     Neuron propagate(const Neuron& s, double h) const;
     double threshold_distance(const Neuron& s) const { return s.V_m - p_.V_th; }  // [au]
     bool above_threshold(const Neuron& s) const { return s.V_m >= p_.V_th; }
