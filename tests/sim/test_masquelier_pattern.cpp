@@ -84,7 +84,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "masquelier_pattern: rates start uniform in [0, rate_max]; the walk and the forced "
+    "masquelier_pattern: rates start uniform in [0, rate_max], the walk and the forced "
     "spikes make the paper's 54 Hz, with spontaneous spikes 64 Hz",
     "[masquelier][unit]") {
     MasquelierPatternParams p = pattern_walk_only();

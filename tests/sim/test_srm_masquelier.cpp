@@ -130,7 +130,7 @@ TEST_CASE("srm_masquelier: a spike flushes the EPSPs and starts the after-potent
     }
 }
 
-TEST_CASE("srm_masquelier: no spike within t_ref, even above threshold; at its end, one",
+TEST_CASE("srm_masquelier: no spike within t_ref, even above threshold, and one at its end",
           "[srm_masquelier][unit]") {
     SrmMasquelierParams p{};
     const double dt = 0.1;
