@@ -141,7 +141,7 @@ consteval bool check_neuron_model() {
 }
 
 // Models with closed-form subthreshold dynamics (lif_curr): they offer the exact and precise
-// integration modes.
+// integration modes. Model::Neuron holds one neuron's variables in order (n_vars doubles).
 template <class Model>
 concept HasExactPropagator = requires(const Model& m, Eigen::ArrayXd& x,
                                       const typename Model::Neuron& s) {

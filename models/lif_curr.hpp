@@ -19,6 +19,8 @@
 
 #include <Eigen/Core>
 
+#include "neuron_state.hpp"
+
 namespace spikerate::models {
 
 class LifCurr;
@@ -78,14 +80,12 @@ class LifCurr {
     void operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double t) const;
 
     // Threshold, reset and refractory clamp of neuron i in a population of n.
-    bool above_threshold(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
-        return x[V_m * n + i] >= p_.V_th;
+    bool above_threshold(const Eigen::ArrayXd& x, Eigen::Index /*n*/, Eigen::Index i) const {
+        return V_m_at_threshold(x, i, p_.V_th);
     }
-    // Whether some neuron of [begin, begin + count) is above threshold, vectorised (V_m is
-    // variable 0).
     bool any_above_threshold(const Eigen::ArrayXd& x, Eigen::Index /*n*/, Eigen::Index begin,
                              Eigen::Index count) const {
-        return x.segment(begin, count).maxCoeff() >= p_.V_th;
+        return any_V_m_at_threshold(x, begin, count, p_.V_th);
     }
     void reset(Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) const {
         x[V_m * n + i] = p_.V_reset;
@@ -110,20 +110,13 @@ class LifCurr {
     Propagator propagator(double h) const;
     void propagate(const Propagator& prop, Eigen::ArrayXd& x) const;  // whole population
 
-    // One neuron's state, for precise (off-grid) spike timing.
+    // One neuron's state, for precise (off-grid) spike timing: the variables in order (the
+    // engine loads and stores it with models/neuron_state.hpp).
     struct Neuron {
         double V_m;      // [mV]
         double I_syn_e;  // [pA]
         double I_syn_i;  // [pA]
     };
-    static Neuron load(const Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) {
-        return Neuron{x[V_m * n + i], x[I_syn_e * n + i], x[I_syn_i * n + i]};
-    }
-    static void store(const Neuron& s, Eigen::ArrayXd& x, Eigen::Index n, Eigen::Index i) {
-        x[V_m * n + i] = s.V_m;
-        x[I_syn_e * n + i] = s.I_syn_e;
-        x[I_syn_i * n + i] = s.I_syn_i;
-    }
     // Exact, subthreshold, h >= 0 [ms]: each variable is advanced by its increment,
     //   V_m + (V_m - E_L) (e^{-h/tau_m} - 1) + bias + c_e I_syn_e - c_i I_syn_i,
     //   I_syn + I_syn (e^{-h/tau_syn} - 1),

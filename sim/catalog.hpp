@@ -20,6 +20,8 @@
 #include "models/lif_curr.hpp"
 #include "models/nearest_triplet_stdp.hpp"
 #include "models/pair_stdp.hpp"
+#include "models/srm_masquelier.hpp"
+#include "sim/masquelier_pattern.hpp"
 #include "sim/source_params.hpp"
 #include "sim/type_list.hpp"
 #ifdef SPIKERATE_CATALOG_EXTENSION_HEADER
@@ -32,8 +34,11 @@ namespace spikerate::sim::catalog {
 
 // The lists (then the entries of a catalog extension, if the build has one). The order is the
 // order of the ids in messages and in the key reference.
-using NeuronModels = Concat<TypeList<models::LifCurr, models::LifCond>, ExtensionNeuronModels>;
-using Sources = Concat<TypeList<PoissonSourceParams, SpikeTrainSourceParams>, ExtensionSources>;
+using NeuronModels = Concat<TypeList<models::LifCurr, models::LifCond, models::SrmMasquelier>,
+                            ExtensionNeuronModels>;
+using Sources =
+    Concat<TypeList<PoissonSourceParams, SpikeTrainSourceParams, MasquelierPatternParams>,
+           ExtensionSources>;
 using PlasticityRules =
     Concat<TypeList<models::PairStdp, models::NearestTripletStdp>, ExtensionPlasticityRules>;
 

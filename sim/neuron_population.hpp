@@ -14,6 +14,7 @@
 
 #include "models/concepts.hpp"
 #include "models/error.hpp"
+#include "models/neuron_state.hpp"
 #include "sim/checkpoint.hpp"
 #include "sim/network_spec.hpp"
 #include "sim/odeint_eigen.hpp"
@@ -245,7 +246,7 @@ class NeuronPopulation final : public Population {
         const double dt = grid_.dt();
         auto input = timed_input_.cbegin();
         for (std::uint32_t i = 0; i < size_; ++i) {
-            auto s = Model::load(x_, n, i);
+            auto s = models::load_neuron<typename Model::Neuron, Model::n_vars>(x_, n, i);
             double t = 0.0;  // [ms] since the start of the step
             double& refractory_until = refractory_left_ms_[i];
             for (;;) {
@@ -256,7 +257,7 @@ class NeuronPopulation final : public Population {
                 Model::receive(s, static_cast<int>(input->receptor), input->weight);
                 ++input;
             }
-            Model::store(s, x_, n, i);
+            models::store_neuron<typename Model::Neuron, Model::n_vars>(s, x_, n, i);
             refractory_until = std::max(0.0, refractory_until - dt);
         }
         timed_input_.clear();
@@ -354,7 +355,7 @@ class NeuronPopulation final : public Population {
     // is computed from it.
     template <class Neuron>
     void require_finite(std::uint32_t i, const Neuron& s, std::int64_t step, double offset) {
-        Model::store(s, neuron_scratch_, 1, 0);
+        models::store_neuron<typename Model::Neuron, Model::n_vars>(s, neuron_scratch_, 1, 0);
         if (neuron_scratch_.allFinite()) [[likely]] {
             return;
         }

@@ -4,6 +4,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <Eigen/Core>
@@ -14,6 +15,15 @@ namespace spikerate::sim {
 
 class StateWriter;  // sim/checkpoint.hpp
 class StateReader;
+
+// A fact a population knows about the spikes it makes, kept in the output beside its description
+// as /populations/<name>/<annotation name> (sim/io/FORMAT.md): e.g. where a masquelier_pattern
+// source pasted its pattern.
+struct PopulationAnnotation {
+    std::string name;
+    std::string units;                                                     // "" for ids and counts
+    std::variant<std::vector<double>, std::vector<std::uint64_t>> values;  // float64 or uint64
+};
 
 // N neurons (or spike sources) of one model, advanced together: one virtual call per population
 // per step, concrete loops over contiguous arrays inside.
@@ -31,6 +41,8 @@ class Population {
     virtual std::string_view model_id() const = 0;
     // The unit of weights onto this population ("pA", "nS"); sources take no input: "".
     virtual std::string_view weight_unit() const { return ""; }
+    // What the output keeps about this population's spikes besides them; most have nothing.
+    virtual std::vector<PopulationAnnotation> annotations() const { return {}; }
     bool keeps_input_times() const { return keeps_input_times_; }
 
     // Advances from t_step to t_{step+1}: applies the input received for this step, integrates,

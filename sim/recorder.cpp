@@ -57,7 +57,8 @@ void describe_network(const Network& network, const std::string& network_name,
                                 .model = std::string(population->model_id()),
                                 .kind = population->variable_names().empty() ? "source" : "neuron",
                                 .size = population->size(),
-                                .weight_unit = std::string(population->weight_unit())};
+                                .weight_unit = std::string(population->weight_unit()),
+                                .annotations = population->annotations()};
         for (const auto variable : population->variable_names()) {
             d.variables.emplace_back(variable);
             d.variable_units.emplace_back(population->variable_unit(variable));

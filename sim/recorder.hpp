@@ -54,8 +54,9 @@ struct PopulationDescription {
     std::string kind;         // "neuron" (it has state variables) or "source" (it has none)
     std::uint64_t size = 0;
     std::string weight_unit;  // of the weights of its incoming projections ("" for sources)
-    std::vector<std::string> variables;       // state variables
-    std::vector<std::string> variable_units;  // their units, one per variable
+    std::vector<std::string> variables;             // state variables
+    std::vector<std::string> variable_units;        // their units, one per variable
+    std::vector<PopulationAnnotation> annotations;  // datasets under /populations/<name>
 };
 
 // A projection of a network the run builds, written as /projections/<name> (FORMAT.md).

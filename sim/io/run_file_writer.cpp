@@ -15,7 +15,9 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "sim/io/canonical_copy.hpp"
@@ -244,6 +246,34 @@ Group description_group(hid_t parent, const char* parent_path, const std::string
 
 }  // namespace
 
+namespace {
+
+// /populations/<name>/<annotation>: a fixed 1-D dataset with its units.
+void write_annotation(hid_t group, const std::string& group_path, const PopulationAnnotation& a,
+                      const std::string& file) {
+    const std::string object = join(group_path, a.name);
+    if (!valid_name(a.name))
+        throw IoError(fmt::format("{}:{}: invalid annotation name", file, object));
+    std::visit(
+        [&](const auto& values) {
+            using Value = typename std::decay_t<decltype(values)>::value_type;
+            if constexpr (std::is_same_v<Value, double>) {
+                write_fixed_dataset(group, group_path, a.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                    values.data(), values.size(), file);
+            } else {
+                write_fixed_dataset(group, group_path, a.name, H5T_STD_U64LE, H5T_NATIVE_UINT64,
+                                    values.data(), values.size(), file);
+            }
+        },
+        a.values);
+    Dataset ds = checked<Dataset>(H5Dopen2(group, a.name.c_str(), H5P_DEFAULT), file, object,
+                                  "cannot open dataset");
+    write_string_attribute(ds.get(), object, "units", a.units, file);
+    check(ds.close(), file, object, "cannot close dataset");
+}
+
+}  // namespace
+
 void RunFileWriter::describe_population(const PopulationDescription& d) {
     const Quiet quiet;
     Impl& m = *impl_;
@@ -265,6 +295,7 @@ void RunFileWriter::describe_population(const PopulationDescription& d) {
     write_string_attribute(id, object, "weight_unit", d.weight_unit, m.file);
     write_string_array_attribute(id, object, "variables", d.variables, m.file);
     write_string_array_attribute(id, object, "variable_units", d.variable_units, m.file);
+    for (const PopulationAnnotation& a : d.annotations) write_annotation(id, object, a, m.file);
     check(g.close(), m.file, object, "cannot close group");
 }
 

@@ -87,7 +87,8 @@ TEST_CASE(
     "pair_stdp additive: dw of one pair is A_plus e^{-dt/tau_plus} or -A_minus e^{dt/tau_minus}",
     "[stdp][unit]") {
     using P = PairStdpParams;
-    const auto interaction = GENERATE(P::Interaction::all_to_all, P::Interaction::nearest);
+    const auto interaction = GENERATE(P::Interaction::all_to_all, P::Interaction::nearest,
+                                      P::Interaction::nearest_restricted);
     const P p = pair_params(P::Weighting::additive, interaction);
     const PairStdp rule(p);
     const double dt = GENERATE(-40.0, -20.0, -5.0, -0.1, 0.1, 5.0, 20.0, 40.0);  // [ms]
@@ -268,4 +269,56 @@ TEST_CASE("traces: decay_factor is std::exp bit for bit, 0 where exp underflows"
     CHECK(std::isnan(models::decay_factor(NAN)));
     CHECK(models::NearestTrace{}.at(5.0, 20.0) == 0.0);  // no spike yet
     CHECK(models::NearestTrace{.t_last = 0.0}.at(20.0, 20.0) == std::exp(-1.0));
+}
+
+TEST_CASE(
+    "pair_stdp nearest_restricted: only neighbouring pairs count, potentiation and "
+    "depression alternate (Masquelier et al. 2008)",
+    "[stdp][unit]") {
+    using P = PairStdpParams;
+    // pre pre post post pre pre post: nearest pairs every post with the last pre and every pre
+    // with the last post; restricted drops the second post (no pre since the first) and the
+    // second pre of the pair (no post since the first).
+    const double t1 = 10.0, t2 = 17.5, t3 = 29.0, t4 = 36.0, t5 = 44.0, t6 = 51.0, t7 = 60.0;
+    const std::vector<Event> events{{Event::pre, t1},  {Event::pre, t2}, {Event::post, t3},
+                                    {Event::post, t4}, {Event::pre, t5}, {Event::pre, t6},
+                                    {Event::post, t7}};
+    const double w0 = 0.5;
+    const P r = pair_params(P::Weighting::additive, P::Interaction::nearest_restricted);
+    const auto ltp = [&](const P& p, double dt) { return p.A_plus * std::exp(-dt / p.tau_plus); };
+    const auto ltd = [&](const P& p, double dt) {
+        return -p.A_minus * std::exp(-dt / p.tau_minus);
+    };
+    const double expected_restricted = ltp(r, t3 - t2) + ltd(r, t5 - t4) + ltp(r, t7 - t6);
+    CHECK(play(PairStdp(r), w0, events) - w0 == Approx(expected_restricted).epsilon(rel_tol));
+
+    const P n = pair_params(P::Weighting::additive, P::Interaction::nearest);
+    const double expected_nearest =
+        ltp(n, t3 - t2) + ltp(n, t4 - t2) + ltd(n, t5 - t4) + ltd(n, t6 - t4) + ltp(n, t7 - t6);
+    CHECK(play(PairStdp(n), w0, events) - w0 == Approx(expected_nearest).epsilon(rel_tol));
+
+    // Multiplicative weighting applies to the pairs that count, as for the other interactions.
+    const P m = pair_params(P::Weighting::multiplicative, P::Interaction::nearest_restricted);
+    const double after_pre_post =
+        w0 + m.A_plus * (m.bounds.w_max - w0) * std::exp(-5.0 / m.tau_plus);
+    CHECK(play(PairStdp(m), w0, {{Event::pre, 10.0}, {Event::post, 15.0}, {Event::post, 20.0}}) ==
+          Approx(after_pre_post).epsilon(rel_tol));
+}
+
+TEST_CASE("pair_stdp nearest_restricted: at equal times the pre spike comes first",
+          "[stdp][unit]") {
+    using P = PairStdpParams;
+    const P r = pair_params(P::Weighting::additive, P::Interaction::nearest_restricted);
+    // pre and post at 20 ms (pre first: a potentiating pair at dt = 0), then a pre at 25 ms,
+    // which the post at 20 ms precedes: depression.
+    const double w0 = 0.5;
+    const double expected = r.A_plus - r.A_minus * std::exp(-5.0 / r.tau_minus);
+    CHECK(play(PairStdp(r), w0, {{Event::pre, 20.0}, {Event::post, 20.0}, {Event::pre, 25.0}}) -
+              w0 ==
+          Approx(expected).epsilon(rel_tol));
+    // A post at the time of the previous pre's arrival counts as after it: a second post at
+    // 30 ms finds no pre after the first post and potentiates nothing.
+    CHECK(play(PairStdp(r), w0, {{Event::pre, 20.0}, {Event::post, 20.0}, {Event::post, 30.0}}) -
+              w0 ==
+          Approx(r.A_plus).epsilon(rel_tol));
 }
