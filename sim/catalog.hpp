@@ -15,7 +15,9 @@
 #include <string_view>
 #include <variant>
 
+#include "models/adex.hpp"
 #include "models/concepts.hpp"
+#include "models/izhikevich.hpp"
 #include "models/lif_cond.hpp"
 #include "models/lif_curr.hpp"
 #include "models/nearest_triplet_stdp.hpp"
@@ -32,7 +34,9 @@ namespace spikerate::sim::catalog {
 
 // The lists (then the entries of a catalog extension, if the build has one). The order is the
 // order of the ids in messages and in the key reference.
-using NeuronModels = Concat<TypeList<models::LifCurr, models::LifCond>, ExtensionNeuronModels>;
+using NeuronModels =
+    Concat<TypeList<models::LifCurr, models::LifCond, models::Izhikevich, models::Adex>,
+           ExtensionNeuronModels>;
 using Sources = Concat<TypeList<PoissonSourceParams, SpikeTrainSourceParams>, ExtensionSources>;
 using PlasticityRules =
     Concat<TypeList<models::PairStdp, models::NearestTripletStdp>, ExtensionPlasticityRules>;
