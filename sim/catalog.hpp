@@ -22,6 +22,7 @@
 #include "models/lif_curr.hpp"
 #include "models/nearest_triplet_stdp.hpp"
 #include "models/pair_stdp.hpp"
+#include "models/triplet_stdp.hpp"
 #include "sim/source_params.hpp"
 #include "sim/type_list.hpp"
 #ifdef SPIKERATE_CATALOG_EXTENSION_HEADER
@@ -39,7 +40,8 @@ using NeuronModels =
            ExtensionNeuronModels>;
 using Sources = Concat<TypeList<PoissonSourceParams, SpikeTrainSourceParams>, ExtensionSources>;
 using PlasticityRules =
-    Concat<TypeList<models::PairStdp, models::NearestTripletStdp>, ExtensionPlasticityRules>;
+    Concat<TypeList<models::PairStdp, models::NearestTripletStdp, models::TripletStdp>,
+           ExtensionPlasticityRules>;
 
 }  // namespace spikerate::sim::catalog
 

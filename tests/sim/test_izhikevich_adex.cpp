@@ -20,6 +20,7 @@
 
 #include "lif_testing.hpp"
 #include "models/adex.hpp"
+#include "models/error.hpp"
 #include "models/izhikevich.hpp"
 
 using namespace spikerate;
