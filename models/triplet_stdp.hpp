@@ -25,10 +25,8 @@
 //                                      - E(t2 - t0, tau_minus) [A2_minus + A3_minus E(t2 - t1,
 //                                      tau_x)]
 
-#include <array>
 #include <span>
 #include <string_view>
-#include <utility>
 
 #include "exp_trace.hpp"
 #include "weight_bounds.hpp"
@@ -40,7 +38,7 @@ class TripletStdp;
 struct TripletStdpParams {
     using Rule = TripletStdp;  // the rule these parameters describe
 
-    enum class Interaction { all_to_all, nearest };
+    using Interaction = TraceInteraction;
 
     double tau_plus = 16.8;    // [ms] r1: pair potentiation window
     double tau_x = 101.0;      // [ms] r2: presynaptic triplet trace
@@ -65,9 +63,7 @@ struct TripletStdpParams {
         v("A3_plus", A3_plus, "", ">= 0: triplet potentiation, in the weight unit");
         v("A2_minus", A2_minus, "", ">= 0: pair depression, in the weight unit");
         v("A3_minus", A3_minus, "", ">= 0: triplet depression, in the weight unit");
-        v("interaction", interaction,
-          std::array{std::pair{"all_to_all", Interaction::all_to_all},
-                     std::pair{"nearest", Interaction::nearest}},
+        v("interaction", interaction, trace_interaction_choices,
           "all_to_all: every spike adds one to its traces; nearest: resets them to one");
         v("w_min", bounds.w_min, "", ">= 0, in the weight unit");
         v("w_max", bounds.w_max, "", "> w_min, in the weight unit");
@@ -105,8 +101,8 @@ class TripletStdp {
     }
     double on_pre(SynapseState& syn, double post_term, double /*w*/, double t) const {
         const double dw = post_term * (p_.A2_minus + p_.A3_minus * syn.r2.at(t, p_.tau_x));
-        bump(syn.r1, t, p_.tau_plus);
-        bump(syn.r2, t, p_.tau_x);
+        bump(syn.r1, t, p_.tau_plus, p_.interaction);
+        bump(syn.r2, t, p_.tau_x, p_.interaction);
         return dw;
     }
     double on_pre(SynapseState& syn, const PostState& post, double w, double t) const {
@@ -117,19 +113,11 @@ class TripletStdp {
         return syn.r1.at(t, p_.tau_plus) * (p_.A2_plus + p_.A3_plus * before.o2.at(t, p_.tau_y));
     }
     void after_post(PostState& post, double t) const {
-        bump(post.o1, t, p_.tau_minus);
-        bump(post.o2, t, p_.tau_y);
+        bump(post.o1, t, p_.tau_minus, p_.interaction);
+        bump(post.o2, t, p_.tau_y, p_.interaction);
     }
 
   private:
-    void bump(ExpTrace& trace, double t, double tau) const {
-        if (p_.interaction == Params::Interaction::all_to_all) {
-            trace.add_one(t, tau);
-        } else {
-            trace.set_one(t);
-        }
-    }
-
     Params p_;
 };
 

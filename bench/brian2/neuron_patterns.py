@@ -92,30 +92,17 @@ def izhikevich(method, dt_ms):
     b2.defaultclock.dt = dt_ms * ms
     names = list(IZHIKEVICH_PATTERNS)
     size = len(names) * (PERTURBED + 1)
+    constants = "".join(f"{name} : 1 (constant)\n" for name in "abcdI")
     if method == "rk4":
         eqs = """
         dv/dt = (0.04*v**2 + 5*v + 140 - u + I)/ms : 1
         du/dt = a*(b*v - u)/ms : 1
-        a : 1 (constant)
-        b : 1 (constant)
-        c : 1 (constant)
-        d : 1 (constant)
-        I : 1 (constant)
         """
-        group = b2.NeuronGroup(size, eqs, threshold="v >= 30", reset="v = c; u += d",
-                               method="rk4", namespace={})
+        group = b2.NeuronGroup(size, eqs + constants, threshold="v >= 30",
+                               reset="v = c; u += d", method="rk4", namespace={})
     else:  # the paper's scheme, on variables without equations
-        eqs = """
-        v : 1
-        u : 1
-        a : 1 (constant)
-        b : 1 (constant)
-        c : 1 (constant)
-        d : 1 (constant)
-        I : 1 (constant)
-        """
-        group = b2.NeuronGroup(size, eqs, threshold="v >= 30", reset="v = c; u += d",
-                               namespace={})
+        group = b2.NeuronGroup(size, "v : 1\nu : 1\n" + constants, threshold="v >= 30",
+                               reset="v = c; u += d", namespace={})
         h = 0.5 * dt_ms
         group.run_regularly(f"""
         v = v + {h}*(0.04*v*v + 5*v + 140 - u + I)

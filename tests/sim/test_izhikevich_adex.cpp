@@ -13,8 +13,11 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 #include <catch2/catch.hpp>
 
@@ -97,6 +100,50 @@ sim::Integration integration_named(const std::string& name) {
     return sim::Integration::automatic;
 }
 
+// Every run (method) and pattern of a reference file: the parameters are the pattern's keys
+// that name a field of Params as scenario files do (a_per_ms, C_m_pF, ...), the others
+// defaults; every key of the pattern must be a parameter or part of the reference.
+template <class Params>
+void check_reference_file(const std::string& file, std::size_t n_patterns) {
+    const toml::table ref = toml::parse_file((reference_dir / file).string());
+    const double duration = number(ref, "duration_ms");
+    const toml::table* runs = ref["runs"].as_table();
+    REQUIRE(runs != nullptr);
+    REQUIRE(runs->size() == 2);
+    for (const auto& [method, run_node] : *runs) {
+        const toml::table& run = *run_node.as_table();
+        const double dt = number(run, "dt_ms");
+        const toml::table* patterns = run["patterns"].as_table();
+        REQUIRE(patterns->size() == n_patterns);
+        for (const auto& [name, pattern_node] : *patterns) {
+            const toml::table& pattern = *pattern_node.as_table();
+            CAPTURE(method.str(), name.str());
+            Params p{};
+            std::size_t used = 0;
+            p.visit_fields([&](std::string_view field_name, auto& field, const auto& unit,
+                               const auto& /*doc*/) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(field)>, double>) {
+                    const std::string key = fmt::format("{}_{}", field_name, unit);
+                    if (const auto value = pattern[key].template value<double>()) {
+                        field = *value;
+                        ++used;
+                    }
+                }
+            });
+            std::size_t reference_keys = 0;
+            for (const auto& [key, value] : pattern) {
+                const std::string_view k = key.str();
+                reference_keys += k.starts_with("brian2_") || k.starts_with("rounding_") ||
+                                  k.starts_with("perturbed_");
+            }
+            REQUIRE(used + reference_keys == pattern.size());
+            const auto spec =
+                testing::single_neuron_spec(dt, p, integration_named(std::string(method.str())));
+            check_pattern(run_one(spec, duration).spikes, pattern, dt);
+        }
+    }
+}
+
 }  // namespace
 
 TEST_CASE("izhikevich: rest is the lower fixed point of the input-free dynamics",
@@ -146,30 +193,7 @@ TEST_CASE("izhikevich: the fixed point is stable below the Hopf current, spiking
 
 TEST_CASE("izhikevich: RS, FS, IB and CH patterns match Brian2 2.5.1 over 1 s",
           "[izhikevich][reference][integration]") {
-    const toml::table ref = toml::parse_file((reference_dir / "izhikevich_brian2.toml").string());
-    const double duration = number(ref, "duration_ms");
-    const toml::table* runs = ref["runs"].as_table();
-    REQUIRE(runs != nullptr);
-    REQUIRE(runs->size() == 2);  // rk4 and izhikevich_half_steps
-    for (const auto& [method, run_node] : *runs) {
-        const toml::table& run = *run_node.as_table();
-        const double dt = number(run, "dt_ms");
-        const toml::table* patterns = run["patterns"].as_table();
-        REQUIRE(patterns->size() == 4);
-        for (const auto& [name, pattern_node] : *patterns) {
-            const toml::table& pattern = *pattern_node.as_table();
-            models::IzhikevichParams p{};
-            p.a = number(pattern, "a_per_ms");
-            p.b = number(pattern, "b_per_ms");
-            p.c = number(pattern, "c_mV");
-            p.d = number(pattern, "d_mV_per_ms");
-            p.I_e = number(pattern, "I_e_mV_per_ms");
-            CAPTURE(method.str(), name.str());
-            const auto spec =
-                testing::single_neuron_spec(dt, p, integration_named(std::string(method.str())));
-            check_pattern(run_one(spec, duration).spikes, pattern, dt);
-        }
-    }
+    check_reference_file<models::IzhikevichParams>("izhikevich_brian2.toml", 4);
 }
 
 TEST_CASE("adex: rheobase at the saddle-node, below it the fixed point attracts",
@@ -240,36 +264,7 @@ TEST_CASE("adex: a step across V_peak stays finite (V_m read as min(V_m, V_peak)
 
 TEST_CASE("adex: the Naud et al. (2008) patterns match Brian2 2.5.1 over 1 s",
           "[adex][reference][integration]") {
-    const toml::table ref = toml::parse_file((reference_dir / "adex_brian2.toml").string());
-    const double duration = number(ref, "duration_ms");
-    const toml::table* runs = ref["runs"].as_table();
-    REQUIRE(runs != nullptr);
-    REQUIRE(runs->size() == 2);  // euler and rk4
-    for (const auto& [method, run_node] : *runs) {
-        const toml::table& run = *run_node.as_table();
-        const double dt = number(run, "dt_ms");
-        const toml::table* patterns = run["patterns"].as_table();
-        REQUIRE(patterns->size() == 8);
-        for (const auto& [name, pattern_node] : *patterns) {
-            const toml::table& pattern = *pattern_node.as_table();
-            models::AdexParams p{};
-            p.C_m = number(pattern, "C_m_pF");
-            p.g_L = number(pattern, "g_L_nS");
-            p.E_L = number(pattern, "E_L_mV");
-            p.V_T = number(pattern, "V_T_mV");
-            p.Delta_T = number(pattern, "Delta_T_mV");
-            p.a = number(pattern, "a_nS");
-            p.tau_w = number(pattern, "tau_w_ms");
-            p.b = number(pattern, "b_pA");
-            p.V_r = number(pattern, "V_r_mV");
-            p.I_e = number(pattern, "I_e_pA");
-            p.V_peak = number(pattern, "V_peak_mV");
-            CAPTURE(method.str(), name.str());
-            const auto spec =
-                testing::single_neuron_spec(dt, p, integration_named(std::string(method.str())));
-            check_pattern(run_one(spec, duration).spikes, pattern, dt);
-        }
-    }
+    check_reference_file<models::AdexParams>("adex_brian2.toml", 8);
 }
 
 TEST_CASE("izhikevich, adex: validate() names the key, izhikevich_half_steps needs izhikevich",
