@@ -10,6 +10,7 @@
 // Optional capabilities (a model or rule gains a mode or a hook by having the member):
 //   HasExactPropagator   closed-form subthreshold dynamics: `exact` and `precise` integration
 //   HasExponentialEuler  a population-wide exponential-Euler step: `exponential_euler`
+//   HasIzhikevichHalfSteps  the scheme of Izhikevich's (2003) code: `izhikevich_half_steps`
 //   HasFusedSteps        fused population-wide rk4 / Euler steps, used instead of odeint's
 //   HasFastestRate       the population's fastest rate: unstable explicit steps are refused
 //   HasVectorisedPostTerms  post_terms() over all postsynaptic neurons at once
@@ -154,6 +155,13 @@ concept HasExactPropagator = requires(const Model& m, Eigen::ArrayXd& x,
 template <class Model>
 concept HasExponentialEuler = requires(const Model& m, Eigen::ArrayXd& x) {
     m.exponential_euler_step(x, 0.1);
+};
+
+// Models with the scheme of Izhikevich's (2003) code (izhikevich): two Euler half-steps of v,
+// then one Euler step of u with the new v.
+template <class Model>
+concept HasIzhikevichHalfSteps = requires(const Model& m, Eigen::ArrayXd& x) {
+    m.izhikevich_half_steps(x, 0.1);
 };
 
 // Models with fused population-wide RK4 and forward-Euler steps (lif_cond), checked against

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <limits>
 #include <span>
+#include <utility>
 
 #include <Eigen/Core>
 
@@ -43,6 +45,21 @@ struct ExpTrace {
         t_last = t;
     }
 };
+
+// How a spike changes its own trace: all-to-all interaction adds one (every earlier spike keeps
+// counting), nearest-spike resets it to one (only the last counts).
+enum class TraceInteraction { all_to_all, nearest };
+inline constexpr std::array trace_interaction_choices{
+    std::pair{"all_to_all", TraceInteraction::all_to_all},
+    std::pair{"nearest", TraceInteraction::nearest},
+};
+inline void bump(ExpTrace& trace, double t, double tau, TraceInteraction interaction) {
+    if (interaction == TraceInteraction::all_to_all) {
+        trace.add_one(t, tau);
+    } else {
+        trace.set_one(t);
+    }
+}
 
 // A nearest-spike trace: 1 at its last spike, decaying from there; 0 before any spike. Half
 // the memory of an ExpTrace (the value after a spike is always 1) and the same values:

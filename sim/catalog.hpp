@@ -15,12 +15,15 @@
 #include <string_view>
 #include <variant>
 
+#include "models/adex.hpp"
 #include "models/concepts.hpp"
+#include "models/izhikevich.hpp"
 #include "models/lif_cond.hpp"
 #include "models/lif_curr.hpp"
 #include "models/nearest_triplet_stdp.hpp"
 #include "models/pair_stdp.hpp"
 #include "models/srm_masquelier.hpp"
+#include "models/triplet_stdp.hpp"
 #include "sim/masquelier_pattern.hpp"
 #include "sim/source_params.hpp"
 #include "sim/type_list.hpp"
@@ -34,13 +37,15 @@ namespace spikerate::sim::catalog {
 
 // The lists (then the entries of a catalog extension, if the build has one). The order is the
 // order of the ids in messages and in the key reference.
-using NeuronModels = Concat<TypeList<models::LifCurr, models::LifCond, models::SrmMasquelier>,
+using NeuronModels = Concat<TypeList<models::LifCurr, models::LifCond, models::SrmMasquelier,
+                                     models::Izhikevich, models::Adex>,
                             ExtensionNeuronModels>;
 using Sources =
     Concat<TypeList<PoissonSourceParams, SpikeTrainSourceParams, MasquelierPatternParams>,
            ExtensionSources>;
 using PlasticityRules =
-    Concat<TypeList<models::PairStdp, models::NearestTripletStdp>, ExtensionPlasticityRules>;
+    Concat<TypeList<models::PairStdp, models::NearestTripletStdp, models::TripletStdp>,
+           ExtensionPlasticityRules>;
 
 }  // namespace spikerate::sim::catalog
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -83,30 +84,37 @@ bool is_neuron_model(const PopulationModel& model) {
     return std::visit([](const auto& p) { return NeuronParams<std::decay_t<decltype(p)>>; }, model);
 }
 
-bool has_exponential_euler(const PopulationModel& model) {
+namespace {
+// Whether the population's model is a neuron model whose type passes `test`, a generic lambda
+// called with std::type_identity<Model>.
+template <class Test>
+bool neuron_model_has(const PopulationModel& model, Test test) {
     return std::visit(
-        [](const auto& p) {
+        [&](const auto& p) {
             using Params = std::decay_t<decltype(p)>;
             if constexpr (NeuronParams<Params>) {
-                return models::HasExponentialEuler<typename Params::Model>;
+                return test(std::type_identity<typename Params::Model>{});
             } else {
                 return false;
             }
         },
         model);
 }
+}  // namespace
+
+bool has_exponential_euler(const PopulationModel& model) {
+    return neuron_model_has(
+        model, []<class M>(std::type_identity<M>) { return models::HasExponentialEuler<M>; });
+}
+
+bool has_izhikevich_half_steps(const PopulationModel& model) {
+    return neuron_model_has(
+        model, []<class M>(std::type_identity<M>) { return models::HasIzhikevichHalfSteps<M>; });
+}
 
 bool has_exact_propagator(const PopulationModel& model) {
-    return std::visit(
-        [](const auto& p) {
-            using Params = std::decay_t<decltype(p)>;
-            if constexpr (NeuronParams<Params>) {
-                return models::HasExactPropagator<typename Params::Model>;
-            } else {
-                return false;
-            }
-        },
-        model);
+    return neuron_model_has(
+        model, []<class M>(std::type_identity<M>) { return models::HasExactPropagator<M>; });
 }
 
 std::string_view weight_unit(const PopulationModel& model) {
@@ -154,6 +162,8 @@ const char* integration_name(Integration integration) {
             return "exact";
         case Integration::precise:
             return "precise";
+        case Integration::izhikevich_half_steps:
+            return "izhikevich_half_steps";
     }
     return "?";
 }
@@ -250,6 +260,13 @@ void PopulationSpec::validate(double dt_ms) const {
             throw ParamError::value(
                 "integration", fmt::format("exponential_euler: needs a model with an "
                                            "exponential-Euler step, such as lif_cond ({} has none)",
+                                           model_id(model)));
+        }
+        if (integration == Integration::izhikevich_half_steps &&
+            !has_izhikevich_half_steps(model)) {
+            throw ParamError::value(
+                "integration", fmt::format("izhikevich_half_steps: needs the izhikevich model ({} "
+                                           "has no such step)",
                                            model_id(model)));
         }
         const auto vars = state_variables(model);

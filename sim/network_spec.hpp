@@ -101,6 +101,7 @@ enum class Integration {
     dopri5,             // odeint controlled dopri5 within each dt (abs/rel tolerance 1e-9)
     exact,              // the model's exact propagator (lif_curr)
     precise,            // exact propagator + threshold crossing located inside the step (lif_curr)
+    izhikevich_half_steps,  // the model's step after Izhikevich's (2003) code (izhikevich)
 };
 
 // The names scenario files use for the enumerations above and below.
@@ -112,6 +113,7 @@ inline constexpr std::array integration_choices{
     std::pair{"dopri5", Integration::dopri5},
     std::pair{"exact", Integration::exact},
     std::pair{"precise", Integration::precise},
+    std::pair{"izhikevich_half_steps", Integration::izhikevich_half_steps},
 };
 inline constexpr std::array receptor_choices{
     std::pair{"excitatory", Receptor::excitatory},
@@ -137,8 +139,9 @@ struct PopulationSpec {
           "automatic: the exact propagator where the model has one, else rk4; rk4, euler: one "
           "fixed odeint step per dt; exponential_euler: the model's (lif_cond); dopri5: odeint's "
           "controlled dopri5 within each dt (tolerance 1e-9); exact, precise: the model's exact "
-          "propagator, precise also locating threshold crossings inside the step (lif_curr). "
-          "Sources: automatic only");
+          "propagator, precise also locating threshold crossings inside the step (lif_curr); "
+          "izhikevich_half_steps: two Euler half-steps of v, then one of u, as Izhikevich's "
+          "(2003) code (izhikevich). Sources: automatic only");
     }
     void validate(double dt_ms) const;  // dt: the step of the network it belongs to [ms]
 };
@@ -200,9 +203,10 @@ struct StateVariable {
 std::string_view model_id(const PopulationModel& model);       // "lif_cond", "poisson", ...
 std::string_view plasticity_id(const PlasticityParams& rule);  // "none", "pair_stdp", ...
 bool is_neuron_model(const PopulationModel& model);
-bool has_exact_propagator(const PopulationModel& model);     // offers exact and precise
-bool has_exponential_euler(const PopulationModel& model);    // offers exponential_euler
-std::string_view weight_unit(const PopulationModel& model);  // "" for sources
+bool has_exact_propagator(const PopulationModel& model);       // offers exact and precise
+bool has_exponential_euler(const PopulationModel& model);      // offers exponential_euler
+bool has_izhikevich_half_steps(const PopulationModel& model);  // offers izhikevich_half_steps
+std::string_view weight_unit(const PopulationModel& model);    // "" for sources
 std::vector<StateVariable> state_variables(const PopulationModel& model);  // none for sources
 const char* integration_name(Integration integration);
 // Whether `name` can name an HDF5 group of the output: not empty, not "." or "..", no '/' and no

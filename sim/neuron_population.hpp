@@ -188,6 +188,11 @@ class NeuronPopulation final : public Population {
             case Integration::exact:
                 if constexpr (models::HasExactPropagator<Model>) model_.propagate(propagator_, x_);
                 break;
+            case Integration::izhikevich_half_steps:
+                if constexpr (models::HasIzhikevichHalfSteps<Model>) {
+                    model_.izhikevich_half_steps(x_, dt);
+                }
+                break;
             case Integration::automatic:
             case Integration::precise:
                 break;  // resolved / handled before

@@ -159,7 +159,7 @@ V_th_mV = -75.0
 model = "lif_curr"
 size = 1
 integration = "rk5"
-)", {}, {"bad.toml:4: populations.exc.integration: unknown integration 'rk5' (did you mean 'rk4'? expected one of: automatic, rk4, euler, exponential_euler, dopri5, exact, precise)"}},
+)", {}, {"bad.toml:4: populations.exc.integration: unknown integration 'rk5' (did you mean 'rk4'? expected one of: automatic, rk4, euler, exponential_euler, dopri5, exact, precise, izhikevich_half_steps)"}},
 
         {"exact integration of a model without a propagator", R"([populations.exc]
 model = "lif_cond"
