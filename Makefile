@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PYTHON ?= /usr/bin/python3
 CLANG_FORMAT ?= clang-format-14
 
-.PHONY: key-reference deps build mnist demo demo-song2000 demo-notebooks notebooks test test-cpp test-unit \
+.PHONY: key-reference deps build mnist demo demo-song2000 demo-notebooks demo-timing notebooks test test-cpp test-unit \
   test-integration test-python test-sanitize format format-check bench bench-mlp bench-dc clean
 
 deps:
@@ -82,16 +82,28 @@ demo-notebooks: demo-song2000
 	./$(BUILD)/spikerate run data/scenarios/cuba.toml -o $(BUILD)/demo/cuba.h5 --force
 	./$(BUILD)/spikerate run analysis/scenarios/stdp_pairing.toml -o $(BUILD)/demo/stdp_pairing.h5 --force
 
-# The three notebooks executed on the demo runs, saved as HTML pages in build/notebooks (read
+# The runs the timing notebook opens by default: Masquelier 2008 for its full 450 s (about 10 s),
+# the timing classes at their defaults, and their jitter sweep into build/timing_classes.
+demo-timing: build
+	mkdir -p $(BUILD)/demo
+	./$(BUILD)/spikerate run data/scenarios/masquelier_2008.toml -o $(BUILD)/demo/masquelier_2008.h5 --force
+	./$(BUILD)/spikerate run data/scenarios/timing_classes.toml -o $(BUILD)/demo/timing_classes.h5 --force
+	cd analysis && SPIKERATE_BUILD=$(abspath $(BUILD)) $(PYTHON) -m spikerate.timing_classes sweep \
+	  --jitter 0 1 2 5 10 20 --out $(abspath $(BUILD))/timing_classes
+
+# The four notebooks executed on the demo runs, saved as HTML pages in build/notebooks (read
 # them in a browser, no Jupyter server needed).
-notebooks: demo demo-notebooks
+notebooks: demo demo-notebooks demo-timing
 	SPIKERATE_COMPARISON_RUN=$(abspath $(BUILD))/demo/stdp_vs_backprop.h5 \
 	SPIKERATE_COBA_RUN=$(abspath $(BUILD))/demo/coba.h5 SPIKERATE_CUBA_RUN=$(abspath $(BUILD))/demo/cuba.h5 \
 	SPIKERATE_SONG_RUN=$(abspath $(BUILD))/demo/stdp_song2000.h5 \
 	SPIKERATE_PAIRING_RUN=$(abspath $(BUILD))/demo/stdp_pairing.h5 \
+	SPIKERATE_MASQUELIER_RUN=$(abspath $(BUILD))/demo/masquelier_2008.h5 \
+	SPIKERATE_TIMING_RUN=$(abspath $(BUILD))/demo/timing_classes.h5 \
+	SPIKERATE_TIMING_SWEEP=$(abspath $(BUILD))/timing_classes \
 	  $(PYTHON) -m jupyter nbconvert --to html --execute --output-dir $(BUILD)/notebooks \
 	  analysis/notebooks/stdp_vs_backprop.ipynb analysis/notebooks/network_dynamics.ipynb \
-	  analysis/notebooks/stdp_learning.ipynb
+	  analysis/notebooks/stdp_learning.ipynb analysis/notebooks/timing.ipynb
 
 # -O1 -g1: the sanitizers need little optimisation and only line tables for their reports; a
 # full -O2 -g build of the suite takes about twice as long to compile. Built for the x86-64

@@ -182,16 +182,30 @@ def _find_setup(f):
     raise ValueError(f"{f.filename}: no projection from {sources[0]}")
 
 
+def _read_discharges(f, path):
+    """(source, projection, target, simulated duration [ms], pattern, the target's discharge
+    times [ms]) of an open run file."""
+    source, projection, target = _find_setup(f)
+    duration = float(f["metrics/simulated_time_ms"][()])
+    pattern = read_pattern(f, source, duration)
+    if target not in f["spikes"]:
+        raise ValueError(f"{path}: the spikes of '{target}' were not recorded")
+    spikes = np.asarray(f["spikes"][target]["timestamps"][:], dtype=float)
+    return source, projection, target, duration, pattern, spikes
+
+
+def read_run(path):
+    """(pattern, discharge times [ms], simulated duration [ms]) of a run file: where the
+    masquelier_pattern source pasted its pattern, and when the neuron it feeds fired."""
+    with h5py.File(path, "r") as f:
+        _, _, _, duration, pattern, spikes = _read_discharges(f, path)
+    return pattern, spikes, duration
+
+
 def analyse(path, last_ms=LAST_MS, threshold=FULL_WEIGHT):
     """The paper's measures for one run file (:class:`Result`)."""
     with h5py.File(path, "r") as f:
-        source, projection, target = _find_setup(f)
-        duration = float(f["metrics/simulated_time_ms"][()])
-        pattern = read_pattern(f, source, duration)
-        if target not in f["spikes"]:
-            raise ValueError(f"{path}: the spikes of '{target}' were not recorded")
-        g = f["spikes"][target]
-        spikes = np.asarray(g["timestamps"][:], dtype=float)
+        source, projection, target, duration, pattern, spikes = _read_discharges(f, path)
         reports = [r for r in f["report"].values()
                    if _decode(r.attrs.get("projection", "")) == projection]
         if reports:

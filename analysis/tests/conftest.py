@@ -7,6 +7,9 @@ a shipped scenario shortened with --set, so the files have the layout real runs 
 - song_run: Song, Miller & Abbott (2000), 20 s, weights every second;
 - pairing_run: analysis/scenarios/stdp_pairing.toml, one pre-post pair per synapse;
 - comparison_run: stdp_vs_backprop.toml with 16 neurons, 60 examples, 100 test digits (MNIST);
+- masquelier_run: masquelier_2008.toml, 30 s (a 15 s stretch played twice), weights every second;
+- timing_run, timing_sweep: timing_classes.toml at its defaults, and a folder of its runs at
+  jitter SDs 0, 2 and 10 ms (spikerate.timing_classes.sweep);
 - interrupted_run: COBA stopped by SIGINT after about a second (complete = 0, metrics written);
 - killed_run: COBA killed by SIGKILL after its first flushes (complete = 0, no metrics).
 """
@@ -23,6 +26,8 @@ SCENARIOS = REPO / "data" / "scenarios"
 PAIRING_SCENARIO = REPO / "analysis" / "scenarios" / "stdp_pairing.toml"
 MNIST = REPO / "data" / "cache" / "mnist"
 
+MASQUELIER = ["--set", "run.duration_ms=30000.0", "--set", "populations.afferents.stretch_ms=15000.0",
+              "--set", "record.weights.weights.every_ms=1000.0"]
 COBA_MS = 500.0
 SONG_MS = 20_000.0
 COMPARISON = ["--set", "training.examples=60", "--set", "training.evaluate_at=[20, 60]",
@@ -120,3 +125,23 @@ def killed_run(spikerate_binary, runs_dir):
                                  lambda p: p.kill(), 5.0)
     assert code == -signal.SIGKILL
     return partial
+
+
+@pytest.fixture(scope="session")
+def masquelier_run(spikerate_binary, runs_dir):
+    return run_scenario(spikerate_binary, SCENARIOS / "masquelier_2008.toml",
+                        runs_dir / "masquelier.h5", *MASQUELIER)
+
+
+@pytest.fixture(scope="session")
+def timing_run(spikerate_binary, runs_dir):
+    return run_scenario(spikerate_binary, SCENARIOS / "timing_classes.toml", runs_dir / "timing.h5")
+
+
+@pytest.fixture(scope="session")
+def timing_sweep(spikerate_binary, runs_dir):
+    from spikerate import timing_classes
+
+    out = runs_dir / "timing_sweep"
+    timing_classes.sweep([0.0, 2.0, 10.0], out, binary=spikerate_binary)
+    return out
