@@ -143,12 +143,12 @@ class PairStdp {
 
   private:
     bool restricted() const { return p_.interaction == Params::Interaction::nearest_restricted; }
+    // Nearest and nearest_restricted both reset a trace to one (exp_trace.hpp's bump).
     void bump(ExpTrace& trace, double t, double tau) const {
-        if (p_.interaction == Params::Interaction::all_to_all) {
-            trace.add_one(t, tau);
-        } else {
-            trace.set_one(t);
-        }
+        models::bump(trace, t, tau,
+                     p_.interaction == Params::Interaction::all_to_all
+                         ? TraceInteraction::all_to_all
+                         : TraceInteraction::nearest);
     }
 
     Params p_;
