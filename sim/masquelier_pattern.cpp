@@ -27,11 +27,6 @@ bool whole(double x) { return std::isfinite(x) && std::floor(x) == x; }
 
 // A 32-bit word as a uniform number in [0, 1).
 double unit(std::uint32_t w) { return static_cast<double>(w) * 0x1.0p-32; }
-// Two words as a uniform number in the open interval (0, 1).
-double open_unit(std::uint32_t hi, std::uint32_t lo) {
-    const std::uint64_t x = (static_cast<std::uint64_t>(hi) << 32 | lo) >> 12;
-    return (static_cast<double>(x) + 0.5) * 0x1.0p-52;
-}
 
 // The sections holding the pattern: k of sections 1 .. n - 1, no two adjacent, uniformly among
 // all such sets. A uniform k-subset c_0 < ... < c_{k-1} of {0, ..., n - 1 - k} (partial
@@ -80,7 +75,7 @@ void walk_block(const MasquelierPatternParams& p, std::uint64_t bins, std::uint3
             const auto init = spiking.bits(0, first + l, 1);
             r[l] = unit(init[0]) * r_max;
             s[l] = (2.0 * unit(init[1]) - 1.0) * s_max;
-            threshold[l] = open_unit(init[2], init[3]);
+            threshold[l] = open_unit_interval(init[2], init[3]);
         } else {
             last[l] = std::numeric_limits<std::int64_t>::max() / 2;  // never forced
         }
@@ -111,7 +106,7 @@ void walk_block(const MasquelierPatternParams& p, std::uint64_t bins, std::uint3
             if (spike[l] == 0) continue;
             const auto w = spiking.bits(k, first + l, 0);
             trains[l].push_back((static_cast<double>(k) + unit(w[0])) * bin_ms);
-            threshold[l] = open_unit(w[2], w[3]);
+            threshold[l] = open_unit_interval(w[2], w[3]);
             survival[l] = 1.0;
             last[l] = kk;
         }

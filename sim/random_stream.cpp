@@ -25,13 +25,6 @@ std::uint64_t fnv1a64(std::string_view s) {
     return h;
 }
 
-// Maps two 32-bit words to a double in the open interval (0, 1): 52 random bits plus one half,
-// so the largest value is 1 - 2^-53 (exactly representable) and the smallest 2^-53.
-double open_unit(std::uint32_t hi, std::uint32_t lo) {
-    const std::uint64_t x = (static_cast<std::uint64_t>(hi) << 32 | lo) >> 12;  // 52 bits
-    return (static_cast<double>(x) + 0.5) * 0x1.0p-52;
-}
-
 }  // namespace
 
 RandomStream::RandomStream(std::uint64_t seed, std::string_view name) {
@@ -51,13 +44,13 @@ std::array<std::uint32_t, 4> RandomStream::bits(std::uint64_t a, std::uint32_t b
 
 double RandomStream::uniform(std::uint64_t a, std::uint32_t b, std::uint32_t c) const {
     const auto w = bits(a, b, c);
-    return open_unit(w[0], w[1]);
+    return open_unit_interval(w[0], w[1]);
 }
 
 double RandomStream::normal(std::uint64_t a, std::uint32_t b, std::uint32_t c) const {
     const auto w = bits(a, b, c);
-    const double u1 = open_unit(w[0], w[1]);
-    const double u2 = open_unit(w[2], w[3]);
+    const double u1 = open_unit_interval(w[0], w[1]);
+    const double u2 = open_unit_interval(w[2], w[3]);
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 

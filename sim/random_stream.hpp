@@ -25,4 +25,11 @@ class RandomStream {
     std::array<std::uint32_t, 2> key_;
 };
 
+// Two 32-bit words (of bits()) as a double in the open interval (0, 1): 52 random bits plus one
+// half, so the largest value is 1 - 2^-53 (exactly representable) and the smallest 2^-53.
+inline double open_unit_interval(std::uint32_t hi, std::uint32_t lo) {
+    const std::uint64_t x = (static_cast<std::uint64_t>(hi) << 32 | lo) >> 12;  // 52 bits
+    return (static_cast<double>(x) + 0.5) * 0x1.0p-52;
+}
+
 }  // namespace spikerate::sim
