@@ -209,7 +209,7 @@ TEST_CASE("checkpoint: a gradient trainer continued from its saved state trains 
 }
 
 TEST_CASE("checkpoint: an STDP trainer continued from its saved state trains on bit for bit",
-          "[checkpoint][integration]") {
+          "[checkpoint][integration][slow]") {
     const auto& task = small_bars();
     sim::train::DiehlCook2015Params params;
     params.n_exc = 8;

@@ -303,7 +303,7 @@ TEST_CASE("masquelier_pattern: bad parameters fail at their file, line and key",
 }
 
 TEST_CASE("masquelier 2008: one neuron with STDP finds the pattern within 30 s",
-          "[masquelier][integration]") {
+          "[masquelier][integration][slow]") {
     // The shipped scenario, shortened: a 15 s stretch played twice (the pattern appears every
     // 200 ms on average, as in the paper). With seed 1 the neuron fires in the pattern alone
     // from about 13 s on; the last 10 s are held to the paper's criterion.

@@ -203,7 +203,7 @@ TEST_CASE("label budgets: the rate network reads only labels of examples it has 
 TEST_CASE(
     "label budgets: the spiking network learns without labels and labels its readout only from "
     "examples it has seen, at most L",
-    "[label_budget][integration]") {
+    "[label_budget][integration][slow]") {
     const auto task = bars();
     const auto schedule = budget_schedule(20, {4, 20}, {3, 10, 0});
     LabelLog log;

@@ -101,7 +101,7 @@ TEST_CASE("a spiking network described population by population learns bars with
 }
 
 TEST_CASE("a spiking network described in a scenario learns deterministically per seed",
-          "[spiking_learner][integration]") {
+          "[spiking_learner][integration][slow]") {
     const auto brief = plus_override(plus_override(short_bars_overrides, "training.examples=40"),
                                      "training.evaluate_at=[40]");
     const sl_io::Scenario scenario = sl_io::load_scenario(bars_scenario, brief);

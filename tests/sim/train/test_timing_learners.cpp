@@ -136,7 +136,7 @@ TEST_CASE("spike_pattern encoder: the spiking learner plays an example's spikes 
 TEST_CASE(
     "timing_classes.toml: the STDP network and binned rate networks learn the classes, counts "
     "stay at chance",
-    "[experiment][integration]") {
+    "[experiment][integration][slow]") {
     const tl_io::Scenario scenario = tl_io::load_scenario(timing_scenario);
     const std::uint64_t seed = scenario.network.seed;
     const tl_task::Task task = tl_task::load_task(*scenario.task, seed);
