@@ -48,11 +48,6 @@ void DiehlCook2015Params::validate() const {
     models::require_non_negative("rest_ms", rest_ms, "ms");
     models::require_positive("input_rate_step_hz", input_rate_step_hz, "Hz");
     if (start_intensity == 0) throw ParamError::value("start_intensity", "0: must be >= 1");
-    if (encoder == SpikeEncoder::spike_pattern) {
-        throw ParamError::value("encoder",
-                                "\"spike_pattern\": the preset codes an image's pixels; it takes "
-                                "\"poisson_rate\" or \"latency\"");
-    }
     if (max_presentations == 0) throw ParamError::value("max_presentations", "0: must be >= 1");
     const double top_rate = input_rate(1.0, start_intensity + max_presentations - 1);
     if (top_rate * dt_ms * 1e-3 > 1.0) {
@@ -95,7 +90,7 @@ void DiehlCook2015Params::validate() const {
 }
 
 NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint32_t n_inputs,
-                                    std::uint64_t seed, bool learning) {
+                                    std::uint64_t seed, bool learning, SpikeEncoder encoder) {
     params.validate();
     models::LifCondParams exc = params.exc;
     exc.tau_theta = params.tau_theta_used();
@@ -107,7 +102,7 @@ NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint
     spec.populations = {
         PopulationSpec{.name = dc_input,
                        .size = n_inputs,
-                       .model = params.encoder == SpikeEncoder::latency
+                       .model = encoder == SpikeEncoder::latency
                                     ? PopulationModel{SpikeTrainSourceParams{}}
                                     : PopulationModel{PoissonSourceParams{0.0}}},
         PopulationSpec{.name = dc_exc,
@@ -156,15 +151,14 @@ SpikingNetworkSpec diehl_cook_2015_learner(const DiehlCook2015Params& params,
                                            std::uint32_t n_inputs, std::uint64_t seed,
                                            SpikingNetworkSpec section) {
     section.preset = "diehl_cook_2015";
-    section.network = diehl_cook_2015_network(params, n_inputs, seed, true);
+    // The encoder (poisson_rate or latency) and its latency keys are the section's own; with
+    // spike_pattern the section's validate() refuses the poisson input.
+    section.network = diehl_cook_2015_network(params, n_inputs, seed, true, section.encoder);
     for (auto& proj : section.network.projections) proj.name = proj.resolved_name();
     section.input = dc_input;
     section.readout_population = dc_exc;
     section.learned_projection = dc_input_exc;
     section.adaptation_variable = "theta";
-    section.encoder = params.encoder;
-    section.latency_t_max_ms = params.latency_t_max_ms;
-    section.latency_threshold = params.latency_threshold;
     section.input_rate_step_hz = params.input_rate_step_hz;
     section.start_intensity = params.start_intensity;
     section.dt_ms = params.dt_ms;

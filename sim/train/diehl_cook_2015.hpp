@@ -45,11 +45,6 @@ struct DiehlCook2015Params {
     // step: rate = pixel * input_rate_step_hz * intensity, 63.75 Hz at the start intensity 2.
     double input_rate_step_hz = 255.0 / 8.0;
     std::uint32_t start_intensity = 2;
-    // The paper's rate code, or time to first spike (a spike_train input firing once per pixel;
-    // input_rate_step_Hz and start_intensity then play no part, and retries show the same spikes).
-    SpikeEncoder encoder = SpikeEncoder::poisson_rate;
-    double latency_t_max_ms = 50.0;  // [ms] latency: spike time of a pixel just above threshold
-    double latency_threshold = 0.0;  // latency: pixels at or below it stay silent
     // An example that makes fewer than min_spikes excitatory spikes is shown again one
     // intensity step higher, up to max_presentations times in all (the released code has no
     // limit; one keeps a silent network from looping forever).
@@ -110,12 +105,6 @@ struct DiehlCook2015Params {
         v("input_rate_step", input_rate_step_hz, "Hz",
           "> 0: input rate = pixel (0-1) x this x intensity; 63.75 Hz at intensity 2");
         v("start_intensity", start_intensity, "", ">= 1");
-        v("encoder", encoder, spike_encoder_choices,
-          "poisson_rate: the paper's rate code; latency: each pixel x > latency_threshold fires "
-          "once, at latency_t_max_ms x (1 - x) (time to first spike; the input population is then "
-          "a spike_train, and a retry shows the same spikes)");
-        v("latency_t_max", latency_t_max_ms, "ms", "> 0, <= presentation_ms (latency)");
-        v("latency_threshold", latency_threshold, "", "in [0, 1) (latency)");
         v("min_spikes", min_spikes, "",
           "fewer excitatory spikes: shown again one intensity step higher");
         v("max_presentations", max_presentations, "",
@@ -171,12 +160,15 @@ inline constexpr const char* dc_input_exc = "input->exc";
 // plasticity and theta frozen (weights and theta are then copied in from a trained network).
 // Inputs start silent (rate 0). Weights and delays are drawn from `seed` by projection name, so
 // the learning and the frozen network built with one seed have the same delays.
+// The input is a poisson population, or with `encoder` = latency a spike_train one.
 NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint32_t n_inputs,
-                                    std::uint64_t seed, bool learning);
+                                    std::uint64_t seed, bool learning,
+                                    SpikeEncoder encoder = SpikeEncoder::poisson_rate);
 
 // The preset: `section` (name, readout, labels, threads and recording already set) with the
 // learning network for n_inputs inputs, its roles and the released code's protocol filled in:
-// a poisson_rate encoder at input_rate_step_Hz x intensity from start_intensity, retries below
+// the section's encoder (a poisson_rate one at input_rate_step_Hz x intensity from
+// start_intensity, or latency on a spike_train input), retries below
 // min_spikes, each exc neuron's input weights normalised to weight_sum, plasticity and theta
 // acting in training only, the adaptive threshold theta recorded with the receptive fields.
 // The scenario loader writes the result into the resolved scenario, which then loads without

@@ -218,7 +218,9 @@ std::vector<KeySection> key_reference() {
         auto& preset = section("[spiking.<name>] with architecture = \"diehl_cook_2015\"",
                                "Diehl & Cook (2015): its parameters, besides readout, "
                                "linear_epochs, linear_learning_rate, assignment_examples, threads, "
-                               "record_weights and spike_windows from the table above.",
+                               "record_weights, spike_windows, encoder (poisson_rate or latency: "
+                               "the input is then a spike_train), latency_t_max_ms and "
+                               "latency_threshold from the table above.",
                                3);
         const train::DiehlCook2015Params defaults;
         add_special(preset.rows, spiking_special_keys);

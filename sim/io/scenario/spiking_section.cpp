@@ -25,8 +25,9 @@ namespace {
 // threads and recording (the rest of the description is the preset's).
 const std::vector<std::string>& preset_passthrough_keys() {
     static const std::vector<std::string> keys{
-        "readout", "linear_epochs",  "linear_learning_rate", "assignment_examples",
-        "threads", "record_weights", "spike_windows"};
+        "readout",          "linear_epochs",    "linear_learning_rate", "assignment_examples",
+        "threads",          "record_weights",   "spike_windows",        "encoder",
+        "latency_t_max_ms", "latency_threshold"};
     return keys;
 }
 
@@ -211,6 +212,11 @@ toml::table expand_diehl_cook_2015(LoadState& state, const Table& t, const toml:
     train::SpikingNetworkSpec spec;
     check_in(ctx, element, [&] {
         params.validate();
+        if (passthrough.encoder == train::SpikeEncoder::spike_pattern) {
+            throw ParamError::value("encoder",
+                                    "\"spike_pattern\": the preset codes an image's pixels; it "
+                                    "takes \"poisson_rate\" or \"latency\"");
+        }
         try {
             spec = train::diehl_cook_2015_learner(params, n_inputs, state.scenario.network.seed,
                                                   passthrough);
