@@ -6,7 +6,7 @@ PYTHON ?= /usr/bin/python3
 CLANG_FORMAT ?= clang-format-14
 
 .PHONY: key-reference deps build mnist demo demo-song2000 demo-notebooks demo-timing notebooks test test-cpp test-unit \
-  test-integration test-python test-sanitize format format-check bench bench-mlp bench-dc clean
+  test-integration test-python test-release test-sanitize format format-check bench bench-mlp bench-dc clean
 
 deps:
 	bash .ci/install-deps
@@ -35,13 +35,17 @@ demo-song2000: build
 	$(PYTHON) analysis/examples/song2000_summary.py $(BUILD)/demo/stdp_song2000.h5
 
 # Everything CI runs: the formatting check, the C++ suite, the Python suite, and the C++ suite
-# again under AddressSanitizer + UndefinedBehaviorSanitizer. The Python suite (one spikerate
-# process at a time) runs while the sanitizer build compiles, each target's output printed
-# whole when it ends (--output-sync): on 2 cores this keeps `make test` from a fresh clone
-# within CI's 10 minutes.
+# again under AddressSanitizer + UndefinedBehaviorSanitizer. The C++ and Python suites (one
+# after the other) run while the sanitizer build compiles, each branch's output printed whole
+# when it ends (--output-sync): on 2 cores this keeps `make test` from a fresh clone within
+# CI's 10 minutes.
 test: format-check build mnist
+	$(MAKE) --no-print-directory -j 2 --output-sync=target test-release test-sanitize
+
+# The Release build's suites, C++ then Python (one branch of `make test`).
+test-release:
 	$(MAKE) --no-print-directory test-cpp
-	$(MAKE) --no-print-directory -j 2 --output-sync=target test-python test-sanitize
+	$(MAKE) --no-print-directory test-python
 
 test-cpp:
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
