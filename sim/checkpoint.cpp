@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/random_stream.hpp"
+
 namespace spikerate::sim {
 
 namespace {
@@ -19,15 +21,6 @@ namespace {
 // "spikerate checkpoint", format 1: magic, then the length and FNV-1a hash of the body, then
 // the body (header strings and the state).
 constexpr std::string_view magic = "SRCKPT\x01\n";
-
-std::uint64_t fnv1a64(std::string_view s) {
-    std::uint64_t h = 0xCBF29CE484222325ULL;
-    for (const char c : s) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001B3ULL;
-    }
-    return h;
-}
 
 std::string errno_text() { return std::system_category().message(errno); }
 

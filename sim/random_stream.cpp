@@ -16,15 +16,6 @@ std::uint64_t splitmix64(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
-std::uint64_t fnv1a64(std::string_view s) {
-    std::uint64_t h = 0xCBF29CE484222325ULL;
-    for (const char c : s) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001B3ULL;
-    }
-    return h;
-}
-
 }  // namespace
 
 RandomStream::RandomStream(std::uint64_t seed, std::string_view name) {

@@ -25,6 +25,16 @@ class RandomStream {
     std::array<std::uint32_t, 2> key_;
 };
 
+// The 64-bit FNV-1a hash of a byte string: a stream's name in its key, a checkpoint's checksum.
+inline std::uint64_t fnv1a64(std::string_view s) {
+    std::uint64_t h = 0xCBF29CE484222325ULL;
+    for (const char c : s) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001B3ULL;
+    }
+    return h;
+}
+
 // Two 32-bit words (of bits()) as a double in the open interval (0, 1): 52 random bits plus one
 // half, so the largest value is 1 - 2^-53 (exactly representable) and the smallest 2^-53.
 inline double open_unit_interval(std::uint32_t hi, std::uint32_t lo) {
