@@ -10,7 +10,8 @@
 //   eta(s) = T (K1 e^{-s/tau_m} - K2 (e^{-s/tau_m} - e^{-s/tau_s}))   (the spike's positive
 //            pulse and the negative after-potential that follows it)
 // A spike when u >= T, then a refractory period t_ref during which it cannot fire (the inputs
-// keep adding up).
+// keep adding up: "not allowed to fire (but does integrate the EPSPs)", the authors' code of the
+// time, STDPContinuous.c of Masquelier et al. 2009; a later version of it drops them).
 //
 // The same as ODEs (the state variables of the model):
 //   dV_m/dt = -V_m / tau_m + c (J_e - J_i),  c = K (1/tau_s - 1/tau_m)      [au/ms]
@@ -24,8 +25,12 @@
 // Exact propagation over h (the grid mode `exact`, and `precise`):
 //   V_m(h) = V_m e^{-h/tau_m} + K (J_e - J_i) (e^{-h/tau_m} - e^{-h/tau_s}),
 //   J(h)   = J e^{-h/tau_s}.
-// Differences from the paper: the kernels are not cut at 7 tau_m (e^{-7} = 0.09 % of a kernel's
-// size); the inhibitory receptor (J_i, the EPSP shape with the opposite sign) is an addition.
+// Differences from the paper: the kernels are not cut at 7 tau_m = 70 ms. An EPSP's tail beyond
+// is K e^{-7} = 0.2 % of its peak; with the paper's input (64 Hz per afferent) the tails of the
+// inputs older than 70 ms and younger than the last spike add up to ~0.4 au once ~300 synapses
+// are potentiated, none while the neuron fires every 16 ms; eta(70 ms) = -0.9 au. Both stay
+// below 0.2 % of T = 500. The inhibitory receptor (J_i, the EPSP shape with the opposite sign)
+// is an addition.
 // Units: ms; V_m, J and the weights in the paper's arbitrary units ("au": T = 500, weights in
 // [0, 1], an EPSP of weight 1 peaks at 1 au); K, K1, K2 are numbers. Requires tau_s < tau_m.
 

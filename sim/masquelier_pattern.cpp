@@ -76,6 +76,17 @@ void walk_block(const MasquelierPatternParams& p, std::uint64_t bins, std::uint3
             r[l] = unit(init[0]) * r_max;
             s[l] = (2.0 * unit(init[1]) - 1.0) * s_max;
             threshold[l] = open_unit_interval(init[2], init[3]);
+            // The authors' code counts the first silence from a virtual spike at
+            // -U(0, 1) x max_silence, in bin floor(-U x max_silence): without it every afferent
+            // silent since t = 0 is forced in bin max_silence - 1, a volley of a fifth of them
+            // (then 50 ms later again, fading over about a second) at the start of every
+            // repetition of the stretch.
+            if (p.max_silence_ms > 0.0) {
+                const auto virtual_spike = spiking.bits(0, first + l, 2);
+                const double u = open_unit_interval(virtual_spike[0], virtual_spike[1]);
+                last[l] =
+                    static_cast<std::int64_t>(std::floor(-u * static_cast<double>(silence_bins)));
+            }
         } else {
             last[l] = std::numeric_limits<std::int64_t>::max() / 2;  // never forced
         }

@@ -11,7 +11,9 @@
 //    speed_step] (Hz/s). r_0 ~ U[0, rate_max], s_0 ~ U[-speed_max, speed_max]. A spike is forced
 //    (uniform within the bin) in a bin without one when the afferent's last spike was
 //    max_silence_ms bins before: no silence much longer than 50 ms, so every afferent fires in
-//    every 50 ms (>= 20 Hz; 54 Hz on average).
+//    every 50 ms (>= 20 Hz; 54 Hz on average). Before its first spike an afferent counts from a
+//    virtual one at -U(0, 1) x max_silence_ms (the authors' code), so the first forced spikes
+//    are spread over the first max_silence_ms instead of all falling in one bin.
 // 2. The stretch is cut into sections of pattern_duration_ms. round(pattern_fraction x sections)
 //    of them, never two in a row and never section 0 (so the pattern neither opens a stretch nor
 //    follows itself where the stretch repeats), are drawn uniformly among such sets. One of them,

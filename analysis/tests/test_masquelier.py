@@ -45,6 +45,31 @@ def test_potentiated_counts_strong_synapses_and_those_from_the_pattern():
     assert mq.potentiated(weights, sources, afferents=[3], threshold=0.1) == (5, 1)
 
 
+def test_analyse_counts_a_presentation_that_ends_with_the_run(tmp_path):
+    # A run of 400 ms judged on all of it: presentations at 100, 250 and 350 ms (the last ends
+    # exactly at the end of the run), discharges in the first and the last.
+    path = tmp_path / "run.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["seed"] = 1
+        g = f.create_group("populations/afferents")
+        g.attrs["model"] = "masquelier_pattern"
+        g["pattern_onsets"] = np.array([100.0, 250.0, 350.0])
+        g["stretch_duration"] = np.array([400.0])
+        g["pattern_duration"] = np.array([50.0])
+        g["pattern_afferents"] = np.arange(3, dtype=np.uint64)
+        f.create_group("populations/neuron").attrs["model"] = "srm_masquelier"
+        p = f.create_group("projections/afferents_neuron")
+        p.attrs["pre"] = "afferents"
+        p.attrs["post"] = "neuron"
+        f["metrics/simulated_time_ms"] = 400.0
+        f["spikes/neuron/timestamps"] = np.array([104.0, 354.0])
+        f.create_group("report")
+    r = mq.analyse(path, last_ms=400.0)
+    assert r.hit_rate == pytest.approx(2 / 3)
+    assert r.false_alarms == 0 and r.latency_ms == pytest.approx(4.0)
+    assert r.potentiated == -1 and r.above_half == -1  # no weight report
+
+
 def test_the_success_criterion_is_the_papers():
     assert mq.succeeded(4.0, 0.99, 0)
     assert not mq.succeeded(10.0, 0.99, 0)  # latency must be below 10 ms
@@ -76,6 +101,7 @@ def test_aggregate_over_successful_runs():
     assert agg["emergence_ms"] == pytest.approx(1500.0)
     assert agg["potentiated_from_pattern_fraction"] == pytest.approx(350 / 400)
     assert "success rate" in mq.format_table(agg, 3.0)
+    assert "bimodal split" in mq.format_table(agg, 3.0)
 
 
 SHORT = ["run.duration_ms=3000.0", "populations.afferents.stretch_ms=1000.0",

@@ -84,6 +84,42 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "masquelier_pattern: the first forced spikes are spread uniformly over the first "
+    "max_silence ms, not fired together",
+    "[masquelier][unit]") {
+    // Silent afferents (no walk spikes, no spontaneous ones): every spike is forced. The
+    // authors' code counts the first silence from a virtual spike at -U(0, 1) x max_silence, so
+    // each afferent's first spike falls in a bin uniform over the first max_silence bins; then
+    // one every max_silence bins. Counting from t = 0 instead would put all of them in bin 49.
+    MasquelierPatternParams p = pattern_walk_only();
+    p.rate_max_hz = 1e-12;  // no walk spikes (expected 2e-12 in the whole stretch)
+    p.speed_max_hz_per_s = 0.0;
+    p.speed_step_hz_per_s = 0.0;
+    p.stretch_ms = 1000.0;
+    const std::uint32_t size = 2000;
+    const auto bins = static_cast<std::size_t>(p.max_silence_ms);
+    std::vector<double> first_bins(bins, 0.0);
+    for (const auto& train :
+         pattern_trains(sim::generate_masquelier_stretch(p, size, 11, "in"), size)) {
+        REQUIRE(!train.empty());
+        const auto first = static_cast<std::size_t>(std::floor(train.front()));
+        REQUIRE(first < bins);
+        first_bins[first] += 1.0;
+        for (std::size_t k = 1; k < train.size(); ++k) {
+            REQUIRE(std::floor(train[k]) - std::floor(train[k - 1]) == p.max_silence_ms);
+        }
+    }
+    // Pearson's chi-square against the uniform over the bins: mean bins - 1, SD sqrt(2 (bins -
+    // 1)).
+    const double expected = static_cast<double>(size) / static_cast<double>(bins);
+    double chi2 = 0.0;
+    for (const double c : first_bins) chi2 += (c - expected) * (c - expected) / expected;
+    const double dof = static_cast<double>(bins - 1);
+    CAPTURE(first_bins, chi2);
+    CHECK(chi2 <= dof + n_sd * std::sqrt(2.0 * dof));
+}
+
+TEST_CASE(
     "masquelier_pattern: rates start uniform in [0, rate_max], the walk and the forced "
     "spikes make the paper's 54 Hz, with spontaneous spikes 64 Hz",
     "[masquelier][unit]") {
@@ -179,8 +215,9 @@ TEST_CASE(
     "jitter_ms, on the pattern afferents only",
     "[masquelier][unit]") {
     // Forced spikes alone (no walk spikes, no spontaneous ones): each afferent fires once per
-    // 50 ms, in bin 49 of each section, so each copy holds exactly one spike of each pattern
-    // afferent, near onset + 49.5 ms: it can be matched without ambiguity.
+    // 50 ms, in the same bin of each section (its first spike's, in section 0, never pasted),
+    // so each copy holds exactly one spike of each pattern afferent, near onset + that bin +
+    // 0.5 ms: it can be matched without ambiguity.
     MasquelierPatternParams p{};
     p.rate_max_hz = 1e-12;
     p.spontaneous_rate_hz = 0.0;
@@ -194,13 +231,16 @@ TEST_CASE(
     REQUIRE(copies == 50);
     std::vector<double> residuals;  // each copy's spike minus the afferent's mean over copies
     for (std::uint32_t i = 0; i < size; ++i) {
+        REQUIRE(!trains[i].empty());
+        const double phase = std::floor(trains[i].front());  // [ms] its bin in every section
+        REQUIRE(phase < p.max_silence_ms);
         std::vector<double> offsets;  // spike - onset, one per copy
         for (const double onset : s.onsets_ms) {
             std::vector<double> near;
             for (const double t : trains[i]) {
                 // Jitter may have moved the last section's spikes around the stretch's end.
-                const double d = std::remainder(t - (onset + 49.5), p.stretch_ms);
-                if (std::abs(d) < 8.0) near.push_back(49.5 + d);
+                const double d = std::remainder(t - (onset + phase + 0.5), p.stretch_ms);
+                if (std::abs(d) < 8.0) near.push_back(phase + 0.5 + d);
             }
             CAPTURE(i, onset);
             REQUIRE(near.size() == 1);
@@ -208,8 +248,8 @@ TEST_CASE(
         }
         const double m = pattern_mean(offsets);
         if (i >= p.pattern_afferents) {
-            // Not in the pattern: its own forced spikes, in bin 49 of the section, unjittered.
-            for (const double o : offsets) REQUIRE((o >= 49.0 && o < 50.0));
+            // Not in the pattern: its own forced spikes, in its bin of the section, unjittered.
+            for (const double o : offsets) REQUIRE((o >= phase && o < phase + 1.0));
             continue;
         }
         for (const double o : offsets) residuals.push_back(o - m);
