@@ -11,6 +11,17 @@
 
 namespace spikerate::sim {
 
+namespace {
+
+// The step of time t [ms]; times beyond 2^62 steps (after any run's end) as that many.
+std::int64_t step_at(double t_ms, double dt_ms) {
+    constexpr double last = 4.6e18;
+    const double steps = std::round(t_ms / dt_ms);
+    return steps >= last ? static_cast<std::int64_t>(last) : static_cast<std::int64_t>(steps);
+}
+
+}  // namespace
+
 Modulator::Modulator(const ModulatorSpec& spec, std::vector<Projection*> targets,
                      const Population* pre, const Population* post, const TimeGrid& grid,
                      std::uint64_t seed)
@@ -22,7 +33,7 @@ Modulator::Modulator(const ModulatorSpec& spec, std::vector<Projection*> targets
       stream_(seed, "modulator/" + spec.name),
       last_pre_ms_(-std::numeric_limits<double>::infinity()) {
     for (const double t : spec_.times_ms) {
-        given_steps_.push_back(std::max<std::int64_t>(std::llround(t / grid_.dt()), 1));
+        given_steps_.push_back(std::max<std::int64_t>(step_at(t, grid_.dt()), 1));
     }
 }
 
@@ -52,7 +63,7 @@ void Modulator::observe_pairing(std::int64_t step) {
                                                           stream_.uniform(pairings_, 0);
             ++pairings_;
             const std::int64_t at =
-                std::max<std::int64_t>(std::llround((e.t + delay) / grid_.dt()), step + 1);
+                std::max<std::int64_t>(step_at(e.t + delay, grid_.dt()), step + 1);
             pending_.push_back(at);
             std::push_heap(pending_.begin(), pending_.end(), std::greater<>{});
         }

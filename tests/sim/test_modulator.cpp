@@ -249,7 +249,7 @@ plasticity = { rule = "reward_stdp", tau_c_ms = 995.0, b_per_ms = -0.0002, w_max
 [modulators.dopamine]
 targets = ["plastic"]
 amount = 0.05
-times_ms = [5.0]
+times_ms = [5.0, 1e300]
 pre = "n"
 pre_node = 0
 post = "n"
@@ -262,7 +262,7 @@ window_ms = 20.0
     CHECK(mods[0].name == "dopamine");
     CHECK(mods[0].targets == std::vector<std::string>{"plastic"});
     CHECK(mods[0].amount == 0.05);
-    CHECK(mods[0].times_ms == std::vector<double>{5.0});
+    CHECK(mods[0].times_ms == std::vector<double>{5.0, 1e300});  // the second: never
     CHECK(mods[0].post_node == 1);
     sim::Network net(scenario.network);
     net.run(10.0);
