@@ -5,6 +5,7 @@
 // composite Simpson, and (3) NEST's documented semantics (defaults, a dopamine spike of
 // multiplicity 1 as a modulator of 1 / tau_n, clipping at the end of every interval).
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -252,4 +253,48 @@ TEST_CASE("reward_stdp: invalid parameters are refused naming the key",
     p = RParams{};
     p.A_minus = -1.0;
     CHECK_THROWS_WITH(RewardStdp(p), Catch::Contains("A_minus"));
+}
+
+TEST_CASE("reward_stdp: daspnet.m's numbers reproduce its discrete update of one synapse",
+          "[stdp][reward_stdp][unit]") {
+    // Izhikevich's (2007) code, one synapse: traces set to 0.1 at a spike and decaying x0.95 per
+    // ms; on a post spike sd += the pre trace; DA x0.995 per ms, +0.5 per reward; every 10 ms
+    // s += (0.002 + DA) sd, then sd x0.99. The scenario's mapping (c = sd, n = DA / 10 ms,
+    // b = -0.0002 /ms) integrates the same weight change exactly; the code's 10 ms sum differs
+    // from the integral by about h / (2 tau) (a Riemann sum of an exponential with step h): 2.5 %
+    // for the dopamine term (tau_n ~ 200 ms), 0.5 % for the baseline term.
+    RParams p{};
+    p.interaction = TraceInteraction::nearest;
+    p.A_plus = 0.1;
+    p.A_minus = 0.15;
+    p.tau_plus = p.tau_minus = -1.0 / std::log(0.95);
+    p.tau_c = -10.0 / std::log(0.99);
+    p.tau_n = -1.0 / std::log(0.995);
+    p.b = -0.0002;
+    p.bounds = {0.0, 4.0};
+    const RewardStdp rule(p);
+    const double t_arrival = 100.0, t_post = 105.0, t_reward = 1100.0, t_end = 6000.0;  // [ms]
+    const double w0 = 1.0;
+
+    double s = w0, sd = 0.0, da = 0.0;
+    for (int t = 1; t <= static_cast<int>(t_end); ++t) {
+        if (t == static_cast<int>(t_post)) sd += 0.1 * std::pow(0.95, t_post - t_arrival);
+        da *= 0.995;
+        if (t % 10 == 0) {
+            s = std::clamp(s + (0.002 + da) * sd, 0.0, 4.0);
+            sd *= 0.99;
+        }
+        if (t == static_cast<int>(t_reward)) da += 0.5;
+    }
+
+    RewardStdp::SynapseState syn{};
+    RewardStdp::PostState post{};
+    double w = w0;
+    w = rule.bounds().clip(w + rule.on_pre(syn, post, w, t_arrival));
+    w = rule.bounds().clip(w + rule.on_post(syn, post, w, t_post));
+    w = rule.bounds().clip(w + rule.on_modulator(syn, 0.05, w, t_reward));
+    const double exact = rule.weight_at(syn, w, t_end);
+    REQUIRE(s - w0 > 0.01);  // the reward moved the weight
+    CHECK(exact - w0 == Approx(s - w0).epsilon(0.03));
+    CHECK(exact > s);  // the code sums each 10 ms after the decay: a right Riemann sum, below
 }
