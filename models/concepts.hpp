@@ -15,6 +15,9 @@
 //   HasFastestRate       the population's fastest rate: unstable explicit steps are refused
 //   HasVectorisedPostTerms  post_terms() over all postsynaptic neurons at once
 //   HasModulator         on_modulator(): the third factor (a neuromodulator) reaches the synapses
+//   DeliversUpdatedWeight  a pre spike delivers the weight after on_pre's change (not before)
+//   HasWeightDrift       weight_at(): weights that move between events (reward_stdp), recorded
+//                        as they are at the recording time
 
 #include <array>
 #include <concepts>
@@ -217,7 +220,7 @@ concept has_on_pre = requires(const R& r, typename R::SynapseState& syn,
     { r.on_pre(syn, 0.0, 0.0, 0.0) } -> std::same_as<double>;
 };
 template <class R>
-concept has_on_post = requires(const R& r, const typename R::SynapseState& syn,
+concept has_on_post = requires(const R& r, typename R::SynapseState& syn,
                                typename R::PostState& post) {
     { r.on_post(syn, post, 0.0, 0.0) } -> std::same_as<double>;
     r.after_post(post, 0.0);
@@ -227,7 +230,8 @@ concept has_on_post = requires(const R& r, const typename R::SynapseState& syn,
 
 // A plasticity rule on exact event-driven traces (README "How the engine runs"):
 //   on_pre(synapse, post_term(post, t), w, t) -> dw  when a presynaptic spike arrives at t;
-//   on_post(synapse, post, w, t) -> dw for every synapse onto a neuron that spikes at t, then
+//   on_post(synapse, post, w, t) -> dw for every synapse onto a neuron that spikes at t (a rule
+//   may update the synapse's state there, e.g. an eligibility trace), then
 //   after_post(post, t) once. The engine clips w + dw to bounds() in one place.
 template <class R>
 concept PlasticityRule =
@@ -258,8 +262,9 @@ consteval bool check_plasticity_rule() {
                   "a plasticity rule has `double post_term(const PostState&, double t) const` and "
                   "`double on_pre(SynapseState&, double post_term, double w, double t) const`");
     static_assert(has_on_post<R>,
-                  "a plasticity rule has `double on_post(const SynapseState&, const PostState&, "
-                  "double w, double t) const` and `void after_post(PostState&, double t) const`");
+                  "a plasticity rule has `double on_post(SynapseState&, const PostState&, double "
+                  "w, double t) const` (the synapse state may be const) and `void "
+                  "after_post(PostState&, double t) const`");
     return true;
 }
 
@@ -277,6 +282,20 @@ concept HasVectorisedPostTerms = requires(const R& r, std::span<const typename R
 template <class R>
 concept HasModulator = requires(const R& r, typename R::SynapseState& syn) {
     { r.on_modulator(syn, 0.0, 0.0, 0.0) } -> std::same_as<double>;
+};
+
+// Rules whose weight changes between events (dw/dt = c (n - b) in reward_stdp) bring it up to a
+// spike's arrival in on_pre and say so with `static constexpr bool delivers_updated_weight =
+// true`: the engine then hands the target w + dw instead of w (NEST's order). Others deliver the
+// weight before on_pre's change (Brian2's order).
+template <class R>
+concept DeliversUpdatedWeight = R::delivers_updated_weight;
+
+// weight_at(synapse, w, t): the weight at t >= the synapse's last event, without changing state,
+// for weight reports of rules whose weights drift between events.
+template <class R>
+concept HasWeightDrift = requires(const R& r, const typename R::SynapseState& syn) {
+    { r.weight_at(syn, 0.0, 0.0) } -> std::same_as<double>;
 };
 
 }  // namespace spikerate::models

@@ -22,6 +22,7 @@
 #include "models/lif_curr.hpp"
 #include "models/nearest_triplet_stdp.hpp"
 #include "models/pair_stdp.hpp"
+#include "models/reward_stdp.hpp"
 #include "models/srm_masquelier.hpp"
 #include "models/triplet_stdp.hpp"
 #include "sim/masquelier_pattern.hpp"
@@ -43,9 +44,9 @@ using NeuronModels = Concat<TypeList<models::LifCurr, models::LifCond, models::S
 using Sources =
     Concat<TypeList<PoissonSourceParams, SpikeTrainSourceParams, MasquelierPatternParams>,
            ExtensionSources>;
-using PlasticityRules =
-    Concat<TypeList<models::PairStdp, models::NearestTripletStdp, models::TripletStdp>,
-           ExtensionPlasticityRules>;
+using PlasticityRules = Concat<
+    TypeList<models::PairStdp, models::NearestTripletStdp, models::TripletStdp, models::RewardStdp>,
+    ExtensionPlasticityRules>;
 
 }  // namespace spikerate::sim::catalog
 

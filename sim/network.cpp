@@ -50,11 +50,20 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) 
         projections_.push_back(
             make_projection(proj, population(proj.pre), population(proj.post), grid_, spec_.seed));
     }
+    for (const auto& mod : spec_.modulators) {
+        std::vector<Projection*> targets;
+        for (const auto& name : mod.targets) targets.push_back(&projection(name));
+        const bool pairing = !mod.pre.empty();
+        modulators_.push_back(std::make_unique<Modulator>(
+            mod, std::move(targets), pairing ? &population(mod.pre) : nullptr,
+            pairing ? &population(mod.post) : nullptr, grid_, spec_.seed));
+    }
 }
 
 void Network::step() {
     for (auto& population : populations_) population->advance(step_);
     for (auto& projection : projections_) projection->propagate(step_);
+    for (auto& modulator : modulators_) modulator->after_step(step_);
     ++step_;
 }
 
@@ -93,6 +102,7 @@ void Network::save_state(StateWriter& out) const {
     out.i64(step_);
     for (const auto& pop : populations_) pop->save_state(out);
     for (const auto& proj : projections_) proj->save_state(out);
+    for (const auto& mod : modulators_) mod->save_state(out);  // none: nothing written
 }
 
 void Network::load_state(StateReader& in) {
@@ -104,6 +114,7 @@ void Network::load_state(StateReader& in) {
     if (step_ < 0) in.fail("a negative step count");
     for (const auto& pop : populations_) pop->load_state(in);
     for (const auto& proj : projections_) proj->load_state(in);
+    for (const auto& mod : modulators_) mod->load_state(in);
 }
 
 }  // namespace spikerate::sim

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/modulator.hpp"
 #include "sim/network_spec.hpp"
 #include "sim/population.hpp"
 #include "sim/projection.hpp"
@@ -32,6 +33,8 @@ class Network {
     //                 hands its target the spikes arriving in the next step (on_pre at the exact
     //                 arrival time) and runs on_post for the target's new spikes; at equal times
     //                 an arrival is processed before a postsynaptic spike, as in Brian2.
+    //   3. modulate   every modulator observes the step's spikes and delivers its events due at
+    //                 t_{n+1} to its projections' synapses (after every arrival and spike there).
     // A spike stamped t with delay d (>= one step) therefore acts at exactly t + d, and after a
     // step every event up to t_{n+1} has been processed.
     void step();
@@ -65,6 +68,7 @@ class Network {
 
     const std::vector<std::unique_ptr<Population>>& populations() const { return populations_; }
     const std::vector<std::unique_ptr<Projection>>& projections() const { return projections_; }
+    const std::vector<std::unique_ptr<Modulator>>& modulators() const { return modulators_; }
 
   private:
     [[noreturn]] void throw_wrong_kind(std::string_view name) const;
@@ -73,6 +77,7 @@ class Network {
     TimeGrid grid_;
     std::vector<std::unique_ptr<Population>> populations_;
     std::vector<std::unique_ptr<Projection>> projections_;
+    std::vector<std::unique_ptr<Modulator>> modulators_;
     std::int64_t step_ = 0;
 };
 

@@ -176,6 +176,19 @@ std::string_view plasticity_id(const PlasticityParams& rule) {
     return std::visit([](const auto& p) { return id_of<std::decay_t<decltype(p)>>(); }, rule);
 }
 
+bool takes_modulator(const PlasticityParams& rule) {
+    return std::visit(
+        [](const auto& p) {
+            using Params = std::decay_t<decltype(p)>;
+            if constexpr (std::is_same_v<Params, NoPlasticity>) {
+                return false;
+            } else {
+                return models::HasModulator<typename Params::Rule>;
+            }
+        },
+        rule);
+}
+
 double Distribution::sample(const RandomStream& stream, std::uint64_t a, std::uint32_t b) const {
     switch (kind) {
         case Kind::constant:
@@ -281,6 +294,78 @@ void PopulationSpec::validate(double dt_ms) const {
             init.value.validate("initial." + init.variable, "");
         }
     });
+}
+
+void NetworkSpec::validate_modulator(const ModulatorSpec& mod) const {
+    if (mod.targets.empty()) {
+        throw ParamError::value("targets", "[]: name at least one projection");
+    }
+    for (std::size_t i = 0; i < mod.targets.size(); ++i) {
+        const auto proj = std::find_if(projections.begin(), projections.end(), [&](const auto& p) {
+            return p.resolved_name() == mod.targets[i];
+        });
+        if (proj == projections.end()) {
+            throw ParamError::value_at("targets", i,
+                                       fmt::format("'{}' is not a projection", mod.targets[i]));
+        }
+        if (!takes_modulator(proj->plasticity)) {
+            throw ParamError::value_at(
+                "targets", i,
+                fmt::format("'{}' has plasticity '{}', which takes no modulator (e.g. reward_stdp "
+                            "does)",
+                            mod.targets[i], plasticity_id(proj->plasticity)));
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (mod.targets[j] == mod.targets[i]) {
+                throw ParamError::value_at("targets", i,
+                                           fmt::format("'{}' is named twice", mod.targets[i]));
+            }
+        }
+    }
+    if (!std::isfinite(mod.amount)) {
+        throw ParamError::value("amount", fmt::format("{}: must be finite", mod.amount));
+    }
+    for (std::size_t i = 0; i < mod.times_ms.size(); ++i) {
+        const double t = mod.times_ms[i];
+        if (!(std::isfinite(t) && t >= dt_ms * (1.0 - 1e-9))) {
+            throw ParamError::value_at(
+                "times_ms", i,
+                fmt::format("{} ms: must be finite and >= dt = {} ms (an event acts at the end of "
+                            "a step)",
+                            t, dt_ms));
+        }
+        if (i > 0 && t < mod.times_ms[i - 1]) {
+            throw ParamError::value_at(
+                "times_ms", i, fmt::format("{} ms: must not be before the previous one", t));
+        }
+    }
+    if (mod.pre.empty() && mod.post.empty()) return;
+    const auto node_in = [&](const char* pop_key, const std::string& name, const char* node_key,
+                             std::uint32_t node) {
+        const auto pop = std::find_if(populations.begin(), populations.end(),
+                                      [&](const auto& p) { return p.name == name; });
+        if (pop == populations.end()) {
+            throw ParamError::value(pop_key, fmt::format("'{}' is not a population", name));
+        }
+        if (node >= pop->size) {
+            throw ParamError::value(node_key, fmt::format("{}: must be < the size of '{}' ({})",
+                                                          node, name, pop->size));
+        }
+    };
+    node_in("pre", mod.pre, "pre_node", mod.pre_node);
+    node_in("post", mod.post, "post_node", mod.post_node);
+    if (!(std::isfinite(mod.window_ms) && mod.window_ms > 0.0)) {
+        throw ParamError::value("window_ms", fmt::format("{} ms: must be > 0", mod.window_ms));
+    }
+    if (!(std::isfinite(mod.delay_min_ms) && mod.delay_min_ms >= 0.0)) {
+        throw ParamError::value("delay_min_ms",
+                                fmt::format("{} ms: must be finite and >= 0", mod.delay_min_ms));
+    }
+    if (!(std::isfinite(mod.delay_max_ms) && mod.delay_max_ms >= mod.delay_min_ms)) {
+        throw ParamError::value("delay_max_ms",
+                                fmt::format("{} ms: must be finite and >= delay_min_ms = {} ms",
+                                            mod.delay_max_ms, mod.delay_min_ms));
+    }
 }
 
 void NetworkSpec::validate() const {
@@ -468,6 +553,14 @@ void NetworkSpec::validate() const {
                            key, fmt::format("about {:.3g} synapses", synapses));
             total_bytes += synapses * (plastic ? bytes_per_plastic_synapse : bytes_per_synapse);
         });
+    }
+    std::set<std::string, std::less<>> modulator_names;
+    for (const auto& mod : modulators) {
+        const std::string context = fmt::format("modulator '{}'", mod.name);
+        if (!modulator_names.insert(mod.name).second) {
+            throw ParamError(context + ": defined twice");
+        }
+        in_context("modulator", mod.name, context, [&] { validate_modulator(mod); });
     }
     if (total_bytes > static_cast<double>(available_memory_bytes())) {
         throw ParamError(fmt::format(

@@ -183,15 +183,61 @@ struct ProjectionSpec {
     std::string resolved_name() const { return name.empty() ? pre + "->" + post : name; }
 };
 
+// A source of neuromodulator (e.g. dopamine) events: each event of value `amount` reaches every
+// synapse of the target projections at its time (their rule's on_modulator: reward_stdp raises
+// its concentration n by amount). Events come at given times, and/or as a reward for a spike
+// pairing (Izhikevich 2007): a spike of node pre_node of `pre` followed by one of node post_node
+// of `post` less than window_ms later (strictly later, less than the window) schedules an event
+// delay_min_ms to delay_max_ms (uniform) after the post spike. Event times are rounded to the
+// step; an event at t acts after every spike arrival and spike at t, and no earlier than the end
+// of the step in which its pairing was complete.
+struct ModulatorSpec {
+    std::string name;
+    std::vector<std::string> targets;  // projections (their resolved names)
+    double amount = 1.0;               // [1/ms for reward_stdp] value of one event
+    std::vector<double> times_ms;      // [ms] events at given times, >= dt
+    std::string pre;                   // pairing reward: "" for none
+    std::uint32_t pre_node = 0;
+    std::string post;
+    std::uint32_t post_node = 0;
+    double window_ms = 20.0;       // [ms]
+    double delay_min_ms = 1000.0;  // [ms]
+    double delay_max_ms = 3000.0;  // [ms]
+
+    // The fields a scenario sets as plain keys (name is read apart).
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("targets", targets, "",
+          "projections whose synapses receive the events (their rule takes a modulator, e.g. "
+          "reward_stdp) (required)");
+        v("amount", amount, "",
+          "finite: value of one event (reward_stdp: the rise of n, in 1/ms; NEST's dopamine "
+          "spike is 1 / tau_n)");
+        v("times", times_ms, "ms", ">= dt, ascending: events at given times");
+        v("pre", pre, "",
+          "pairing reward: the population of the first spike (empty: no pairing reward)");
+        v("pre_node", pre_node, "", "pairing reward: the neuron of the first spike, < size");
+        v("post", post, "", "pairing reward: the population of the second spike");
+        v("post_node", post_node, "", "pairing reward: the neuron of the second spike, < size");
+        v("window", window_ms, "ms",
+          "> 0: the second spike must follow the first's last spike by less than this");
+        v("delay_min", delay_min_ms, "ms", ">= 0: shortest delay from the pairing to the event");
+        v("delay_max", delay_max_ms, "ms", ">= delay_min_ms: longest delay");
+    }
+};
+
 struct NetworkSpec {
     double dt_ms = 0.1;      // [ms]
     std::uint64_t seed = 1;  // every random number derives from it
     std::vector<PopulationSpec> populations;
     std::vector<ProjectionSpec> projections;
+    std::vector<ModulatorSpec> modulators;
 
     // Checks everything that does not need the network built: parameters, names, references,
     // sizes, index ranges. Throws ParamError whose message starts with the element it is about.
     void validate() const;
+    // One modulator against the populations and projections (validate() checks each).
+    void validate_modulator(const ModulatorSpec& mod) const;
 };
 
 // What is known of a population's model without building it.
@@ -202,6 +248,7 @@ struct StateVariable {
 
 std::string_view model_id(const PopulationModel& model);       // "lif_cond", "poisson", ...
 std::string_view plasticity_id(const PlasticityParams& rule);  // "none", "pair_stdp", ...
+bool takes_modulator(const PlasticityParams& rule);  // the rule has on_modulator (HasModulator)
 bool is_neuron_model(const PopulationModel& model);
 bool has_exact_propagator(const PopulationModel& model);       // offers exact and precise
 bool has_exponential_euler(const PopulationModel& model);      // offers exponential_euler

@@ -132,6 +132,17 @@ class ProjectionOf final : public Projection {
             by_synapse_id[stored_synapse_[k]] = weights_[k];
         }
     }
+    void copy_weights_at(std::span<double> by_synapse_id, double t) const override {
+        if constexpr (is_plastic<Rule> && models::HasWeightDrift<Rule>) {
+            check_size(by_synapse_id.size());
+            for (std::size_t k = 0; k < weights_.size(); ++k) {
+                by_synapse_id[stored_synapse_[k]] =
+                    plasticity_.rule.weight_at(plasticity_.synapse[k], weights_[k], t);
+            }
+        } else {
+            copy_weights(by_synapse_id);
+        }
+    }
     void set_weights(std::span<const double> by_synapse_id) override {
         check_size(by_synapse_id.size());
         for (std::size_t k = 0; k < weights_.size(); ++k) {
@@ -289,12 +300,19 @@ class ProjectionOf final : public Projection {
             for (std::uint32_t k = a->begin; k < a->end; ++k) {
                 const std::uint32_t target = post[k];
                 double& w = weights[k];
+                if constexpr (models::DeliversUpdatedWeight<Rule>) {
+                    w = rule.bounds().clip(w +
+                                           rule.on_pre(synapse[k], post_term[target], w, t_step));
+                }
                 if (summed != nullptr) {
                     summed[target] += w;
                 } else {
                     post_.receive(target, receptor_, 0.0, w);
                 }
-                w = rule.bounds().clip(w + rule.on_pre(synapse[k], post_term[target], w, t_step));
+                if constexpr (!models::DeliversUpdatedWeight<Rule>) {
+                    w = rule.bounds().clip(w +
+                                           rule.on_pre(synapse[k], post_term[target], w, t_step));
+                }
             }
         }
     }
@@ -308,10 +326,14 @@ class ProjectionOf final : public Projection {
             for (std::uint32_t k = a->begin; k < a->end; ++k) {
                 const std::uint32_t target = stored_post_[k];
                 double& w = weights_[k];
+                const auto update = [&] {
+                    w = rule.bounds().clip(
+                        w + rule.on_pre(plasticity_.synapse[k],
+                                        rule.post_term(plasticity_.post[target], t), w, t));
+                };
+                if constexpr (models::DeliversUpdatedWeight<Rule>) update();
                 post_.receive(target, receptor_, a->offset, w);
-                w = rule.bounds().clip(w + rule.on_pre(plasticity_.synapse[k],
-                                                       rule.post_term(plasticity_.post[target], t),
-                                                       w, t));
+                if constexpr (!models::DeliversUpdatedWeight<Rule>) update();
             }
             post_term_evaluations_ += a->end - a->begin;
         }

@@ -46,6 +46,10 @@ class Projection {
     virtual void copy_weights(std::span<double> by_synapse_id) const = 0;
     virtual void set_weights(std::span<const double> by_synapse_id) = 0;
     std::vector<double> weights() const;  // a copy, by synapse id
+    // The weights as they are at t [ms] (not before the last step propagated): for rules whose
+    // weights move between events (models/concepts.hpp, HasWeightDrift) w brought up to t
+    // without changing the projection; for the others copy_weights.
+    virtual void copy_weights_at(std::span<double> by_synapse_id, double t) const = 0;
 
     // The weights in the order the projection stores them (by presynaptic neuron, then delay:
     // the order of delivery), with the postsynaptic neuron of each entry: for changes that

@@ -133,13 +133,13 @@ Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingS
     }
 
     // Frame 0: the state before the first step.
-    for (auto& w : weights_) push_frame(w);
+    for (auto& w : weights_) push_frame(w, now);
     for (auto& st : states_) push_frame(st);
 }
 
-void Recorder::push_frame(WeightChannel& w) {
+void Recorder::push_frame(WeightChannel& w, double t) {
     w.all_weights.resize(w.projection->n_synapses());
-    w.projection->copy_weights(w.all_weights);
+    w.projection->copy_weights_at(w.all_weights, t);
     for (const auto s : w.synapses) w.frames.push_back(static_cast<float>(w.all_weights[s]));
     if (w.frames.size() >= buffer_values_) flush_frames(w.frames, w.report, w.synapses.size());
 }
@@ -179,7 +179,7 @@ void Recorder::after_step(const Network& network) {
 void Recorder::record_frames(const Network& network) {
     const std::int64_t step = network.steps_done();
     for (auto& w : weights_) {
-        if (step % w.every_steps == 0) push_frame(w);
+        if (step % w.every_steps == 0) push_frame(w, network.time_ms());
     }
     for (auto& st : states_) {
         if (step % st.every_steps == 0) push_frame(st);

@@ -202,7 +202,8 @@ class Recorder {
     };
 
     void record_frames(const Network& network);
-    void push_frame(WeightChannel& channel);  // appends one frame; hands over when full
+    // Appends one frame (weights as they are at t [ms]); hands over when full.
+    void push_frame(WeightChannel& channel, double t);
     void push_frame(StateChannel& channel);
     void flush_frames(std::vector<float>& frames, std::size_t report, std::size_t frame_size);
 

@@ -104,6 +104,12 @@ void print_network(const sim::Network& net) {
         fmt::print("  {:<24} {:>12} {:>16} {:>18}\n", proj->name(), proj->n_synapses(),
                    proj->synaptic_events(), proj->plasticity_updates());
     }
+    if (net.modulators().empty()) return;
+    fmt::print("  {:<24} {:>12} {:>16}\n", "modulator", "events", "pairings");
+    for (const auto& mod : net.modulators()) {
+        fmt::print("  {:<24} {:>12} {:>16}\n", mod->name(), mod->events_delivered(),
+                   mod->pairings());
+    }
 }
 
 // The layer sizes of a rate network, e.g. "784-100-10".

@@ -43,14 +43,15 @@ def leaf_keys(table, out):
 def test_every_key_the_scenarios_use_is_in_the_reference(spikerate):
     text = spikerate("keys").stdout
     documented = {line.split()[0] for line in text.splitlines() if line.startswith("    ")}
-    tables = {"run", "populations", "projections", "record", "weights", "state", "task", "training",
+    tables = {"run", "populations", "projections", "modulators", "record", "weights", "state",
+              "task", "training",
               "rate", "spiking", "exc", "inh", "stdp", "bars", "gaussian_clusters", "xor",
               "timing_classes", "uniform", "normal", "rule"}
     for path in SCENARIO_FILES:
         data = tomllib.loads(path.read_text())
         names = set()
         # Element names (the keys of [populations.<name>] ...) are the user's, not keys.
-        for section in ("populations", "projections", "rate", "spiking"):
+        for section in ("populations", "projections", "modulators", "rate", "spiking"):
             for name, body in data.get(section, {}).items():
                 names.add(name)
         for section in ("weights", "state"):

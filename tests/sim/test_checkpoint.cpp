@@ -429,3 +429,31 @@ TEST_CASE("checkpoint files: written atomically, read back, damage and foreign f
     }
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("checkpoint: a modulator's pending rewards and pairing state survive a checkpoint",
+          "[checkpoint][integration][modulator][slow]") {
+    // The distal reward network with a 2 s pairing window: most spikes of n2 pair, each
+    // rewarded 1-3 s later, so rewards are pending at the break.
+    const auto spec = scenario_network("izhikevich_2007_distal_reward.toml",
+                                       {"modulators.dopamine.window_ms=2000.0"});
+    constexpr std::int64_t first = 6000, second = 6000;  // steps of 1 ms
+    check_continues_exactly(spec, first, second);
+
+    sim::Network whole(spec);
+    for (std::int64_t k = 0; k < first + second; ++k) whole.step();
+    sim::Network before(spec);
+    for (std::int64_t k = 0; k < first; ++k) before.step();
+    const auto& pending = *before.modulators().at(0);
+    REQUIRE(pending.pairings() > pending.events_delivered());  // rewards pending at the break
+    sim::StateWriter out;
+    before.save_state(out);
+    sim::Network after(spec);
+    sim::StateReader in(out.bytes(), "test");
+    after.load_state(in);
+    for (std::int64_t k = 0; k < second; ++k) after.step();
+    const auto resumed = after.modulators().at(0)->event_times_ms();
+    const auto expected = whole.modulators().at(0)->event_times_ms();
+    CHECK(std::vector<double>(resumed.begin(), resumed.end()) ==
+          std::vector<double>(expected.begin(), expected.end()));
+    CHECK(expected.size() > pending.events_delivered());
+}

@@ -165,6 +165,14 @@ std::vector<KeySection> key_reference() {
         add_rows(s.rows, params);
     });
 
+    add_rows(section("[modulators.<name>]",
+                     "Optional. Neuromodulator events (e.g. dopamine, a reward) reaching every "
+                     "synapse of the target projections, whose rule takes a modulator "
+                     "(reward_stdp): at given times and/or after a spike pairing (a spike of "
+                     "pre_node, then one of post_node within window_ms: an event after a delay "
+                     "uniform in [delay_min_ms, delay_max_ms], Izhikevich 2007).")
+                 .rows,
+             ModulatorSpec{});
     add_special(section("[record]", "Optional.").rows, std::array{record_spikes_key});
     add_rows(section("[record.weights.<report>]",
                      "The weights of one projection every every_ms, to /report/<report> (one node "

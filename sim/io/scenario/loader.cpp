@@ -3,9 +3,9 @@
 //   1. toml++ parses the file (syntax errors carry line:column);
 //   2. each --set override is moved into the table (overrides.cpp), its nodes naming the
 //      override as their source;
-//   3. the sections are read in order (run, populations, projections, record, task, training,
-//      rate, spiking; one file each), each rejecting unknown keys, reading its structs through
-//      their visit_fields and validating each element on its own;
+//   3. the sections are read in order (run, populations, projections, modulators, record, task,
+//      training, rate, spiking; one file each), each rejecting unknown keys, reading its structs
+//      through their visit_fields and validating each element on its own;
 //   4. the whole network and the recording are validated once more;
 //   5. the table is written back out (resolved_text.cpp).
 // A ParamError from a validate() names its key as data (ParamError::key()); the element it
@@ -133,8 +133,8 @@ namespace {
 
 Scenario load(LoadState& state, const toml::table& root) {
     const Table top{state.ctx, root, ""};
-    top.reject_unknown(
-        {"run", "populations", "projections", "record", "task", "training", "rate", "spiking"});
+    top.reject_unknown({"run", "populations", "projections", "modulators", "record", "task",
+                        "training", "rate", "spiking"});
     read_run(state, top);
     // A scenario that trains networks on a task needs no free-running spiking network.
     const bool trains = top.find("rate") != nullptr || top.find("spiking") != nullptr;
@@ -142,6 +142,7 @@ Scenario load(LoadState& state, const toml::table& root) {
     if (spiking) {
         read_populations(state, top);
         read_projections(state, top);
+        read_modulators(state, top);
     } else if (const auto* projections = top.find("projections")) {
         state.ctx.fail(*projections, "projections", "projections need [populations.<name>] tables");
     }

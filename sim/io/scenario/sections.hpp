@@ -48,6 +48,7 @@ struct LoadState {
 void read_run(LoadState& state, const Table& top);
 void read_populations(LoadState& state, const Table& top);  // and their spike-train files
 void read_projections(LoadState& state, const Table& top);
+void read_modulators(LoadState& state, const Table& top);
 void read_record(LoadState& state, const Table& top);
 void read_task(LoadState& state, const Table& top);
 void read_training(LoadState& state, const Table& top);

@@ -72,7 +72,7 @@ dt_ms = 0.1
 [populations.exc]
 model = "lif_curr"
 size = 1
-)", {}, {"bad.toml:1: simulation: unknown key (expected one of: run, populations, projections, record, task, training, rate, spiking)"}},
+)", {}, {"bad.toml:1: simulation: unknown key (expected one of: run, populations, projections, modulators, record, task, training, rate, spiking)"}},
 
         {"misspelt top-level table", R"([populations.exc]
 model = "lif_curr"
