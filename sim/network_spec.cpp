@@ -34,9 +34,24 @@ void in_context(const char* kind, const std::string& name, const std::string& co
 // Memory per element once built, for refusing what cannot fit before building (sim/memory.hpp).
 // A synapse: its weight (8 B), delay (4), stored id and target (4 + 4), the build's connection
 // pairs (8) and ring-buffer and CSR overhead; a plastic one also its traces and the index by
-// postsynaptic neuron. Upper estimates: a refusal must never be wrong.
+// postsynaptic neuron (8 B) and the rule's per-synapse state (a pair_stdp trace: 16 B;
+// reward_stdp's trace, eligibility, concentration and time: 40 B). Upper estimates: a refusal must
+// never be wrong.
 constexpr double bytes_per_synapse = 40.0;
-constexpr double bytes_per_plastic_synapse = 64.0;
+double bytes_per_synapse_of(const PlasticityParams& plasticity) {
+    return std::visit(
+        []<class Params>(const Params&) {
+            if constexpr (std::same_as<Params, NoPlasticity>) {
+                return bytes_per_synapse;
+            } else {
+                // At least 64 B, the estimate before rules kept more than a trace per synapse.
+                return std::max(
+                    64.0, bytes_per_synapse + 8.0 +
+                              static_cast<double>(sizeof(typename Params::Rule::SynapseState)));
+            }
+        },
+        plasticity);
+}
 
 // A neuron: its state variables, summed input per receptor, refractory counters; a source its
 // rates and pending spikes.
@@ -548,10 +563,9 @@ void NetworkSpec::validate() const {
                     "about {:.3g} synapses, more than the 2^32 - 1 a projection holds", synapses);
                 throw ParamError(key, std::nullopt, what, what);
             }
-            const bool plastic = !std::holds_alternative<NoPlasticity>(proj.plasticity);
-            require_memory(synapses * (plastic ? bytes_per_plastic_synapse : bytes_per_synapse),
-                           key, fmt::format("about {:.3g} synapses", synapses));
-            total_bytes += synapses * (plastic ? bytes_per_plastic_synapse : bytes_per_synapse);
+            const double bytes = synapses * bytes_per_synapse_of(proj.plasticity);
+            require_memory(bytes, key, fmt::format("about {:.3g} synapses", synapses));
+            total_bytes += bytes;
         });
     }
     std::set<std::string, std::less<>> modulator_names;
