@@ -18,16 +18,15 @@ over seeds:
 """
 
 import argparse
-import csv
 import math
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from .masquelier import parse_seeds, run_seed
+from . import seed_sweep
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = REPO / "data" / "scenarios" / "izhikevich_2007_distal_reward.toml"
@@ -195,31 +194,12 @@ def main(argv=None):
         if args.jobs < 1:
             parser.error("--jobs must be >= 1")
         try:
-            seeds = parse_seeds(args.seeds)
+            seeds = seed_sweep.parse_seeds(args.seeds)
         except ValueError as e:
             parser.error(str(e))
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        walls = []
-        results = []
-        # One run at a time per job slot; runs are independent, so a pool adds nothing but order.
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(run_seed, s, out, args.scenario, args.binary, args.overrides,
-                                   args.force) for s in seeds]
-            for s, future in zip(seeds, futures):
-                path, wall = future.result()
-                if wall is not None:
-                    walls.append(wall)
-                print(f"  seed {s}: {'kept' if wall is None else f'{wall:.1f} s'}",
-                      file=sys.stderr, flush=True)
-                results.append(analyse(path))
-        with open(out / "summary.csv", "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(asdict(results[0])))
-            writer.writeheader()
-            for r in results:
-                writer.writerow(asdict(r))
-        print(format_table(results, float(np.mean(walls)) if walls else None))
+        results, wall = seed_sweep.sweep(seeds, args.out, analyse, args.scenario, args.jobs,
+                                         args.binary, args.overrides, args.force)
+        print(format_table(results, wall))
         for r in results:
             print(_row(r))
         return 0

@@ -25,18 +25,15 @@ projection's delay (one step, 0.01 ms in the shipped scenario) is included.
 """
 
 import argparse
-import concurrent.futures
-import csv
 import math
-import os
-import subprocess
 import sys
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
 import numpy as np
+
+from . import seed_sweep
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = REPO / "data" / "scenarios" / "masquelier_2008.toml"
@@ -293,79 +290,21 @@ def format_table(agg, seconds_per_run=None):
     return "\n".join(lines)
 
 
-def parse_seeds(text):
-    """'1-100' or '1,5,7-9' -> [1, ..., 100] / [1, 5, 7, 8, 9]."""
-    seeds = []
-    for part in text.split(","):
-        part = part.strip()
-        if "-" in part:
-            low, high = (int(x) for x in part.split("-", 1))
-            if high < low:
-                raise ValueError(f"seed range {part}: the end is below the start")
-            seeds.extend(range(low, high + 1))
-        elif part:
-            seeds.append(int(part))
-    if not seeds:
-        raise ValueError(f"no seeds in {text!r}")
-    return seeds
-
-
-def _binary():
-    return Path(os.environ.get("SPIKERATE_BUILD", REPO / "build")) / "spikerate"
-
-
-def _complete(path):
-    try:
-        with h5py.File(path, "r") as f:
-            return bool(f.attrs.get("complete", 0))
-    except OSError:
-        return False
+# The sweep machinery is shared with the other reproductions (spikerate.seed_sweep).
+parse_seeds = seed_sweep.parse_seeds
 
 
 def run_seed(seed, out_dir, scenario=SCENARIO, binary=None, overrides=(), force=False):
-    """Runs the scenario with run.seed = seed into out_dir/seed_<seed>.h5 (kept if a complete
-    one is there, unless force); returns (path, wall seconds, or None when kept)."""
-    path = Path(out_dir) / f"seed_{seed}.h5"
-    if not force and _complete(path):
-        return path, None
-    command = [str(binary or _binary()), "run", str(scenario), "-o", str(path), "--force",
-               "--set", f"run.seed={seed}"]
-    for o in overrides:
-        command += ["--set", o]
-    start = time.monotonic()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"seed {seed}: {' '.join(command)} failed:\n{done.stderr}")
-    return path, time.monotonic() - start
+    """seed_sweep.run_seed with this reproduction's scenario by default."""
+    return seed_sweep.run_seed(seed, out_dir, scenario, binary, overrides, force)
 
 
 def sweep(seeds, out_dir, jobs=2, scenario=SCENARIO, binary=None, overrides=(), force=False,
           log=sys.stderr):
     """Runs every seed (`jobs` at a time), analyses each run, writes out_dir/summary.csv and
     returns (results, mean wall seconds per run run now, or None)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    walls = []
-    paths = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_seed, s, out, scenario, binary, overrides, force): s
-                   for s in seeds}
-        for n, future in enumerate(concurrent.futures.as_completed(futures), 1):
-            path, wall = future.result()
-            paths[futures[future]] = path
-            if wall is not None:
-                walls.append(wall)
-            if log is not None:
-                took = f"{wall:.1f} s" if wall is not None else "kept"
-                print(f"  [{n}/{len(seeds)}] seed {futures[future]}: {took}", file=log,
-                      flush=True)
-    results = [analyse(paths[s]) for s in seeds]
-    with open(out / "summary.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(asdict(results[0])))
-        writer.writeheader()
-        for r in results:
-            writer.writerow(asdict(r))
-    return results, (float(np.mean(walls)) if walls else None)
+    return seed_sweep.sweep(seeds, out_dir, analyse, scenario, jobs, binary, overrides, force,
+                            log)
 
 
 def _row(r):
