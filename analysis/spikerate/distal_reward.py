@@ -177,26 +177,13 @@ def main(argv=None):
     summary = sub.add_parser("summary", help="time to learn and weights of run files")
     summary.add_argument("runs", nargs="+", type=Path)
     sw = sub.add_parser("sweep", help="run the scenario over seeds and summarise")
-    sw.add_argument("--seeds", default="1-10", help="e.g. 1-10 or 1,3,5-9 (default 1-10)")
-    sw.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
-    sw.add_argument("--out", type=Path, required=True, help="directory of the run files")
-    sw.add_argument("--scenario", type=Path, default=SCENARIO)
-    sw.add_argument("--binary", type=Path, default=None,
-                    help="spikerate program (default $SPIKERATE_BUILD/spikerate or build/)")
-    sw.add_argument("--set", dest="overrides", action="append", default=[],
-                    metavar="KEY=VALUE", help="passed on to spikerate run")
-    sw.add_argument("--force", action="store_true", help="run seeds that have a complete file")
+    seed_sweep.add_sweep_arguments(sw, SCENARIO, seeds="1-10", jobs=1)
     args = parser.parse_args(argv)
 
     if args.command == "summary":
         results = [analyse(p) for p in args.runs]
     else:
-        if args.jobs < 1:
-            parser.error("--jobs must be >= 1")
-        try:
-            seeds = seed_sweep.parse_seeds(args.seeds)
-        except ValueError as e:
-            parser.error(str(e))
+        seeds = seed_sweep.seeds_of(args, parser)
         results, wall = seed_sweep.sweep(seeds, args.out, analyse, args.scenario, args.jobs,
                                          args.binary, args.overrides, args.force)
         print(format_table(results, wall))

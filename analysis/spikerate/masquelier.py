@@ -323,15 +323,7 @@ def main(argv=None):
     summary = sub.add_parser("summary", help="the paper's measures of run files")
     summary.add_argument("runs", nargs="+", type=Path)
     sw = sub.add_parser("sweep", help="run the scenario over seeds and aggregate")
-    sw.add_argument("--seeds", default="1-100", help="e.g. 1-100 or 1,3,5-9 (default 1-100)")
-    sw.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
-    sw.add_argument("--out", type=Path, required=True, help="directory of the run files")
-    sw.add_argument("--scenario", type=Path, default=SCENARIO)
-    sw.add_argument("--binary", type=Path, default=None,
-                    help="spikerate program (default $SPIKERATE_BUILD/spikerate or build/)")
-    sw.add_argument("--set", dest="overrides", action="append", default=[],
-                    metavar="KEY=VALUE", help="passed on to spikerate run")
-    sw.add_argument("--force", action="store_true", help="run seeds that have a complete file")
+    seed_sweep.add_sweep_arguments(sw, SCENARIO, seeds="1-100", jobs=2)
     sw.add_argument("--each", action="store_true", help="print every run's line")
     args = parser.parse_args(argv)
 
@@ -342,12 +334,7 @@ def main(argv=None):
         if len(results) > 1:
             print(format_table(aggregate(results)))
         return 0
-    if args.jobs < 1:
-        parser.error("--jobs must be >= 1")
-    try:
-        seeds = parse_seeds(args.seeds)
-    except ValueError as e:
-        parser.error(str(e))
+    seeds = seed_sweep.seeds_of(args, parser)
     results, wall = sweep(seeds, args.out, args.jobs, args.scenario, args.binary,
                           args.overrides, args.force)
     if args.each:

@@ -5,7 +5,9 @@
 - :func:`run_seed` runs ``spikerate run SCENARIO --set run.seed=S`` into ``OUT/seed_S.h5``,
   keeping a complete file already there;
 - :func:`sweep` runs every seed, a few at a time, analyses each file with the reproduction's own
-  function and writes ``OUT/summary.csv`` (one row per seed).
+  function and writes ``OUT/summary.csv`` (one row per seed);
+- :func:`add_sweep_arguments` and :func:`seeds_of` give a reproduction's ``sweep`` command its
+  options (--seeds, --jobs, --out, --scenario, --binary, --set, --force) and check them.
 """
 import concurrent.futures
 import csv
@@ -20,6 +22,29 @@ import h5py
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def add_sweep_arguments(parser, scenario, seeds="1-10", jobs=1):
+    """The options of a ``sweep`` command, with the reproduction's scenario and defaults."""
+    parser.add_argument("--seeds", default=seeds, help=f"e.g. 1-10 or 1,3,5-9 (default {seeds})")
+    parser.add_argument("--jobs", type=int, default=jobs, help=f"runs at a time (default {jobs})")
+    parser.add_argument("--out", type=Path, required=True, help="directory of the run files")
+    parser.add_argument("--scenario", type=Path, default=scenario)
+    parser.add_argument("--binary", type=Path, default=None,
+                        help="spikerate program (default $SPIKERATE_BUILD/spikerate or build/)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="passed on to spikerate run")
+    parser.add_argument("--force", action="store_true", help="run seeds that have a complete file")
+
+
+def seeds_of(args, parser):
+    """The seeds of parsed sweep options; a bad --seeds or --jobs ends in parser.error."""
+    if args.jobs < 1:
+        parser.error("--jobs must be >= 1")
+    try:
+        return parse_seeds(args.seeds)
+    except ValueError as e:
+        parser.error(str(e))
 
 
 def parse_seeds(text):
