@@ -1,5 +1,7 @@
 #include "network.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "models/error.hpp"
@@ -58,12 +60,83 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) 
             mod, std::move(targets), pairing ? &population(mod.pre) : nullptr,
             pairing ? &population(mod.post) : nullptr, grid_, spec_.seed));
     }
+    if (spec_.threads > 1) plan_threads();
+}
+
+void Network::plan_threads() {
+    const std::uint32_t n_threads = spec_.threads;
+    pool_ = std::make_unique<WorkerPool>(n_threads);
+    part_bounds_.assign(populations_.size(), {});
+    owner_.assign(populations_.size(), 0);
+    constexpr std::uint32_t block = 64;  // neurons; parts start at multiples of it
+    for (std::size_t p = 0; p < populations_.size(); ++p) {
+        Population& pop = *populations_[p];
+        owner_[p] = static_cast<std::uint32_t>(p % n_threads);
+        if (!pop.splits_by_neuron() || pop.size() <= block) continue;
+        const std::uint32_t blocks = (pop.size() + block - 1) / block;
+        const std::uint32_t per_part = (blocks + n_threads - 1) / n_threads * block;
+        auto& bounds = part_bounds_[p];
+        for (std::uint32_t t = 0; t <= n_threads; ++t) {
+            bounds.push_back(static_cast<std::uint32_t>(
+                std::min<std::uint64_t>(std::uint64_t{t} * per_part, pop.size())));
+        }
+        pop.split(bounds);
+    }
+    target_of_.clear();
+    for (const auto& proj : projections_) {
+        const auto it = std::find_if(populations_.begin(), populations_.end(),
+                                     [&](const auto& pop) { return pop.get() == &proj->post(); });
+        target_of_.push_back(static_cast<std::size_t>(it - populations_.begin()));
+    }
+    // A population's input is written by range only when every projection onto it can deliver
+    // by range; otherwise all of them deliver whole, on the population's thread (its parts
+    // still advance in parallel).
+    by_range_.assign(populations_.size(), 0);
+    for (std::size_t p = 0; p < populations_.size(); ++p) by_range_[p] = !part_bounds_[p].empty();
+    for (std::size_t j = 0; j < projections_.size(); ++j) {
+        if (!projections_[j]->delivers_by_target_range()) by_range_[target_of_[j]] = 0;
+    }
 }
 
 void Network::step() {
+    if (pool_ != nullptr) {
+        step_on_threads();
+        return;
+    }
     for (auto& population : populations_) population->advance(step_);
     for (auto& projection : projections_) projection->propagate(step_);
     for (auto& modulator : modulators_) modulator->after_step(step_);
+    ++step_;
+}
+
+void Network::step_on_threads() {
+    const std::int64_t step = step_;
+    auto advance = [&](std::uint32_t thread) {
+        for (std::size_t p = 0; p < populations_.size(); ++p) {
+            if (!part_bounds_[p].empty()) {
+                populations_[p]->advance_part(step, thread);
+            } else if (owner_[p] == thread) {
+                populations_[p]->advance(step);
+            }
+        }
+    };
+    pool_->run(advance);
+    for (auto& population : populations_) population->finish_parts(step);
+    for (auto& projection : projections_) projection->prepare(step);
+    auto deliver = [&](std::uint32_t thread) {
+        for (std::size_t j = 0; j < projections_.size(); ++j) {
+            const std::size_t p = target_of_[j];
+            if (by_range_[p]) {
+                projections_[j]->deliver(step, part_bounds_[p][thread],
+                                         part_bounds_[p][thread + 1]);
+            } else if (owner_[p] == thread) {
+                projections_[j]->deliver(step, 0, populations_[p]->size());
+            }
+        }
+    };
+    pool_->run(deliver);
+    for (auto& projection : projections_) projection->finish(step);
+    for (auto& modulator : modulators_) modulator->after_step(step);
     ++step_;
 }
 

@@ -11,6 +11,7 @@
 #include "sim/population.hpp"
 #include "sim/projection.hpp"
 #include "sim/time_grid.hpp"
+#include "sim/worker_pool.hpp"
 
 namespace spikerate::sim {
 
@@ -37,7 +38,24 @@ class Network {
     //                 t_{n+1} to its projections' synapses (after every arrival and spike there).
     // A spike stamped t with delay d (>= one step) therefore acts at exactly t + d, and after a
     // step every event up to t_{n+1} has been processed.
+    //
+    // With spec.threads = T > 1 a pool of T threads (the caller and T - 1 workers, living as
+    // long as the network) runs the phases, each followed by a barrier:
+    //   1. advance    every neuron population of more than 64 neurons in T parts of whole
+    //                 64-neuron blocks (part t on thread t); sources and the other populations
+    //                 whole, population p on thread p mod T;
+    //   -  (caller)   the parts' spikes joined in neuron order, the projections' new spikes
+    //                 queued and their work counted (Projection::prepare);
+    //   2. propagate  every projection onto a population advanced in parts delivered by target
+    //                 range (thread t: the targets of part t), with the plasticity of those
+    //                 targets' synapses; the others whole, on the thread of their target;
+    //   3. (caller)   the modulators, as above.
+    // Every value is computed by the same operations in the same order as with one thread
+    // (per neuron, per synapse, per target sum), and random numbers come from counter-based
+    // streams keyed by neuron and step: the results are the same bits for any T. No weight
+    // is written by two threads, so the weight path has no atomics.
     void step();
+    std::uint32_t threads() const { return spec_.threads; }
     // Advances by duration_ms (a whole number of steps), calling after_step after each step.
     void run(double duration_ms, const std::function<void(const Network&)>& after_step = {});
 
@@ -79,6 +97,15 @@ class Network {
     std::vector<std::unique_ptr<Projection>> projections_;
     std::vector<std::unique_ptr<Modulator>> modulators_;
     std::int64_t step_ = 0;
+
+    // Threads (spec_.threads > 1): the pool and who does what.
+    void plan_threads();
+    void step_on_threads();
+    std::unique_ptr<WorkerPool> pool_;
+    std::vector<std::vector<std::uint32_t>> part_bounds_;  // per population: T + 1, or empty
+    std::vector<std::uint32_t> owner_;                     // per population: its thread if whole
+    std::vector<std::size_t> target_of_;                   // per projection: its target's index
+    std::vector<char> by_range_;  // per population: its projections deliver by its parts' ranges
 };
 
 }  // namespace spikerate::sim

@@ -385,6 +385,10 @@ void NetworkSpec::validate_modulator(const ModulatorSpec& mod) const {
 
 void NetworkSpec::validate() const {
     const TimeGrid grid(dt_ms);
+    if (threads == 0 || threads > max_threads) {
+        throw ParamError::value("threads",
+                                fmt::format("{}: must be in [1, {}]", threads, max_threads));
+    }
     std::map<std::string, const PopulationSpec*, std::less<>> by_name;
     for (const auto& pop : populations) {
         pop.validate(dt_ms);

@@ -229,6 +229,9 @@ struct ModulatorSpec {
 struct NetworkSpec {
     double dt_ms = 0.1;      // [ms]
     std::uint64_t seed = 1;  // every random number derives from it
+    // Threads that advance the network (sim/network.hpp); the results do not depend on it.
+    std::uint32_t threads = 1;
+    static constexpr std::uint32_t max_threads = 1024;
     std::vector<PopulationSpec> populations;
     std::vector<ProjectionSpec> projections;
     std::vector<ModulatorSpec> modulators;

@@ -100,12 +100,98 @@ class NeuronPopulation final : public Population {
         advance_grid(step);  // checks the state itself
     }
 
+    // Threads (sim/network.hpp): grid modes with a fixed step (all but dopri5, whose step size
+    // depends on every neuron) advance in parts, each on a copy of its neurons' state, with the
+    // same arithmetic per neuron as a whole-population step: the models are element-wise and
+    // parts start at multiples of 64 neurons, so the vectorised and scalar code see each
+    // value where a whole-population step does.
+    bool splits_by_neuron() const override {
+        return integration_ != Integration::precise && integration_ != Integration::dopri5;
+    }
+    void split(std::span<const std::uint32_t> bounds) override {
+        parts_.clear();
+        if (bounds.size() <= 2) return;  // one part: the whole-population step
+        parts_.resize(bounds.size() - 1);
+        for (std::size_t c = 0; c < parts_.size(); ++c) {
+            parts_[c].begin = bounds[c];
+            parts_[c].end = bounds[c + 1];
+            parts_[c].x.resize(n_vars * static_cast<Eigen::Index>(bounds[c + 1] - bounds[c]));
+        }
+        for (const auto i : refractory_) part_of(i).refractory.push_back(i);
+        refractory_.clear();
+    }
+    std::size_t parts() const override { return std::max<std::size_t>(parts_.size(), 1); }
+    void advance_part(std::int64_t step, std::size_t part) override {
+        if (parts_.empty()) {
+            advance(step);
+            return;
+        }
+        Part& p = parts_[part];
+        p.spikes.clear();
+        p.unstable_rate = 0.0;
+        p.not_finite = false;
+        const Eigen::Index n = size_;
+        const Eigen::Index m = p.end - p.begin;
+        if (m == 0) return;
+        for (int k = 0; k < n_vars; ++k) p.x.segment(k * m, m) = x_.segment(k * n + p.begin, m);
+        for (int r = 0; r < n_receptors; ++r) {
+            double* const target = p.x.data() + Model::receptor_var[r] * m;
+            double* const input = summed_input_.data() + r * n + p.begin;
+            for (Eigen::Index i = 0; i < m; ++i) {
+                target[i] += input[i];
+                input[i] = 0.0;
+            }
+        }
+        bool stable = true;
+        if constexpr (models::HasFastestRate<Model>) {
+            if (integration_ == Integration::rk4 || integration_ == Integration::euler) {
+                const auto [rate, neuron] = model_.fastest_rate(p.x);
+                if (!(rate * grid_.dt() <= stability_limit())) {
+                    p.unstable_rate = rate;
+                    p.unstable_neuron = p.begin + static_cast<std::uint32_t>(neuron);
+                    stable = false;
+                }
+            }
+        }
+        if (stable) {
+            integrate(p.x, p.rk4, p.euler, grid_.time(step));
+            p.not_finite = !(p.x.head(m).allFinite() && ((step + 1) % 64 != 0 || p.x.allFinite()));
+            if (!p.not_finite) {
+                apply_threshold(step, p.x, p.begin, p.refractory, p.crossing,
+                                [&](std::uint32_t i, SpikeTime t) {
+                                    p.spikes.push_back({i, t});
+                                });
+            }
+        }
+        for (int k = 0; k < n_vars; ++k) x_.segment(k * n + p.begin, m) = p.x.segment(k * m, m);
+    }
+    void finish_parts(std::int64_t step) override {
+        if (parts_.empty()) return;
+        const Part* unstable = nullptr;
+        for (const Part& p : parts_) {
+            if (p.unstable_rate > 0.0 &&
+                (unstable == nullptr || p.unstable_rate > unstable->unstable_rate)) {
+                unstable = &p;
+            }
+        }
+        if (unstable != nullptr)
+            throw_unstable(step, unstable->unstable_rate, unstable->unstable_neuron);
+        for (const Part& p : parts_) {
+            if (p.not_finite) check_finite(step + 1);  // throws, naming the first as one step would
+        }
+        begin_step();
+        for (const Part& p : parts_) {
+            for (const Spike& s : p.spikes) emit(s.node, s.time);
+        }
+        neuron_updates_ += size_;
+    }
+
     void save_state(StateWriter& out) const override {
         save_base_state(out);
         out.tag(fmt::format("{} state", Model::id));
         out.array(x_);
         out.vec(refractory_steps_left_);
-        out.vec(refractory_);
+        out.vec(refractory_neurons());
         out.vec(refractory_left_ms_);
     }
     void load_state(StateReader& in) override {
@@ -114,11 +200,17 @@ class NeuronPopulation final : public Population {
         const std::string what = fmt::format("population '{}'", name_);
         in.array_into(x_, x_.rows(), 1, what + ": state");
         in.vec_into(refractory_steps_left_, size_, what + ": refractory steps");
-        refractory_ = in.template vec<std::uint32_t>();
-        for (const auto i : refractory_) {
+        std::vector<std::uint32_t> refractory = in.template vec<std::uint32_t>();
+        for (const auto i : refractory) {
             if (i >= size_ || refractory_steps_left_[i] <= 0) {
                 in.fail(what + ": refractory neuron list does not match its steps");
             }
+        }
+        if (parts_.empty()) {
+            refractory_ = std::move(refractory);
+        } else {
+            for (Part& p : parts_) p.refractory.clear();
+            for (const auto i : refractory) part_of(i).refractory.push_back(i);
         }
         in.vec_into(refractory_left_ms_, refractory_left_ms_.size(), what + ": refractory time");
     }
@@ -155,89 +247,103 @@ class NeuronPopulation final : public Population {
             }
         }
 
-        const double t = grid_.time(step);
-        const double dt = grid_.dt();
         if constexpr (models::HasFastestRate<Model>) {
             if (integration_ == Integration::rk4 || integration_ == Integration::euler) {
                 check_stability(step);
             }
         }
-        switch (integration_) {
-            case Integration::rk4:
-                if constexpr (models::HasFusedSteps<Model>) {
-                    model_.rk4_step(x_, dt);
-                } else {
-                    rk4_.do_step(std::cref(model_), x_, t, dt);
-                }
-                break;
-            case Integration::euler:
-                if constexpr (models::HasFusedSteps<Model>) {
-                    model_.euler_step(x_, dt);
-                } else {
-                    euler_.do_step(std::cref(model_), x_, t, dt);
-                }
-                break;
-            case Integration::exponential_euler:
-                if constexpr (models::HasExponentialEuler<Model>)
-                    model_.exponential_euler_step(x_, dt);
-                break;
-            case Integration::dopri5:
-                dopri5_.reset();  // the input jumps made its cached derivative stale
-                odeint::integrate_adaptive(std::ref(dopri5_), std::cref(model_), x_, t, t + dt, dt);
-                break;
-            case Integration::exact:
-                if constexpr (models::HasExactPropagator<Model>) model_.propagate(propagator_, x_);
-                break;
-            case Integration::izhikevich_half_steps:
-                if constexpr (models::HasIzhikevichHalfSteps<Model>) {
-                    model_.izhikevich_half_steps(x_, dt);
-                }
-                break;
-            case Integration::automatic:
-            case Integration::precise:
-                break;  // resolved / handled before
+        if (integration_ == Integration::dopri5) {
+            const double t = grid_.time(step);
+            dopri5_.reset();  // the input jumps made its cached derivative stale
+            odeint::integrate_adaptive(std::ref(dopri5_), std::cref(model_), x_, t, t + grid_.dt(),
+                                       grid_.dt());
+        } else {
+            integrate(x_, rk4_, euler_, grid_.time(step));
         }
 
         // V_m (variable 0) is checked for NaN and infinity through its sum, a vectorised pass
         // (non-finite if any value is); the whole state every 64 steps.
         if (!std::isfinite(x_.head(n).sum()) || (step + 1) % 64 == 0) check_finite(step + 1);
-        apply_threshold(step);
+        apply_threshold(step, x_, 0, refractory_, crossing_,
+                        [&](std::uint32_t i, SpikeTime t) { emit(i, t); });
         neuron_updates_ += size_;
     }
 
-    // Neurons refractory at the start of the step are held (and released when their time is
-    // up); the others at or above threshold spike at t_{step+1}, are reset and become
-    // refractory. Crossings are rare: blocks of neurons where the model's vectorised test finds
-    // none are skipped.
-    void apply_threshold(std::int64_t step) {
-        const Eigen::Index n = size_;
-        crossing_.clear();
+    // One step of dt from t of the fixed-step modes, on the state x of some neurons (the
+    // population's or a part's).
+    void integrate(Eigen::ArrayXd& x, Rk4Stepper& rk4, EulerStepper& euler, double t) const {
+        const double dt = grid_.dt();
+        switch (integration_) {
+            case Integration::rk4:
+                if constexpr (models::HasFusedSteps<Model>) {
+                    model_.rk4_step(x, dt);
+                } else {
+                    rk4.do_step(std::cref(model_), x, t, dt);
+                }
+                break;
+            case Integration::euler:
+                if constexpr (models::HasFusedSteps<Model>) {
+                    model_.euler_step(x, dt);
+                } else {
+                    euler.do_step(std::cref(model_), x, t, dt);
+                }
+                break;
+            case Integration::exponential_euler:
+                if constexpr (models::HasExponentialEuler<Model>)
+                    model_.exponential_euler_step(x, dt);
+                break;
+            case Integration::exact:
+                if constexpr (models::HasExactPropagator<Model>) model_.propagate(propagator_, x);
+                break;
+            case Integration::izhikevich_half_steps:
+                if constexpr (models::HasIzhikevichHalfSteps<Model>) {
+                    model_.izhikevich_half_steps(x, dt);
+                }
+                break;
+            case Integration::dopri5:
+            case Integration::automatic:
+            case Integration::precise:
+                break;  // handled by the caller / resolved
+        }
+    }
+
+    // On the state x of the neurons first, first + 1, ... (the population's or a part's):
+    // neurons refractory at the start of the step (in `refractory`) are held, and released when
+    // their time is up; the others at or above threshold spike at t_{step+1} (emit(neuron,
+    // time), ascending), are reset and become refractory. Crossings are rare: blocks of neurons
+    // where the model's vectorised test finds none are skipped.
+    template <class Emit>
+    void apply_threshold(std::int64_t step, Eigen::ArrayXd& x, std::uint32_t first,
+                         std::vector<std::uint32_t>& refractory,
+                         std::vector<std::uint32_t>& crossing, Emit&& emit) {
+        const Eigen::Index n = x.size() / n_vars;
+        crossing.clear();
         for (Eigen::Index begin = 0; begin < n; begin += threshold_block) {
             const Eigen::Index count = std::min(threshold_block, n - begin);
-            if (!model_.any_above_threshold(x_, n, begin, count)) continue;
+            if (!model_.any_above_threshold(x, n, begin, count)) continue;
             for (Eigen::Index i = begin; i < begin + count; ++i) {
-                if (refractory_steps_left_[i] == 0 && model_.above_threshold(x_, n, i)) {
-                    crossing_.push_back(static_cast<std::uint32_t>(i));
+                if (refractory_steps_left_[first + i] == 0 && model_.above_threshold(x, n, i)) {
+                    crossing.push_back(static_cast<std::uint32_t>(i));
                 }
             }
         }
-        for (std::size_t k = 0; k < refractory_.size();) {
-            const std::uint32_t i = refractory_[k];
-            model_.hold_refractory(x_, n, i);
-            if (--refractory_steps_left_[i] == 0) {
-                refractory_[k] = refractory_.back();  // order does not matter
-                refractory_.pop_back();
+        for (std::size_t k = 0; k < refractory.size();) {
+            const std::uint32_t neuron = refractory[k];
+            model_.hold_refractory(x, n, neuron - first);
+            if (--refractory_steps_left_[neuron] == 0) {
+                refractory[k] = refractory.back();  // order does not matter
+                refractory.pop_back();
             } else {
                 ++k;
             }
         }
-        for (const std::uint32_t i : crossing_) {  // ascending
-            model_.reset(x_, n, i);
+        for (const std::uint32_t i : crossing) {  // ascending
+            model_.reset(x, n, i);
             if (refractory_steps_ > 0) {
-                refractory_steps_left_[i] = refractory_steps_;
-                refractory_.push_back(i);
+                refractory_steps_left_[first + i] = refractory_steps_;
+                refractory.push_back(first + i);
             }
-            emit(i, SpikeTime{step + 1, 0.0});
+            emit(first + i, SpikeTime{step + 1, 0.0});
         }
     }
 
@@ -323,13 +429,16 @@ class NeuronPopulation final : public Population {
 
     // An explicit step of dt is stable while dt times the fastest rate stays below the stepper's
     // limit on the real axis: 2 for Euler, 2.785 for classical RK4.
+    double stability_limit() const { return integration_ == Integration::rk4 ? 2.785293563 : 2.0; }
     void check_stability(std::int64_t step) const requires models::HasFastestRate<Model> {
         const auto [rate, neuron] = model_.fastest_rate(x_);
-        const bool rk4 = integration_ == Integration::rk4;
-        const double limit = rk4 ? 2.785293563 : 2.0;
-        if (rate * grid_.dt() <= limit) [[likely]] {
+        if (rate * grid_.dt() <= stability_limit()) [[likely]] {
             return;
         }
+        throw_unstable(step, rate, neuron);
+    }
+    [[noreturn]] void throw_unstable(std::int64_t step, double rate, Eigen::Index neuron) const {
+        const double limit = stability_limit();
         throw NumericalError(fmt::format(
             "population '{}' ({}): {} is unstable at t = {} ms: neuron {}'s dynamics have the rate "
             "{:.4g} /ms (conductances included), so dt x rate = {:.3g} exceeds the stepper's "
@@ -391,6 +500,33 @@ class NeuronPopulation final : public Population {
     std::vector<std::int32_t> refractory_steps_left_;    // grid modes
     std::vector<std::uint32_t> refractory_;              // neurons with steps left
     std::vector<std::uint32_t> crossing_;                // this step's spiking neurons
+    // Threads: the parts the population advances in (none: one whole-population step).
+    struct Part {
+        std::uint32_t begin = 0;  // neurons [begin, end)
+        std::uint32_t end = 0;
+        Eigen::ArrayXd x;  // their state, variable k at x.segment(k * (end - begin), end - begin)
+        Rk4Stepper rk4;
+        EulerStepper euler;
+        std::vector<std::uint32_t> refractory;  // as refractory_, for these neurons
+        std::vector<std::uint32_t> crossing;
+        std::vector<Spike> spikes;   // this step's
+        double unstable_rate = 0.0;  // > 0: too fast for the step (not integrated)
+        std::uint32_t unstable_neuron = 0;
+        bool not_finite = false;  // a NaN or infinity (not thresholded)
+    };
+    std::vector<Part> parts_;
+    Part& part_of(std::uint32_t neuron) {
+        return *std::find_if(parts_.begin(), parts_.end(),
+                             [&](const Part& p) { return neuron < p.end; });
+    }
+    // The refractory neurons, ascending (checkpoints: the same bytes for any thread count).
+    std::vector<std::uint32_t> refractory_neurons() const {
+        std::vector<std::uint32_t> all = refractory_;
+        for (const Part& p : parts_)
+            all.insert(all.end(), p.refractory.begin(), p.refractory.end());
+        std::sort(all.begin(), all.end());
+        return all;
+    }
     std::int32_t refractory_steps_;
     std::vector<double> refractory_left_ms_;  // precise mode: [ms] left from the step's start
     Eigen::ArrayXd neuron_scratch_ = Eigen::ArrayXd(n_vars);  // precise mode: one neuron

@@ -49,6 +49,17 @@ class Population {
     // and emits spikes (replacing those of the previous step).
     virtual void advance(std::int64_t step) = 0;
     std::span<const Spike> spikes() const { return spikes_; }
+
+    // Threads (sim/network.hpp). A population that splits by neuron is given part bounds once
+    // (part c: neurons [bounds[c], bounds[c + 1]), each starting at a multiple of 64); then a
+    // step is advance_part(step, c) for every part, on any threads at once, followed by
+    // finish_parts(step) on one thread, and gives the same bits as advance(step). Others have
+    // one part, advance_part(step, 0) = advance(step).
+    virtual bool splits_by_neuron() const { return false; }
+    virtual void split(std::span<const std::uint32_t> /*bounds*/) {}
+    virtual std::size_t parts() const { return 1; }
+    virtual void advance_part(std::int64_t step, std::size_t /*part*/) { advance(step); }
+    virtual void finish_parts(std::int64_t /*step*/) {}
     // The shortest delay, in steps, of a projection from this population. Spikes stamped at the
     // end of the step that produced them (t_{n+1}, neurons on the grid) can reach their targets
     // before the next step: delay 0, Brian2's default. Spikes stamped inside their step

@@ -152,7 +152,7 @@ class ProjectionOf final : public Projection {
     std::span<double> stored_weights() override { return weights_; }
     std::span<const std::uint32_t> stored_post() const override { return stored_post_; }
 
-    void propagate(std::int64_t step) override {
+    void prepare(std::int64_t step) override {
         // A spike queues one entry per distinct delay of its neuron's synapses, not one per
         // synapse: the synapses of a run share the delay and arrive together.
         for (const Spike& spike : pre_.spikes()) {
@@ -164,9 +164,9 @@ class ProjectionOf final : public Projection {
         }
 
         auto& arriving = slot(step + 1);
-        const double t_next = grid_.time(step + 1);
         std::uint64_t events = 0;
         for (const Arrival& a : arriving) events += a.end - a.begin;
+        synaptic_events_ += events;
         if constexpr (is_plastic<Rule>) {
             // Grid-mode targets spike at t_{n+1} exactly: arrivals at t_{n+1} come before those
             // spikes, arrivals later in the step after them, in time order. Off-grid arrivals
@@ -181,16 +181,40 @@ class ProjectionOf final : public Projection {
                     return a.offset < b.offset;
                 });
             }
-            deliver_on_grid(arriving.begin(), later, t_next);
-            apply_post_spikes();
-            deliver_off_grid(later, arriving.end(), t_next);
+            on_grid_arrivals_ = static_cast<std::size_t>(later - arriving.begin());
             plasticity_updates_ += events;
-        } else {
-            deliver_static(arriving.begin(), arriving.end());
+            if (on_grid_arrivals_ > 0) post_term_evaluations_ += post_term_.size();
+            for (auto a = later; a != arriving.end(); ++a)
+                post_term_evaluations_ += a->end - a->begin;
+            for (const Spike& spike : post_.spikes()) {
+                const std::uint32_t updates =
+                    incoming_begin_[spike.node + 1] - incoming_begin_[spike.node];
+                plasticity_updates_ += updates;
+                plasticity_post_updates_ += updates;
+            }
         }
-        synaptic_events_ += events;
-        arriving.clear();
     }
+
+    bool delivers_by_target_range() const override {
+        return runs_sorted_by_target_ && !post_.keeps_input_times();
+    }
+
+    void deliver(std::int64_t step, std::uint32_t target_begin, std::uint32_t target_end) override {
+        auto& arriving = slot(step + 1);
+        const Targets targets{target_begin, target_end,
+                              target_begin == 0 && target_end == post_.size()};
+        if constexpr (is_plastic<Rule>) {
+            const double t_next = grid_.time(step + 1);
+            const auto later = arriving.begin() + static_cast<std::ptrdiff_t>(on_grid_arrivals_);
+            deliver_on_grid(arriving.begin(), later, t_next, targets);
+            apply_post_spikes(targets);
+            deliver_off_grid(later, arriving.end(), t_next, targets);
+        } else {
+            deliver_static(arriving.begin(), arriving.end(), targets);
+        }
+    }
+
+    void finish(std::int64_t step) override { slot(step + 1).clear(); }
 
   private:
     // The outgoing synapses of one presynaptic neuron that share one delay: stored entries
@@ -209,6 +233,25 @@ class ProjectionOf final : public Projection {
         return arrivals_[static_cast<std::size_t>(step) % arrivals_.size()];
     }
     using ArrivalIt = typename std::vector<Arrival>::iterator;
+
+    // The postsynaptic neurons [begin, end) one delivery is for (all: the whole target).
+    struct Targets {
+        std::uint32_t begin;
+        std::uint32_t end;
+        bool all;
+    };
+    // The stored entries of an arriving run [begin, end) onto `targets`: a run's entries are
+    // ordered by postsynaptic neuron (runs_sorted_by_target_), so they are consecutive.
+    std::pair<std::uint32_t, std::uint32_t> entries_onto(const Arrival& a,
+                                                         const Targets& targets) const {
+        if (targets.all) return {a.begin, a.end};
+        const std::uint32_t* const first = stored_post_.data() + a.begin;
+        const std::uint32_t* const last = stored_post_.data() + a.end;
+        const std::uint32_t* const lo = std::lower_bound(first, last, targets.begin);
+        const std::uint32_t* const hi = std::lower_bound(lo, last, targets.end);
+        return {static_cast<std::uint32_t>(lo - stored_post_.data()),
+                static_cast<std::uint32_t>(hi - stored_post_.data())};
+    }
 
     void check_size(std::size_t n) const {
         if (n != weights_.size()) {
@@ -246,6 +289,11 @@ class ProjectionOf final : public Projection {
             }
             run_begin_[i + 1] = static_cast<std::uint32_t>(runs_.size());
         }
+        for (const Run& run : runs_) {
+            if (!std::is_sorted(stored_post_.begin() + run.begin, stored_post_.begin() + run.end)) {
+                runs_sorted_by_target_ = false;
+            }
+        }
     }
 
     // For on_post: the stored entries onto each postsynaptic neuron, ascending.
@@ -262,15 +310,16 @@ class ProjectionOf final : public Projection {
     }
 
     // Static synapses: the weights go to the target's receptor.
-    void deliver_static(ArrivalIt first, ArrivalIt last) {
+    void deliver_static(ArrivalIt first, ArrivalIt last, const Targets& targets) {
         double* const summed = post_.summed_input(receptor_);
         const std::uint32_t* const post = stored_post_.data();
         const double* const weights = weights_.data();
         for (auto a = first; a != last; ++a) {
+            const auto [begin, end] = entries_onto(*a, targets);
             if (summed != nullptr) {
-                for (std::uint32_t k = a->begin; k < a->end; ++k) summed[post[k]] += weights[k];
+                for (std::uint32_t k = begin; k < end; ++k) summed[post[k]] += weights[k];
             } else {
-                for (std::uint32_t k = a->begin; k < a->end; ++k) {
+                for (std::uint32_t k = begin; k < end; ++k) {
                     post_.receive(post[k], receptor_, a->offset, weights[k]);
                 }
             }
@@ -280,24 +329,29 @@ class ProjectionOf final : public Projection {
     // Plastic synapses, arrivals at t_step exactly: the rule's post term is computed for every
     // postsynaptic neuron at once (vectorised), then each arrival hands its weight to the target
     // and runs on_pre.
-    void deliver_on_grid(ArrivalIt first, ArrivalIt last, double t_step) requires is_plastic<Rule> {
+    void deliver_on_grid(ArrivalIt first, ArrivalIt last, double t_step,
+                         const Targets& targets) requires is_plastic<Rule> {
         if (first == last) return;
         const auto& rule = plasticity_.rule;
+        const std::size_t n_targets = targets.end - targets.begin;
         if constexpr (models::HasVectorisedPostTerms<Rule>) {
-            rule.post_terms(plasticity_.post, t_step, post_term_);
+            rule.post_terms(std::span<const typename Rule::PostState>(plasticity_.post)
+                                .subspan(targets.begin, n_targets),
+                            t_step,
+                            std::span<double>(post_term_).subspan(targets.begin, n_targets));
         } else {
-            for (std::size_t j = 0; j < post_term_.size(); ++j) {
+            for (std::size_t j = targets.begin; j < targets.end; ++j) {
                 post_term_[j] = rule.post_term(plasticity_.post[j], t_step);
             }
         }
-        post_term_evaluations_ += post_term_.size();
         double* const summed = post_.summed_input(receptor_);
         const std::uint32_t* const post = stored_post_.data();
         double* const weights = weights_.data();
         auto* const synapse = plasticity_.synapse.data();
         const double* const post_term = post_term_.data();
         for (auto a = first; a != last; ++a) {
-            for (std::uint32_t k = a->begin; k < a->end; ++k) {
+            const auto [begin, end] = entries_onto(*a, targets);
+            for (std::uint32_t k = begin; k < end; ++k) {
                 const std::uint32_t target = post[k];
                 double& w = weights[k];
                 if constexpr (models::DeliversUpdatedWeight<Rule>) {
@@ -318,12 +372,13 @@ class ProjectionOf final : public Projection {
     }
 
     // Plastic synapses, arrivals inside the step (in time order): one post term per event.
-    void deliver_off_grid(ArrivalIt first, ArrivalIt last,
-                          double t_step) requires is_plastic<Rule> {
+    void deliver_off_grid(ArrivalIt first, ArrivalIt last, double t_step,
+                          const Targets& targets) requires is_plastic<Rule> {
         const auto& rule = plasticity_.rule;
         for (auto a = first; a != last; ++a) {
             const double t = t_step + a->offset;
-            for (std::uint32_t k = a->begin; k < a->end; ++k) {
+            const auto [begin, end] = entries_onto(*a, targets);
+            for (std::uint32_t k = begin; k < end; ++k) {
                 const std::uint32_t target = stored_post_[k];
                 double& w = weights_[k];
                 const auto update = [&] {
@@ -335,14 +390,14 @@ class ProjectionOf final : public Projection {
                 post_.receive(target, receptor_, a->offset, w);
                 if constexpr (!models::DeliversUpdatedWeight<Rule>) update();
             }
-            post_term_evaluations_ += a->end - a->begin;
         }
     }
 
-    // on_post on every synapse onto each neuron the target just fired.
-    void apply_post_spikes() requires is_plastic<Rule> {
+    // on_post on every synapse onto each neuron of `targets` the target just fired.
+    void apply_post_spikes(const Targets& targets) requires is_plastic<Rule> {
         auto& rule = plasticity_.rule;
         for (const Spike& spike : post_.spikes()) {
+            if (spike.node < targets.begin || spike.node >= targets.end) continue;
             const double t = grid_.time(spike.time);
             auto& post_state = plasticity_.post[spike.node];
             for (std::uint32_t e = incoming_begin_[spike.node]; e < incoming_begin_[spike.node + 1];
@@ -351,10 +406,6 @@ class ProjectionOf final : public Projection {
                 double& w = weights_[k];
                 w = rule.bounds().clip(w + rule.on_post(plasticity_.synapse[k], post_state, w, t));
             }
-            const std::uint32_t updates =
-                incoming_begin_[spike.node + 1] - incoming_begin_[spike.node];
-            plasticity_updates_ += updates;
-            plasticity_post_updates_ += updates;
             rule.after_post(post_state, t);
         }
     }
@@ -373,6 +424,8 @@ class ProjectionOf final : public Projection {
     std::vector<std::uint32_t> incoming_begin_;
     std::vector<std::uint32_t> incoming_entry_;
     std::vector<double> post_term_;
+    std::size_t on_grid_arrivals_ = 0;   // of the arrivals being delivered: the first ones
+    bool runs_sorted_by_target_ = true;  // (pre, post) pairs come sorted: always, so far
 };
 
 template <class Connectivity, class Rule, class... RuleParams>

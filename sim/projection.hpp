@@ -64,7 +64,21 @@ class Projection {
     // at the arrival time, and runs on_post for the target's spikes at t_{n+1}. At equal times
     // the arrival comes first (on_post sees it, its on_pre does not see the post spike), as in
     // Brian2.
-    virtual void propagate(std::int64_t step) = 0;
+    void propagate(std::int64_t step) {
+        prepare(step);
+        deliver(step, 0, post_.size());
+        finish(step);
+    }
+    // propagate in parts, for threads (sim/network.hpp): prepare (one thread) queues the new
+    // spikes, orders the arrivals and counts the work; deliver (targets [target_begin,
+    // target_end), on any threads at once for disjoint ranges when delivers_by_target_range())
+    // hands over the arrivals and runs the plasticity of those targets' synapses; finish (one
+    // thread) empties the step's arrivals. Any split of the targets gives the same bits.
+    virtual void prepare(std::int64_t step) = 0;
+    virtual void deliver(std::int64_t step, std::uint32_t target_begin,
+                         std::uint32_t target_end) = 0;
+    virtual void finish(std::int64_t step) = 0;
+    virtual bool delivers_by_target_range() const = 0;
 
     // The third factor (models/concepts.hpp, HasModulator): a neuromodulator of amplitude
     // `value` reaches every synapse at t [ms], not before the last step propagated; each weight

@@ -37,6 +37,7 @@ struct RunSpec {
     std::string output;
     Mode mode = Mode::grid;
     bool wall_times = false;
+    std::uint32_t threads = 1;
 
     template <class Visitor>
     void visit_fields(Visitor&& v) {
@@ -50,6 +51,9 @@ struct RunSpec {
           "precise: populations whose model has an exact propagator (lif_curr) and no "
           "integration key integrate in precise mode (threshold crossings located inside the "
           "step, off-grid spike times)");
+        v("threads", threads, "",
+          ">= 1 (at most 1024): threads that advance the network; every output is the same bits "
+          "for any count (spiking learners take theirs from their own `threads`)");
         v("wall_times", wall_times, "",
           "true: the output holds the learners' wall times (metrics .../training_seconds, "
           "evaluation_seconds), which differ from run to run; false: the output is a function of "

@@ -83,7 +83,10 @@ models::WeightBounds SpikingNetworkSpec::learned_bounds() const {
 }
 
 void SpikingNetworkSpec::validate() const {
-    if (threads == 0) throw ParamError::value("threads", "0: must be >= 1");
+    if (threads == 0 || threads > NetworkSpec::max_threads) {
+        throw ParamError::value(
+            "threads", fmt::format("{}: must be in [1, {}]", threads, NetworkSpec::max_threads));
+    }
     if (spike_windows.size() % 2 != 0) {
         const std::string what =
             fmt::format("spike_windows has {} values: it needs pairs [start, end) of examples seen",

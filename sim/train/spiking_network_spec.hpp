@@ -154,8 +154,9 @@ struct SpikingNetworkSpec {
           "\"first_examples\": the first ones in data-set order, seen or not; \"seen\": a cap "
           "on the examples seen that label the main curve; \"paper\": ignored (all)");
         v("threads", threads, "",
-          "threads for labelling and testing (chunks of 1000 examples on fresh frozen copies: the "
-          "results do not depend on it); training uses one");
+          "threads for training (the network advanced by parts on them, sim/network.hpp) and for "
+          "labelling and testing (chunks of 1000 examples on fresh frozen copies, or one chunk "
+          "advanced by parts); the results are the same bits for any count");
         v("record_weights", record_weights, "",
           "write /report/<name>_<input>_<readout_population> (receptive fields) and "
           "/report/<name>_<adaptation_variable> at the weight frames");

@@ -163,10 +163,12 @@ bool adapts(const PopulationSpec& pop) {
 
 // The network of a phase, with the run's seed; an error building it (a network too large for
 // the memory, ...) names the spiking network.
-NetworkSpec network_for(const SpikingNetworkSpec& spec, std::uint64_t seed, const char* phase) {
+NetworkSpec network_for(const SpikingNetworkSpec& spec, std::uint64_t seed, const char* phase,
+                        std::uint32_t threads = 1) {
     NetworkSpec net = spec.network_for_phase(phase);
     net.seed = seed;
     net.dt_ms = spec.dt_ms;
+    net.threads = threads;
     return net;
 }
 
@@ -272,7 +274,7 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
       seed_(seed),
       reports_(reports),
       metrics_(metrics),
-      network_((check_fits(spec, train), network_for(spec, seed, "train"))),
+      network_((check_fits(spec, train), network_for(spec, seed, "train", spec.threads))),
       label_spec_(network_for(spec, seed, "label")),
       test_spec_(network_for(spec, seed, "test")),
       counts_(network_.population(spec.readout_population).size()),
@@ -510,7 +512,11 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
                 pop.name, std::as_const(network_).population(pop.name).variable("theta"));
         }
     }
-    const NetworkSpec& phase_spec = phase.starts_with("test") ? test_spec_ : label_spec_;
+    // Chunks in parallel, each copy on one thread; or one chunk at a time, each advanced by
+    // parts on every thread.
+    const std::size_t n_threads = std::min<std::size_t>(spec_.threads, n_chunks);
+    NetworkSpec phase_spec = phase.starts_with("test") ? test_spec_ : label_spec_;
+    if (n_threads <= 1) phase_spec.threads = spec_.threads;
 
     const auto run_chunk = [&](std::size_t chunk) {
         Network copy(phase_spec);
@@ -546,7 +552,6 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
         cw.projection_post_terms = engine.projection_post_terms;
     };
 
-    const std::size_t n_threads = std::min<std::size_t>(spec_.threads, n_chunks);
     if (n_threads <= 1) {
         for (std::size_t c = 0; c < n_chunks; ++c) run_chunk(c);
     } else {

@@ -113,6 +113,8 @@ MALFORMED = {
     "record an unknown variable": (
         MINIMAL + '[record.state.v]\npopulation = "n"\nvariable = "g_e"\nevery_ms = 1.0\n', [],
         "record.state.v"),
+    "no threads": (MINIMAL, ["--set", "run.threads=0"], "run.threads: 0: must be in [1, 1024]"),
+    "too many threads": (MINIMAL, ["--set", "run.threads=1025"], "run.threads: 1025"),
     "bad --set path": (MINIMAL, ["--set", "populations.n.tau_mm_ms=3"], "tau_mm_ms"),
     "bad --set value": (MINIMAL, ["--set", "run.duration_ms=fast"], "run.duration_ms"),
     "missing spike file": (
@@ -178,6 +180,28 @@ def test_same_seed_gives_identical_datasets(spikerate, scenarios, tmp_path):
     with h5py.File(other) as f:
         assert not np.array_equal(f["spikes/exc/timestamps"][()],
                                   runs[0]["spikes/exc/timestamps"][1])
+
+
+def test_threads_give_the_same_datasets(spikerate, scenarios, tmp_path):
+    # Every dataset and attribute but the root's `scenario`, which records the threads asked for.
+    runs = []
+    for threads in (1, 3):
+        out = tmp_path / f"threads{threads}.h5"
+        result = spikerate("run", scenarios / "coba.toml", "-o", out, "--set",
+                           "run.duration_ms=200", "--set", f"run.threads={threads}")
+        assert result.returncode == 0, result.stderr
+        runs.append(read_everything(out))
+    assert runs[0].keys() == runs[1].keys()
+    for key in runs[0]:
+        a, b = runs[0][key], runs[1][key]
+        if key == "/":
+            assert a.keys() == b.keys()
+            assert "threads = 3" in str(b["scenario"]) and "threads = 1" in str(a["scenario"])
+            assert all(np.array_equal(a[k], b[k]) for k in a if k != "scenario"), key
+        else:
+            assert a[0].keys() == b[0].keys(), key
+            assert all(np.array_equal(a[0][k], b[0][k]) for k in a[0]), key
+            assert (a[1] is None and b[1] is None) or np.array_equal(a[1], b[1]), key
 
 
 def test_coba_rate_matches_brian2(spikerate, scenarios, tmp_path):

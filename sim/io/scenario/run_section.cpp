@@ -41,10 +41,15 @@ void read_run(LoadState& state, const Table& top) {
                                     fmt::format("{} ms: must be > 0", run.duration_ms));
         }
         TimeGrid(run.dt_ms).steps_in(run.duration_ms, "duration_ms");
+        if (run.threads == 0 || run.threads > NetworkSpec::max_threads) {
+            throw ParamError::value("threads", fmt::format("{}: must be in [1, {}]", run.threads,
+                                                           NetworkSpec::max_threads));
+        }
     });
     if (!state.output_given) run.output = default_output(ctx);
     state.scenario.network.dt_ms = run.dt_ms;
     state.scenario.network.seed = run.seed;
+    state.scenario.network.threads = run.threads;
 }
 
 }  // namespace spikerate::sim::io::reader

@@ -1,0 +1,237 @@
+// Threads (sim/network.hpp): a network advanced on any number of threads gives the same bits as
+// on one: spikes, state variables, weights, counters, recordings and a trainer's results.
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "sim/io/scenario.hpp"
+#include "sim/network.hpp"
+#include "sim/task/synthetic.hpp"
+#include "sim/train/diehl_cook_2015.hpp"
+#include "sim/train/experiment.hpp"
+#include "sim/train/stdp_trainer.hpp"
+#include "sim/worker_pool.hpp"
+#include "tests/sim/memory_output.hpp"
+#include "tests/sim/small_networks.hpp"
+
+using namespace spikerate;
+using testing::MemoryOutput;
+
+namespace {
+
+// A shipped scenario's network.
+sim::NetworkSpec shipped_network(const std::string& file, std::vector<std::string> overrides) {
+    const auto dir = std::filesystem::path(__FILE__).parent_path() / "../../data/scenarios";
+    return sim::io::load_scenario(dir / file, overrides).network;
+}
+
+// Everything observable about a network after `steps` steps: every step's spikes, then the
+// state variables, weights and counters.
+std::vector<double> run_and_observe(sim::NetworkSpec spec, std::uint32_t threads,
+                                    std::int64_t steps) {
+    spec.threads = threads;
+    sim::Network net(spec);
+    REQUIRE(net.threads() == threads);
+    std::vector<double> out;
+    for (std::int64_t k = 0; k < steps; ++k) {
+        net.step();
+        for (std::size_t p = 0; p < net.populations().size(); ++p) {
+            for (const auto& s : net.populations()[p]->spikes()) {
+                out.insert(out.end(), {static_cast<double>(p), static_cast<double>(s.time.step),
+                                       static_cast<double>(s.node), s.time.offset});
+            }
+        }
+    }
+    for (const auto& pop : net.populations()) {
+        for (const auto& name : pop->variable_names()) {
+            const auto v = pop->variable(name);
+            out.insert(out.end(), v.begin(), v.end());
+        }
+        out.push_back(static_cast<double>(pop->spike_count()));
+        out.push_back(static_cast<double>(pop->neuron_updates()));
+    }
+    for (const auto& proj : net.projections()) {
+        const auto w = proj->weights();
+        out.insert(out.end(), w.begin(), w.end());
+        out.push_back(static_cast<double>(proj->synaptic_events()));
+        out.push_back(static_cast<double>(proj->plasticity_updates()));
+        out.push_back(static_cast<double>(proj->plasticity_post_updates()));
+        out.push_back(static_cast<double>(proj->post_term_evaluations()));
+    }
+    return out;
+}
+
+// Bitwise: NaN == NaN and -0 != +0 would both be wrong answers here.
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+// 300 Poisson inputs onto 300 self-driven lif_curr neurons (5 parts of 64 on 4 threads, the
+// last short) through pair STDP, with static recurrent synapses onto the same population, and
+// static synapses onto a population in precise mode (whose timed input is delivered whole, on
+// its thread).
+sim::NetworkSpec mixed_network() {
+    sim::NetworkSpec spec = testing::small_plastic_network();
+    spec.populations[0].size = 300;
+    spec.populations[1].size = 301;
+    auto precise = spec.populations[1];
+    precise.name = "precise";
+    precise.size = 70;
+    precise.integration = sim::Integration::precise;
+    spec.populations.push_back(precise);
+    spec.projections[0].connection = sim::connect::FixedProbability{.p = 0.1};
+    auto recurrent = spec.projections[0];
+    recurrent.pre = "exc";
+    recurrent.plasticity = sim::NoPlasticity{};
+    recurrent.weight = sim::Distribution::uniform(0.0, 20.0);
+    auto onto_precise = spec.projections[0];
+    onto_precise.post = "precise";
+    onto_precise.plasticity = sim::NoPlasticity{};
+    spec.projections.push_back(recurrent);
+    spec.projections.push_back(onto_precise);
+    return spec;
+}
+
+}  // namespace
+
+TEST_CASE("worker pool: every thread runs the task once per call, errors reach the caller",
+          "[threads][unit]") {
+    const std::uint32_t n = GENERATE(1u, 2u, 3u, 16u);
+    sim::WorkerPool pool(n);
+    std::vector<int> calls(n, 0);
+    auto count = [&](std::uint32_t t) { ++calls[t]; };
+    for (int k = 0; k < 1000; ++k) pool.run(count);
+    CHECK((calls == std::vector<int>(n, 1000)));
+
+    auto fail = [&](std::uint32_t t) {
+        if (t == n - 1) throw std::runtime_error("thread " + std::to_string(t));
+    };
+    CHECK_THROWS_WITH(pool.run(fail), "thread " + std::to_string(n - 1));
+    pool.run(count);  // still usable
+    CHECK(calls[0] == 1001);
+    CHECK_THROWS_AS(sim::WorkerPool(0), ParamError);
+}
+
+TEST_CASE("threads: a network gives the same bits on 1, 2, 3, 4 and 16 threads",
+          "[threads][integration]") {
+    SECTION("mixed: plastic and static projections onto parts, a precise population") {
+        const auto spec = mixed_network();
+        const auto one = run_and_observe(spec, 1, 1000);
+        for (const std::uint32_t threads : {2u, 3u, 4u, 16u}) {
+            INFO(threads << " threads");
+            CHECK(same_bits(run_and_observe(spec, threads, 1000), one));
+        }
+    }
+    SECTION("COBA: 4,000 lif_cond neurons, RK4") {
+        const auto spec = shipped_network("coba.toml", {});
+        const auto one = run_and_observe(spec, 1, 1000);
+        for (const std::uint32_t threads : {2u, 3u}) {
+            INFO(threads << " threads");
+            CHECK(same_bits(run_and_observe(spec, threads, 1000), one));
+        }
+    }
+    SECTION("CUBA, exact integration, an odd size (3,199 exc neurons: no multiple of 4)") {
+        const auto spec = shipped_network("cuba.toml", {"populations.exc.size=3199"});
+        const auto one = run_and_observe(spec, 1, 1000);
+        CHECK(same_bits(run_and_observe(spec, 3, 1000), one));
+    }
+    SECTION("Song 2000: 1,000 plastic inputs onto one neuron") {
+        const auto spec = shipped_network("stdp_song2000.toml", {});
+        const auto one = run_and_observe(spec, 1, 5000);
+        for (const std::uint32_t threads : {2u, 3u}) {
+            INFO(threads << " threads");
+            CHECK(same_bits(run_and_observe(spec, threads, 5000), one));
+        }
+    }
+}
+
+TEST_CASE("threads: a recorded experiment writes the same output on 1, 2 and 3 threads",
+          "[threads][integration]") {
+    const auto run = [](std::uint32_t threads) {
+        sim::train::ExperimentSpec spec{
+            .network = shipped_network("coba.toml", {}),
+            .duration_ms = 100.0,
+            .record = {.spikes = {"exc", "inh"},
+                       .states = {{.name = "v",
+                                   .population = "exc",
+                                   .variable = "V_m",
+                                   .every_ms = 1.0}}}};
+        spec.network->threads = threads;
+        MemoryOutput out;
+        sim::train::ExperimentObserver never_stop;
+        sim::train::Experiment(spec).run({.reports = out, .metrics = out}, never_stop);
+        return out;
+    };
+    const MemoryOutput one = run(1);
+    REQUIRE(!one.spikes.at("exc").times.empty());
+    for (const std::uint32_t threads : {2u, 3u}) {
+        INFO(threads << " threads");
+        const MemoryOutput other = run(threads);
+        CHECK(other.frames == one.frames);
+        CHECK(other.series == one.series);
+        for (const auto& [name, spikes] : one.spikes) {
+            CHECK(other.spikes.at(name).times == spikes.times);
+            CHECK(other.spikes.at(name).nodes == spikes.nodes);
+        }
+        for (const auto& [path, value] : one.scalars) {
+            if (path.ends_with("_seconds")) continue;
+            CHECK(other.scalars.at(path) == value);
+        }
+    }
+}
+
+TEST_CASE("threads: a short Diehl & Cook training gives the same bits on 1, 2 and 3 threads",
+          "[threads][integration][slow]") {
+    static const sim::task::Task task =
+        sim::task::make_bars({.grid = 4, .train_examples = 12, .test_examples = 10}, 9);
+    sim::train::DiehlCook2015Params params;
+    params.n_exc = 100;  // two parts of 64 neurons and more
+    sim::train::SpikingNetworkSpec section;
+    section.name = "dc";
+    const sim::train::TrainingSchedule schedule{.examples = 6, .evaluate_at = {6}};
+    const sim::task::ExampleStream stream(task.train.size(), 3, true);
+    const auto train = [&](std::uint32_t threads) {
+        section.threads = threads;
+        const auto spec = sim::train::diehl_cook_2015_learner(
+            params, static_cast<std::uint32_t>(task.train.n_inputs()), 3, section);
+        auto trainer = std::make_unique<sim::train::StdpTrainer>(
+            spec, task.train, task.test, stream, schedule, 3, nullptr, nullptr);
+        trainer->train_until(6);
+        REQUIRE(trainer->evaluate_and_record() != nullptr);
+        return trainer;
+    };
+    const auto one = train(1);
+    for (const std::uint32_t threads : {2u, 3u}) {
+        INFO(threads << " threads");
+        const auto other = train(threads);
+        CHECK(other->network().threads() == threads);
+        for (const auto& proj : one->network().projections()) {
+            CHECK(same_bits(other->network().projection(proj->name()).weights(), proj->weights()));
+        }
+        for (const auto& pop : one->network().populations()) {
+            for (const auto& name : pop->variable_names()) {
+                const auto a = pop->variable(name);
+                const auto b = other->network().population(pop->name()).variable(name);
+                CHECK(same_bits({a.begin(), a.end()}, {b.begin(), b.end()}));
+            }
+        }
+        CHECK(other->training_work().synaptic_events == one->training_work().synaptic_events);
+        CHECK(other->training_work().plasticity_updates ==
+              one->training_work().plasticity_updates);
+        CHECK(other->last_evaluation()->accuracy == one->last_evaluation()->accuracy);
+        CHECK((other->last_evaluation()->confusion.counts() ==
+               one->last_evaluation()->confusion.counts()));
+    }
+}
+
+TEST_CASE("threads: a thread count outside [1, 1024] is refused by name", "[threads][unit]") {
+    auto spec = testing::small_plastic_network();
+    spec.threads = 0;
+    CHECK_THROWS_WITH(sim::Network(spec), Catch::Contains("threads = 0"));
+    spec.threads = 1025;
+    CHECK_THROWS_WITH(sim::Network(spec), Catch::Contains("threads = 1025"));
+}
