@@ -64,37 +64,51 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) 
 }
 
 void Network::plan_threads() {
-    const std::uint32_t n_threads = spec_.threads;
-    pool_ = std::make_unique<WorkerPool>(n_threads);
-    part_bounds_.assign(populations_.size(), {});
-    owner_.assign(populations_.size(), 0);
+    const std::uint32_t n_parts = spec_.threads;
+    pool_ = std::make_unique<WorkerPool>(spec_.threads);
     constexpr std::uint32_t block = 64;  // neurons; parts start at multiples of it
+    std::vector<std::vector<std::uint32_t>> bounds(populations_.size());
     for (std::size_t p = 0; p < populations_.size(); ++p) {
         Population& pop = *populations_[p];
-        owner_[p] = static_cast<std::uint32_t>(p % n_threads);
-        if (!pop.splits_by_neuron() || pop.size() <= block) continue;
-        const std::uint32_t blocks = (pop.size() + block - 1) / block;
-        const std::uint32_t per_part = (blocks + n_threads - 1) / n_threads * block;
-        auto& bounds = part_bounds_[p];
-        for (std::uint32_t t = 0; t <= n_threads; ++t) {
-            bounds.push_back(static_cast<std::uint32_t>(
-                std::min<std::uint64_t>(std::uint64_t{t} * per_part, pop.size())));
+        if (!pop.splits_by_neuron() || pop.size() <= block) {
+            advance_tasks_.push_back({p, 0});
+            continue;
         }
-        pop.split(bounds);
+        const std::uint32_t blocks = (pop.size() + block - 1) / block;
+        const std::uint32_t per_part = (blocks + n_parts - 1) / n_parts * block;
+        for (std::uint32_t c = 0; c <= n_parts; ++c) {
+            bounds[p].push_back(static_cast<std::uint32_t>(
+                std::min<std::uint64_t>(std::uint64_t{c} * per_part, pop.size())));
+        }
+        pop.split(bounds[p]);
+        for (std::uint32_t c = 0; c < n_parts; ++c) advance_tasks_.push_back({p, c});
     }
-    target_of_.clear();
-    for (const auto& proj : projections_) {
-        const auto it = std::find_if(populations_.begin(), populations_.end(),
-                                     [&](const auto& pop) { return pop.get() == &proj->post(); });
-        target_of_.push_back(static_cast<std::size_t>(it - populations_.begin()));
-    }
-    // A population's input is written by range only when every projection onto it can deliver
-    // by range; otherwise all of them deliver whole, on the population's thread (its parts
-    // still advance in parallel).
-    by_range_.assign(populations_.size(), 0);
-    for (std::size_t p = 0; p < populations_.size(); ++p) by_range_[p] = !part_bounds_[p].empty();
+    // Deliveries by target: the projections onto a population, in their order, for one range
+    // of its neurons. A population's input is written by range only when every projection onto
+    // it can deliver by range; otherwise one task delivers all of them whole.
+    std::vector<std::vector<std::size_t>> onto(populations_.size());
     for (std::size_t j = 0; j < projections_.size(); ++j) {
-        if (!projections_[j]->delivers_by_target_range()) by_range_[target_of_[j]] = 0;
+        const auto it =
+            std::find_if(populations_.begin(), populations_.end(),
+                         [&](const auto& pop) { return pop.get() == &projections_[j]->post(); });
+        onto[static_cast<std::size_t>(it - populations_.begin())].push_back(j);
+    }
+    for (std::size_t p = 0; p < populations_.size(); ++p) {
+        if (onto[p].empty()) continue;
+        const bool by_range =
+            !bounds[p].empty() && std::all_of(onto[p].begin(), onto[p].end(), [&](std::size_t j) {
+                return projections_[j]->delivers_by_target_range();
+            });
+        const auto first = static_cast<std::uint32_t>(deliveries_.size());
+        deliveries_.insert(deliveries_.end(), onto[p].begin(), onto[p].end());
+        const auto last = static_cast<std::uint32_t>(deliveries_.size());
+        if (by_range) {
+            for (std::uint32_t c = 0; c < n_parts; ++c) {
+                deliver_tasks_.push_back({first, last, bounds[p][c], bounds[p][c + 1]});
+            }
+        } else {
+            deliver_tasks_.push_back({first, last, 0, populations_[p]->size()});
+        }
     }
 }
 
@@ -111,30 +125,18 @@ void Network::step() {
 
 void Network::step_on_threads() {
     const std::int64_t step = step_;
-    auto advance = [&](std::uint32_t thread) {
-        for (std::size_t p = 0; p < populations_.size(); ++p) {
-            if (!part_bounds_[p].empty()) {
-                populations_[p]->advance_part(step, thread);
-            } else if (owner_[p] == thread) {
-                populations_[p]->advance(step);
-            }
-        }
-    };
-    pool_->run(advance);
+    pool_->run(static_cast<std::uint32_t>(advance_tasks_.size()), [&](std::uint32_t i) {
+        const AdvanceTask& task = advance_tasks_[i];
+        populations_[task.population]->advance_part(step, task.part);
+    });
     for (auto& population : populations_) population->finish_parts(step);
     for (auto& projection : projections_) projection->prepare(step);
-    auto deliver = [&](std::uint32_t thread) {
-        for (std::size_t j = 0; j < projections_.size(); ++j) {
-            const std::size_t p = target_of_[j];
-            if (by_range_[p]) {
-                projections_[j]->deliver(step, part_bounds_[p][thread],
-                                         part_bounds_[p][thread + 1]);
-            } else if (owner_[p] == thread) {
-                projections_[j]->deliver(step, 0, populations_[p]->size());
-            }
+    pool_->run(static_cast<std::uint32_t>(deliver_tasks_.size()), [&](std::uint32_t i) {
+        const DeliverTask& task = deliver_tasks_[i];
+        for (std::uint32_t d = task.first; d < task.last; ++d) {
+            projections_[deliveries_[d]]->deliver(step, task.target_begin, task.target_end);
         }
-    };
-    pool_->run(deliver);
+    });
     for (auto& projection : projections_) projection->finish(step);
     for (auto& modulator : modulators_) modulator->after_step(step);
     ++step_;

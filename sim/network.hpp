@@ -40,20 +40,22 @@ class Network {
     // step every event up to t_{n+1} has been processed.
     //
     // With spec.threads = T > 1 a pool of T threads (the caller and T - 1 workers, living as
-    // long as the network) runs the phases, each followed by a barrier:
+    // long as the network) shares out the two heavy phases as tasks, each claimed by whichever
+    // thread is free (sim/worker_pool.hpp):
     //   1. advance    every neuron population of more than 64 neurons in T parts of whole
-    //                 64-neuron blocks (part t on thread t); sources and the other populations
-    //                 whole, population p on thread p mod T;
+    //                 64-neuron blocks, one task each; sources and the other populations whole;
     //   -  (caller)   the parts' spikes joined in neuron order, the projections' new spikes
     //                 queued and their work counted (Projection::prepare);
-    //   2. propagate  every projection onto a population advanced in parts delivered by target
-    //                 range (thread t: the targets of part t), with the plasticity of those
-    //                 targets' synapses; the others whole, on the thread of their target;
+    //   2. propagate  for each population advanced in parts, one task per part delivers every
+    //                 projection onto it (in their order) to the part's neurons, with the
+    //                 plasticity of their synapses; the projections onto other populations (or
+    //                 onto one with a projection that cannot deliver by range) in one task per
+    //                 target population;
     //   3. (caller)   the modulators, as above.
     // Every value is computed by the same operations in the same order as with one thread
-    // (per neuron, per synapse, per target sum), and random numbers come from counter-based
-    // streams keyed by neuron and step: the results are the same bits for any T. No weight
-    // is written by two threads, so the weight path has no atomics.
+    // (per neuron, per synapse, per target sum), whichever thread runs a task, and random
+    // numbers come from counter-based streams keyed by neuron and step: the results are the
+    // same bits for any T. No weight is written by two tasks, so the weight path has no atomics.
     void step();
     std::uint32_t threads() const { return spec_.threads; }
     // Advances by duration_ms (a whole number of steps), calling after_step after each step.
@@ -98,14 +100,23 @@ class Network {
     std::vector<std::unique_ptr<Modulator>> modulators_;
     std::int64_t step_ = 0;
 
-    // Threads (spec_.threads > 1): the pool and who does what.
+    // Threads (spec_.threads > 1): the pool and the tasks of the two parallel phases.
     void plan_threads();
     void step_on_threads();
+    struct AdvanceTask {
+        std::size_t population;
+        std::uint32_t part;  // 0 for a population advanced whole
+    };
+    struct DeliverTask {  // the projections deliveries_[first, last) onto targets [begin, end)
+        std::uint32_t first;
+        std::uint32_t last;
+        std::uint32_t target_begin;
+        std::uint32_t target_end;
+    };
     std::unique_ptr<WorkerPool> pool_;
-    std::vector<std::vector<std::uint32_t>> part_bounds_;  // per population: T + 1, or empty
-    std::vector<std::uint32_t> owner_;                     // per population: its thread if whole
-    std::vector<std::size_t> target_of_;                   // per projection: its target's index
-    std::vector<char> by_range_;  // per population: its projections deliver by its parts' ranges
+    std::vector<AdvanceTask> advance_tasks_;
+    std::vector<DeliverTask> deliver_tasks_;
+    std::vector<std::size_t> deliveries_;  // projection indices, grouped by target population
 };
 
 }  // namespace spikerate::sim

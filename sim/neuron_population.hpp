@@ -133,7 +133,9 @@ class NeuronPopulation final : public Population {
         const Eigen::Index n = size_;
         const Eigen::Index m = p.end - p.begin;
         if (m == 0) return;
-        for (int k = 0; k < n_vars; ++k) p.x.segment(k * m, m) = x_.segment(k * n + p.begin, m);
+        if (parts_stale_) {  // else p.x holds what the last step scattered
+            for (int k = 0; k < n_vars; ++k) p.x.segment(k * m, m) = x_.segment(k * n + p.begin, m);
+        }
         for (int r = 0; r < n_receptors; ++r) {
             double* const target = p.x.data() + Model::receptor_var[r] * m;
             double* const input = summed_input_.data() + r * n + p.begin;
@@ -155,11 +157,15 @@ class NeuronPopulation final : public Population {
         }
         if (stable) {
             integrate(p.x, p.rk4, p.euler, grid_.time(step));
-            p.not_finite = !(p.x.head(m).allFinite() && ((step + 1) % 64 != 0 || p.x.allFinite()));
+            // As one step's check: V_m's sum every step, the whole state every 64 steps.
+            if (!std::isfinite(p.x.head(m).sum()) || (step + 1) % 64 == 0) {
+                p.not_finite =
+                    !(p.x.head(m).allFinite() && ((step + 1) % 64 != 0 || p.x.allFinite()));
+            }
             if (!p.not_finite) {
                 apply_threshold(step, p.x, p.begin, p.refractory, p.crossing,
                                 [&](std::uint32_t i, SpikeTime t) {
-                                    p.spikes.push_back({i, t});
+                                    p.spikes.push_back({.node = i, .time = t});
                                 });
             }
         }
@@ -184,6 +190,7 @@ class NeuronPopulation final : public Population {
             for (const Spike& s : p.spikes) emit(s.node, s.time);
         }
         neuron_updates_ += size_;
+        parts_stale_ = false;
     }
 
     void save_state(StateWriter& out) const override {
@@ -199,6 +206,7 @@ class NeuronPopulation final : public Population {
         in.tag(fmt::format("{} state", Model::id));
         const std::string what = fmt::format("population '{}'", name_);
         in.array_into(x_, x_.rows(), 1, what + ": state");
+        parts_stale_ = true;
         in.vec_into(refractory_steps_left_, size_, what + ": refractory steps");
         std::vector<std::uint32_t> refractory = in.template vec<std::uint32_t>();
         for (const auto i : refractory) {
@@ -219,7 +227,10 @@ class NeuronPopulation final : public Population {
     std::string_view variable_unit(std::string_view variable) const override {
         return Model::var_units[variable_index(variable)];
     }
+    // A span that may be written: valid until the next step (when the population advances in
+    // parts, they take the state from it again at the next step).
     std::span<double> variable(std::string_view variable) override {
+        parts_stale_ = true;
         return {x_.data() + variable_index(variable) * static_cast<Eigen::Index>(size_), size_};
     }
 
@@ -515,6 +526,10 @@ class NeuronPopulation final : public Population {
         bool not_finite = false;  // a NaN or infinity (not thresholded)
     };
     std::vector<Part> parts_;
+    // Whether x_ may hold values the parts' copies do not (a write through variable(), a
+    // checkpoint loaded): then each part takes its state from x_ at its next step. The parts
+    // write theirs back to x_ at the end of every step.
+    bool parts_stale_ = true;
     Part& part_of(std::uint32_t neuron) {
         return *std::find_if(parts_.begin(), parts_.end(),
                              [&](const Part& p) { return neuron < p.end; });

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -70,7 +71,8 @@ class Population {
     // `offset` ms after the start of the current step.
     void receive(std::uint32_t node, Receptor receptor, double offset, double w) {
         if (keeps_input_times_) {
-            timed_input_.push_back(TimedInput{node, receptor, offset, w});
+            timed_input_.push_back(
+                TimedInput{.node = node, .receptor = receptor, .offset = offset, .weight = w});
         } else {
             summed_input_[static_cast<int>(receptor) * size_ + node] += w;
         }
@@ -103,9 +105,10 @@ class Population {
     virtual void load_state(StateReader& in);
 
   protected:
-    struct TimedInput {
+    struct TimedInput {  // written as bytes to checkpoints: the padding is explicit, zero
         std::uint32_t node;
         Receptor receptor;
+        std::array<std::uint8_t, 3> unused{};
         double offset;  // [ms] inside the current step
         double weight;
     };
@@ -113,7 +116,7 @@ class Population {
     [[noreturn]] void throw_unknown_variable(std::string_view variable) const;
 
     void emit(std::uint32_t node, SpikeTime time) {
-        spikes_.push_back(Spike{node, time});
+        spikes_.push_back(Spike{.node = node, .time = time});
         ++spike_count_;
     }
     void begin_step() { spikes_.clear(); }

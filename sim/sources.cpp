@@ -90,7 +90,7 @@ void PoissonSource::redraw_all() {
     pending_.clear();
     for (std::uint32_t i = 0; i < size_; ++i) {
         const std::int64_t next = draw_next_spike(i, next_step_);
-        if (next != never) pending_.push_back(Pending{next, i});
+        if (next != never) pending_.push_back(Pending{.step = next, .node = i});
     }
     std::make_heap(pending_.begin(), pending_.end());
 }
@@ -151,8 +151,8 @@ void SpikeTrainSource::schedule(const SpikeTrainSourceParams& params, double off
             throw ParamError(fmt::format("population '{}' (spike_train): times_ms[{}] = {}", name_,
                                          s, params.times_ms[s]));
         }
-        schedule_.push_back(
-            Spike{params.node_ids[s], grid_.locate(offset_ms + params.times_ms[s])});
+        schedule_.push_back(Spike{.node = params.node_ids[s],
+                                  .time = grid_.locate(offset_ms + params.times_ms[s])});
     }
     std::sort(schedule_.begin(), schedule_.end(), [](const Spike& a, const Spike& b) {
         return std::tie(a.time.step, a.time.offset, a.node) <

@@ -41,9 +41,10 @@ class PoissonSource final : public Population {
     void load_state(StateReader& in) override;
 
   private:
-    struct Pending {  // a neuron's next spike
+    struct Pending {  // a neuron's next spike (written as bytes to checkpoints: padding explicit)
         std::int64_t step;
         std::uint32_t node;
+        std::uint32_t unused = 0;
         // std::push_heap keeps the largest on top: "larger" here is the later (step, node).
         bool operator<(const Pending& other) const {
             return step != other.step ? step > other.step : node > other.node;

@@ -17,6 +17,9 @@ struct SpikeTime {
 
 struct Spike {
     std::uint32_t node;  // 0-based index within the emitting population
+    // Explicit padding, zero: checkpoints write spikes as bytes, which must not depend on
+    // what the memory held before.
+    std::uint32_t unused = 0;
     SpikeTime time;
 };
 

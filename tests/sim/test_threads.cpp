@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "sim/checkpoint.hpp"
 #include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
 #include "sim/task/synthetic.hpp"
@@ -98,20 +99,27 @@ sim::NetworkSpec mixed_network() {
 
 }  // namespace
 
-TEST_CASE("worker pool: every thread runs the task once per call, errors reach the caller",
+TEST_CASE("worker pool: every task runs once per call, errors reach the caller",
           "[threads][unit]") {
     const std::uint32_t n = GENERATE(1u, 2u, 3u, 16u);
     sim::WorkerPool pool(n);
-    std::vector<int> calls(n, 0);
-    auto count = [&](std::uint32_t t) { ++calls[t]; };
-    for (int k = 0; k < 1000; ++k) pool.run(count);
-    CHECK((calls == std::vector<int>(n, 1000)));
+    CHECK(pool.threads() == n);
+    std::vector<int> calls(40, 0);
+    for (int k = 0; k < 1000; ++k) {
+        pool.run(static_cast<std::uint32_t>(1 + k % 40), [&](std::uint32_t i) { ++calls[i]; });
+    }
+    int total = 0;
+    for (std::uint32_t i = 0; i < 40; ++i) {
+        total += calls[i];
+        CHECK(calls[i] == 25 * (40 - static_cast<int>(i)));  // task i runs in batches > i
+    }
+    CHECK(total == 20500);
 
-    auto fail = [&](std::uint32_t t) {
-        if (t == n - 1) throw std::runtime_error("thread " + std::to_string(t));
+    const auto fail = [&](std::uint32_t i) {
+        if (i % 3 == 2) throw std::runtime_error("task " + std::to_string(i));
     };
-    CHECK_THROWS_WITH(pool.run(fail), "thread " + std::to_string(n - 1));
-    pool.run(count);  // still usable
+    CHECK_THROWS_WITH(pool.run(9, fail), "task 2");     // the lowest of 2, 5 and 8
+    pool.run(1, [&](std::uint32_t i) { ++calls[i]; });  // still usable
     CHECK(calls[0] == 1001);
     CHECK_THROWS_AS(sim::WorkerPool(0), ParamError);
 }
@@ -149,17 +157,63 @@ TEST_CASE("threads: a network gives the same bits on 1, 2, 3, 4 and 16 threads",
     }
 }
 
+TEST_CASE("threads: state written between steps and checkpoints cross thread counts",
+          "[threads][integration]") {
+    const auto spec = mixed_network();
+    // 300 steps, V_m of every third neuron set through variable(), 300 more steps, then a
+    // checkpoint loaded into a network of another thread count and 300 more steps.
+    const auto run = [&](std::uint32_t threads_before, std::uint32_t threads_after) {
+        auto with = [&](std::uint32_t threads) {
+            auto s = spec;
+            s.threads = threads;
+            return s;
+        };
+        sim::Network net(with(threads_before));
+        for (int k = 0; k < 300; ++k) net.step();
+        const auto v = net.population("exc").variable("V_m");
+        for (std::size_t i = 0; i < v.size(); i += 3) v[i] = -50.5;
+        for (int k = 0; k < 300; ++k) net.step();
+        sim::StateWriter out;
+        net.save_state(out);
+        sim::Network after(with(threads_after));
+        sim::StateReader in(out.bytes(), "test");
+        after.load_state(in);
+        std::vector<double> trace;
+        for (int k = 0; k < 300; ++k) {
+            after.step();
+            for (const auto& s : after.population("exc").spikes()) trace.push_back(s.node);
+        }
+        const auto state = after.population("exc").variable("V_m");
+        trace.insert(trace.end(), state.begin(), state.end());
+        const auto w = after.projection("input->exc").weights();
+        trace.insert(trace.end(), w.begin(), w.end());
+        return std::pair{trace, out.bytes()};
+    };
+    const auto [one, one_checkpoint] = run(1, 1);
+    REQUIRE(one.size() > 301 * 2);
+    for (const auto& [before, after] : {std::pair{3u, 1u}, std::pair{1u, 2u}, std::pair{2u, 4u}}) {
+        INFO(before << " threads, then " << after);
+        const auto [other, other_checkpoint] = run(before, after);
+        CHECK(same_bits(other, one));
+        // The same bytes whatever the thread count (padding included: it is explicit, zero).
+        std::size_t at = 0;
+        while (at < one_checkpoint.size() && one_checkpoint[at] == other_checkpoint[at]) ++at;
+        INFO("checkpoints of " << one_checkpoint.size() << " and " << other_checkpoint.size()
+                               << " bytes, first difference at byte " << at);
+        CHECK((other_checkpoint == one_checkpoint));
+    }
+}
+
 TEST_CASE("threads: a recorded experiment writes the same output on 1, 2 and 3 threads",
           "[threads][integration]") {
     const auto run = [](std::uint32_t threads) {
         sim::train::ExperimentSpec spec{
             .network = shipped_network("coba.toml", {}),
             .duration_ms = 100.0,
-            .record = {.spikes = {"exc", "inh"},
-                       .states = {{.name = "v",
-                                   .population = "exc",
-                                   .variable = "V_m",
-                                   .every_ms = 1.0}}}};
+            .record = {
+                .spikes = {"exc", "inh"},
+                .states = {
+                    {.name = "v", .population = "exc", .variable = "V_m", .every_ms = 1.0}}}};
         spec.network->threads = threads;
         MemoryOutput out;
         sim::train::ExperimentObserver never_stop;
@@ -220,8 +274,7 @@ TEST_CASE("threads: a short Diehl & Cook training gives the same bits on 1, 2 an
             }
         }
         CHECK(other->training_work().synaptic_events == one->training_work().synaptic_events);
-        CHECK(other->training_work().plasticity_updates ==
-              one->training_work().plasticity_updates);
+        CHECK(other->training_work().plasticity_updates == one->training_work().plasticity_updates);
         CHECK(other->last_evaluation()->accuracy == one->last_evaluation()->accuracy);
         CHECK((other->last_evaluation()->confusion.counts() ==
                one->last_evaluation()->confusion.counts()));
