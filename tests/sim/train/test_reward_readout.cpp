@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "models/error.hpp"
+#include "sim/checkpoint.hpp"
 #include "sim/io/scenario.hpp"
 #include "sim/task/example_stream.hpp"
 #include "sim/task/task_spec.hpp"
@@ -113,6 +114,58 @@ void drive_only_neuron_0(rr_train::StdpTrainer& trainer) {
     for (std::size_t i = 0; i < w.size(); i += 2) w[i] = 2000.0;
     proj.set_weights(w);
 }
+
+// Bars on a 3 x 3 grid (6 classes: a row or a column lit), rate-coded, straight into 12 output
+// neurons (2 per class) behind reward_stdp, with lateral inhibition; Mozafari's balance
+// (reward_window) keeps the early punishments (5 wrong classes of 6) from silencing the output.
+const char* rr_bars_scenario = R"(
+[run]
+seed = 3
+[task]
+dataset = "bars"
+[task.bars]
+grid = 3
+train_examples = 300
+test_examples = 120
+noise = 0.1
+[training]
+examples = 300
+[spiking.r]
+input = "in"
+readout_population = "out"
+learned_projection = ""
+adaptation_variable = ""
+encoder = "poisson_rate"
+input_rate_step_Hz = 200.0
+start_intensity = 1
+dt_ms = 0.5
+presentation_ms = 40.0
+rest_ms = 20.0
+readout = "reward"
+reward_projections = ["in->out"]
+reward_amount_per_ms = 0.5
+reward_window = 20
+[spiking.r.populations.in]
+model = "poisson"
+size = 9
+[spiking.r.populations.out]
+model = "lif_cond"
+size = 12
+integration = "exponential_euler"
+[spiking.r.projections."in->out"]
+pre = "in"
+post = "out"
+weight_nS = { uniform = [2.0, 4.0] }
+delay_ms = 0.5
+plasticity = { rule = "reward_stdp", A_plus = 1.0, A_minus = 0.5, tau_c_ms = 20.0, tau_n_ms = 2.0, w_max = 8.0 }
+[spiking.r.projections."out->out"]
+pre = "out"
+post = "out"
+connection = { rule = "all_to_all", allow_autapses = false }
+receptor = "inhibitory"
+weight_nS = 50.0
+delay_ms = 0.5
+)";
 
 // `text` with its first `from` replaced by `to`.
 std::string rr_replaced(std::string text, const std::string& from, const std::string& to) {
@@ -258,61 +311,36 @@ TEST_CASE(
     CHECK(trainer.rewards().delivered == run.task.train.size());  // a zero reward is still a label
 }
 
+TEST_CASE(
+    "reward readout: a checkpoint carries the rewards, the balance and the pending "
+    "reward over, bit for bit",
+    "[reward_readout][checkpoint][integration]") {
+    // (A spike_train input cannot resume after it played an example: the poisson bars.)
+    RelayRun run(rr_replaced(rr_bars_scenario, "examples = 300", "examples = 40"));
+    auto whole = run.trainer();
+    whole.train_until(20);
+    spikerate::sim::StateWriter out;
+    whole.save_state(out);
+    auto resumed = run.trainer();
+    spikerate::sim::StateReader in(out.bytes(), "test");
+    resumed.load_state(in);
+    whole.train_until(40);
+    resumed.train_until(40);
+    REQUIRE(whole.rewards().delivered > 20);
+    CHECK(resumed.rewards().delivered == whole.rewards().delivered);
+    CHECK(resumed.rewards().positive == whole.rewards().positive);
+    CHECK(resumed.rewards().recent == whole.rewards().recent);
+    CHECK(resumed.network().projection("in->out").weights() ==
+          whole.network().projection("in->out").weights());
+    CHECK(resumed.rewards().recent.size() == 20);
+    CHECK(resumed.training_work().projection_modulator_updates ==
+          whole.training_work().projection_modulator_updates);
+}
+
 TEST_CASE("reward readout: a tiny separable task is learnt above chance from rewards alone",
           "[reward_readout][integration]") {
-    // Bars on a 3 x 3 grid (6 classes: a row or a column lit), rate-coded, straight into 12
-    // output neurons (2 per class) behind reward_stdp, with lateral inhibition; Mozafari's
-    // balance (reward_window) keeps the early punishments (5 wrong classes of 6) from silencing
-    // the output. Chance is 1/6.
-    const char* text = R"(
-[run]
-seed = 3
-[task]
-dataset = "bars"
-[task.bars]
-grid = 3
-train_examples = 300
-test_examples = 120
-noise = 0.1
-[training]
-examples = 300
-[spiking.r]
-input = "in"
-readout_population = "out"
-learned_projection = ""
-adaptation_variable = ""
-encoder = "poisson_rate"
-input_rate_step_Hz = 200.0
-start_intensity = 1
-dt_ms = 0.5
-presentation_ms = 40.0
-rest_ms = 20.0
-readout = "reward"
-reward_projections = ["in->out"]
-reward_amount_per_ms = 0.5
-reward_window = 20
-[spiking.r.populations.in]
-model = "poisson"
-size = 9
-[spiking.r.populations.out]
-model = "lif_cond"
-size = 12
-integration = "exponential_euler"
-[spiking.r.projections."in->out"]
-pre = "in"
-post = "out"
-weight_nS = { uniform = [2.0, 4.0] }
-delay_ms = 0.5
-plasticity = { rule = "reward_stdp", A_plus = 1.0, A_minus = 0.5, tau_c_ms = 20.0, tau_n_ms = 2.0, w_max = 8.0 }
-[spiking.r.projections."out->out"]
-pre = "out"
-post = "out"
-connection = { rule = "all_to_all", allow_autapses = false }
-receptor = "inhibitory"
-weight_nS = 50.0
-delay_ms = 0.5
-)";
-    RelayRun run(text);
+    // rr_bars_scenario: 6 classes, chance is 1/6.
+    RelayRun run(rr_bars_scenario);
     auto trainer = run.trainer();
     trainer.train_until(run.task.train.size());
     const auto* point = trainer.evaluate_and_record();
