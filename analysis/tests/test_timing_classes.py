@@ -79,6 +79,10 @@ def test_three_readouts_of_one_layer_count_their_labels(swept):
     assert list(reward_curve["examples_seen"]) == [100]
     assert list(reward_curve["labels_used"]) == [rewards]
     assert set(curves["network"]) == set(table["network"])
+    with spikerate.load(out / "jitter_0.h5") as run:
+        summary = run.network_summary().set_index("network")
+    assert summary.loc["stdp_reward", "labels_used"] == rewards
+    assert summary.loc["logreg_counts", "labels_used"] == 100
 
 
 def test_table_command_reads_run_files(swept, capsys):
