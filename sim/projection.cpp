@@ -81,6 +81,7 @@ class ProjectionOf final : public Projection {
         out.u64(plasticity_updates_);
         out.u64(plasticity_post_updates_);
         out.u64(post_term_evaluations_);
+        out.u64(plasticity_modulator_updates_);
     }
     void load_state(StateReader& in) override {
         in.tag(fmt::format("projection {} ({})", name_, Rule::id));
@@ -104,6 +105,7 @@ class ProjectionOf final : public Projection {
         plasticity_updates_ = in.u64();
         plasticity_post_updates_ = in.u64();
         post_term_evaluations_ = in.u64();
+        plasticity_modulator_updates_ = in.u64();
     }
 
     bool takes_modulator() const override { return models::HasModulator<Rule>; }
@@ -115,6 +117,7 @@ class ProjectionOf final : public Projection {
                 w = rule.bounds().clip(w + rule.on_modulator(plasticity_.synapse[k], value, w, t));
             }
             plasticity_updates_ += weights_.size();
+            plasticity_modulator_updates_ += weights_.size();
         } else {
             throw Error(fmt::format("projection '{}' ({}): its rule takes no modulator (t = {} ms)",
                                     name_, Rule::id, t));

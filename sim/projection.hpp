@@ -83,12 +83,14 @@ class Projection {
     // The third factor (models/concepts.hpp, HasModulator): a neuromodulator of amplitude
     // `value` reaches every synapse at t [ms], not before the last step propagated; each weight
     // changes by the rule's on_modulator and is clipped to the rule's bounds (one plasticity
-    // update per synapse). Throws Error when the projection's rule takes no modulator.
+    // update per synapse, also counted apart as a modulator update). Throws Error when the
+    // projection's rule takes no modulator.
     virtual bool takes_modulator() const = 0;
     virtual void deliver_modulator(double value, double t) = 0;
 
     // Work done: spikes delivered to a synapse, and weight updates by the plasticity rule (all
-    // of them; those by a postsynaptic spike, on_post, also counted apart), and the rule's post
+    // of them; those by a postsynaptic spike, on_post, and by a modulator event, also counted
+    // apart), and the rule's post
     // terms evaluated for on_pre (one per postsynaptic neuron and step with arrivals on the
     // grid, one per event off the grid).
     // Checkpoints (sim/checkpoint.hpp): weights, plastic traces, the spikes in flight and the
@@ -101,6 +103,7 @@ class Projection {
     std::uint64_t plasticity_updates() const { return plasticity_updates_; }
     std::uint64_t plasticity_post_updates() const { return plasticity_post_updates_; }
     std::uint64_t post_term_evaluations() const { return post_term_evaluations_; }
+    std::uint64_t plasticity_modulator_updates() const { return plasticity_modulator_updates_; }
 
   protected:
     std::string name_;
@@ -111,6 +114,7 @@ class Projection {
     std::uint64_t plasticity_updates_ = 0;
     std::uint64_t plasticity_post_updates_ = 0;
     std::uint64_t post_term_evaluations_ = 0;
+    std::uint64_t plasticity_modulator_updates_ = 0;
 };
 
 // Builds the projection a validated spec describes. Weights are drawn from the stream

@@ -242,7 +242,8 @@ def write_report(run_path, out_dir):
         if len(networks):
             sections.append("<h2>Networks</h2>" + _table(networks.rename(columns={
                 "test_accuracy": "test accuracy (fraction)", "best_test_accuracy": "best",
-                "examples_seen": "examples", "training_ops_per_example": "ops / example",
+                "examples_seen": "examples", "labels_used": "labels (or rewards) used",
+                "training_ops_per_example": "ops / example",
                 "training_operation": "operation",
                 "training_energy_arithmetic_pJ": "energy / example [pJ], arithmetic",
                 "training_energy_with_sram_pJ": "+ memory (SRAM) [pJ]",

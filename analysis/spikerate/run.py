@@ -408,8 +408,10 @@ class Run:
 
     def network_summary(self):
         """One row per trained network: paradigm, layers, examples seen, last and best test
-        accuracy (fractions), training operations and energy per example [pJ] (arithmetic only, and
-        with memory traffic at SRAM and at DRAM prices)."""
+        accuracy (fractions), the labels the last point used (a reward-trained readout: the
+        rewards delivered, each a label; -1 for files without the curve), training operations and
+        energy per example [pJ] (arithmetic only, and with memory traffic at SRAM and at DRAM
+        prices)."""
         work = self.work_per_example()
         rows = []
         for name, net in self.networks.items():
@@ -420,6 +422,8 @@ class Run:
                 examples_seen=net.examples_seen,
                 test_accuracy=curve["test_accuracy"].iloc[-1] if len(curve) else np.nan,
                 best_test_accuracy=curve["test_accuracy"].max() if len(curve) else np.nan,
+                labels_used=int(curve["labels_used"].iloc[-1])
+                if len(curve) and "labels_used" in curve else -1,
                 training_operation=training.operation.iloc[0] if len(training) else None,
                 training_ops_per_example=training.operations_per_example.iloc[0]
                 if len(training) else np.nan,
@@ -428,7 +432,7 @@ class Run:
                    for kind in ("arithmetic", "with_sram", "with_dram")}))
         return pd.DataFrame(rows, columns=[
             "network", "paradigm", "architecture", "examples_seen", "test_accuracy",
-            "best_test_accuracy", "training_operation", "training_ops_per_example",
+            "best_test_accuracy", "labels_used", "training_operation", "training_ops_per_example",
             "training_energy_arithmetic_pJ", "training_energy_with_sram_pJ",
             "training_energy_with_dram_pJ"])
 

@@ -7,6 +7,7 @@ jitter, one ``spikerate run`` per value.
 
     import spikerate.timing_classes as tc
     tc.input_table(spikerate.load("timing_classes.h5"))   # one row per network
+    tc.label_curves(spikerate.load("timing_classes.h5"))  # accuracy against labels used
 
 The sweep runs the scenario once per jitter SD (``--set task.timing_classes.jitter_ms=...``):
 each value is another task (other examples), so each is its own run, with its own file that
@@ -29,18 +30,24 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = REPO / "data" / "scenarios" / "timing_classes.toml"
 DEFAULT_BINARY = Path(os.environ.get("SPIKERATE_BUILD", REPO / "build")) / "spikerate"
 
-COLUMNS = ["network", "paradigm", "input", "bin_ms", "n_inputs", "test_accuracy", "operation",
-           "operations_per_test_example", "train_energy_pJ", "test_energy_pJ"]
+COLUMNS = ["network", "paradigm", "input", "bin_ms", "n_inputs", "readout", "labels_used",
+           "test_accuracy", "operation", "operations_per_test_example", "train_energy_pJ",
+           "label_energy_pJ", "test_energy_pJ"]
 
 
 def input_table(run):
     """One row per network of a timing_classes run: ``network``, ``paradigm`` (stdp /
     backprop), ``input`` (the spiking network's encoder, or the rate network's input view),
     ``bin_ms`` (the view's bin width; the window for counts; NaN for spikes), ``n_inputs``,
-    ``test_accuracy`` (fraction, last point), ``operation`` and ``operations_per_test_example``
-    (synaptic events, or forward MACs), ``train_energy_pJ`` and ``test_energy_pJ`` (arithmetic,
-    every counted operation priced, per example), and the task's ``jitter_ms``, ``deletion``,
-    ``background_Hz`` and ``n_classes``."""
+    ``readout`` (a spiking network's: label_assignment, linear (a logistic regression trained
+    by gradient descent on its spike counts) or reward (output neurons trained by R-STDP); a
+    rate network's: backprop), ``labels_used`` (at the last point: labelled examples, or the
+    rewards a reward readout was given, each a label), ``test_accuracy`` (fraction, last point),
+    ``operation`` and ``operations_per_test_example`` (synaptic events, or forward MACs),
+    ``train_energy_pJ``, ``label_energy_pJ`` (a spiking network's labelling presentations and
+    readout fit, per labelled example, at the last point; NaN where there are none) and
+    ``test_energy_pJ`` (arithmetic, every counted operation priced, per example), and the task's
+    ``jitter_ms``, ``deletion``, ``background_Hz`` and ``n_classes``."""
     scenario = run.scenario
     if scenario.get("task", {}).get("dataset") != "timing_classes":
         raise ValueError(f"{run.path}: the task is not timing_classes")
@@ -55,17 +62,25 @@ def input_table(run):
         key = (name, "test")
         return float(work.loc[key, "operations_per_example"]) if key in work.index else math.nan
 
+    def labels_used(net):
+        curve = net.curve
+        return int(curve["labels_used"].iloc[-1]) if "labels_used" in curve else -1
+
     rows = []
-    for name in run.spiking_networks:
+    for name, net in run.spiking_networks.items():
         spec = scenario["spiking"][name]
         population = spec.get("input", "input")
+        label_energy = energy(name, "assignment")
         rows.append(dict(network=name, paradigm="stdp", input=spec.get("encoder", "poisson_rate"),
                          bin_ms=math.nan,
                          n_inputs=int(spec["populations"][population]["size"]),
+                         readout=spec.get("readout", "label_assignment"),
+                         labels_used=labels_used(net),
                          test_accuracy=float(run.metrics[f"spiking/{name}/test_accuracy"]),
                          operation="synaptic events",
                          operations_per_test_example=operations(name),
                          train_energy_pJ=energy(name, "training"),
+                         label_energy_pJ=label_energy if label_energy > 0 else math.nan,
                          test_energy_pJ=energy(name, "test")))
     for name, net in run.rate_networks.items():
         spec = scenario["rate"][name]
@@ -76,15 +91,37 @@ def input_table(run):
             n_inputs = task.get("n_afferents", math.nan)
         rows.append(dict(network=name, paradigm="backprop", input=view,
                          bin_ms=float(metrics.get(f"rate/{name}/input/bin_width", math.nan)),
-                         n_inputs=int(n_inputs),
+                         n_inputs=int(n_inputs), readout="backprop", labels_used=labels_used(net),
                          test_accuracy=float(metrics[f"rate/{name}/test_accuracy"]),
                          operation="MACs", operations_per_test_example=operations(name),
-                         train_energy_pJ=energy(name, "training"),
+                         train_energy_pJ=energy(name, "training"), label_energy_pJ=math.nan,
                          test_energy_pJ=energy(name, "test")))
     table = pd.DataFrame(rows, columns=COLUMNS)
     for key in ("jitter_ms", "deletion", "background_Hz", "n_classes"):
         table[key] = task.get(key, math.nan)
     return table
+
+
+def label_curves(run):
+    """Test accuracy against labels used, every evaluation point of every network of a run: one
+    row per (network, point) with ``network``, ``paradigm``, ``readout`` (as in
+    :func:`input_table`), ``examples_seen``, ``labels_used`` (a reward readout: the rewards
+    delivered so far, each a label) and ``test_accuracy`` (fraction)."""
+    scenario = run.scenario
+    rows = []
+    for paradigm, networks in (("stdp", run.spiking_networks), ("backprop", run.rate_networks)):
+        for name, net in networks.items():
+            curve = net.curve
+            if "labels_used" not in curve:
+                continue
+            readout = (scenario["spiking"][name].get("readout", "label_assignment")
+                       if paradigm == "stdp" else "backprop")
+            for seen, point in curve.iterrows():
+                rows.append(dict(network=name, paradigm=paradigm, readout=readout,
+                                 examples_seen=int(seen), labels_used=int(point["labels_used"]),
+                                 test_accuracy=float(point["test_accuracy"])))
+    return pd.DataFrame(rows, columns=["network", "paradigm", "readout", "examples_seen",
+                                       "labels_used", "test_accuracy"])
 
 
 def sweep(jitters_ms, out_dir, scenario=DEFAULT_SCENARIO, binary=DEFAULT_BINARY, sets=()):

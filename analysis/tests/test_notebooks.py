@@ -16,7 +16,7 @@ CASES = {
     "network_dynamics": ({"SPIKERATE_COBA_RUN": "coba_run", "SPIKERATE_CUBA_RUN": "cuba_run"}, 7),
     "stdp_learning": ({"SPIKERATE_SONG_RUN": "song_run", "SPIKERATE_PAIRING_RUN": "pairing_run"}, 3),
     "timing": ({"SPIKERATE_MASQUELIER_RUN": "masquelier_run", "SPIKERATE_TIMING_RUN": "timing_run",
-                "SPIKERATE_TIMING_SWEEP": "timing_sweep"}, 4),
+                "SPIKERATE_TIMING_SWEEP": "timing_sweep"}, 5),
 }
 
 

@@ -20,7 +20,7 @@ def swept(spikerate_binary, tmp_path_factory):
 def test_sweep_has_one_row_per_network_and_jitter(swept):
     out, table = swept
     assert sorted(p.name for p in out.glob("*.h5")) == ["jitter_0.h5", "jitter_8.h5"]
-    assert len(table) == 2 * 13
+    assert len(table) == 2 * 15
     assert sorted(table["jitter_ms"].unique()) == [0.0, 8.0]
     assert set(table["paradigm"]) == {"stdp", "backprop"}
     assert ((table["test_accuracy"] >= 0) & (table["test_accuracy"] <= 1)).all()
@@ -52,6 +52,37 @@ def test_counts_do_not_depend_on_the_jitter(swept):
     assert (counts[0.0] == counts[8.0]).all()
     pivot = tc.accuracy_by_jitter(table)
     assert list(pivot.columns) == [0.0, 8.0]
+
+
+def test_three_readouts_of_one_layer_count_their_labels(swept):
+    # stdp, stdp_linear and stdp_reward read the same STDP layer: a reward readout's labels are
+    # the rewards it was given (one per example it answered), a labelling readout's the examples
+    # it was fitted to; only the labelling readouts have a labelling phase.
+    out, table = swept
+    rows = table[table["jitter_ms"] == 0.0].set_index("network")
+    assert list(rows.loc[["stdp", "stdp_linear", "stdp_reward"], "readout"]) == [
+        "label_assignment", "linear", "reward"]
+    assert rows.loc["stdp", "labels_used"] == rows.loc["stdp_linear", "labels_used"] == 100
+    with spikerate.load(out / "jitter_0.h5") as run:
+        rewards = run.metrics["spiking/stdp_reward/reward/delivered"]
+        undecided = run.metrics["spiking/stdp_reward/reward/undecided"]
+        curves = tc.label_curves(run)
+    assert rows.loc["stdp_reward", "labels_used"] == rewards
+    assert rewards + undecided == 100
+    assert rows.loc["stdp_linear", "label_energy_pJ"] > 0
+    assert math.isnan(rows.loc["stdp_reward", "label_energy_pJ"])
+    # The same layer: the labelling readouts' training work is the same; the reward readout's
+    # adds its output layer.
+    assert rows.loc["stdp", "train_energy_pJ"] == rows.loc["stdp_linear", "train_energy_pJ"]
+    assert rows.loc["stdp_reward", "train_energy_pJ"] > rows.loc["stdp", "train_energy_pJ"]
+    reward_curve = curves[curves["network"] == "stdp_reward"]
+    assert list(reward_curve["examples_seen"]) == [100]
+    assert list(reward_curve["labels_used"]) == [rewards]
+    assert set(curves["network"]) == set(table["network"])
+    with spikerate.load(out / "jitter_0.h5") as run:
+        summary = run.network_summary().set_index("network")
+    assert summary.loc["stdp_reward", "labels_used"] == rewards
+    assert summary.loc["logreg_counts", "labels_used"] == 100
 
 
 def test_table_command_reads_run_files(swept, capsys):

@@ -125,16 +125,18 @@ double per_example(std::uint64_t total, std::uint64_t examples) {
     return examples > 0 ? static_cast<double>(total) / static_cast<double>(examples) : 0.0;
 }
 
-// A temporal task: what each learner was handed of an example and what it paid per example
-// for it, side by side (the work table's figures, one line per learner).
+// A temporal task: what each learner was handed of an example, how it was read out and from how
+// many labels (a reward readout: the rewards delivered, each a label), and what it paid per
+// example for it, side by side (the work table's figures, one line per learner).
 void print_input_views(const train::Experiment& experiment, const task::Task& task) {
     const auto& patterns = task.train.spike_patterns;
     fmt::print(
         "  input per network (examples are spike patterns: {} afferents, {} ms; energy: "
         "arithmetic, as above):\n",
         patterns.n_afferents, patterns.duration_ms);
-    fmt::print("  {:<14} {:<16} {:>8} {:>13} {:>24} {:>11} {:>11}\n", "network", "input", "inputs",
-               "test acc [%]", "operations per test ex.", "train [uJ]", "test [uJ]");
+    fmt::print("  {:<14} {:<16} {:>8} {:<16} {:>8} {:>13} {:>24} {:>11} {:>11}\n", "network",
+               "input", "inputs", "readout", "labels", "test acc [%]", "operations per test ex.",
+               "train [uJ]", "test [uJ]");
     const auto energy = [](const train::Learner& learner, const char* phase) {
         for (const auto& row : learner.work_rows()) {
             if (row.phase == phase) return train::energy_totals(row.lines).arithmetic_pj * 1e-6;
@@ -146,18 +148,22 @@ void print_input_views(const train::Experiment& experiment, const task::Task& ta
         const auto encoder =
             std::find_if(train::spike_encoder_choices.begin(), train::spike_encoder_choices.end(),
                          [&](const auto& choice) { return choice.second == t.spec().encoder; });
+        const auto readout = std::find_if(
+            train::spiking_readout_choices.begin(), train::spiking_readout_choices.end(),
+            [&](const auto& choice) { return choice.second == t.spec().readout; });
         const auto& test = last != nullptr ? last->test_work : train::SpikingWork{};
         fmt::print(
-            "  {:<14} {:<16} {:>8} {:>13.2f} {:>24} {:>11.3f} {:>11.3f}\n", t.name(),
-            encoder->first, t.network().population(t.spec().input).size(),
-            last != nullptr ? 100.0 * last->accuracy : 0.0,
+            "  {:<14} {:<16} {:>8} {:<16} {:>8} {:>13.2f} {:>24} {:>11.3f} {:>11.3f}\n", t.name(),
+            encoder->first, t.network().population(t.spec().input).size(), readout->first,
+            last != nullptr ? last->labels_used : 0, last != nullptr ? 100.0 * last->accuracy : 0.0,
             fmt::format("{:.0f} syn. events", per_example(test.synaptic_events, test.examples)),
             energy(t, "train"), energy(t, "test"));
     }
     for (const auto& t : experiment.rate_trainers()) {
         const auto* last = t.last_evaluation();
-        fmt::print("  {:<14} {:<16} {:>8} {:>13.2f} {:>24} {:>11.3f} {:>11.3f}\n", t.name(),
-                   t.spec().input.label(), t.network().weights(0).cols(),
+        fmt::print("  {:<14} {:<16} {:>8} {:<16} {:>8} {:>13.2f} {:>24} {:>11.3f} {:>11.3f}\n",
+                   t.name(), t.spec().input.label(), t.network().weights(0).cols(), "backprop",
+                   std::min<std::uint64_t>(t.examples_seen(), task.train.size()),
                    last != nullptr ? 100.0 * last->confusion.accuracy() : 0.0,
                    fmt::format("{} MACs", t.forward_macs_per_example()), energy(t, "train"),
                    energy(t, "test"));

@@ -75,60 +75,208 @@ OperationCost neuron_update_cost(std::string_view model, Integration integration
 
 namespace {
 
-void require_triplet(std::string_view rule) {
-    if (rule != "nearest_triplet_stdp") {
-        throw Error(fmt::format("energy: no plasticity-update count for rule '{}'", rule));
-    }
+[[noreturn]] void no_count(std::string_view rule) {
+    throw Error(
+        fmt::format("energy: no plasticity-update count for rule '{}' (counted: "
+                    "nearest_triplet_stdp, triplet_stdp, reward_stdp)",
+                    rule));
 }
+
+// reward_stdp's catch-up of one synapse to t (models/reward_stdp.hpp RewardStdp::advance), the
+// first step of each of its updates:
+//   dt = t - t_syn; the test dt > 0                          2 add
+//   ec = expm1(-dt / tau_c), en = expm1(-dt / tau_n)          2 div, 2 exp
+//   the test c != 0                                          1 add
+//   es = ec + en + ec en                                     2 add, 1 mul
+//   dw = c (-n tau_s es + b tau_c ec)                        1 add, 5 mul
+//   c += c ec; n += n en                                     2 add, 2 mul
+// Read: c, n and t_syn; written: c, n, t_syn (the bytes are in each update's figures).
+constexpr OpCounts reward_advance{.adds = 8, .multiplies = 8, .divisions = 2, .exps = 2};
+
+OpCounts plus(OpCounts a, const OpCounts& b) {
+    a.adds += b.adds;
+    a.multiplies += b.multiplies;
+    a.divisions += b.divisions;
+    a.exps += b.exps;
+    return a;
+}
+
+// An all-to-all trace bumped at t: value exp(-(t - t_last) / tau) + 1 (models/exp_trace.hpp
+// add_one); a nearest-spike trace is set to one without arithmetic: priced as all_to_all, an
+// upper bound.
+constexpr OpCounts trace_bump{.adds = 2, .multiplies = 1, .divisions = 1, .exps = 1};
+// A trace read at t: value exp(-(t - t_last) / tau).
+constexpr OpCounts trace_at{.adds = 1, .multiplies = 1, .divisions = 1, .exps = 1};
+// The engine's w + dw clipped to [w_min, w_max] (one add, two comparisons).
+constexpr OpCounts clipped_add{.adds = 3};
 
 }  // namespace
 
 OperationCost plasticity_pre_cost(std::string_view rule) {
-    require_triplet(rule);
-    // A presynaptic spike at a plastic synapse (Projection deliver_on_grid, on_pre):
-    //   w + post term, clipped to [w_min, w_max]                 3 add
-    //   x_pre = 1 (the synapse's last pre spike time is written)
-    // The weight itself was read by the synaptic event; read: the post term; written: the
-    // weight and the pre trace. The post term is its own class (plasticity_post_term).
-    return OperationCost{.id = "plasticity_pre",
-                         .ops = {.adds = 3},
-                         .bytes_read = 4,
-                         .bytes_written = 8,
-                         .counted_from =
-                             "models/nearest_triplet_stdp.hpp on_pre; "
-                             "sim/projection.cpp deliver_on_grid"};
+    if (rule == "nearest_triplet_stdp") {
+        // A presynaptic spike at a plastic synapse (Projection deliver_on_grid, on_pre):
+        //   w + post term, clipped to [w_min, w_max]                 3 add
+        //   x_pre = 1 (the synapse's last pre spike time is written)
+        // The weight itself was read by the synaptic event; read: the post term; written: the
+        // weight and the pre trace. The post term is its own class (plasticity_post_term).
+        return OperationCost{.id = "plasticity_pre",
+                             .ops = {.adds = 3},
+                             .bytes_read = 4,
+                             .bytes_written = 8,
+                             .counted_from =
+                                 "models/nearest_triplet_stdp.hpp on_pre; "
+                                 "sim/projection.cpp deliver_on_grid"};
+    }
+    if (rule == "triplet_stdp") {
+        // TripletStdp::on_pre, per synapse:
+        //   r2(t)                                                    1 add, 1 div, 1 exp, 1 mul
+        //   dw = post term * (A2_minus + A3_minus r2)                1 add, 2 mul
+        //   r1, r2 bumped (all_to_all; nearest: set to one)          4 add, 2 div, 2 exp, 2 mul
+        //   w + dw, clipped                                          3 add
+        // The weight was read by the synaptic event; read: r1, r2 (value and time each) and
+        // the post term; written: the weight, r1 and r2.
+        return OperationCost{
+            .id = "plasticity_pre",
+            .ops = plus(
+                plus(plus(trace_at, {.adds = 1, .multiplies = 2}), plus(trace_bump, trace_bump)),
+                clipped_add),
+            .bytes_read = 20,
+            .bytes_written = 20,
+            .counted_from =
+                "models/triplet_stdp.hpp on_pre (traces bumped all_to_all: an upper bound for "
+                "nearest); sim/projection.cpp deliver_on_grid"};
+    }
+    if (rule == "reward_stdp") {
+        // RewardStdp::on_pre, per synapse:
+        //   the synapse caught up to t (advance, above)              8 add, 8 mul, 2 div, 2 exp
+        //   c += post term                                           1 add
+        //   x_pre bumped (all_to_all; nearest: set to one)           2 add, 1 mul, 1 div, 1 exp
+        //   w + dw, clipped                                          3 add
+        // The weight was read by the synaptic event; read: c, n, t_syn, x_pre (value and time),
+        // the post term; written: the weight, c, n, t_syn, x_pre.
+        return OperationCost{
+            .id = "plasticity_pre",
+            .ops = plus(plus(reward_advance, {.adds = 1}), plus(trace_bump, clipped_add)),
+            .bytes_read = 24,
+            .bytes_written = 24,
+            .counted_from =
+                "models/reward_stdp.hpp on_pre and advance (trace bumped all_to_all: an upper "
+                "bound for nearest); sim/projection.cpp deliver_on_grid"};
+    }
+    no_count(rule);
 }
 
 OperationCost plasticity_post_term_cost(std::string_view rule) {
-    require_triplet(rule);
-    // NearestTripletStdp::post_term(s), per postsynaptic neuron and step with arrivals:
-    //   -nu_pre * exp(-(t - t_post1) / tau_post1)                1 add, 1 div, 1 exp, 1 mul
-    // Read: the neuron's post trace; written: the term, for the step's pre updates.
-    return OperationCost{.id = "plasticity_post_term",
-                         .ops = {.adds = 1, .multiplies = 1, .divisions = 1, .exps = 1},
-                         .bytes_read = 4,
-                         .bytes_written = 4,
-                         .counted_from =
-                             "models/nearest_triplet_stdp.hpp post_terms; "
-                             "sim/projection.cpp deliver_on_grid"};
+    if (rule == "nearest_triplet_stdp") {
+        // NearestTripletStdp::post_term(s), per postsynaptic neuron and step with arrivals:
+        //   -nu_pre * exp(-(t - t_post1) / tau_post1)                1 add, 1 div, 1 exp, 1 mul
+        // Read: the neuron's post trace; written: the term, for the step's pre updates.
+        return OperationCost{.id = "plasticity_post_term",
+                             .ops = {.adds = 1, .multiplies = 1, .divisions = 1, .exps = 1},
+                             .bytes_read = 4,
+                             .bytes_written = 4,
+                             .counted_from =
+                                 "models/nearest_triplet_stdp.hpp post_terms; "
+                                 "sim/projection.cpp deliver_on_grid"};
+    }
+    if (rule == "triplet_stdp") {
+        // TripletStdp::post_terms: -o1(t)                           1 add, 1 div, 1 exp, 1 mul
+        // Read: o1 (value and time); written: the term.
+        return OperationCost{.id = "plasticity_post_term",
+                             .ops = trace_at,
+                             .bytes_read = 8,
+                             .bytes_written = 4,
+                             .counted_from =
+                                 "models/triplet_stdp.hpp post_terms; "
+                                 "sim/projection.cpp deliver_on_grid"};
+    }
+    if (rule == "reward_stdp") {
+        // RewardStdp::post_terms: -A_minus x_post(t)                1 add, 1 div, 1 exp, 2 mul
+        // Read: x_post (value and time); written: the term.
+        return OperationCost{.id = "plasticity_post_term",
+                             .ops = plus(trace_at, {.multiplies = 1}),
+                             .bytes_read = 8,
+                             .bytes_written = 4,
+                             .counted_from =
+                                 "models/reward_stdp.hpp post_terms; "
+                                 "sim/projection.cpp deliver_on_grid"};
+    }
+    no_count(rule);
 }
 
 OperationCost plasticity_post_cost(std::string_view rule) {
-    require_triplet(rule);
-    // A postsynaptic spike, per incoming synapse (Projection::apply_post_spikes, on_post):
-    //   x_pre(t) = exp(-(t - t_pre) / tau_pre)                   1 add, 1 div, 1 exp
-    //   x_post2(t) = exp(-(t - t_post2) / tau_post2)             1 add, 1 div, 1 exp
-    //     (once per neuron in a hardware design; priced per synapse here, an upper bound)
-    //   dw = nu_post * x_pre * x_post2                           2 mul
-    //   w + dw, clipped                                          3 add
-    // Read: the weight, the pre trace, the post trace; written: the weight.
-    return OperationCost{.id = "plasticity_post",
-                         .ops = {.adds = 5, .multiplies = 2, .divisions = 2, .exps = 2},
-                         .bytes_read = 12,
-                         .bytes_written = 4,
+    if (rule == "nearest_triplet_stdp") {
+        // A postsynaptic spike, per incoming synapse (Projection::apply_post_spikes, on_post):
+        //   x_pre(t) = exp(-(t - t_pre) / tau_pre)                   1 add, 1 div, 1 exp
+        //   x_post2(t) = exp(-(t - t_post2) / tau_post2)             1 add, 1 div, 1 exp
+        //     (once per neuron in a hardware design; priced per synapse here, an upper bound)
+        //   dw = nu_post * x_pre * x_post2                           2 mul
+        //   w + dw, clipped                                          3 add
+        // Read: the weight, the pre trace, the post trace; written: the weight.
+        return OperationCost{.id = "plasticity_post",
+                             .ops = {.adds = 5, .multiplies = 2, .divisions = 2, .exps = 2},
+                             .bytes_read = 12,
+                             .bytes_written = 4,
+                             .counted_from =
+                                 "models/nearest_triplet_stdp.hpp on_post; "
+                                 "sim/projection.cpp apply_post_spikes"};
+    }
+    if (rule == "triplet_stdp") {
+        // TripletStdp::on_post, per incoming synapse:
+        //   r1(t), o2(t) (o2 once per neuron in a hardware design;
+        //     priced per synapse, an upper bound)                   2 add, 2 div, 2 exp, 2 mul
+        //   dw = r1 (A2_plus + A3_plus o2)                           1 add, 2 mul
+        //   w + dw, clipped                                          3 add
+        // Read: the weight, r1 and o2 (value and time each); written: the weight. The neuron's
+        // o1, o2 bumps (after_post) are once per spike, not per synapse: not counted.
+        return OperationCost{
+            .id = "plasticity_post",
+            .ops = plus(plus(trace_at, trace_at), plus({.adds = 1, .multiplies = 2}, clipped_add)),
+            .bytes_read = 20,
+            .bytes_written = 4,
+            .counted_from =
+                "models/triplet_stdp.hpp on_post; sim/projection.cpp apply_post_spikes"};
+    }
+    if (rule == "reward_stdp") {
+        // RewardStdp::on_post, per incoming synapse:
+        //   the synapse caught up to t (advance, above)              8 add, 8 mul, 2 div, 2 exp
+        //   c += A_plus x_pre(t)                                     2 add, 2 mul, 1 div, 1 exp
+        //   w + dw, clipped                                          3 add
+        // Read: the weight, c, n, t_syn, x_pre (value and time); written: the weight, c, n,
+        // t_syn. The neuron's x_post bump (after_post) is once per spike: not counted.
+        return OperationCost{
+            .id = "plasticity_post",
+            .ops = plus(plus(reward_advance, trace_at),
+                        plus({.adds = 1, .multiplies = 1}, clipped_add)),
+            .bytes_read = 24,
+            .bytes_written = 16,
+            .counted_from =
+                "models/reward_stdp.hpp on_post and advance; sim/projection.cpp apply_post_spikes"};
+    }
+    no_count(rule);
+}
+
+OperationCost plasticity_modulator_cost(std::string_view rule) {
+    if (rule != "reward_stdp") {
+        throw Error(
+            fmt::format("energy: no modulator-update count for rule '{}' (counted: "
+                        "reward_stdp)",
+                        rule));
+    }
+    // A modulator event reaches every synapse of the projection (Projection::deliver_modulator,
+    // RewardStdp::on_modulator), per synapse:
+    //   the synapse caught up to t (advance, above)                  8 add, 8 mul, 2 div, 2 exp
+    //   n += value                                                   1 add
+    //   w + dw, clipped                                              3 add
+    // Read: the weight, c, n, t_syn; written: the same. Every synapse is touched, whether it is
+    // eligible or not, as the engine does (a design that skips c = 0 would do less).
+    return OperationCost{.id = "plasticity_modulator",
+                         .ops = plus(plus(reward_advance, {.adds = 1}), clipped_add),
+                         .bytes_read = 16,
+                         .bytes_written = 16,
                          .counted_from =
-                             "models/nearest_triplet_stdp.hpp on_post; "
-                             "sim/projection.cpp apply_post_spikes"};
+                             "models/reward_stdp.hpp on_modulator and advance; sim/projection.cpp "
+                             "deliver_modulator"};
 }
 
 OperationCost mac_forward_cost() {

@@ -107,13 +107,17 @@ OperationCost synaptic_event_cost();
 // `id` names the class ("neuron_update" or a population's).
 OperationCost neuron_update_cost(std::string_view model, Integration integration,
                                  const std::string& id = "neuron_update");
-// One weight update of the rule `rule` (catalog id; nearest_triplet_stdp) by a presynaptic
-// spike (on_pre) or a postsynaptic one (on_post). Throws Error for another rule.
+// One weight update of the rule `rule` (catalog id; nearest_triplet_stdp, triplet_stdp,
+// reward_stdp) by a presynaptic spike (on_pre) or a postsynaptic one (on_post). Throws Error
+// for another rule.
 OperationCost plasticity_pre_cost(std::string_view rule);
 OperationCost plasticity_post_cost(std::string_view rule);
 // The rule's post term for on_pre, once per postsynaptic neuron and step with arrivals (shared
 // by that step's pre updates onto the neuron).
 OperationCost plasticity_post_term_cost(std::string_view rule);
+// One synapse's update by a modulator event (reward_stdp's on_modulator: every synapse of the
+// target projection, per event). Throws Error for a rule without a count.
+OperationCost plasticity_modulator_cost(std::string_view rule);
 
 // Rate side (fp32 Eigen).
 OperationCost mac_forward_cost();

@@ -1,6 +1,7 @@
 #include "sim/train/spiking_network_spec.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
@@ -202,7 +203,69 @@ void SpikingNetworkSpec::validate() const {
             "weight_sum",
             fmt::format("{}: normalises learned_projection, which is \"\"", weight_sum));
     }
+    validate_reward_readout();
     network.validate();
+}
+
+void SpikingNetworkSpec::validate_reward_readout() const {
+    if (readout != SpikingReadout::reward) {
+        if (reward_window != 0) {
+            throw ParamError::value(
+                "reward_window",
+                fmt::format("{}: only readout = \"reward\" delivers rewards", reward_window));
+        }
+        if (!reward_projections.empty()) {
+            throw ParamError::value(
+                "reward_projections",
+                fmt::format("{} projection(s) given: only readout = \"reward\" delivers rewards",
+                            reward_projections.size()));
+        }
+        return;
+    }
+    if (!(std::isfinite(reward_amount) && reward_amount > 0.0)) {
+        throw ParamError::value("reward_amount_per_ms",
+                                fmt::format("{}: must be finite and > 0 (a wrong class gets "
+                                            "-reward_amount_per_ms)",
+                                            reward_amount));
+    }
+    if (reward_projections.empty()) {
+        throw ParamError::value(
+            "reward_projections",
+            fmt::format("[]: readout = \"reward\" needs the projections that receive the reward "
+                        "(projections: {})",
+                        names(network, true)));
+    }
+    for (std::size_t i = 0; i < reward_projections.size(); ++i) {
+        const std::string& name = reward_projections[i];
+        const ProjectionSpec* proj = find_projection(network, name);
+        if (proj == nullptr) {
+            throw ParamError::value_at("reward_projections", i,
+                                       fmt::format("\"{}\": no such projection (projections: {})",
+                                                   name, names(network, true)));
+        }
+        if (proj->post != readout_population) {
+            throw ParamError::value_at(
+                "reward_projections", i,
+                fmt::format("\"{}\" ends in {}; a reward projection ends in readout_population "
+                            "\"{}\"",
+                            name, proj->post, readout_population));
+        }
+        if (!takes_modulator(proj->plasticity)) {
+            throw ParamError::value_at(
+                "reward_projections", i,
+                fmt::format("\"{}\": its plasticity ({}) takes no modulator (reward_stdp does)",
+                            name, plasticity_id(proj->plasticity)));
+        }
+        if (std::find(reward_projections.begin(), reward_projections.begin() + i, name) !=
+            reward_projections.begin() + i) {
+            throw ParamError::value_at("reward_projections", i,
+                                       fmt::format("\"{}\": given twice", name));
+        }
+    }
+    if (!acts_in(plasticity_phases, "train")) {
+        throw ParamError::value("plasticity_phases",
+                                "without \"train\": readout = \"reward\" learns while training");
+    }
 }
 
 }  // namespace spikerate::sim::train

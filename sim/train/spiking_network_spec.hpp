@@ -47,10 +47,26 @@ enum class SpikingReadout {
     // count of the labelled examples, trained on the labelled examples only (linear_epochs
     // full-batch... see stdp_trainer.hpp).
     linear,
+    // Reward-trained output neurons (Mozafari et al. 2018): readout_population holds
+    // n_classes x k neurons, neuron j standing for class j / k; after every training example the
+    // trainer decides (reward_decision) and, if an output neuron fired, delivers a modulator
+    // event of +reward_amount (right class) or -reward_amount (wrong) to reward_projections
+    // (reward_stdp); an example's class at test time is its winner's. See stdp_trainer.hpp.
+    reward,
 };
 inline constexpr std::array spiking_readout_choices{
     std::pair{"label_assignment", SpikingReadout::label_assignment},
-    std::pair{"linear", SpikingReadout::linear}};
+    std::pair{"linear", SpikingReadout::linear}, std::pair{"reward", SpikingReadout::reward}};
+
+// Which output neuron wins a presentation (readout = "reward"). Ties: first_spike by the most
+// spikes, most_spikes by the earliest spike, then the lowest index. No spike: no winner.
+enum class RewardDecision {
+    first_spike,  // the earliest spike (Mozafari et al. 2018: the first neuron to fire decides)
+    most_spikes,  // the most spikes in the presentation
+};
+inline constexpr std::array reward_decision_choices{
+    std::pair{"first_spike", RewardDecision::first_spike},
+    std::pair{"most_spikes", RewardDecision::most_spikes}};
 
 // The phases of a learner: training on the stream, labelling (the readout's labelled examples
 // shown), testing.
@@ -98,6 +114,15 @@ struct SpikingNetworkSpec {
     SpikingReadout readout = SpikingReadout::label_assignment;
     std::uint32_t linear_epochs = 100;  // linear: passes over the labelled examples
     double linear_learning_rate = 0.5;  // linear: full-batch gradient descent step
+    // reward: the projections whose synapses receive the reward events (their rule takes a
+    // modulator: reward_stdp), the value of one event [1/ms for reward_stdp] and the decision.
+    std::vector<std::string> reward_projections;
+    double reward_amount = 1.0;  // [1/ms]
+    RewardDecision reward_decision = RewardDecision::first_spike;
+    // > 0: Mozafari et al. (2018)'s balance of reward and punishment: with h the fraction of
+    // right decisions among the last reward_window ones (0.5 before the first), a right decision
+    // gets +reward_amount (1 - h) and a wrong one -reward_amount h; 0: +-reward_amount.
+    std::uint32_t reward_window = 0;
 
     // Labels, threads, recording.
     std::uint32_t assignment_examples = 10000;  // labelling examples (see labels); 0 = all
@@ -146,9 +171,22 @@ struct SpikingNetworkSpec {
           "of train, label, test: the phases in which adaptive thresholds (theta) move");
         v("readout", readout, spiking_readout_choices,
           "label_assignment: neurons labelled by their strongest class; linear: logistic "
-          "regression on the spike counts of the labelled examples");
+          "regression on the spike counts of the labelled examples; reward: output neurons trained "
+          "by a reward (+1 right class, -1 wrong) after every training example");
         v("linear_epochs", linear_epochs, "", ">= 1, linear: full-batch gradient steps");
         v("linear_learning_rate", linear_learning_rate, "", "> 0, linear: the step size");
+        v("reward_projections", reward_projections, "",
+          "reward (required there, only there): projections into readout_population whose "
+          "synapses receive the reward events; their rule takes a modulator (reward_stdp)");
+        v("reward_amount", reward_amount, "per_ms",
+          "> 0, reward: the value of one event, +amount for the right class, -amount for a wrong "
+          "one (reward_stdp: the jump of the concentration n)");
+        v("reward_decision", reward_decision, reward_decision_choices,
+          "reward: the output neuron that decides; first_spike (Mozafari et al. 2018): the "
+          "earliest to fire; most_spikes: the one that fired most");
+        v("reward_window", reward_window, "",
+          "reward: > 0, Mozafari et al. 2018's balance: with h the share of right decisions among "
+          "the last reward_window, +amount (1 - h) when right, -amount h when wrong; 0: +-amount");
         v("assignment_examples", assignment_examples, "",
           "training examples whose responses label the neurons; 0 = all; training.labels = "
           "\"first_examples\": the first ones in data-set order, seen or not; \"seen\": a cap "
@@ -166,6 +204,7 @@ struct SpikingNetworkSpec {
     }
     // ParamError naming the key (the network's own errors name its population or projection).
     void validate() const;
+    void validate_reward_readout() const;  // the reward_* keys (part of validate)
 
     bool acts_in(const std::vector<std::string>& phases, const char* phase) const;
     // The network for a phase: plasticity removed unless the phase is in plasticity_phases, the

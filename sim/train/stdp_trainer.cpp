@@ -37,9 +37,11 @@ SpikingWork counted_work(const Network& net) {
         work.on_post_updates += proj->plasticity_post_updates();
         work.post_terms += proj->post_term_evaluations();
         work.projection_pre_updates.push_back(proj->plasticity_updates() -
-                                              proj->plasticity_post_updates());
+                                              proj->plasticity_post_updates() -
+                                              proj->plasticity_modulator_updates());
         work.projection_post_updates.push_back(proj->plasticity_post_updates());
         work.projection_post_terms.push_back(proj->post_term_evaluations());
+        work.projection_modulator_updates.push_back(proj->plasticity_modulator_updates());
     }
     return work;
 }
@@ -66,6 +68,8 @@ SpikingWork engine_difference(const SpikingWork& after, const SpikingWork& befor
     work.projection_post_updates =
         minus(after.projection_post_updates, before.projection_post_updates);
     work.projection_post_terms = minus(after.projection_post_terms, before.projection_post_terms);
+    work.projection_modulator_updates =
+        minus(after.projection_modulator_updates, before.projection_modulator_updates);
     return work;
 }
 
@@ -89,18 +93,22 @@ class Presenter {
           readout_(net.population(spec.readout_population)),
           presentation_steps_(net.grid().steps_in(spec.presentation_ms, "presentation_ms")),
           rest_steps_(net.grid().steps_in(spec.rest_ms, "rest_ms")),
-          rates_(net.population(spec.input).size()) {}
+          rates_(net.population(spec.input).size()),
+          first_steps_(readout_.size(), -1) {}
 
     // Presents example `index` of `data` (through the encoder: its inputs in [0, 1], or its
     // spike pattern) until it makes min_spikes readout spikes or max_presentations are used;
     // writes the last presentation's spike count per readout neuron to `counts`.
     // `before_presentation` runs before each presentation (the normalisation), `after_step`
-    // after each simulated step (spike recording). Returns the presentations used.
+    // after each simulated step (spike recording), `after_presentation` at the end of each
+    // presentation, before the rest, told whether it is the last one (the reward). Returns the
+    // presentations used. first_spike_steps(): the last presentation's.
     std::uint32_t present(const task::Dataset& data, std::size_t index, const std::string& key,
                           std::span<std::uint32_t> counts,
                           const std::function<void()>& before_presentation,
                           const std::function<void(const Network&)>& after_step,
-                          std::uint64_t& spikes) {
+                          std::uint64_t& spikes,
+                          const std::function<void(bool)>& after_presentation = {}) {
         const std::span<const float> x = data.example(index);
         std::uint32_t intensity = spec_.start_intensity;
         for (std::uint32_t presentation = 1;; ++presentation, ++intensity) {
@@ -122,24 +130,32 @@ class Presenter {
                              net_.steps_done());
             }
             std::fill(counts.begin(), counts.end(), 0U);
+            std::fill(first_steps_.begin(), first_steps_.end(), -1);
             std::uint64_t total = 0;
             for (std::int64_t k = 0; k < presentation_steps_; ++k) {
                 net_.step();
-                for (const Spike& spike : readout_.spikes()) ++counts[spike.node];
+                for (const Spike& spike : readout_.spikes()) {
+                    if (counts[spike.node]++ == 0) first_steps_[spike.node] = k;
+                }
                 total += readout_.spikes().size();
                 if (after_step) after_step(net_);
             }
+            const bool last = total >= spec_.min_spikes || presentation == spec_.max_presentations;
+            if (after_presentation) after_presentation(last);
             if (poisson_ != nullptr) poisson_->set_rate(0.0);
             for (std::int64_t k = 0; k < rest_steps_; ++k) {
                 net_.step();
                 if (after_step) after_step(net_);
             }
-            if (total >= spec_.min_spikes || presentation == spec_.max_presentations) {
+            if (last) {
                 spikes += total;
                 return presentation;
             }
         }
     }
+    // Per readout neuron, the step of its first spike in the last presentation (from the
+    // presentation's start), -1 if it did not fire.
+    std::span<const std::int64_t> first_spike_steps() const { return first_steps_; }
 
   private:
     Network& net_;
@@ -150,6 +166,7 @@ class Presenter {
     std::int64_t presentation_steps_;
     std::int64_t rest_steps_;
     std::vector<double> rates_;
+    std::vector<std::int64_t> first_steps_;
 };
 
 // Whether a population's model adapts its threshold (a theta that training moves).
@@ -174,6 +191,31 @@ NetworkSpec network_for(const SpikingNetworkSpec& spec, std::uint64_t seed, cons
 
 }  // namespace
 
+std::optional<std::size_t> reward_winner(std::span<const std::uint32_t> counts,
+                                         std::span<const std::int64_t> first_steps,
+                                         RewardDecision decision) {
+    std::optional<std::size_t> best;
+    // Whether neuron j beats neuron b (both fired): by the decision's key, then the other's;
+    // equal keys: the lower index, which came first in the loop, stays.
+    const auto beats = [&](std::size_t j, std::size_t b) {
+        if (decision == RewardDecision::first_spike) {
+            if (first_steps[j] != first_steps[b]) return first_steps[j] < first_steps[b];
+            return counts[j] > counts[b];
+        }
+        if (counts[j] != counts[b]) return counts[j] > counts[b];
+        return first_steps[j] < first_steps[b];
+    };
+    for (std::size_t j = 0; j < counts.size(); ++j) {
+        if (counts[j] == 0) continue;
+        if (!best || beats(j, *best)) best = j;
+    }
+    return best;
+}
+
+std::uint32_t reward_class_of(std::size_t neuron, std::size_t n_neurons, std::size_t n_classes) {
+    return static_cast<std::uint32_t>(neuron / (n_neurons / n_classes));
+}
+
 SpikingWork& SpikingWork::operator+=(const SpikingWork& other) {
     examples += other.examples;
     presentations += other.presentations;
@@ -183,10 +225,14 @@ SpikingWork& SpikingWork::operator+=(const SpikingWork& other) {
     on_post_updates += other.on_post_updates;
     post_terms += other.post_terms;
     exc_spikes += other.exc_spikes;
+    readout_macs_forward += other.readout_macs_forward;
+    readout_macs_backward += other.readout_macs_backward;
+    readout_weight_updates += other.readout_weight_updates;
     add_into(population_updates, other.population_updates);
     add_into(projection_pre_updates, other.projection_pre_updates);
     add_into(projection_post_updates, other.projection_post_updates);
     add_into(projection_post_terms, other.projection_post_terms);
+    add_into(projection_modulator_updates, other.projection_modulator_updates);
     return *this;
 }
 
@@ -226,7 +272,8 @@ std::vector<EnergyLine> energy_lines(const SpikingNetworkSpec& spec, const Spiki
     // Plasticity by rule, over the projections that have one in the network.
     struct Rule {
         std::string id;
-        std::uint64_t pre = 0, post = 0, terms = 0;
+        std::uint64_t pre = 0, post = 0, terms = 0, modulator = 0;
+        bool modulated = false;  // a projection of the rule takes a modulator
     };
     std::vector<Rule> rules;
     const auto& projs = spec.network.projections;
@@ -242,6 +289,8 @@ std::vector<EnergyLine> energy_lines(const SpikingNetworkSpec& spec, const Spiki
         it->pre += at(work.projection_pre_updates, q);
         it->post += at(work.projection_post_updates, q);
         it->terms += at(work.projection_post_terms, q);
+        it->modulator += at(work.projection_modulator_updates, q);
+        it->modulated = it->modulated || takes_modulator(projs[q].plasticity);
     }
     std::vector<EnergyLine> lines{{synaptic_event_cost(), per_example(work.synaptic_events)}};
     for (const auto& c : neurons) {
@@ -258,6 +307,17 @@ std::vector<EnergyLine> energy_lines(const SpikingNetworkSpec& spec, const Spiki
         lines.push_back({named(plasticity_pre_cost(r.id)), per_example(r.pre)});
         lines.push_back({named(plasticity_post_cost(r.id)), per_example(r.post)});
         lines.push_back({named(plasticity_post_term_cost(r.id)), per_example(r.terms)});
+        // Only for a rule that takes a modulator (the tables of the others stay as they were).
+        if (r.modulated) {
+            lines.push_back({named(plasticity_modulator_cost(r.id)), per_example(r.modulator)});
+        }
+    }
+    // The linear readout's logistic regression, priced as the rate networks' (fp32 MACs, SGD).
+    if (spec.readout == SpikingReadout::linear) {
+        lines.push_back({mac_forward_cost(), per_example(work.readout_macs_forward)});
+        lines.push_back({mac_backward_cost(), per_example(work.readout_macs_backward)});
+        lines.push_back({weight_update_cost(models::OptimizerKind::sgd),
+                         per_example(work.readout_weight_updates)});
     }
     return lines;
 }
@@ -281,6 +341,14 @@ StdpTrainer::StdpTrainer(const SpikingNetworkSpec& spec, const task::Dataset& tr
       labels_(train) {
     spec_.validate();
     schedule_.validate();
+    if (spec_.readout == SpikingReadout::reward && !schedule_.label_budgets.empty()) {
+        throw ParamError::value(
+            "label_budgets",
+            fmt::format("{} budget(s): the reward readout of spiking network '{}' learns from a "
+                        "reward per example seen, so its labels are the examples it was trained "
+                        "on; a budget cannot be applied after the fact",
+                        schedule_.label_budgets.size(), spec_.name));
+    }
     check_training_data(train, test, stream_);
     if (reports_ != nullptr) describe_network(network_, spec_.name, *reports_);
     // Frame 0: the initial weights, before the first normalisation.
@@ -369,6 +437,18 @@ void StdpTrainer::check_fits(const SpikingNetworkSpec& spec, const task::Dataset
                                          spec.presentation_ms, patterns.duration_ms));
         }
     }
+    if (spec.readout == SpikingReadout::reward) {
+        for (const auto& pop : spec.network.populations) {
+            if (pop.name == spec.readout_population &&
+                (pop.size < train.n_classes || pop.size % train.n_classes != 0)) {
+                throw in_network(
+                    "readout_population",
+                    fmt::format("\"{}\": {} neurons; readout = \"reward\" needs k neurons per "
+                                "class, a multiple of the task's {} classes",
+                                pop.name, pop.size, train.n_classes));
+            }
+        }
+    }
     // Every operation the learner counts must have a price (energy.cpp).
     try {
         (void)energy_lines(spec, SpikingWork{});
@@ -442,9 +522,43 @@ void StdpTrainer::train_one() {
     }
     const SpikingWork before = counted_work(network_);
     Presenter presenter(network_, spec_);
+    // The reward readout: at the end of the example's last presentation, the winner decides;
+    // the label is read (through the reward) and the reward delivered only if there is one.
+    std::function<void(bool)> reward;
+    if (spec_.readout == SpikingReadout::reward) {
+        reward = [&](bool last) {
+            if (!last) return;
+            const auto winner =
+                reward_winner(counts_, presenter.first_spike_steps(), spec_.reward_decision);
+            if (!winner) {
+                ++rewards_.undecided;
+                return;
+            }
+            const bool right =
+                reward_class_of(*winner, counts_.size(), train_.n_classes) == labels_(index);
+            double value = right ? spec_.reward_amount : -spec_.reward_amount;
+            if (spec_.reward_window > 0) {
+                auto& recent = rewards_.recent;
+                const double hits =
+                    recent.empty()
+                        ? 0.5
+                        : static_cast<double>(std::count(recent.begin(), recent.end(), 1)) /
+                              static_cast<double>(recent.size());
+                value *= right ? 1.0 - hits : hits;
+                if (recent.size() == spec_.reward_window) recent.erase(recent.begin());
+                recent.push_back(right ? 1 : 0);
+            }
+            const double t = network_.grid().time(network_.steps_done());
+            for (const auto& name : spec_.reward_projections) {
+                network_.projection(name).deliver_modulator(value, t);
+            }
+            ++rewards_.delivered;
+            if (right) ++rewards_.positive;
+        };
+    }
     SpikingWork work;
     work.presentations = presenter.present(train_, index, fmt::format("train/{}", seen_), counts_,
-                                           normalise, record, work.exc_spikes);
+                                           normalise, record, work.exc_spikes, reward);
     work.examples = 1;
     const SpikingWork engine = engine_difference(counted_work(network_), before);
     work.synaptic_events = engine.synaptic_events;
@@ -456,6 +570,7 @@ void StdpTrainer::train_one() {
     work.projection_pre_updates = engine.projection_pre_updates;
     work.projection_post_updates = engine.projection_post_updates;
     work.projection_post_terms = engine.projection_post_terms;
+    work.projection_modulator_updates = engine.projection_modulator_updates;
     training_work_ += work;
     if (!spike_times_.empty()) {
         reports_->append_spikes(spec_.spike_group(), spike_times_, spike_nodes_);
@@ -485,12 +600,11 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
     return frozen_responses(data, indices, std::string(phase), work, stop);
 }
 
-std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& data,
-                                                         std::span<const std::size_t> indices,
-                                                         const std::string& phase,
-                                                         SpikingWork& work,
-                                                         const std::function<bool()>& stop) {
+std::vector<std::uint32_t> StdpTrainer::frozen_responses(
+    const task::Dataset& data, std::span<const std::size_t> indices, const std::string& phase,
+    SpikingWork& work, const std::function<bool()>& stop, std::vector<std::int64_t>* winners) {
     const std::size_t count = indices.size();
+    if (winners != nullptr) winners->assign(count, -1);
     std::atomic<bool> stopped{false};
     const std::size_t n_out = readout_size();
     std::vector<std::uint32_t> responses(count * n_out);
@@ -498,12 +612,16 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
     std::vector<SpikingWork> chunk_work(n_chunks);
     // What training changed and evaluation starts from: the weights of every plastic projection
     // and the theta of every adaptive population.
+    // A modulated rule (reward_stdp) applies a reward's weight change lazily, at the synapse's
+    // next event: its weights are taken as they are now, the last reward integrated.
     std::vector<std::pair<std::string, std::vector<double>>> trained_weights;
+    const double now = network_.grid().time(network_.steps_done());
     for (const auto& proj : spec_.network.projections) {
-        if (plasticity_id(proj.plasticity) != "none") {
-            trained_weights.emplace_back(proj.resolved_name(),
-                                         network_.projection(proj.resolved_name()).weights());
-        }
+        if (plasticity_id(proj.plasticity) == "none") continue;
+        const auto& live = std::as_const(network_).projection(proj.resolved_name());
+        std::vector<double> weights = live.weights();
+        if (takes_modulator(proj.plasticity)) live.copy_weights_at(weights, now);
+        trained_weights.emplace_back(proj.resolved_name(), std::move(weights));
     }
     std::vector<std::pair<std::string, std::span<const double>>> trained_theta;
     for (const auto& pop : spec_.network.populations) {
@@ -534,10 +652,15 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
                 stopped = true;
                 return;
             }
+            const std::span<std::uint32_t> counts(responses.data() + e * n_out, n_out);
             cw.presentations +=
-                presenter.present(data, indices[e], fmt::format("{}/{}", phase, indices[e]),
-                                  std::span<std::uint32_t>(responses.data() + e * n_out, n_out), {},
-                                  {}, cw.exc_spikes);
+                presenter.present(data, indices[e], fmt::format("{}/{}", phase, indices[e]), counts,
+                                  {}, {}, cw.exc_spikes);
+            if (winners != nullptr) {
+                const auto winner =
+                    reward_winner(counts, presenter.first_spike_steps(), spec_.reward_decision);
+                (*winners)[e] = winner ? static_cast<std::int64_t>(*winner) : -1;
+            }
             ++cw.examples;
         }
         const SpikingWork engine = counted_work(copy);
@@ -550,6 +673,7 @@ std::vector<std::uint32_t> StdpTrainer::frozen_responses(const task::Dataset& da
         cw.projection_pre_updates = engine.projection_pre_updates;
         cw.projection_post_updates = engine.projection_post_updates;
         cw.projection_post_terms = engine.projection_post_terms;
+        cw.projection_modulator_updates = engine.projection_modulator_updates;
     };
 
     if (n_threads <= 1) {
@@ -609,6 +733,11 @@ const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bo
             break;
         }
     }
+    const bool reward = spec_.readout == SpikingReadout::reward;
+    if (reward) {  // trained by its rewards: nothing to label
+        labelling.clear();
+        n_main = 0;
+    }
     const auto responses =
         frozen_responses(train_, labelling, "assign", result.assignment_work, stop);
     if (responses.size() != labelling.size() * n_exc) return nullptr;
@@ -625,24 +754,43 @@ const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bo
         }
         return task::assign_labels(counts, n_exc, classes, train_.n_classes);
     };
-    const Readout main_readout = fit(n_main);
+    const Readout main_readout = reward ? Readout(task::LinearReadout{}) : fit(n_main);
     if (const auto* assignments = std::get_if<task::NeuronAssignments>(&main_readout)) {
         result.assignments = *assignments;
     }
-    result.labels_used = n_main;
+    // The linear readout's fit (linear_readout.hpp), per epoch over the m labelled examples:
+    // W x, C x (n + 1) MACs per example (forward); (P - Y) X^T, as many (backward); one SGD step
+    // of the C x (n + 1) parameters. Budget fits are alternatives to it: not counted.
+    if (spec_.readout == SpikingReadout::linear && n_main > 0) {
+        const std::uint64_t params = train_.n_classes * (n_exc + 1);
+        const std::uint64_t epochs = spec_.linear_epochs;
+        result.assignment_work.readout_macs_forward = epochs * n_main * params;
+        result.assignment_work.readout_macs_backward = epochs * n_main * params;
+        result.assignment_work.readout_weight_updates = epochs * params;
+    }
+    // Labels the main curve's point used: the readout's labelled examples, or the rewards.
+    result.labels_used = reward ? rewards_.delivered : n_main;
 
     // Test responses, one block of test_.size() rows per presentation of the test set.
     const std::size_t n_test = test_.size();
     const std::uint32_t passes =
         schedule_.labels == LabelProtocol::paper ? schedule_.test_presentations : 1;
     std::vector<std::uint32_t> test_counts;
+    std::vector<std::int64_t> test_winners;  // reward: per test row, its winner (-1: none)
     std::vector<std::size_t> test_indices(n_test);
     for (std::size_t e = 0; e < n_test; ++e) test_indices[e] = e;
     for (std::uint32_t r = 1; r <= passes; ++r) {
         const std::string phase = r == 1 ? std::string("test") : fmt::format("test{}", r);
-        const auto pass = frozen_responses(test_, test_indices, phase, result.test_work, stop);
+        std::vector<std::int64_t> winners;
+        const auto pass = frozen_responses(test_, test_indices, phase, result.test_work, stop,
+                                           reward ? &winners : nullptr);
         if (pass.size() != n_test * n_exc) return nullptr;
         test_counts.insert(test_counts.end(), pass.begin(), pass.end());
+        test_winners.insert(test_winners.end(), winners.begin(), winners.end());
+    }
+    if (spec_.readout == SpikingReadout::linear) {  // W x per test example
+        result.test_work.readout_macs_forward =
+            result.test_work.examples * train_.n_classes * (n_exc + 1);
     }
     // Scores the test responses of every pass under a readout: correct, unclassified.
     const auto score = [&](const Readout& readout, task::ConfusionMatrix* confusion) {
@@ -650,8 +798,16 @@ const SpikingEvaluation* StdpTrainer::evaluate_and_record(const std::function<bo
         for (std::size_t row = 0; row < passes * n_test; ++row) {
             const std::uint32_t label = test_.labels[row % n_test];
             const std::span<const std::uint32_t> counts(test_counts.data() + row * n_exc, n_exc);
-            const auto predicted =
-                std::visit([&](const auto& r) { return task::classify(counts, r); }, readout);
+            std::optional<std::uint32_t> predicted;
+            if (reward) {
+                if (test_winners[row] >= 0) {
+                    predicted = reward_class_of(static_cast<std::size_t>(test_winners[row]), n_exc,
+                                                train_.n_classes);
+                }
+            } else {
+                predicted =
+                    std::visit([&](const auto& r) { return task::classify(counts, r); }, readout);
+            }
             if (!predicted) {
                 ++tally.second;
                 continue;
@@ -755,6 +911,14 @@ void StdpTrainer::finish() {
     metrics_->write_count(metric("weight_normalisation_misses"), weight_normalisation_misses_);
     write_work("operations/training/", training_work_);
     write_energy_table("training", training_work_);
+    if (spec_.readout == SpikingReadout::reward) {
+        // Each reward delivered is a label used (its sign tells the readout whether the winner's
+        // class was the example's).
+        metrics_->write_count(metric("reward/delivered"), rewards_.delivered);
+        metrics_->write_count(metric("reward/positive"), rewards_.positive);
+        metrics_->write_count(metric("reward/negative"), rewards_.delivered - rewards_.positive);
+        metrics_->write_count(metric("reward/undecided"), rewards_.undecided);
+    }
     if (last_) {
         write_work("operations/test/", last_->test_work);
         write_work("operations/assignment/", last_->assignment_work);
@@ -794,12 +958,20 @@ std::vector<WorkRow> StdpTrainer::work_rows() const {
                 w.examples > 0 ? static_cast<double>(total) / static_cast<double>(w.examples) : 0.0;
             return fmt::format("{:.0f}", per);
         };
-        return WorkRow{.phase = phase,
-                       .synaptic_events = count(w.synaptic_events),
-                       .neuron_updates = count(w.neuron_updates),
-                       .plasticity_updates = count(w.plasticity_updates),
-                       .macs_per_parameter = "-",
-                       .lines = energy_lines(spec_, w)};
+        // The linear readout's MACs (forward + backward) / parameters updated, as a rate
+        // network's; "-" for a readout without MACs.
+        const bool macs = spec_.readout == SpikingReadout::linear &&
+                          w.readout_macs_forward + w.readout_macs_backward > 0;
+        return WorkRow{
+            .phase = phase,
+            .synaptic_events = count(w.synaptic_events),
+            .neuron_updates = count(w.neuron_updates),
+            .plasticity_updates = count(w.plasticity_updates),
+            .macs_per_parameter =
+                macs ? fmt::format("{}/{}", count(w.readout_macs_forward + w.readout_macs_backward),
+                                   count(w.readout_weight_updates))
+                     : "-",
+            .lines = energy_lines(spec_, w)};
     };
     std::vector<WorkRow> rows{row("train", training_work_)};
     if (last_) {
@@ -817,13 +989,15 @@ namespace {
 void save_work(StateWriter& out, const SpikingWork& w) {
     for (const std::uint64_t v :
          {w.examples, w.presentations, w.synaptic_events, w.neuron_updates, w.plasticity_updates,
-          w.on_post_updates, w.post_terms, w.exc_spikes}) {
+          w.on_post_updates, w.post_terms, w.exc_spikes, w.readout_macs_forward,
+          w.readout_macs_backward, w.readout_weight_updates}) {
         out.u64(v);
     }
     out.vec(w.population_updates);
     out.vec(w.projection_pre_updates);
     out.vec(w.projection_post_updates);
     out.vec(w.projection_post_terms);
+    out.vec(w.projection_modulator_updates);
 }
 
 // The work of a network with `populations` and `projections` (vectors of another length: an
@@ -833,7 +1007,8 @@ SpikingWork load_work(StateReader& in, std::size_t populations, std::size_t proj
     SpikingWork w;
     for (std::uint64_t* v :
          {&w.examples, &w.presentations, &w.synaptic_events, &w.neuron_updates,
-          &w.plasticity_updates, &w.on_post_updates, &w.post_terms, &w.exc_spikes}) {
+          &w.plasticity_updates, &w.on_post_updates, &w.post_terms, &w.exc_spikes,
+          &w.readout_macs_forward, &w.readout_macs_backward, &w.readout_weight_updates}) {
         *v = in.u64();
     }
     const auto counts = [&](std::vector<std::uint64_t>& values, std::size_t n, const char* of) {
@@ -844,6 +1019,7 @@ SpikingWork load_work(StateReader& in, std::size_t populations, std::size_t proj
     counts(w.projection_pre_updates, projections, "work by projection");
     counts(w.projection_post_updates, projections, "work by projection");
     counts(w.projection_post_terms, projections, "work by projection");
+    counts(w.projection_modulator_updates, projections, "work by projection");
     return w;
 }
 
@@ -856,6 +1032,10 @@ void StdpTrainer::save_state(StateWriter& out) const {
     out.u64(next_weight_frame_);
     save_work(out, training_work_);
     out.u64(weight_normalisation_misses_);
+    out.u64(rewards_.delivered);
+    out.u64(rewards_.positive);
+    out.u64(rewards_.undecided);
+    out.vec(rewards_.recent);
     out.f64(training_seconds_);
     out.f64(evaluation_seconds_);
     out.boolean(last_.has_value());
@@ -884,6 +1064,12 @@ void StdpTrainer::load_state(StateReader& in) {
     const std::size_t n_projections = spec_.network.projections.size();
     training_work_ = load_work(in, n_populations, n_projections, what);
     weight_normalisation_misses_ = in.u64();
+    rewards_.delivered = in.u64();
+    rewards_.positive = in.u64();
+    rewards_.undecided = in.u64();
+    rewards_.recent = in.vec<std::uint8_t>();
+    if (rewards_.recent.size() > spec_.reward_window) in.fail(what + ": rewards");
+    if (rewards_.positive > rewards_.delivered) in.fail(what + ": rewards");
     training_seconds_ = in.f64();
     evaluation_seconds_ = in.f64();
     last_.reset();

@@ -75,6 +75,11 @@ struct SpikingWork {
     std::uint64_t on_post_updates = 0;     // those by a postsynaptic spike (the rest: on_pre)
     std::uint64_t post_terms = 0;          // the rules' post terms evaluated for on_pre
     std::uint64_t exc_spikes = 0;          // readout spikes during presentations counted
+    // readout = "linear": the logistic regression's multiply-accumulates (forward: W x; backward:
+    // the gradient) and parameter updates, in the phase that fits (label) or applies it (test).
+    std::uint64_t readout_macs_forward = 0;
+    std::uint64_t readout_macs_backward = 0;
+    std::uint64_t readout_weight_updates = 0;
     // The same by population (neuron updates) and by projection (plasticity: on_pre updates,
     // on_post updates, post terms), in the network's order: the energy table prices each
     // with its model and rule.
@@ -82,6 +87,9 @@ struct SpikingWork {
     std::vector<std::uint64_t> projection_pre_updates;
     std::vector<std::uint64_t> projection_post_updates;
     std::vector<std::uint64_t> projection_post_terms;
+    // Weight updates by modulator events (every synapse of a reward projection per event), by
+    // projection; part of plasticity_updates, apart from the pre updates.
+    std::vector<std::uint64_t> projection_modulator_updates;
 
     SpikingWork& operator+=(const SpikingWork& other);
 };
@@ -93,6 +101,24 @@ struct SpikingWork {
 // or rule ("neuron_update_<model>_<integration>", "plasticity_pre_<rule>", ...). Throws Error
 // for a model or rule energy.cpp has no count for.
 std::vector<EnergyLine> energy_lines(const SpikingNetworkSpec& spec, const SpikingWork& work);
+
+// readout = "reward": which output neuron wins a presentation (RewardDecision), from its spike
+// counts and the steps of its first spikes (-1: silent); none when no neuron fired. The class a
+// winner stands for: neuron j of n_neurons = n_classes x k is class j / k.
+std::optional<std::size_t> reward_winner(std::span<const std::uint32_t> counts,
+                                         std::span<const std::int64_t> first_steps,
+                                         RewardDecision decision);
+std::uint32_t reward_class_of(std::size_t neuron, std::size_t n_neurons, std::size_t n_classes);
+
+// The rewards of a reward readout so far. Each reward delivered is one label read (the label
+// reaches the readout through the reward's sign); an example no output neuron answered gets none.
+struct RewardCounts {
+    std::uint64_t delivered = 0;  // rewards delivered: labels used
+    std::uint64_t positive = 0;   // of them +1 (the winner's class was right)
+    std::uint64_t undecided = 0;  // training examples without an output spike: no reward
+    // reward_window > 0: the last decisions (1 right, 0 wrong), oldest first, at most the window.
+    std::vector<std::uint8_t> recent;
+};
 
 struct SpikingEvaluation {
     std::uint64_t examples_seen = 0;
@@ -152,6 +178,7 @@ class StdpTrainer final : public Learner {
     void set_threads(std::uint32_t threads);  // for evaluations from now on; >= 1
     std::uint64_t examples_seen() const override { return seen_; }
     const SpikingWork& training_work() const { return training_work_; }
+    const RewardCounts& rewards() const { return rewards_; }  // readout = "reward"; else zeros
     const SpikingEvaluation* last_evaluation() const { return last_ ? &*last_ : nullptr; }
     double training_seconds() const override { return training_seconds_; }
     double evaluation_seconds() const { return evaluation_seconds_; }  // all points so far
@@ -167,11 +194,12 @@ class StdpTrainer final : public Learner {
                                                 const char* phase, SpikingWork& work,
                                                 const std::function<bool()>& stop = {});
     // The same for the examples `indices` of `data`, in that order (input streams keyed by
-    // "<phase>/<index>").
+    // "<phase>/<index>"); with `winners`, also each example's reward_winner (-1: none).
     std::vector<std::uint32_t> frozen_responses(const task::Dataset& data,
                                                 std::span<const std::size_t> indices,
                                                 const std::string& phase, SpikingWork& work,
-                                                const std::function<bool()>& stop = {});
+                                                const std::function<bool()>& stop = {},
+                                                std::vector<std::int64_t>* winners = nullptr);
 
     // Every label of a training example this trainer reads goes through it: tests attach an
     // observer.
@@ -210,6 +238,7 @@ class StdpTrainer final : public Learner {
     SpikingWork training_work_;
     std::uint64_t weight_normalisation_misses_ = 0;
     std::optional<SpikingEvaluation> last_;
+    RewardCounts rewards_;
     double training_seconds_ = 0.0;
     double evaluation_seconds_ = 0.0;
 };

@@ -240,3 +240,61 @@ min_spikes = 0
         assert ops["presentations"][()] == 20  # min_spikes = 0: no retries
         pre_updates = int(ops["plasticity_updates"][()]) - int(ops["plasticity_post_updates"][()])
     assert pre_updates == 10 * above
+
+
+# A reward-trained readout on bars (20 examples, one evaluation): output neurons behind
+# reward_stdp, rewarded +1 / -1 after every training example.
+REWARD = """
+[task]
+dataset = "bars"
+[task.bars]
+train_examples = 20
+test_examples = 10
+[training]
+examples = 20
+[spiking.s]
+input = "in"
+readout_population = "out"
+learned_projection = ""
+adaptation_variable = ""
+dt_ms = 0.5
+presentation_ms = 50.0
+rest_ms = 10.0
+readout = "reward"
+reward_projections = ["in->out"]
+[spiking.s.populations.in]
+model = "poisson"
+size = 25
+[spiking.s.populations.out]
+model = "lif_cond"
+size = 10
+integration = "exponential_euler"
+[spiking.s.projections."in->out"]
+pre = "in"
+post = "out"
+weight_nS = 1.0
+plasticity = { rule = "reward_stdp" }
+"""
+
+
+def test_a_reward_readout_counts_its_rewards_as_labels_and_prices_them(spikerate, tmp_path):
+    out = tmp_path / "reward.h5"
+    result = spikerate("run", write(tmp_path, REWARD, "reward.toml"), "-o", out)
+    assert result.returncode == 0, result.stderr
+    with h5py.File(out) as f:
+        g = f["metrics/spiking/s"]
+        delivered = int(g["reward/delivered"][()])
+        assert delivered + int(g["reward/undecided"][()]) == 20
+        assert int(g["reward/positive"][()]) + int(g["reward/negative"][()]) == delivered
+        assert list(g["curve/labels_used"][()]) == [delivered]
+        # Every reward reaches the 250 synapses: counted apart and priced.
+        energy = g["energy"]
+        assert energy["training/plasticity_modulator_per_example"][()] == 250 * delivered / 20
+        assert energy["costs/plasticity_modulator/arithmetic_pj"][()] > 0
+        # No labelling phase: nothing presented to label the readout.
+        assert energy["assignment/synaptic_event_per_example"][()] == 0
+    # The work table: no labelling row, and the training row's plasticity updates include the
+    # modulator's.
+    rows = [line.split() for line in result.stdout.splitlines() if line.strip().startswith("s ")]
+    assert [row[1] for row in rows if len(row) > 2 and row[1] in ("train", "test", "label")] == [
+        "train", "test"]

@@ -67,6 +67,47 @@ def mnist_files(train_shape=(28, 28), test_shape=(28, 28), n_train=3, n_test=2):
     }
 
 
+# A reward-trained readout (readout = "reward") on bars: the valid scenario the reward cases
+# break one key of.
+REWARD = """
+[task]
+dataset = "bars"
+[task.bars]
+train_examples = 20
+test_examples = 10
+[training]
+examples = 20
+[spiking.s]
+input = "in"
+readout_population = "out"
+learned_projection = ""
+adaptation_variable = ""
+dt_ms = 0.5
+presentation_ms = 50.0
+rest_ms = 10.0
+readout = "reward"
+reward_projections = ["in->out"]
+[spiking.s.populations.in]
+model = "poisson"
+size = 25
+[spiking.s.populations.out]
+model = "lif_cond"
+size = 10
+integration = "exponential_euler"
+[spiking.s.projections."in->out"]
+pre = "in"
+post = "out"
+weight_nS = 1.0
+plasticity = { rule = "reward_stdp" }
+"""
+
+
+def reward(old, new):
+    """REWARD with `old` (which it must contain) replaced by `new`."""
+    assert old in REWARD, old
+    return {"s.toml": REWARD.replace(old, new, 1)}
+
+
 MNIST_TASK = '[task]\ndataset = "mnist"\ndata_dir = "m"\n[rate.l]\n'
 
 
@@ -281,6 +322,50 @@ CASES = [
     Case("spiking window backwards", ["run", "s.toml"], 2, "spike_windows[0]",
          files={"s.toml": TASK + '[spiking.s]\narchitecture = "diehl_cook_2015"\n'
                                  'spike_windows = [5, 1]\n'}),
+    # --- a reward-trained readout ------------------------------------------------------
+    Case("reward readout without reward projections", ["run", "s.toml"], 2,
+         'spiking.s.reward_projections: []: readout = "reward" needs the projections',
+         files=reward('reward_projections = ["in->out"]', "")),
+    Case("reward projection that does not exist", ["run", "s.toml"], 2,
+         'spiking.s.reward_projections[0]: "nope": no such projection',
+         files=reward('["in->out"]', '["nope"]')),
+    Case("reward projection twice", ["run", "s.toml"], 2,
+         'spiking.s.reward_projections[1]: "in->out": given twice',
+         files=reward('["in->out"]', '["in->out", "in->out"]')),
+    Case("reward projection whose rule takes no modulator", ["run", "s.toml"], 2,
+         "its plasticity (pair_stdp) takes no modulator",
+         files=reward('rule = "reward_stdp"', 'rule = "pair_stdp"')),
+    Case("reward amount 0", ["run", "s.toml"], 2,
+         "spiking.s.reward_amount_per_ms: 0: must be finite and > 0",
+         files=reward('readout = "reward"', 'readout = "reward"\nreward_amount_per_ms = 0.0')),
+    Case("reward amount nan", ["run", "s.toml"], 2,
+         "spiking.s.reward_amount_per_ms: nan: must be finite and > 0",
+         files=reward('readout = "reward"', 'readout = "reward"\nreward_amount_per_ms = nan')),
+    Case("reward amount negative", ["run", "s.toml"], 2,
+         "spiking.s.reward_amount_per_ms: -1: must be finite and > 0",
+         files=reward('readout = "reward"', 'readout = "reward"\nreward_amount_per_ms = -1.0')),
+    Case("unknown reward decision", ["run", "s.toml"], 2,
+         "unknown reward_decision 'last_spike' (did you mean 'first_spike'?",
+         files=reward('readout = "reward"', 'readout = "reward"\nreward_decision = "last_spike"')),
+    Case("negative reward window", ["run", "s.toml"], 2, "spiking.s.reward_window: -1",
+         files=reward('readout = "reward"', 'readout = "reward"\nreward_window = -1')),
+    Case("reward projections without a reward readout", ["run", "s.toml"], 2,
+         'spiking.s.reward_projections: 1 projection(s) given: only readout = "reward"',
+         files=reward('readout = "reward"', 'readout = "label_assignment"')),
+    Case("reward window without a reward readout", ["run", "s.toml"], 2,
+         'spiking.s.reward_window: 5: only readout = "reward"',
+         files=reward('readout = "reward"\nreward_projections = ["in->out"]',
+                      'readout = "linear"\nreward_window = 5')),
+    Case("reward readout of a size that is not k per class", ["run", "s.toml"], 2,
+         "needs k neurons per class, a multiple of the task's 10 classes",
+         files=reward("size = 10", "size = 15")),
+    Case("reward readout with label budgets", ["run", "s.toml"], 2,
+         "training.label_budgets cannot apply to it",
+         files=reward("[training]\nexamples = 20",
+                      '[training]\nexamples = 20\nlabels = "seen"\nlabel_budgets = [5]')),
+    Case("reward readout that does not learn while training", ["run", "s.toml"], 2,
+         'spiking.s.plasticity_phases: without "train"',
+         files=reward('readout = "reward"', 'readout = "reward"\nplasticity_phases = ["test"]')),
     # --- outputs -----------------------------------------------------------------------
     Case("output is the scenario", ["run", "s.toml", "-o", "s.toml", "--force"], 2,
          "is an input of this run", files={"s.toml": NET}),

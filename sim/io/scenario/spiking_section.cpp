@@ -92,7 +92,14 @@ std::string key_text(const std::string& name) {
 // The whole description of `spec` as the TOML body of its [spiking.<name>] table.
 std::string description_text(const train::SpikingNetworkSpec& spec) {
     std::ostringstream out;
-    write_fields(out, spec);
+    // The reward readout's keys only where it is the readout (a preset's expansion, e.g. Diehl &
+    // Cook's, reads as it did before the reward readout existed).
+    const bool reward = spec.readout == train::SpikingReadout::reward;
+    train::SpikingNetworkSpec(spec).visit_fields(
+        [&](std::string_view name, const auto& field, const auto& extra, std::string_view /*doc*/) {
+            if (!reward && name.starts_with("reward_")) return;
+            out << fields::key_of(name, extra) << " = " << toml_value(field, extra) << "\n";
+        });
     for (const auto& pop : spec.network.populations) {
         out << "\n[populations." << key_text(pop.name) << "]\n";
         out << "model = \"" << model_id(pop.model) << "\"\nsize = " << pop.size << "\n";
@@ -173,7 +180,19 @@ train::SpikingNetworkSpec read_description(LoadState& state, const Table& t,
     }
     validate_all(network);
     spec.network = std::move(network.scenario.network);
-    check_in(ctx, element, [&] { spec.validate(); });
+    check_in(ctx, element, [&] {
+        spec.validate();
+        // A reward readout learns from one reward per example seen: its labels are fixed by the
+        // examples it trained on, and a label budget cannot be applied to it afterwards.
+        if (spec.readout == train::SpikingReadout::reward &&
+            !state.scenario.training.label_budgets.empty()) {
+            throw ParamError::value(
+                "readout",
+                "\"reward\": learns from a reward per example seen (each a label), "
+                "so training.label_budgets cannot apply to it; remove the budgets or "
+                "use readout = \"label_assignment\" or \"linear\"");
+        }
+    });
     for (auto& [key, located] : network.elements) {
         state.elements.insert_or_assign({"spiking/" + name + "/" + key.first, key.second},
                                         std::move(located));

@@ -160,11 +160,24 @@ TEST_CASE(
         INFO(counts << " = " << accuracy(counts));
         CHECK(std::abs(accuracy(counts) - chance) < spikerate::testing::n_sd * sd);
     }
-    for (const char* learns : {"spiking/stdp/test_accuracy", "rate/mlp_bin05/test_accuracy",
+    for (const char* learns : {"spiking/stdp/test_accuracy", "spiking/stdp_linear/test_accuracy",
+                               "spiking/stdp_reward/test_accuracy", "rate/mlp_bin05/test_accuracy",
                                "rate/logreg_bin05/test_accuracy"}) {
         INFO(learns << " = " << accuracy(learns));
         CHECK(accuracy(learns) > chance + spikerate::testing::n_sd * sd);
     }
+    // stdp, stdp_linear and stdp_reward share their STDP layer (same names, seed and stream;
+    // nothing feeds back into it): the same training work for the first two, more for the third
+    // (its output layer). The reward readout's labels are its rewards.
+    for (const char* op : {"synaptic_events", "neuron_updates", "plasticity_updates"}) {
+        const std::string leaf = std::string("/operations/training/") + op;
+        CHECK(out.scalars.at("spiking/stdp" + leaf) ==
+              out.scalars.at("spiking/stdp_linear" + leaf));
+        CHECK(out.scalars.at("spiking/stdp_reward" + leaf) > out.scalars.at("spiking/stdp" + leaf));
+    }
+    CHECK(out.scalars.at("spiking/stdp_reward/reward/delivered") +
+              out.scalars.at("spiking/stdp_reward/reward/undecided") ==
+          static_cast<double>(task.train.size()));
     // Each rate network's work follows its input: 50 afferents x 50 ms / bin inputs.
     CHECK(out.scalars.at("rate/mlp_bin01/input/n_inputs") == 2500);
     CHECK(out.scalars.at("rate/mlp_bin01/input/bin_width") == 1.0);
