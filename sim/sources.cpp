@@ -202,18 +202,28 @@ void PoissonSource::load_state(StateReader& in) {
 void SpikeTrainSource::save_state(StateWriter& out) const {
     save_base_state(out);
     out.tag("spike_train state");
-    out.u64(schedule_.size());
+    out.vec(schedule_);  // what play() may have put there since the network was built
     out.u64(next_);
 }
 
 void SpikeTrainSource::load_state(StateReader& in) {
     load_base_state(in);
     in.tag("spike_train state");
-    if (in.u64() != schedule_.size()) {
-        in.fail(fmt::format("population '{}': another spike train", name_));
+    const std::string what = fmt::format("population '{}': spike train", name_);
+    std::vector<Spike> schedule = in.vec<Spike>();
+    for (std::size_t s = 0; s < schedule.size(); ++s) {
+        const Spike& spike = schedule[s];
+        if (spike.node >= size_ || !std::isfinite(spike.time.offset) || spike.time.step < 0 ||
+            (s > 0 && std::tie(schedule[s - 1].time.step, schedule[s - 1].time.offset,
+                               schedule[s - 1].node) >
+                          std::tie(spike.time.step, spike.time.offset, spike.node))) {
+            in.fail(what);
+        }
     }
-    next_ = in.u64();
-    if (next_ > schedule_.size()) in.fail(fmt::format("population '{}': position", name_));
+    const std::uint64_t next = in.u64();
+    if (next > schedule.size()) in.fail(what + " position");
+    schedule_ = std::move(schedule);
+    next_ = next;
 }
 
 }  // namespace spikerate::sim

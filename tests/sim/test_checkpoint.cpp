@@ -3,6 +3,7 @@
 // an error naming it, never read as garbage.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -11,9 +12,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "models/lif_curr.hpp"
 #include "sim/checkpoint.hpp"
 #include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
+#include "sim/sources.hpp"
 #include "sim/task/synthetic.hpp"
 #include "sim/train/diehl_cook_2015.hpp"
 #include "sim/train/experiment.hpp"
@@ -114,6 +117,52 @@ TEST_CASE("checkpoint: a network continued from its saved state runs on bit for 
     SECTION("CUBA in precise mode: off-grid spikes and inputs") {
         check_continues_exactly(scenario_network("cuba.toml", {"run.mode=\"precise\""}), 777, 1000);
     }
+}
+
+TEST_CASE("checkpoint: spikes a spike-train source was given to play continue after a resume",
+          "[checkpoint][unit]") {
+    // A learner's presentations play each example's spikes into its input (play()); a
+    // checkpoint taken during one must carry them.
+    models::LifCurrParams neuron{};
+    sim::NetworkSpec spec{.dt_ms = 0.1, .seed = 5};
+    spec.populations = {
+        {.name = "input", .size = 4, .model = sim::SpikeTrainSourceParams{}},
+        {.name = "exc", .size = 2, .model = neuron},
+    };
+    spec.projections = {{.pre = "input",
+                         .post = "exc",
+                         .connection = sim::connect::AllToAll{},
+                         .weight = sim::Distribution::constant(2000.0)}};
+    const sim::SpikeTrainSourceParams example{.times_ms = {1.0, 2.5, 4.0, 4.0, 9.05, 30.0},
+                                              .node_ids = {0, 1, 2, 3, 1, 0}};
+    const auto spikes_after = [&](sim::Network& net) {
+        std::vector<std::pair<std::int64_t, std::uint32_t>> out;
+        for (int k = 0; k < 400; ++k) {
+            net.step();
+            for (const auto& p : {"input", "exc"}) {
+                for (const auto& s : net.population(p).spikes())
+                    out.emplace_back(s.time.step, s.node);
+            }
+        }
+        return out;
+    };
+    sim::Network whole(spec);
+    for (int k = 0; k < 100; ++k) whole.step();
+    whole.population_as<sim::SpikeTrainSource>("input").play(example, 100);
+    for (int k = 0; k < 60; ++k) whole.step();  // two of the six played
+    sim::StateWriter out;
+    whole.save_state(out);
+    sim::Network resumed(spec);
+    sim::StateReader in(out.bytes(), "test");
+    resumed.load_state(in);
+    in.expect_end();
+    const auto expected = spikes_after(whole);
+    // The played spikes at 19.05 ms (node 1) and 40 ms (node 0) come after the checkpoint.
+    REQUIRE(std::count(expected.begin(), expected.end(),
+                       std::pair<std::int64_t, std::uint32_t>{190, 1}) == 1);
+    REQUIRE(std::count(expected.begin(), expected.end(),
+                       std::pair<std::int64_t, std::uint32_t>{400, 0}) == 1);
+    CHECK((spikes_after(resumed) == expected));
 }
 
 TEST_CASE("checkpoint: a network refuses the state of another network",
