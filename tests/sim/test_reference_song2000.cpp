@@ -75,7 +75,7 @@ TEST_CASE("stdp: an arrival at the time of a post spike is processed first, as i
 }
 
 TEST_CASE("song 2000: the shipped scenario after 100 s matches Brian2 2.5.1",
-          "[reference][song2000][integration]") {
+          "[reference][song2000][integration][slow]") {
     // Brian2 2.5.1's example, run on this machine (seed 1): 26.4 Hz over the 100 s, 23.4 % of
     // weights below 0.1 g_max and 18.5 % above 0.9 g_max, mean weight 0.475 g_max.
     // spikerate over seeds 1-12: 26.0 +- 1.2 Hz, 23.8 +- 1.1 %, 19.5 +- 0.9 %, mean weight

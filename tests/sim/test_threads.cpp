@@ -126,14 +126,18 @@ TEST_CASE("worker pool: every task runs once per call, errors reach the caller",
 
 TEST_CASE("threads: a network gives the same bits on 1, 2, 3, 4 and 16 threads",
           "[threads][integration]") {
-    SECTION("mixed: plastic and static projections onto parts, a precise population") {
-        const auto spec = mixed_network();
-        const auto one = run_and_observe(spec, 1, 1000);
-        for (const std::uint32_t threads : {2u, 3u, 4u, 16u}) {
-            INFO(threads << " threads");
-            CHECK(same_bits(run_and_observe(spec, threads, 1000), one));
-        }
+    // Plastic and static projections onto parts, a precise population.
+    const auto spec = mixed_network();
+    const auto one = run_and_observe(spec, 1, 1000);
+    for (const std::uint32_t threads : {2u, 3u, 4u, 16u}) {
+        INFO(threads << " threads");
+        CHECK(same_bits(run_and_observe(spec, threads, 1000), one));
     }
+}
+
+// The shipped networks (several seconds under the sanitizers, which the mixed network covers).
+TEST_CASE("threads: COBA, CUBA and Song 2000 give the same bits on 1, 2 and 3 threads",
+          "[threads][integration][slow]") {
     SECTION("COBA: 4,000 lif_cond neurons, RK4") {
         const auto spec = shipped_network("coba.toml", {});
         const auto one = run_and_observe(spec, 1, 1000);
