@@ -109,6 +109,8 @@ class NeuronPopulation final : public Population {
         return integration_ != Integration::precise && integration_ != Integration::dopri5;
     }
     void split(std::span<const std::uint32_t> bounds) override {
+        sync_state();
+        parts_stale_ = true;
         parts_.clear();
         if (bounds.size() <= 2) return;  // one part: the whole-population step
         parts_.resize(bounds.size() - 1);
@@ -133,7 +135,7 @@ class NeuronPopulation final : public Population {
         const Eigen::Index n = size_;
         const Eigen::Index m = p.end - p.begin;
         if (m == 0) return;
-        if (parts_stale_) {  // else p.x holds what the last step scattered
+        if (parts_stale_) {  // else p.x holds what the last step left there
             for (int k = 0; k < n_vars; ++k) p.x.segment(k * m, m) = x_.segment(k * n + p.begin, m);
         }
         for (int r = 0; r < n_receptors; ++r) {
@@ -169,7 +171,6 @@ class NeuronPopulation final : public Population {
                                 });
             }
         }
-        for (int k = 0; k < n_vars; ++k) x_.segment(k * n + p.begin, m) = p.x.segment(k * m, m);
     }
     void finish_parts(std::int64_t step) override {
         if (parts_.empty()) return;
@@ -182,18 +183,23 @@ class NeuronPopulation final : public Population {
         }
         if (unstable != nullptr)
             throw_unstable(step, unstable->unstable_rate, unstable->unstable_neuron);
+        parts_stale_ = false;
+        x_behind_ = true;
         for (const Part& p : parts_) {
-            if (p.not_finite) check_finite(step + 1);  // throws, naming the first as one step would
+            if (p.not_finite) {
+                sync_state();
+                check_finite(step + 1);  // throws, naming the first as one step would
+            }
         }
         begin_step();
         for (const Part& p : parts_) {
             for (const Spike& s : p.spikes) emit(s.node, s.time);
         }
         neuron_updates_ += size_;
-        parts_stale_ = false;
     }
 
     void save_state(StateWriter& out) const override {
+        sync_state();
         save_base_state(out);
         out.tag(fmt::format("{} state", Model::id));
         out.array(x_);
@@ -207,6 +213,7 @@ class NeuronPopulation final : public Population {
         const std::string what = fmt::format("population '{}'", name_);
         in.array_into(x_, x_.rows(), 1, what + ": state");
         parts_stale_ = true;
+        x_behind_ = false;
         in.vec_into(refractory_steps_left_, size_, what + ": refractory steps");
         std::vector<std::uint32_t> refractory = in.template vec<std::uint32_t>();
         for (const auto i : refractory) {
@@ -230,6 +237,7 @@ class NeuronPopulation final : public Population {
     // A span that may be written: valid until the next step (when the population advances in
     // parts, they take the state from it again at the next step).
     std::span<double> variable(std::string_view variable) override {
+        sync_state();
         parts_stale_ = true;
         return {x_.data() + variable_index(variable) * static_cast<Eigen::Index>(size_), size_};
     }
@@ -526,6 +534,19 @@ class NeuronPopulation final : public Population {
         bool not_finite = false;  // a NaN or infinity (not thresholded)
     };
     std::vector<Part> parts_;
+    // Parts: x_ is brought up to date from them only when read (variable(), checkpoints, a
+    // failure's report); x_behind_ says it is not.
+    bool x_behind_ = false;
+    void sync_state() const {
+        if (!x_behind_) return;
+        auto& x = const_cast<Eigen::ArrayXd&>(x_);  // a cache of the parts' state meanwhile
+        const Eigen::Index n = size_;
+        for (const Part& p : parts_) {
+            const Eigen::Index m = p.end - p.begin;
+            for (int k = 0; k < n_vars; ++k) x.segment(k * n + p.begin, m) = p.x.segment(k * m, m);
+        }
+        const_cast<NeuronPopulation*>(this)->x_behind_ = false;
+    }
     // Whether x_ may hold values the parts' copies do not (a write through variable(), a
     // checkpoint loaded): then each part takes its state from x_ at its next step. The parts
     // write theirs back to x_ at the end of every step.

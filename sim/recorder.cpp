@@ -125,7 +125,8 @@ Recorder::Recorder(const RecordingSpec& spec, const Network& network, RecordingS
             .time_step = st.every_ms};
         layout.index_pointers.resize(neurons.size() + 1);
         std::iota(layout.index_pointers.begin(), layout.index_pointers.end(), std::uint64_t{0});
-        states_.push_back(StateChannel{population.variable(st.variable),
+        states_.push_back(StateChannel{&population,
+                                       st.variable,
                                        std::move(neurons),
                                        grid.steps_in(st.every_ms, "every_ms"),
                                        sink_.add_report(layout),
@@ -145,7 +146,8 @@ void Recorder::push_frame(WeightChannel& w, double t) {
 }
 
 void Recorder::push_frame(StateChannel& st) {
-    for (const auto i : st.neurons) st.frames.push_back(static_cast<float>(st.values[i]));
+    const std::span<const double> values = st.population->variable(st.variable);
+    for (const auto i : st.neurons) st.frames.push_back(static_cast<float>(values[i]));
     if (st.frames.size() >= buffer_values_) flush_frames(st.frames, st.report, st.neurons.size());
 }
 

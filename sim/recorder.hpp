@@ -194,7 +194,10 @@ class Recorder {
         std::vector<double> all_weights;  // the projection's weights by synapse id, this frame
     };
     struct StateChannel {
-        std::span<const double> values;  // the population's variable
+        // The population's variable, asked for at every frame: a population advanced in parts
+        // brings it up to date only then (sim/neuron_population.hpp).
+        const Population* population;
+        std::string variable;
         std::vector<std::uint32_t> neurons;
         std::int64_t every_steps;
         std::size_t report;
