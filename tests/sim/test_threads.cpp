@@ -140,7 +140,7 @@ TEST_CASE("threads: a network gives the same bits on 1, 2, 3, 4 and 16 threads",
 }
 
 TEST_CASE("threads: every neuron model and fixed-step integration gives the same bits in parts",
-          "[threads][integration]") {
+          "[threads][integration][slow]") {
     // 150 neurons (parts of 64, 64 and 22 on 3 threads) driven by 200 Poisson inputs through
     // random weights, with a constant input near threshold: spikes, resets and refractory
     // periods in every part.
