@@ -330,7 +330,7 @@ TEST_CASE("adex: the Naud et al. (2008) patterns match Brian2 2.5.1 over 1 s",
 }
 
 TEST_CASE(
-    "adex_cond: a conductance decays exponentially; under constant ones V_m relaxes to "
+    "adex_cond: a conductance decays exponentially, under constant ones V_m relaxes to "
     "their equilibrium",
     "[adex_cond][unit]") {
     const double dt = 0.1;
