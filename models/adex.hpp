@@ -9,8 +9,8 @@
 //   I = I_e + I_syn_e - I_syn_i
 //
 // Events: an excitatory (inhibitory) input spike of weight w >= 0 [pA] makes I_syn_e (I_syn_i)
-// jump by w. Current input only: a conductance input would be a second model (weights in nS,
-// reversal potentials), as lif_cond is to lif_curr.
+// jump by w. Current input only: adex_cond is this neuron with conductance inputs (weights in
+// nS, reversal potentials), as lif_cond is to lif_curr.
 // Threshold: V_m > V_peak emits a spike; V_m = V_r, w += b; V_m is held at V_r for t_ref while
 // w keeps integrating (as NEST's aeif models).
 // The exponential: the right-hand side reads V_m as min(V_m, V_peak), as NEST's aeif models do.

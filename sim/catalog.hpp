@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "models/adex.hpp"
+#include "models/adex_cond.hpp"
 #include "models/concepts.hpp"
 #include "models/izhikevich.hpp"
 #include "models/lif_cond.hpp"
@@ -39,7 +40,7 @@ namespace spikerate::sim::catalog {
 // The lists (then the entries of a catalog extension, if the build has one). The order is the
 // order of the ids in messages and in the key reference.
 using NeuronModels = Concat<TypeList<models::LifCurr, models::LifCond, models::SrmMasquelier,
-                                     models::Izhikevich, models::Adex>,
+                                     models::Izhikevich, models::Adex, models::AdexCond>,
                             ExtensionNeuronModels>;
 using Sources =
     Concat<TypeList<PoissonSourceParams, SpikeTrainSourceParams, MasquelierPatternParams>,

@@ -458,13 +458,17 @@ class NeuronPopulation final : public Population {
     }
     [[noreturn]] void throw_unstable(std::int64_t step, double rate, Eigen::Index neuron) const {
         const double limit = stability_limit();
+        // Only models that offer exponential_euler are pointed to it.
+        const char* const remedy = models::HasExponentialEuler<Model>
+                                       ? "integration = \"exponential_euler\" (stable for any "
+                                         "conductance) or dt below"
+                                       : "dt below";
         throw NumericalError(fmt::format(
             "population '{}' ({}): {} is unstable at t = {} ms: neuron {}'s dynamics have the rate "
             "{:.4g} /ms (conductances included), so dt x rate = {:.3g} exceeds the stepper's "
-            "stability limit {} and V_m would become finite garbage; use integration = "
-            "\"exponential_euler\" (stable for any conductance) or dt below {:.3g} ms",
+            "stability limit {} and V_m would become finite garbage; use {} {:.3g} ms",
             name_, Model::id, integration_name(integration_), grid_.time(step), neuron, rate,
-            rate * grid_.dt(), limit, limit / rate));
+            rate * grid_.dt(), limit, remedy, limit / rate));
     }
 
     // Checks V_m (variable 0 of every model) every step and the whole state every 64 steps: a

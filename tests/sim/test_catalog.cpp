@@ -67,12 +67,13 @@ std::vector<std::string> ids_of() {
 }
 
 TEST_CASE("catalog: ids come from the entries, neuron models first", "[unit][catalog]") {
-    std::vector<std::string> models{"lif_curr", "lif_cond", "srm_masquelier", "izhikevich",
-                                    "adex",     "poisson",  "spike_train",    "masquelier_pattern"};
+    std::vector<std::string> models{"lif_curr",   "lif_cond",    "srm_masquelier",
+                                    "izhikevich", "adex",        "adex_cond",
+                                    "poisson",    "spike_train", "masquelier_pattern"};
     std::vector<std::string> rules{"none", "pair_stdp", "nearest_triplet_stdp", "triplet_stdp",
                                    "reward_stdp"};
 #ifdef SPIKERATE_CATALOG_EXTENSION
-    models.insert(models.begin() + 5, "perfect_if");  // after the shipped neuron models
+    models.insert(models.begin() + 6, "perfect_if");  // after the shipped neuron models
     rules.emplace_back("modulated_tag");
 #endif
     CHECK(ids_of<sim::PopulationModel>() == models);

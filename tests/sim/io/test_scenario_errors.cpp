@@ -155,6 +155,19 @@ size = 10
 V_th_mV = -75.0
 )", {}, {"bad.toml:1: populations.exc.V_reset_mV: -70 mV must be below V_th = -75 mV (the default value)"}},
 
+        {"adex_cond: a reversal potential that is not finite", R"([populations.exc]
+model = "adex_cond"
+size = 1
+E_i_mV = nan
+)", {}, {"bad.toml:4: populations.exc.E_i_mV: nan mV: must be a finite number"}},
+
+        {"adex_cond: Delta_T too small for V_peak (the exponential would overflow)", R"([populations.exc]
+model = "adex_cond"
+size = 1
+V_T_mV = -50.0
+Delta_T_mV = 0.05
+)", {}, {"bad.toml:5: populations.exc.Delta_T_mV: 0.05 mV: must be at least (V_peak - V_T) / 500 = 0.1 mV"}},
+
         {"unknown integration", R"([populations.exc]
 model = "lif_curr"
 size = 1
