@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "models/adex.hpp"
+#include "models/adex_cond.hpp"
 #include "models/izhikevich.hpp"
 #include "models/lif_cond.hpp"
 #include "models/lif_curr.hpp"
@@ -151,6 +152,8 @@ TEST_CASE("threads: every neuron model and fixed-step integration gives the same
     izhikevich.I_e = 5.0;
     models::AdexParams adex{};
     adex.I_e = 400.0;
+    models::AdexCondParams adex_cond{};
+    adex_cond.I_e = 400.0;
     const std::vector<std::tuple<std::string, sim::PopulationModel, I, double>> cases = {
         {"lif_curr exact", lif_curr, I::exact, 100.0},
         {"lif_curr rk4", lif_curr, I::rk4, 100.0},
@@ -160,6 +163,7 @@ TEST_CASE("threads: every neuron model and fixed-step integration gives the same
         {"izhikevich rk4", izhikevich, I::rk4, 2.0},
         {"izhikevich half steps", izhikevich, I::izhikevich_half_steps, 2.0},
         {"adex rk4", adex, I::rk4, 100.0},
+        {"adex_cond rk4", adex_cond, I::rk4, 1.0},
     };
     for (const auto& [name, model, integration, weight] : cases) {
         INFO(name);
