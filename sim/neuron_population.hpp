@@ -34,12 +34,29 @@ struct PropagatorOf<Model> {
     using type = typename Model::Propagator;
 };
 
+// The model's right-hand side with a current held over the step: gain x current added to dV_m/dt
+// (V_m is variable 0 of every model).
+template <class Model>
+struct DrivenRhs {
+    const Model& model;
+    const Eigen::ArrayXd& current;  // [the model's current unit] one per neuron
+
+    void operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double t) const {
+        model(x, dxdt, t);
+        dxdt.head(current.size()) += model.current_gain() * current;
+    }
+};
+
 // A population of one neuron model: the state is one array of Model::n_vars contiguous blocks of
 // N values (variable k at x.segment(k * N, N)), advanced a whole population at a time.
 //
 // Grid modes (rk4, euler, exponential_euler, dopri5, exact), per step from t to t + dt:
 //   1. the summed input of the step jumps the receptor variables (arrival at t);
 //   2. the state is integrated to t + dt with the model's right-hand side (odeint) or propagator;
+//      with current noise, each neuron's current for the step is drawn (counter (step, neuron))
+//      and held over it: added to dV_m/dt (rk4, euler, dopri5; odeint's steppers even where the
+//      model has fused ones), to I in both half-steps (izhikevich_half_steps), or its exact
+//      response added to V_m (exact: the dynamics are linear);
 //   3. refractory neurons are held at reset; others at or above threshold spike at t + dt, are
 //      reset and become refractory for round(t_ref / dt) steps.
 // Precise mode (models with an exact propagator): each neuron is propagated from input to input
@@ -55,7 +72,8 @@ class NeuronPopulation final : public Population {
 
     NeuronPopulation(std::string name, std::uint32_t size, const Params& params,
                      Integration integration, const TimeGrid& grid,
-                     const std::vector<InitialValue>& initial, std::uint64_t seed)
+                     const std::vector<InitialValue>& initial, std::uint64_t seed,
+                     const std::optional<Distribution>& current_noise = std::nullopt)
         : Population(std::move(name), size, integration == Integration::precise),
           model_(params),
           integration_(resolve(integration)),
@@ -76,6 +94,19 @@ class NeuronPopulation final : public Population {
         }
         if constexpr (models::HasExactPropagator<Model>) {
             propagator_ = model_.propagator(grid_.dt());
+        }
+        if (current_noise) {
+            if constexpr (models::HasCurrentInput<Model>) {
+                noise_.emplace(CurrentNoise{*current_noise,
+                                            RandomStream(seed, "current_noise/" + name_),
+                                            Eigen::ArrayXd::Zero(size)});
+                if constexpr (models::HasExactCurrentResponse<Model>) {
+                    noise_->response = model_.current_response(grid_.dt());
+                }
+            } else {
+                throw ParamError::value("current_noise",
+                                        fmt::format("{} takes no injected current", Model::id));
+            }
         }
         check_finite(0);
     }
@@ -162,6 +193,13 @@ class NeuronPopulation final : public Population {
                 check_stability(step);
             }
         }
+        if constexpr (models::HasCurrentInput<Model>) {
+            if (noise_) {
+                advance_driven(step, t, dt);
+                after_integration(step);
+                return;
+            }
+        }
         switch (integration_) {
             case Integration::rk4:
                 if constexpr (models::HasFusedSteps<Model>) {
@@ -197,7 +235,49 @@ class NeuronPopulation final : public Population {
             case Integration::precise:
                 break;  // resolved / handled before
         }
+        after_integration(step);
+    }
 
+    // Integration with current noise: this step's current drawn for every neuron, then held.
+    void advance_driven(std::int64_t step, double t, double dt) requires
+        models::HasCurrentInput<Model> {
+        Eigen::ArrayXd& current = noise_->current;
+        const auto u = static_cast<std::uint64_t>(step);
+        for (std::uint32_t i = 0; i < size_; ++i) {
+            current[i] = noise_->distribution.sample(noise_->stream, u, i);
+        }
+        const DrivenRhs<Model> rhs{model_, current};
+        switch (integration_) {
+            case Integration::rk4:
+                rk4_.do_step(std::cref(rhs), x_, t, dt);
+                break;
+            case Integration::euler:
+                euler_.do_step(std::cref(rhs), x_, t, dt);
+                break;
+            case Integration::dopri5:
+                dopri5_.reset();
+                odeint::integrate_adaptive(std::ref(dopri5_), std::cref(rhs), x_, t, t + dt, dt);
+                break;
+            case Integration::izhikevich_half_steps:
+                if constexpr (models::HasIzhikevichHalfSteps<Model>) {
+                    model_.izhikevich_half_steps(x_, dt, current);
+                }
+                break;
+            case Integration::exact:
+                if constexpr (models::HasExactCurrentResponse<Model>) {
+                    model_.propagate(propagator_, x_);  // linear: the current's response adds
+                    x_.head(size_) += noise_->response * current;
+                }
+                break;
+            case Integration::exponential_euler:
+            case Integration::automatic:
+            case Integration::precise:
+                break;  // refused by PopulationSpec::validate
+        }
+    }
+
+    void after_integration(std::int64_t step) {
+        const Eigen::Index n = size_;
         // V_m (variable 0) is checked for NaN and infinity through its sum, a vectorised pass
         // (non-finite if any value is); the whole state every 64 steps.
         if (!std::isfinite(x_.head(n).sum()) || (step + 1) % 64 == 0) check_finite(step + 1);
@@ -398,6 +478,13 @@ class NeuronPopulation final : public Population {
     Rk4Stepper rk4_;
     EulerStepper euler_;
     ControlledDopri5 dopri5_;
+    struct CurrentNoise {
+        Distribution distribution;  // [the model's current unit]
+        RandomStream stream;
+        Eigen::ArrayXd current;  // this step's, one per neuron
+        double response = 0.0;   // exact integration: V_m's change per unit current over dt
+    };
+    std::optional<CurrentNoise> noise_;
 };
 
 }  // namespace spikerate::sim
