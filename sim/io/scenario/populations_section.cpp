@@ -90,6 +90,9 @@ void read_population(LoadState& state, const Table& t, const std::string& name) 
     if (t.find("model") == nullptr) {  // a misspelt model key is reported as such
         std::vector<std::string> any = common;
         any.emplace_back(spike_file_key.key);
+        for (const auto& [k, value] : t.table) {  // its unit depends on the model: checked later
+            if (k.str().starts_with("current_noise")) any.emplace_back(k.str());
+        }
         t.reject_unknown(keys_of_any<PopulationModel>(any));
     }
     const std::string expected_model = fmt::format("a string, {}", one_of(ids));

@@ -794,7 +794,7 @@ current_noise_pA = { uniform = [-1.0, 1.0] }
         {"current noise: --set onto an unknown population", R"([populations.exc]
 model = "izhikevich"
 size = 1
-)", {"populations.exz.current_noise_mV_per_ms={ uniform = [-1.0, 1.0] }"}, {"populations.exz"}},
+)", {"populations.exz.current_noise_mV_per_ms={ uniform = [-1.0, 1.0] }"}, {"populations.exz.model: missing required key"}},
     };
     // clang-format on
     return cases;
