@@ -82,7 +82,7 @@ class Izhikevich {
     const Params& params() const { return p_; }
     double resting_value(int var) const;
     double refractory_period() const { return 0.0; }  // [ms]
-    double current_gain() const { return 1.0; }        // C = 1: a current is dv/dt in mV/ms
+    double current_gain() const { return 1.0; }       // C = 1: a current is dv/dt in mV/ms
 
     // The ODE right-hand side over a whole population (variable k in x.segment(k * N, N)).
     void operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double t) const;

@@ -354,10 +354,10 @@ void PopulationSpec::validate_current_noise() const {
     const Integration resolved = integration != Integration::automatic ? integration
                                  : has_exact_propagator(model)         ? Integration::exact
                                                                        : Integration::rk4;
-    const bool supported =
-        resolved == Integration::rk4 || resolved == Integration::euler ||
-        resolved == Integration::dopri5 || resolved == Integration::izhikevich_half_steps ||
-        (resolved == Integration::exact && has_exact_current_response(model));
+    const bool supported = resolved == Integration::rk4 || resolved == Integration::euler ||
+                           resolved == Integration::dopri5 ||
+                           resolved == Integration::izhikevich_half_steps ||
+                           (resolved == Integration::exact && has_exact_current_response(model));
     if (!supported) {
         throw ParamError::value(
             "current_noise",

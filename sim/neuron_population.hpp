@@ -239,8 +239,8 @@ class NeuronPopulation final : public Population {
     }
 
     // Integration with current noise: this step's current drawn for every neuron, then held.
-    void advance_driven(std::int64_t step, double t, double dt) requires
-        models::HasCurrentInput<Model> {
+    void advance_driven(std::int64_t step, double t,
+                        double dt) requires models::HasCurrentInput<Model> {
         Eigen::ArrayXd& current = noise_->current;
         const auto u = static_cast<std::uint64_t>(step);
         for (std::uint32_t i = 0; i < size_; ++i) {

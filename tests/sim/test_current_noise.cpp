@@ -18,13 +18,13 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/sim/lif_testing.hpp"
 #include "models/izhikevich.hpp"
 #include "models/lif_cond.hpp"
 #include "models/lif_curr.hpp"
 #include "sim/neuron_population.hpp"
 #include "sim/random_stream.hpp"
 #include "sim/time_grid.hpp"
+#include "tests/sim/lif_testing.hpp"
 #include "tests/statistical_tolerance.hpp"
 
 namespace current_noise_test {
@@ -96,9 +96,10 @@ double read_back_tolerance() {
     return 2.0 * eps * std::abs(p.E_L) * p.C_m / lif_dt;
 }
 
-TEST_CASE("current_noise: a neuron's current in a step is its (step, neuron) draw, whatever the "
-          "population's size",
-          "[current_noise][unit]") {
+TEST_CASE(
+    "current_noise: a neuron's current in a step is its (step, neuron) draw, whatever the "
+    "population's size",
+    "[current_noise][unit]") {
     const auto noise = sim::Distribution::uniform(-100.0, 60.0);
     const auto currents = received_currents(noise, 50, 4);
     const sim::RandomStream stream(1, "current_noise/n");
@@ -130,9 +131,10 @@ TEST_CASE("current_noise: a neuron's current in a step is its (step, neuron) dra
     CHECK(same_name_equal == 0);
 }
 
-TEST_CASE("current_noise: uniform and normal draws have the distribution's mean and variance "
-          "within sampling error",
-          "[current_noise][unit]") {
+TEST_CASE(
+    "current_noise: uniform and normal draws have the distribution's mean and variance "
+    "within sampling error",
+    "[current_noise][unit]") {
     // m = 20,000 draws. The sample mean has standard error sigma / sqrt(m); the sample variance
     // sqrt((mu_4 - sigma^4) / m), with mu_4 = w^4 / 80 and sigma^2 = w^2 / 12 for a uniform of
     // width w, and mu_4 = 3 sigma^4 for a normal.
@@ -158,8 +160,8 @@ TEST_CASE("current_noise: uniform and normal draws have the distribution's mean 
         const double mean = mean_of(x), var = variance_of(x);
         // The fraction within one sd of the mean: binomial with p = erf(1 / sqrt(2)).
         const double p = std::erf(1.0 / std::sqrt(2.0));
-        const double within = static_cast<double>(std::count_if(
-            x.begin(), x.end(), [&](double v) { return std::abs(v - mu) <= sd; }));
+        const double within = static_cast<double>(
+            std::count_if(x.begin(), x.end(), [&](double v) { return std::abs(v - mu) <= sd; }));
         CAPTURE(mean, var, within / m);
         CHECK(std::abs(mean - mu) <= n_sd * sd / std::sqrt(m));
         CHECK(std::abs(var - sd * sd) <= n_sd * std::sqrt(2.0 * std::pow(sd, 4) / m));
@@ -194,9 +196,10 @@ TEST_CASE("current_noise: draws are uncorrelated across neurons, steps and popul
     CHECK(std::abs(correlation(x, other_population)) <= bound);
 }
 
-TEST_CASE("current_noise: one izhikevich_half_steps step adds the current to I in both "
-          "half-steps, as daspnet.m",
-          "[current_noise][izhikevich][unit]") {
+TEST_CASE(
+    "current_noise: one izhikevich_half_steps step adds the current to I in both "
+    "half-steps, as daspnet.m",
+    "[current_noise][izhikevich][unit]") {
     // daspnet.m, per 1 ms: v += 0.5 (0.04 v^2 + 5 v + 140 - u + I) twice, then u += a (b v - u),
     // with I = 13 (rand - 0.5) (+ the synaptic input, none here). Each half-step sums terms of at
     // most 0.5 (0.04 v^2 + 5 |v| + 140 + |u| + |I|) < 256 mV for the states below; a handful of
@@ -206,9 +209,9 @@ TEST_CASE("current_noise: one izhikevich_half_steps step adds the current to I i
     const models::IzhikevichParams p{};  // regular spiking
     const std::vector<double> v0{-70.0, -62.0, -55.0, -50.0};
     const sim::TimeGrid grid(dt);
-    sim::NeuronPopulation<models::Izhikevich> pop(
-        "exc", static_cast<std::uint32_t>(v0.size()), p, sim::Integration::izhikevich_half_steps,
-        grid, {}, 7, sim::Distribution::uniform(-6.5, 6.5));
+    sim::NeuronPopulation<models::Izhikevich> pop("exc", static_cast<std::uint32_t>(v0.size()), p,
+                                                  sim::Integration::izhikevich_half_steps, grid, {},
+                                                  7, sim::Distribution::uniform(-6.5, 6.5));
     const sim::RandomStream stream(7, "current_noise/exc");
     const double tolerance = 2.0 * 16.0 * eps * 256.0;
     for (std::int64_t step = 0; step < 3; ++step) {
@@ -234,9 +237,10 @@ TEST_CASE("current_noise: one izhikevich_half_steps step adds the current to I i
     }
 }
 
-TEST_CASE("current_noise: one lif step under the held current matches the closed form of its "
-          "integration",
-          "[current_noise][lif][unit]") {
+TEST_CASE(
+    "current_noise: one lif step under the held current matches the closed form of its "
+    "integration",
+    "[current_noise][lif][unit]") {
     const double dt = 0.1;
     const sim::TimeGrid grid(dt);
     const auto noise = sim::Distribution::normal(50.0, 200.0);
@@ -276,7 +280,8 @@ TEST_CASE("current_noise: one lif step under the held current matches the closed
             const double I = 50.0 + 200.0 * stream.normal(0, i);
             const double V_inf = p.E_L + I / p.g_L;
             CAPTURE(i, I);
-            CHECK(std::abs(V[i] - (V_inf + (V0 - V_inf) * p4)) <= spikerate::testing::rounding(1.0));
+            CHECK(std::abs(V[i] - (V_inf + (V0 - V_inf) * p4)) <=
+                  spikerate::testing::rounding(1.0));
         }
     }
 }
