@@ -264,6 +264,26 @@ TEST_CASE(
             CHECK(std::abs(V[i] - expected) <= spikerate::testing::rounding(1.0));
         }
     }
+    SECTION("lif_curr, dopri5: the exact solution within dopri5's defect") {
+        // Without synaptic currents dV_m/dt = -(V_m - V_inf) / tau_m, V_inf = E_L + I R: one
+        // dopri5 step (or its sub-steps) leaves at most z^6 / 1800 of the distance (lif_testing).
+        const models::LifCurrParams p{};
+        sim::NeuronPopulation<models::LifCurr> pop("n", n, p, sim::Integration::dopri5, grid, {}, 3,
+                                                   noise);
+        auto V = pop.variable("V_m");
+        std::fill(V.begin(), V.end(), V0);
+        pop.advance(0);
+        V = pop.variable("V_m");
+        const double z = dt / p.tau_m;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const double I = 50.0 + 200.0 * stream.normal(0, i);
+            const double V_inf = p.E_L + I * p.tau_m / p.C_m;
+            const double expected = V_inf + (V0 - V_inf) * std::exp(-z);
+            CAPTURE(i, I);
+            CHECK(std::abs(V[i] - expected) <= std::pow(z, 6) / 1800.0 * std::abs(V0 - V_inf) +
+                                                   spikerate::testing::rounding(1.0));
+        }
+    }
     SECTION("lif_cond, rk4 (odeint's, not the fused step): V_m = V_inf + (V0 - V_inf) P4(-z)") {
         // Without conductances dV_m/dt = (g_L (E_L - V_m) + I) / C_m, linear: one RK4 step
         // multiplies the distance to V_inf = E_L + I / g_L by P4(-z), z = dt g_L / C_m.
