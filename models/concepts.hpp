@@ -13,6 +13,9 @@
 //   HasIzhikevichHalfSteps  the scheme of Izhikevich's (2003) code: `izhikevich_half_steps`
 //   HasFusedSteps        fused population-wide rk4 / Euler steps, used instead of odeint's
 //   HasFastestRate       the population's fastest rate: unstable explicit steps are refused
+//   HasCurrentInput      an injected current reaches dV_m/dt: `current_noise`
+//   HasExactCurrentResponse  V_m's exact response to a current held over a step: `current_noise`
+//                        with `exact` integration
 //   HasVectorisedPostTerms  post_terms() over all postsynaptic neurons at once
 //   HasModulator         on_modulator(): the third factor (a neuromodulator) reaches the synapses
 //   DeliversUpdatedWeight  a pre spike delivers the weight after on_pre's change (not before)
@@ -173,6 +176,23 @@ template <class Model>
 concept HasFusedSteps = requires(const Model& m, Eigen::ArrayXd& x) {
     m.rk4_step(x, 0.1);
     m.euler_step(x, 0.1);
+};
+
+// Models that take an injected current (a population's current_noise): current_unit, the unit of
+// their I_e and of the key's suffix, and current_gain(), the rise of dV_m/dt per unit of current
+// ([mV/ms] per unit: 1 / C_m, or 1 where the model writes currents in mV/ms). V_m is variable 0.
+template <class Model>
+concept HasCurrentInput = requires(const Model& m) {
+    { Model::current_unit } -> std::convertible_to<std::string_view>;
+    { m.current_gain() } -> std::convertible_to<double>;
+};
+
+// Models with linear subthreshold dynamics whose exact propagator can take a current held
+// constant over a step: current_response(h) is the change of V_m over h [ms] per unit of it
+// (lif_curr: R (1 - e^{-h/tau_m})).
+template <class Model>
+concept HasExactCurrentResponse = HasCurrentInput<Model> && requires(const Model& m) {
+    { m.current_response(0.1) } -> std::convertible_to<double>;
 };
 
 // Models whose stiffness depends on the state (lif_cond's conductances): fastest_rate(x) is the

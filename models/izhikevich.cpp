@@ -1,6 +1,7 @@
 #include "izhikevich.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 #include "param_check.hpp"
 
@@ -46,7 +47,16 @@ void Izhikevich::operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, doubl
     dxdt.segment(I_syn_i * n, n) = Ii * (-1.0 / p_.tau_syn_i);
 }
 
-void Izhikevich::izhikevich_half_steps(Eigen::ArrayXd& x, double dt) const {
+namespace {
+
+struct NoCurrent {
+    double operator[](Eigen::Index /*i*/) const { return 0.0; }
+};
+
+}  // namespace
+
+template <class Current>
+void Izhikevich::half_steps(Eigen::ArrayXd& x, double dt, const Current& current) const {
     const Eigen::Index n = x.size() / n_vars;
     auto V = x.segment(V_m * n, n);
     auto U = x.segment(u * n, n);
@@ -54,7 +64,8 @@ void Izhikevich::izhikevich_half_steps(Eigen::ArrayXd& x, double dt) const {
     auto Ii = x.segment(I_syn_i * n, n);
     const double h = 0.5 * dt;
     for (Eigen::Index i = 0; i < n; ++i) {
-        const double input = Ie[i] - Ii[i] + p_.I_e;
+        double input = Ie[i] - Ii[i] + p_.I_e;
+        if constexpr (!std::is_same_v<Current, NoCurrent>) input += current[i];
         double vi = V[i];
         vi += h * (0.04 * vi * vi + 5.0 * vi + 140.0 - U[i] + input);
         vi += h * (0.04 * vi * vi + 5.0 * vi + 140.0 - U[i] + input);
@@ -63,6 +74,15 @@ void Izhikevich::izhikevich_half_steps(Eigen::ArrayXd& x, double dt) const {
     }
     Ie *= std::exp(-dt / p_.tau_syn_e);
     Ii *= std::exp(-dt / p_.tau_syn_i);
+}
+
+void Izhikevich::izhikevich_half_steps(Eigen::ArrayXd& x, double dt) const {
+    half_steps(x, dt, NoCurrent{});
+}
+
+void Izhikevich::izhikevich_half_steps(Eigen::ArrayXd& x, double dt,
+                                       const Eigen::ArrayXd& current) const {
+    half_steps(x, dt, current);
 }
 
 }  // namespace spikerate::models

@@ -75,18 +75,23 @@ class Izhikevich {
                                                                     "mV_per_ms"};
     static constexpr std::array<int, 2> receptor_var{I_syn_e, I_syn_i};
     static constexpr std::string_view weight_unit = "mV_per_ms";
+    static constexpr std::string_view current_unit = "mV_per_ms";  // of an injected current
 
     explicit Izhikevich(const Params& params);  // validates
 
     const Params& params() const { return p_; }
     double resting_value(int var) const;
     double refractory_period() const { return 0.0; }  // [ms]
+    double current_gain() const { return 1.0; }       // C = 1: a current is dv/dt in mV/ms
 
     // The ODE right-hand side over a whole population (variable k in x.segment(k * N, N)).
     void operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double t) const;
 
-    // The paper's step (see the header comment) over a whole population.
+    // The paper's step (see the header comment) over a whole population; `current` [mV/ms],
+    // one per neuron, is held over the step and added to I in both half-steps, as the code's
+    // I = 13 (rand - 0.5) (a population's current_noise).
     void izhikevich_half_steps(Eigen::ArrayXd& x, double dt) const;
+    void izhikevich_half_steps(Eigen::ArrayXd& x, double dt, const Eigen::ArrayXd& current) const;
 
     bool above_threshold(const Eigen::ArrayXd& x, Eigen::Index /*n*/, Eigen::Index i) const {
         return x[i] >= p_.V_peak;  // V_m is variable 0
@@ -102,6 +107,9 @@ class Izhikevich {
     void hold_refractory(Eigen::ArrayXd& /*x*/, Eigen::Index /*n*/, Eigen::Index /*i*/) const {}
 
   private:
+    template <class Current>
+    void half_steps(Eigen::ArrayXd& x, double dt, const Current& current) const;
+
     Params p_;
 };
 

@@ -66,6 +66,10 @@ void LifCurr::propagate(const Propagator& prop, Eigen::ArrayXd& x) const {
     Ii *= prop.decay_i;
 }
 
+double LifCurr::current_response(double h) const {
+    return -std::expm1(-h / p_.tau_m) * (p_.tau_m / p_.C_m);
+}
+
 LifCurr::Neuron LifCurr::propagate(const Neuron& s, double h) const {
     const double R = p_.tau_m / p_.C_m;  // [mV/pA]
     const double expm1_m = std::expm1(-h / p_.tau_m);

@@ -68,12 +68,17 @@ class LifCurr {
     // The variable an incoming spike jumps, by receptor (excitatory, inhibitory).
     static constexpr std::array<int, 2> receptor_var{I_syn_e, I_syn_i};
     static constexpr std::string_view weight_unit = "pA";
+    static constexpr std::string_view current_unit = "pA";  // of an injected current (I_e's)
 
     explicit LifCurr(const Params& params);  // validates
 
     const Params& params() const { return p_; }
     double resting_value(int var) const { return var == V_m ? p_.E_L : 0.0; }
     double refractory_period() const { return p_.t_ref; }  // [ms]
+    double current_gain() const { return 1.0 / p_.C_m; }   // [1/pF]: dV_m/dt per pA
+    // [mV/pA] V_m's exact change over h [ms] under a current of 1 pA held over it,
+    // R (1 - e^{-h/tau_m}) (the I_e term of the propagator below).
+    double current_response(double h) const;
 
     // The ODE right-hand side over a whole population: x holds n_vars contiguous blocks of N
     // values, variable k in x.segment(k * N, N). Pure: no side effects, no refractory logic.

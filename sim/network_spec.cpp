@@ -132,6 +132,25 @@ bool has_exact_propagator(const PopulationModel& model) {
         model, []<class M>(std::type_identity<M>) { return models::HasExactPropagator<M>; });
 }
 
+std::string_view current_unit(const PopulationModel& model) {
+    return std::visit(
+        [](const auto& p) -> std::string_view {
+            using Params = std::decay_t<decltype(p)>;
+            if constexpr (NeuronParams<Params>) {
+                if constexpr (models::HasCurrentInput<typename Params::Model>) {
+                    return Params::Model::current_unit;
+                }
+            }
+            return {};
+        },
+        model);
+}
+
+bool has_exact_current_response(const PopulationModel& model) {
+    return neuron_model_has(
+        model, []<class M>(std::type_identity<M>) { return models::HasExactCurrentResponse<M>; });
+}
+
 std::string_view weight_unit(const PopulationModel& model) {
     return std::visit(
         [](const auto& p) -> std::string_view {
@@ -308,7 +327,46 @@ void PopulationSpec::validate(double dt_ms) const {
             }
             init.value.validate("initial." + init.variable, "");
         }
+        if (current_noise) validate_current_noise();
     });
+}
+
+void PopulationSpec::validate_current_noise() const {
+    const std::string_view unit = current_unit(model);
+    if (!is_neuron_model(model)) {
+        throw ParamError::value("current_noise", "sources take no current (neuron models only)");
+    }
+    if (unit.empty()) {
+        throw ParamError::value(
+            "current_noise",
+            fmt::format("{} takes no injected current (lif_curr, lif_cond, adex and izhikevich do)",
+                        model_id(model)));
+    }
+    const std::string unit_string(unit);
+    if (current_noise->kind == Distribution::Kind::constant) {
+        throw ParamError::value(
+            "current_noise",
+            fmt::format("a constant ({} {}): expected a distribution, {{ uniform = [low, high] }} "
+                        "or {{ normal = [mean, sd] }} (a constant current is the model's I_e)",
+                        current_noise->a, unit_string));
+    }
+    current_noise->validate("current_noise", unit_string.c_str());
+    const Integration resolved = integration != Integration::automatic ? integration
+                                 : has_exact_propagator(model)         ? Integration::exact
+                                                                       : Integration::rk4;
+    const bool supported = resolved == Integration::rk4 || resolved == Integration::euler ||
+                           resolved == Integration::dopri5 ||
+                           resolved == Integration::izhikevich_half_steps ||
+                           (resolved == Integration::exact && has_exact_current_response(model));
+    if (!supported) {
+        throw ParamError::value(
+            "current_noise",
+            fmt::format("integration {} does not take a current held over the step; use rk4, "
+                        "euler or dopri5{}{}",
+                        integration_name(resolved),
+                        has_exact_current_response(model) ? ", or exact" : "",
+                        has_izhikevich_half_steps(model) ? ", or izhikevich_half_steps" : ""));
+    }
 }
 
 void NetworkSpec::validate_modulator(const ModulatorSpec& mod) const {

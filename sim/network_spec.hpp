@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -131,6 +132,10 @@ struct PopulationSpec {
     PopulationModel model = models::LifCurrParams{};
     Integration integration = Integration::automatic;
     std::vector<InitialValue> initial;  // variables not listed start at the model's rest
+    // Neurons only: a current drawn afresh for every neuron and step and held over the step
+    // (uniform or normal, in the model's current unit, current_unit()), added to the model's
+    // input I; drawn from the stream "current_noise/<name>" with the counter (step, neuron).
+    std::optional<Distribution> current_noise;
 
     // The fields a scenario sets as plain keys (name, model and initial are read apart).
     template <class Visitor>
@@ -144,6 +149,9 @@ struct PopulationSpec {
           "(2003) code (izhikevich). Sources: automatic only");
     }
     void validate(double dt_ms) const;  // dt: the step of the network it belongs to [ms]
+
+  private:
+    void validate_current_noise() const;
 };
 
 enum class Storage {
@@ -257,6 +265,10 @@ bool has_exact_propagator(const PopulationModel& model);       // offers exact a
 bool has_exponential_euler(const PopulationModel& model);      // offers exponential_euler
 bool has_izhikevich_half_steps(const PopulationModel& model);  // offers izhikevich_half_steps
 std::string_view weight_unit(const PopulationModel& model);    // "" for sources
+// The unit of a current injected into the model (current_noise): "" for sources and for models
+// that take none (HasCurrentInput).
+std::string_view current_unit(const PopulationModel& model);
+bool has_exact_current_response(const PopulationModel& model);  // current_noise with `exact`
 std::vector<StateVariable> state_variables(const PopulationModel& model);  // none for sources
 const char* integration_name(Integration integration);
 // Whether `name` can name an HDF5 group of the output: not empty, not "." or "..", no '/' and no

@@ -34,12 +34,29 @@ struct PropagatorOf<Model> {
     using type = typename Model::Propagator;
 };
 
+// The model's right-hand side with a current held over the step: gain x current added to dV_m/dt
+// (V_m is variable 0 of every model).
+template <class Model>
+struct DrivenRhs {
+    const Model& model;
+    const Eigen::ArrayXd& current;  // [the model's current unit] one per neuron
+
+    void operator()(const Eigen::ArrayXd& x, Eigen::ArrayXd& dxdt, double t) const {
+        model(x, dxdt, t);
+        dxdt.head(current.size()) += model.current_gain() * current;
+    }
+};
+
 // A population of one neuron model: the state is one array of Model::n_vars contiguous blocks of
 // N values (variable k at x.segment(k * N, N)), advanced a whole population at a time.
 //
 // Grid modes (rk4, euler, exponential_euler, dopri5, exact), per step from t to t + dt:
 //   1. the summed input of the step jumps the receptor variables (arrival at t);
 //   2. the state is integrated to t + dt with the model's right-hand side (odeint) or propagator;
+//      with current noise, each neuron's current for the step is drawn (counter (step, neuron))
+//      and held over it: added to dV_m/dt (rk4, euler, dopri5; odeint's steppers even where the
+//      model has fused ones), to I in both half-steps (izhikevich_half_steps), or its exact
+//      response added to V_m (exact: the dynamics are linear);
 //   3. refractory neurons are held at reset; others at or above threshold spike at t + dt, are
 //      reset and become refractory for round(t_ref / dt) steps.
 // Precise mode (models with an exact propagator): each neuron is propagated from input to input
@@ -55,7 +72,8 @@ class NeuronPopulation final : public Population {
 
     NeuronPopulation(std::string name, std::uint32_t size, const Params& params,
                      Integration integration, const TimeGrid& grid,
-                     const std::vector<InitialValue>& initial, std::uint64_t seed)
+                     const std::vector<InitialValue>& initial, std::uint64_t seed,
+                     const std::optional<Distribution>& current_noise = std::nullopt)
         : Population(std::move(name), size, integration == Integration::precise),
           model_(params),
           integration_(resolve(integration)),
@@ -76,6 +94,19 @@ class NeuronPopulation final : public Population {
         }
         if constexpr (models::HasExactPropagator<Model>) {
             propagator_ = model_.propagator(grid_.dt());
+        }
+        if (current_noise) {
+            if constexpr (models::HasCurrentInput<Model>) {
+                noise_.emplace(CurrentNoise{*current_noise,
+                                            RandomStream(seed, "current_noise/" + name_),
+                                            Eigen::ArrayXd::Zero(size)});
+                if constexpr (models::HasExactCurrentResponse<Model>) {
+                    noise_->response = model_.current_response(grid_.dt());
+                }
+            } else {
+                throw ParamError::value("current_noise",
+                                        fmt::format("{} takes no injected current", Model::id));
+            }
         }
         check_finite(0);
     }
@@ -158,7 +189,13 @@ class NeuronPopulation final : public Population {
             }
         }
         if (stable) {
-            integrate(p.x, p.rk4, p.euler, grid_.time(step));
+            const Eigen::ArrayXd* current = nullptr;
+            if (noise_) {
+                p.current.resize(m);
+                draw_noise(step, p.begin, p.current);
+                current = &p.current;
+            }
+            integrate(p.x, p.rk4, p.euler, grid_.time(step), current);
             // As one step's check: V_m's sum every step, the whole state every 64 steps.
             if (!std::isfinite(p.x.head(m).sum()) || (step + 1) % 64 == 0) {
                 p.not_finite =
@@ -271,15 +308,33 @@ class NeuronPopulation final : public Population {
                 check_stability(step);
             }
         }
-        if (integration_ == Integration::dopri5) {
-            const double t = grid_.time(step);
-            dopri5_.reset();  // the input jumps made its cached derivative stale
-            odeint::integrate_adaptive(std::ref(dopri5_), std::cref(model_), x_, t, t + grid_.dt(),
-                                       grid_.dt());
-        } else {
-            integrate(x_, rk4_, euler_, grid_.time(step));
+        const double t = grid_.time(step);
+        const Eigen::ArrayXd* current = nullptr;  // this step's current noise, if any
+        if (noise_) {
+            draw_noise(step, 0, noise_->current);
+            current = &noise_->current;
         }
+        if (integration_ == Integration::dopri5) {
+            const double dt = grid_.dt();
+            dopri5_.reset();  // the input jumps made its cached derivative stale
+            if constexpr (models::HasCurrentInput<Model>) {
+                if (current != nullptr) {
+                    const DrivenRhs<Model> rhs{model_, *current};
+                    odeint::integrate_adaptive(std::ref(dopri5_), std::cref(rhs), x_, t, t + dt,
+                                               dt);
+                    after_integration(step);
+                    return;
+                }
+            }
+            odeint::integrate_adaptive(std::ref(dopri5_), std::cref(model_), x_, t, t + dt, dt);
+        } else {
+            integrate(x_, rk4_, euler_, t, current);
+        }
+        after_integration(step);
+    }
 
+    void after_integration(std::int64_t step) {
+        const Eigen::Index n = size_;
         // V_m (variable 0) is checked for NaN and infinity through its sum, a vectorised pass
         // (non-finite if any value is); the whole state every 64 steps.
         if (!std::isfinite(x_.head(n).sum()) || (step + 1) % 64 == 0) check_finite(step + 1);
@@ -288,10 +343,28 @@ class NeuronPopulation final : public Population {
         neuron_updates_ += size_;
     }
 
+    // Current noise: the currents of neurons first, first + 1, ... (as many as `current` holds)
+    // for `step`, each from the counter (step, neuron): the same whoever draws them.
+    void draw_noise(std::int64_t step, std::uint32_t first, Eigen::ArrayXd& current) const {
+        const auto u = static_cast<std::uint64_t>(step);
+        for (Eigen::Index i = 0; i < current.size(); ++i) {
+            current[i] = noise_->distribution.sample(noise_->stream, u,
+                                                     first + static_cast<std::uint32_t>(i));
+        }
+    }
+
     // One step of dt from t of the fixed-step modes, on the state x of some neurons (the
-    // population's or a part's).
-    void integrate(Eigen::ArrayXd& x, Rk4Stepper& rk4, EulerStepper& euler, double t) const {
+    // population's or a part's), with a current held over the step (current noise, one per
+    // neuron) or none.
+    void integrate(Eigen::ArrayXd& x, Rk4Stepper& rk4, EulerStepper& euler, double t,
+                   const Eigen::ArrayXd* current) const {
         const double dt = grid_.dt();
+        if constexpr (models::HasCurrentInput<Model>) {
+            if (current != nullptr) {
+                integrate_driven(x, rk4, euler, t, *current);
+                return;
+            }
+        }
         switch (integration_) {
             case Integration::rk4:
                 if constexpr (models::HasFusedSteps<Model>) {
@@ -323,6 +396,39 @@ class NeuronPopulation final : public Population {
             case Integration::automatic:
             case Integration::precise:
                 break;  // handled by the caller / resolved
+        }
+    }
+
+    // With current noise: the current held over the step, added to dV_m/dt (odeint's steppers,
+    // even where the model has fused ones), to I in both half-steps, or as its exact response.
+    void integrate_driven(Eigen::ArrayXd& x, Rk4Stepper& rk4, EulerStepper& euler, double t,
+                          const Eigen::ArrayXd& current) const
+        requires models::HasCurrentInput<Model> {
+        const double dt = grid_.dt();
+        const DrivenRhs<Model> rhs{model_, current};
+        switch (integration_) {
+            case Integration::rk4:
+                rk4.do_step(std::cref(rhs), x, t, dt);
+                break;
+            case Integration::euler:
+                euler.do_step(std::cref(rhs), x, t, dt);
+                break;
+            case Integration::izhikevich_half_steps:
+                if constexpr (models::HasIzhikevichHalfSteps<Model>) {
+                    model_.izhikevich_half_steps(x, dt, current);
+                }
+                break;
+            case Integration::exact:
+                if constexpr (models::HasExactCurrentResponse<Model>) {
+                    model_.propagate(propagator_, x);  // linear: the current's response adds
+                    x.head(current.size()) += noise_->response * current;
+                }
+                break;
+            case Integration::dopri5:  // by the caller
+            case Integration::exponential_euler:
+            case Integration::automatic:
+            case Integration::precise:
+                break;  // refused by PopulationSpec::validate
         }
     }
 
@@ -530,6 +636,7 @@ class NeuronPopulation final : public Population {
         Eigen::ArrayXd x;  // their state, variable k at x.segment(k * (end - begin), end - begin)
         Rk4Stepper rk4;
         EulerStepper euler;
+        Eigen::ArrayXd current;                 // current noise: this step's, per neuron
         std::vector<std::uint32_t> refractory;  // as refractory_, for these neurons
         std::vector<std::uint32_t> crossing;
         std::vector<Spike> spikes;   // this step's
@@ -574,6 +681,13 @@ class NeuronPopulation final : public Population {
     Rk4Stepper rk4_;
     EulerStepper euler_;
     ControlledDopri5 dopri5_;
+    struct CurrentNoise {
+        Distribution distribution;  // [the model's current unit]
+        RandomStream stream;
+        Eigen::ArrayXd current;  // this step's, one per neuron
+        double response = 0.0;   // exact integration: V_m's change per unit current over dt
+    };
+    std::optional<CurrentNoise> noise_;
 };
 
 }  // namespace spikerate::sim

@@ -36,10 +36,15 @@ def h5_contents(path, skip=lambda name: name.endswith("_seconds")):
 
     contents = {}
 
+    def as_bytes(value):
+        # Arrays of variable-length strings are object arrays, whose bytes are pointers.
+        value = np.asarray(value)
+        return repr(value.tolist()).encode() if value.dtype == object else value.tobytes()
+
     def visit(name, obj):
-        attrs = {key: np.asarray(value).tobytes() for key, value in obj.attrs.items()}
+        attrs = {key: as_bytes(value) for key, value in obj.attrs.items()}
         if isinstance(obj, h5py.Dataset):
-            data = None if skip(name) else np.asarray(obj[()]).tobytes()
+            data = None if skip(name) else as_bytes(obj[()])
             contents[name] = (obj.dtype.str, obj.shape, data, attrs)
         else:
             contents[name] = ("group", attrs)

@@ -65,5 +65,7 @@ def test_every_key_the_scenarios_use_is_in_the_reference(spikerate):
             for body in network.get("populations", {}).values():
                 initial_keys.update(body.get("initial", {}))
         used = leaf_keys(data, set()) - names - tables - initial_keys
-        missing = sorted(k for k in used if k not in documented and not k.startswith("weight_"))
+        # weight_<unit> and current_noise_<unit> take the unit of the model they act on.
+        missing = sorted(k for k in used if k not in documented
+                         and not k.startswith(("weight_", "current_noise_")))
         assert not missing, f"{path.name}: keys not in `spikerate keys`: {missing}"

@@ -131,9 +131,13 @@ std::vector<KeySection> key_reference() {
         s.heading = fmt::format("model = \"{}\"", id_of<Params>());
         const PopulationModel model{params};
         if constexpr (NeuronParams<Params>) {
+            const std::string_view current = current_unit(model);
             s.intro =
-                fmt::format("{}. Weights onto it in **{}**. State variables: {}.",
-                            summary_of<Params>(), weight_unit(model), state_variable_list(model));
+                fmt::format("{}. Weights onto it in **{}**{}. State variables: {}.",
+                            summary_of<Params>(), weight_unit(model),
+                            current.empty() ? std::string("; it takes no current_noise")
+                                            : fmt::format("; current_noise in **{}**", current),
+                            state_variable_list(model));
         } else {
             s.intro = fmt::format("A source: {}. It takes no input and has no state.",
                                   summary_of<Params>());

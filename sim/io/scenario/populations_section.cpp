@@ -62,6 +62,25 @@ void read_spike_train(LoadState& state, const Table& t, PopulationSpec& pop, Ele
     if (ids == nullptr) t.require("node_ids", "an array of integers, one per time");
 }
 
+// The key of the population's current noise, current_noise_<the model's current unit> ("" where
+// the model takes no current). A current_noise key with another suffix is reported here, with the
+// one expected, instead of as an unknown key.
+std::string current_noise_key(const Context& ctx, const Table& t, const PopulationModel& model) {
+    const std::string_view unit = current_unit(model);
+    const std::string key = unit.empty() ? std::string() : fields::key_of("current_noise", unit);
+    for (const auto& [k, value] : t.table) {
+        const std::string_view name = k.str();
+        if (!name.starts_with("current_noise") || name == key) continue;
+        ctx.fail(value, t.key_path(name),
+                 unit.empty() ? fmt::format("{} takes no injected current (lif_curr, lif_cond, "
+                                            "adex and izhikevich do)",
+                                            model_id(model))
+                              : fmt::format("{} takes its current in {}: the key is {}",
+                                            model_id(model), unit, key));
+    }
+    return key;
+}
+
 void read_population(LoadState& state, const Table& t, const std::string& name) {
     const Context& ctx = state.ctx;
     static const std::vector<std::string> ids = alternative_ids<PopulationModel>();
@@ -71,6 +90,9 @@ void read_population(LoadState& state, const Table& t, const std::string& name) 
     if (t.find("model") == nullptr) {  // a misspelt model key is reported as such
         std::vector<std::string> any = common;
         any.emplace_back(spike_file_key.key);
+        for (const auto& [k, value] : t.table) {  // its unit depends on the model: checked later
+            if (k.str().starts_with("current_noise")) any.emplace_back(k.str());
+        }
         t.reject_unknown(keys_of_any<PopulationModel>(any));
     }
     const std::string expected_model = fmt::format("a string, {}", one_of(ids));
@@ -91,6 +113,8 @@ void read_population(LoadState& state, const Table& t, const std::string& name) 
                pop.model);
     if (!neuron) std::erase(valid, std::string("initial"));
     if (spike_train) valid.emplace_back(spike_file_key.key);
+    const std::string noise_key = current_noise_key(ctx, t, pop.model);
+    if (!noise_key.empty()) valid.push_back(noise_key);
     t.reject_unknown(valid);
 
     Element element(&t.table, t.path);
@@ -112,6 +136,11 @@ void read_population(LoadState& state, const Table& t, const std::string& name) 
         read_initial(ctx, as_table(ctx, *initial, t.key_path("initial")), pop, element);
     }
     if (spike_train) read_spike_train(state, t, pop, element);
+    if (const toml::node* noise = noise_key.empty() ? nullptr : t.find(noise_key)) {
+        const std::string path = t.key_path(noise_key);
+        pop.current_noise = to_distribution(ctx, *noise, path, current_unit(pop.model));
+        element.add("current_noise", noise, &t.table, path);
+    }
 
     check_in(ctx, element, [&] {
         NetworkSpec alone{.dt_ms = state.scenario.network.dt_ms,

@@ -27,6 +27,16 @@ inline constexpr std::array population_special_keys{
     SpecialKey{"initial", "table", "", "every variable at rest",
                "neurons only: { <variable>_<unit> = number or distribution, ... } (V_m_mV, "
                "g_e_nS, ...); variables not listed start at rest"},
+    SpecialKey{
+        "current_noise_<unit>", "distribution", "the model's current unit", "no noise",
+        "neurons only: a current drawn afresh for every neuron and step, { uniform = [low, "
+        "high] } (low < high) or { normal = [mean, sd] } (sd >= 0), held over the step and "
+        "added to the model's input as I_e is (NEST's noise_generator with dt = the step); "
+        "the suffix is the unit of the model's I_e (current_noise_pA for lif_curr, lif_cond, "
+        "adex; current_noise_mV_per_ms for izhikevich: daspnet.m's I = 13 (rand - 0.5) is "
+        "{ uniform = [-6.5, 6.5] }); integration rk4, euler, dopri5, izhikevich_half_steps "
+        "or exact (lif_curr). Drawn with the counter (step, neuron) of the stream "
+        "current_noise/<population>: the same whatever the size, order or thread count"},
 };
 // spike_train only, instead of times_ms and node_ids.
 inline constexpr SpecialKey spike_file_key{

@@ -746,6 +746,68 @@ size = 1
 model = "lif_curr"
 size = 1
 )", {"populations.exc.size.x=2"}, {"--set populations.exc.size.x=2: populations.exc.size is an integer, not a table"}},
+
+        {"current noise: uniform with low above high", R"([populations.exc]
+model = "izhikevich"
+size = 1
+current_noise_mV_per_ms = { uniform = [6.5, -6.5] }
+)", {}, {"bad.toml:4: populations.exc.current_noise_mV_per_ms:", "lower bound must be below the upper bound"}},
+
+        {"current noise: normal with a negative sd", R"([populations.exc]
+model = "lif_curr"
+size = 1
+integration = "rk4"
+current_noise_pA = { normal = [0.0, -1.0] }
+)", {}, {"bad.toml:5: populations.exc.current_noise_pA:", "sd must be >= 0"}},
+
+        {"current noise: NaN", R"([populations.exc]
+model = "lif_curr"
+size = 1
+current_noise_pA = { normal = [nan, 1.0] }
+)", {}, {"bad.toml:4: populations.exc.current_noise_pA:", "finite"}},
+
+        {"current noise: a constant", R"([populations.exc]
+model = "izhikevich"
+size = 1
+current_noise_mV_per_ms = 2.0
+)", {}, {"bad.toml:4: populations.exc.current_noise_mV_per_ms:", "expected a distribution", "I_e"}},
+
+        {"current noise: the unit of another model", R"([populations.exc]
+model = "izhikevich"
+size = 1
+current_noise_pA = { uniform = [-1.0, 1.0] }
+)", {}, {"bad.toml:4: populations.exc.current_noise_pA: izhikevich takes its current in mV_per_ms: the key is current_noise_mV_per_ms"}},
+
+        {"current noise: a source", R"([populations.in]
+model = "poisson"
+size = 1
+current_noise_pA = { uniform = [-1.0, 1.0] }
+)", {}, {"bad.toml:4: populations.in.current_noise_pA: poisson takes no injected current"}},
+
+        {"current noise: a model without current input", R"([populations.n]
+model = "srm_masquelier"
+size = 1
+current_noise = { uniform = [-1.0, 1.0] }
+)", {}, {"bad.toml:4: populations.n.current_noise: srm_masquelier takes no injected current"}},
+
+        {"current noise: an integration that cannot take it", R"([populations.exc]
+model = "lif_cond"
+size = 1
+integration = "exponential_euler"
+current_noise_pA = { uniform = [-1.0, 1.0] }
+)", {}, {"bad.toml:5: populations.exc.current_noise_pA:", "integration exponential_euler does not take a current held over the step; use rk4, euler or dopri5"}},
+
+        {"current noise: precise lif_curr", R"([populations.exc]
+model = "lif_curr"
+size = 1
+integration = "precise"
+current_noise_pA = { uniform = [-1.0, 1.0] }
+)", {}, {"bad.toml:5: populations.exc.current_noise_pA:", "integration precise", "or exact"}},
+
+        {"current noise: --set onto an unknown population", R"([populations.exc]
+model = "izhikevich"
+size = 1
+)", {"populations.exz.current_noise_mV_per_ms={ uniform = [-1.0, 1.0] }"}, {"populations.exz.model: missing required key"}},
     };
     // clang-format on
     return cases;
