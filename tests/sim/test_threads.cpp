@@ -2,6 +2,7 @@
 // on one: spikes, state variables, weights, counters, recordings and a trainer's results.
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -154,7 +155,20 @@ TEST_CASE("threads: every neuron model and fixed-step integration gives the same
     adex.I_e = 400.0;
     models::AdexCondParams adex_cond{};
     adex_cond.I_e = 400.0;
-    const std::vector<std::tuple<std::string, sim::PopulationModel, I, double>> cases = {
+    // With current noise: drawn per (step, neuron), so by parts as whole.
+    const auto noise = sim::Distribution::uniform(-6.5, 6.5);
+    struct Case {
+        std::string name;
+        sim::PopulationModel model;
+        I integration;
+        double weight;
+        std::optional<sim::Distribution> current_noise = std::nullopt;
+    };
+    const std::vector<Case> cases = {
+        {"lif_curr exact, noise", lif_curr, I::exact, 100.0, sim::Distribution::normal(0.0, 50.0)},
+        {"lif_cond rk4, noise", models::LifCondParams{}, I::rk4, 1.0,
+         sim::Distribution::normal(0.0, 50.0)},
+        {"izhikevich half steps, noise", izhikevich, I::izhikevich_half_steps, 2.0, noise},
         {"lif_curr exact", lif_curr, I::exact, 100.0},
         {"lif_curr rk4", lif_curr, I::rk4, 100.0},
         {"lif_cond rk4", models::LifCondParams{}, I::rk4, 1.0},
@@ -165,12 +179,16 @@ TEST_CASE("threads: every neuron model and fixed-step integration gives the same
         {"adex rk4", adex, I::rk4, 100.0},
         {"adex_cond rk4", adex_cond, I::rk4, 1.0},
     };
-    for (const auto& [name, model, integration, weight] : cases) {
+    for (const auto& [name, model, integration, weight, current_noise] : cases) {
         INFO(name);
         sim::NetworkSpec spec{.dt_ms = 0.1, .seed = 17};
         spec.populations = {
             {.name = "input", .size = 200, .model = sim::PoissonSourceParams{.rate_hz = 20.0}},
-            {.name = "n", .size = 150, .model = model, .integration = integration},
+            {.name = "n",
+             .size = 150,
+             .model = model,
+             .integration = integration,
+             .current_noise = current_noise},
         };
         spec.projections = {{.pre = "input",
                              .post = "n",
