@@ -89,12 +89,14 @@ class AdexCond {
     static constexpr std::array<std::string_view, n_vars> var_units{"mV", "pA", "nS", "nS"};
     static constexpr std::array<int, 2> receptor_var{g_e, g_i};
     static constexpr std::string_view weight_unit = "nS";
+    static constexpr std::string_view current_unit = "pA";  // of an injected current (I_e's)
 
     explicit AdexCond(const Params& params);  // validates
 
     const Params& params() const { return p_; }
     double resting_value(int var) const { return var == V_m ? p_.E_L : 0.0; }
     double refractory_period() const { return p_.t_ref; }  // [ms]
+    double current_gain() const { return 1.0 / p_.C_m; }   // [1/pF]: dV_m/dt per pA
 
     // The ODE right-hand side over a whole population (variable k in x.segment(k * N, N)),
     // V_m read as min(V_m, V_peak).

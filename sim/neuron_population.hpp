@@ -401,9 +401,9 @@ class NeuronPopulation final : public Population {
 
     // With current noise: the current held over the step, added to dV_m/dt (odeint's steppers,
     // even where the model has fused ones), to I in both half-steps, or as its exact response.
-    void integrate_driven(Eigen::ArrayXd& x, Rk4Stepper& rk4, EulerStepper& euler, double t,
-                          const Eigen::ArrayXd& current) const
-        requires models::HasCurrentInput<Model> {
+    void integrate_driven(
+        Eigen::ArrayXd& x, Rk4Stepper& rk4, EulerStepper& euler, double t,
+        const Eigen::ArrayXd& current) const requires models::HasCurrentInput<Model> {
         const double dt = grid_.dt();
         const DrivenRhs<Model> rhs{model_, current};
         switch (integration_) {

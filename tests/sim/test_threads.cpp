@@ -178,6 +178,7 @@ TEST_CASE("threads: every neuron model and fixed-step integration gives the same
         {"izhikevich half steps", izhikevich, I::izhikevich_half_steps, 2.0},
         {"adex rk4", adex, I::rk4, 100.0},
         {"adex_cond rk4", adex_cond, I::rk4, 1.0},
+        {"adex_cond rk4, noise", adex_cond, I::rk4, 1.0, sim::Distribution::normal(0.0, 50.0)},
     };
     for (const auto& [name, model, integration, weight, current_noise] : cases) {
         INFO(name);
