@@ -6,8 +6,11 @@
 #include <map>
 #include <set>
 #include <type_traits>
+#include <utility>
+#include <variant>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "models/concepts.hpp"
 #include "models/error.hpp"
@@ -144,6 +147,20 @@ std::string_view current_unit(const PopulationModel& model) {
             return {};
         },
         model);
+}
+
+std::string models_taking_current() {
+    std::vector<std::string> ids;
+    [&]<std::size_t... k>(std::index_sequence<k...>) {
+        (
+            [&] {
+                const PopulationModel model{std::in_place_index<k>};
+                if (!current_unit(model).empty()) ids.emplace_back(model_id(model));
+            }(),
+            ...);
+    }
+    (std::make_index_sequence<std::variant_size_v<PopulationModel>>{});
+    return fmt::format("{}", fmt::join(ids, ", "));
 }
 
 bool has_exact_current_response(const PopulationModel& model) {
@@ -337,10 +354,9 @@ void PopulationSpec::validate_current_noise() const {
         throw ParamError::value("current_noise", "sources take no current (neuron models only)");
     }
     if (unit.empty()) {
-        throw ParamError::value(
-            "current_noise",
-            fmt::format("{} takes no injected current (lif_curr, lif_cond, adex and izhikevich do)",
-                        model_id(model)));
+        throw ParamError::value("current_noise",
+                                fmt::format("{} takes no injected current ({} do)", model_id(model),
+                                            models_taking_current()));
     }
     const std::string unit_string(unit);
     if (current_noise->kind == Distribution::Kind::constant) {

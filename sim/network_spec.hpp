@@ -268,6 +268,7 @@ std::string_view weight_unit(const PopulationModel& model);    // "" for sources
 // The unit of a current injected into the model (current_noise): "" for sources and for models
 // that take none (HasCurrentInput).
 std::string_view current_unit(const PopulationModel& model);
+std::string models_taking_current();  // their ids, in catalog order: "lif_curr, lif_cond, ..."
 bool has_exact_current_response(const PopulationModel& model);  // current_noise with `exact`
 std::vector<StateVariable> state_variables(const PopulationModel& model);  // none for sources
 const char* integration_name(Integration integration);

@@ -72,9 +72,8 @@ std::string current_noise_key(const Context& ctx, const Table& t, const Populati
         const std::string_view name = k.str();
         if (!name.starts_with("current_noise") || name == key) continue;
         ctx.fail(value, t.key_path(name),
-                 unit.empty() ? fmt::format("{} takes no injected current (lif_curr, lif_cond, "
-                                            "adex and izhikevich do)",
-                                            model_id(model))
+                 unit.empty() ? fmt::format("{} takes no injected current ({} do)", model_id(model),
+                                            models_taking_current())
                               : fmt::format("{} takes its current in {}: the key is {}",
                                             model_id(model), unit, key));
     }
