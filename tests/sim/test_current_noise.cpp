@@ -21,7 +21,7 @@
 #include "models/izhikevich.hpp"
 #include "models/lif_cond.hpp"
 #include "models/lif_curr.hpp"
-#include "sim/neuron_population.hpp"
+#include "sim/network.hpp"
 #include "sim/random_stream.hpp"
 #include "sim/time_grid.hpp"
 #include "tests/sim/lif_testing.hpp"
@@ -36,20 +36,34 @@ using spikerate::testing::n_sd;
 
 constexpr double lif_dt = 0.1;  // [ms]
 
+// A network of one population of n neurons with current noise. Built by the library, never
+// instantiated here: this file is compiled without optimisation, and an engine template
+// instantiated in it could be the copy the linker keeps for the whole suite.
+sim::Network one_population(const std::string& name, std::uint32_t n, sim::PopulationModel model,
+                            sim::Integration integration, double dt, std::uint64_t seed,
+                            const sim::Distribution& noise) {
+    sim::NetworkSpec spec{.dt_ms = dt, .seed = seed};
+    spec.populations = {{.name = name,
+                         .size = n,
+                         .model = std::move(model),
+                         .integration = integration,
+                         .current_noise = noise}};
+    return sim::Network(std::move(spec));
+}
+
 // The currents [pA] that `n` lif_curr neurons received in each of `steps` steps, [step][neuron].
 std::vector<std::vector<double>> received_currents(const sim::Distribution& noise, std::uint32_t n,
                                                    std::int64_t steps,
                                                    const std::string& name = "n",
                                                    std::uint64_t seed = 1) {
     const models::LifCurrParams p{};
-    const sim::TimeGrid grid(lif_dt);
-    sim::NeuronPopulation<models::LifCurr> pop(name, n, p, sim::Integration::euler, grid, {}, seed,
-                                               noise);
+    auto net = one_population(name, n, p, sim::Integration::euler, lif_dt, seed, noise);
+    sim::Population& pop = net.population(name);
     std::vector<std::vector<double>> out;
     for (std::int64_t step = 0; step < steps; ++step) {
         auto V = pop.variable("V_m");
         std::fill(V.begin(), V.end(), p.E_L);
-        pop.advance(step);
+        net.step();
         REQUIRE(pop.spikes().empty());
         V = pop.variable("V_m");
         std::vector<double> currents(n);
@@ -208,10 +222,10 @@ TEST_CASE(
     const double dt = 1.0;
     const models::IzhikevichParams p{};  // regular spiking
     const std::vector<double> v0{-70.0, -62.0, -55.0, -50.0};
-    const sim::TimeGrid grid(dt);
-    sim::NeuronPopulation<models::Izhikevich> pop("exc", static_cast<std::uint32_t>(v0.size()), p,
-                                                  sim::Integration::izhikevich_half_steps, grid, {},
-                                                  7, sim::Distribution::uniform(-6.5, 6.5));
+    auto net = one_population("exc", static_cast<std::uint32_t>(v0.size()), p,
+                              sim::Integration::izhikevich_half_steps, dt, 7,
+                              sim::Distribution::uniform(-6.5, 6.5));
+    sim::Population& pop = net.population("exc");
     const sim::RandomStream stream(7, "current_noise/exc");
     const double tolerance = 2.0 * 16.0 * eps * 256.0;
     for (std::int64_t step = 0; step < 3; ++step) {
@@ -219,7 +233,7 @@ TEST_CASE(
         auto U = pop.variable("u");
         std::copy(v0.begin(), v0.end(), V.begin());
         for (std::size_t i = 0; i < v0.size(); ++i) U[i] = p.b * v0[i];
-        pop.advance(step);
+        net.step();
         REQUIRE(pop.spikes().empty());
         V = pop.variable("V_m");
         U = pop.variable("u");
@@ -242,18 +256,17 @@ TEST_CASE(
     "integration",
     "[current_noise][lif][unit]") {
     const double dt = 0.1;
-    const sim::TimeGrid grid(dt);
     const auto noise = sim::Distribution::normal(50.0, 200.0);
     const sim::RandomStream stream(3, "current_noise/n");
     const std::uint32_t n = 16;
     const double V0 = -65.0;
     SECTION("lif_curr, exact: V_m = E_L + (V0 - E_L) e^{-dt/tau_m} + I R (1 - e^{-dt/tau_m})") {
         const models::LifCurrParams p{};
-        sim::NeuronPopulation<models::LifCurr> pop("n", n, p, sim::Integration::exact, grid, {}, 3,
-                                                   noise);
+        auto net = one_population("n", n, p, sim::Integration::exact, dt, 3, noise);
+        sim::Population& pop = net.population("n");
         auto V = pop.variable("V_m");
         std::fill(V.begin(), V.end(), V0);
-        pop.advance(0);
+        net.step();
         V = pop.variable("V_m");
         const double decay = std::exp(-dt / p.tau_m);
         for (std::uint32_t i = 0; i < n; ++i) {
@@ -268,11 +281,11 @@ TEST_CASE(
         // Without synaptic currents dV_m/dt = -(V_m - V_inf) / tau_m, V_inf = E_L + I R: one
         // dopri5 step (or its sub-steps) leaves at most z^6 / 1800 of the distance (lif_testing).
         const models::LifCurrParams p{};
-        sim::NeuronPopulation<models::LifCurr> pop("n", n, p, sim::Integration::dopri5, grid, {}, 3,
-                                                   noise);
+        auto net = one_population("n", n, p, sim::Integration::dopri5, dt, 3, noise);
+        sim::Population& pop = net.population("n");
         auto V = pop.variable("V_m");
         std::fill(V.begin(), V.end(), V0);
-        pop.advance(0);
+        net.step();
         V = pop.variable("V_m");
         const double z = dt / p.tau_m;
         for (std::uint32_t i = 0; i < n; ++i) {
@@ -288,11 +301,11 @@ TEST_CASE(
         // Without conductances dV_m/dt = (g_L (E_L - V_m) + I) / C_m, linear: one RK4 step
         // multiplies the distance to V_inf = E_L + I / g_L by P4(-z), z = dt g_L / C_m.
         const models::LifCondParams p{};
-        sim::NeuronPopulation<models::LifCond> pop("n", n, p, sim::Integration::rk4, grid, {}, 3,
-                                                   noise);
+        auto net = one_population("n", n, p, sim::Integration::rk4, dt, 3, noise);
+        sim::Population& pop = net.population("n");
         auto V = pop.variable("V_m");
         std::fill(V.begin(), V.end(), V0);
-        pop.advance(0);
+        net.step();
         V = pop.variable("V_m");
         const double z = dt * p.g_L / p.C_m;
         const double p4 = 1.0 - z + z * z / 2.0 - z * z * z / 6.0 + z * z * z * z / 24.0;
