@@ -1,5 +1,9 @@
 #include "run_command.hpp"
 
+#include <sched.h>
+
+#include <cstdlib>
+
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -562,12 +566,37 @@ int execute(const io::Scenario& scenario, Prepared& prepared,
     return 0;
 }
 
+// More threads asked for than CPUs this process may run on (its affinity mask, e.g. from
+// taskset, or OMP_PROC_BIND=true, with which OpenMP binds the program's first thread to one
+// CPU and every thread created after it inherits that): the run is correct but gains nothing.
+void warn_if_threads_share_cpus(const io::Scenario& scenario) {
+    std::uint32_t threads = scenario.network.threads;
+    for (const auto& learner : scenario.spiking_networks)
+        threads = std::max(threads, learner.threads);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (threads <= 1 || sched_getaffinity(0, sizeof set, &set) != 0) return;
+    const auto cpus = static_cast<std::uint32_t>(CPU_COUNT(&set));
+    if (cpus >= threads) return;
+    const char* bind = std::getenv("OMP_PROC_BIND");
+    fmt::print(stderr,
+               "spikerate: warning: {} threads asked for, but this process may run on {} CPU{} "
+               "only{}: the threads will share {}, with the same results and little gain\n",
+               threads, cpus, cpus == 1 ? "" : "s",
+               bind != nullptr ? fmt::format(" (OMP_PROC_BIND={} binds it; unset it for "
+                                             "spiking runs)",
+                                             bind)
+                               : std::string(" (its CPU affinity)"),
+               cpus == 1 ? "it" : "them");
+}
+
 }  // namespace
 
 int run_scenario(const RunOptions& options) {
     const io::Scenario scenario = load(options);
     const fs::path out = output_path(options, scenario);
     check_output_path(out, options.force, scenario);
+    warn_if_threads_share_cpus(scenario);
     const std::optional<CheckpointInterval> interval =
         options.checkpoint_every ? std::optional(checkpoint_interval(*options.checkpoint_every))
                                  : std::nullopt;

@@ -1,5 +1,6 @@
 """The spikerate program end to end: exit codes, what is (not) written, determinism, and the
 benchmark networks' activity against Brian2."""
+import os
 import signal
 import subprocess
 import time
@@ -202,6 +203,21 @@ def test_threads_give_the_same_datasets(spikerate, scenarios, tmp_path):
             assert a[0].keys() == b[0].keys(), key
             assert all(np.array_equal(a[0][k], b[0][k]) for k in a[0]), key
             assert (a[1] is None and b[1] is None) or np.array_equal(a[1], b[1]), key
+
+
+def test_threads_bound_to_one_cpu_are_warned_about(spikerate, scenarios, tmp_path):
+    # OMP_PROC_BIND=true: OpenMP binds the first thread to one CPU, the engine's threads inherit
+    # it. On a one-CPU machine the warning names the affinity instead; both say so.
+    out = tmp_path / "bound.h5"
+    result = subprocess.run(
+        [str(spikerate.binary), "run", scenarios / "coba.toml", "-o", out, "--set",
+         "run.duration_ms=20", "--set", "run.threads=2"], capture_output=True, text=True,
+        env=dict(os.environ, OMP_PROC_BIND="true"), timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "warning: 2 threads asked for, but this process may run on 1 CPU only" in result.stderr
+    unbound = spikerate("run", scenarios / "coba.toml", "-o", tmp_path / "free.h5", "--set",
+                        "run.duration_ms=20", "--set", "run.threads=1")
+    assert "warning" not in unbound.stderr
 
 
 def test_coba_rate_matches_brian2(spikerate, scenarios, tmp_path):
