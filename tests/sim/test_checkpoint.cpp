@@ -21,6 +21,7 @@
 #include "sim/train/diehl_cook_2015.hpp"
 #include "sim/train/experiment.hpp"
 #include "tests/sim/memory_output.hpp"
+#include "tests/sim/network_observables.hpp"
 
 using namespace spikerate;
 using testing::MemoryOutput;
@@ -42,25 +43,7 @@ struct Trace {
     }
 };
 
-// Everything observable about a network now: state variables, weights, counters.
-std::vector<double> observables(const sim::Network& net) {
-    std::vector<double> out{net.time_ms()};
-    for (const auto& pop : net.populations()) {
-        for (const auto& name : pop->variable_names()) {
-            const auto v = pop->variable(name);
-            out.insert(out.end(), v.begin(), v.end());
-        }
-        out.push_back(static_cast<double>(pop->spike_count()));
-        out.push_back(static_cast<double>(pop->neuron_updates()));
-    }
-    for (const auto& proj : net.projections()) {
-        const auto w = proj->weights();
-        out.insert(out.end(), w.begin(), w.end());
-        out.push_back(static_cast<double>(proj->synaptic_events()));
-        out.push_back(static_cast<double>(proj->plasticity_updates()));
-    }
-    return out;
-}
+using testing::network_observables;
 
 // Runs `spec` for first + second steps without a break, and for `first` steps, saved, loaded
 // into a network built anew, then `second` more: both must agree exactly.
@@ -83,7 +66,7 @@ void check_continues_exactly(const sim::NetworkSpec& spec, std::int64_t first,
     in.expect_end();
     CHECK(after.steps_done() == first);
     // Compared as bools: Catch2 would print every value of a long vector that differs.
-    CHECK((observables(after) == observables(before)));
+    CHECK((network_observables(after) == network_observables(before)));
     Trace resumed_trace;
     for (std::int64_t k = 0; k < second; ++k) {
         after.step();
@@ -93,7 +76,7 @@ void check_continues_exactly(const sim::NetworkSpec& spec, std::int64_t first,
     INFO(resumed_trace.spikes.size()
          << " spikes after the break, " << whole_trace.spikes.size() << " without it");
     CHECK((resumed_trace.spikes == whole_trace.spikes));
-    CHECK((observables(after) == observables(whole)));
+    CHECK((network_observables(after) == network_observables(whole)));
 }
 
 sim::NetworkSpec scenario_network(const std::string& file, std::vector<std::string> overrides) {
@@ -288,7 +271,7 @@ TEST_CASE("checkpoint: an STDP trainer continued from its saved state trains on 
         t->train_until(12);
         REQUIRE(t->evaluate_and_record() != nullptr);
     }
-    CHECK((observables(resumed->network()) == observables(whole->network())));
+    CHECK((network_observables(resumed->network()) == network_observables(whole->network())));
     CHECK(resumed->training_work().presentations == whole->training_work().presentations);
     CHECK(resumed->training_work().synaptic_events == whole->training_work().synaptic_events);
     CHECK(resumed->last_evaluation()->accuracy == whole->last_evaluation()->accuracy);

@@ -23,6 +23,7 @@
 #include "sim/train/stdp_trainer.hpp"
 #include "sim/worker_pool.hpp"
 #include "tests/sim/memory_output.hpp"
+#include "tests/sim/network_observables.hpp"
 #include "tests/sim/small_networks.hpp"
 
 using namespace spikerate;
@@ -53,22 +54,8 @@ std::vector<double> run_and_observe(sim::NetworkSpec spec, std::uint32_t threads
             }
         }
     }
-    for (const auto& pop : net.populations()) {
-        for (const auto& name : pop->variable_names()) {
-            const auto v = pop->variable(name);
-            out.insert(out.end(), v.begin(), v.end());
-        }
-        out.push_back(static_cast<double>(pop->spike_count()));
-        out.push_back(static_cast<double>(pop->neuron_updates()));
-    }
-    for (const auto& proj : net.projections()) {
-        const auto w = proj->weights();
-        out.insert(out.end(), w.begin(), w.end());
-        out.push_back(static_cast<double>(proj->synaptic_events()));
-        out.push_back(static_cast<double>(proj->plasticity_updates()));
-        out.push_back(static_cast<double>(proj->plasticity_post_updates()));
-        out.push_back(static_cast<double>(proj->post_term_evaluations()));
-    }
+    const auto state = testing::network_observables(net);
+    out.insert(out.end(), state.begin(), state.end());
     return out;
 }
 
