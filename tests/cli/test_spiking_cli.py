@@ -1,5 +1,7 @@
 """Spiking networks trained on a task from the command line (Diehl & Cook 2015 with STDP,
 side by side with a rate network): the run, its HDF5 output, the table, and scenario errors."""
+from pathlib import Path
+
 import h5py
 import numpy as np
 import pytest
@@ -244,37 +246,7 @@ min_spikes = 0
 
 # A reward-trained readout on bars (20 examples, one evaluation): output neurons behind
 # reward_stdp, rewarded +1 / -1 after every training example.
-REWARD = """
-[task]
-dataset = "bars"
-[task.bars]
-train_examples = 20
-test_examples = 10
-[training]
-examples = 20
-[spiking.s]
-input = "in"
-readout_population = "out"
-learned_projection = ""
-adaptation_variable = ""
-dt_ms = 0.5
-presentation_ms = 50.0
-rest_ms = 10.0
-readout = "reward"
-reward_projections = ["in->out"]
-[spiking.s.populations.in]
-model = "poisson"
-size = 25
-[spiking.s.populations.out]
-model = "lif_cond"
-size = 10
-integration = "exponential_euler"
-[spiking.s.projections."in->out"]
-pre = "in"
-post = "out"
-weight_nS = 1.0
-plasticity = { rule = "reward_stdp" }
-"""
+REWARD = (Path(__file__).resolve().parents[1] / "data" / "reward_readout_bars.toml").read_text()
 
 
 def test_a_reward_readout_counts_its_rewards_as_labels_and_prices_them(spikerate, tmp_path):

@@ -69,37 +69,7 @@ def mnist_files(train_shape=(28, 28), test_shape=(28, 28), n_train=3, n_test=2):
 
 # A reward-trained readout (readout = "reward") on bars: the valid scenario the reward cases
 # break one key of.
-REWARD = """
-[task]
-dataset = "bars"
-[task.bars]
-train_examples = 20
-test_examples = 10
-[training]
-examples = 20
-[spiking.s]
-input = "in"
-readout_population = "out"
-learned_projection = ""
-adaptation_variable = ""
-dt_ms = 0.5
-presentation_ms = 50.0
-rest_ms = 10.0
-readout = "reward"
-reward_projections = ["in->out"]
-[spiking.s.populations.in]
-model = "poisson"
-size = 25
-[spiking.s.populations.out]
-model = "lif_cond"
-size = 10
-integration = "exponential_euler"
-[spiking.s.projections."in->out"]
-pre = "in"
-post = "out"
-weight_nS = 1.0
-plasticity = { rule = "reward_stdp" }
-"""
+REWARD = (Path(__file__).resolve().parents[1] / "data" / "reward_readout_bars.toml").read_text()
 
 
 def reward(old, new):
