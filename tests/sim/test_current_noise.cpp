@@ -79,18 +79,8 @@ std::vector<double> flatten(const std::vector<std::vector<double>>& rows) {
     return out;
 }
 
-double mean_of(const std::vector<double>& x) {
-    double sum = 0.0;
-    for (const double v : x) sum += v;
-    return sum / static_cast<double>(x.size());
-}
-
-double variance_of(const std::vector<double>& x) {  // unbiased
-    const double m = mean_of(x);
-    double sum = 0.0;
-    for (const double v : x) sum += (v - m) * (v - m);
-    return sum / static_cast<double>(x.size() - 1);
-}
+using spikerate::testing::mean_of;
+using spikerate::testing::variance_of;
 
 // Pearson's correlation of the pairs (x[k], y[k]).
 double correlation(const std::vector<double>& x, const std::vector<double>& y) {

@@ -52,18 +52,8 @@ bool binomial_count_ok(double count, double trials, double p) {
     return std::abs(count - trials * p) <= n_sd * std::sqrt(trials * p * (1.0 - p));
 }
 
-double mean_of(const std::vector<double>& x) {
-    double sum = 0.0;
-    for (const double v : x) sum += v;
-    return sum / static_cast<double>(x.size());
-}
-
-double variance_of(const std::vector<double>& x) {  // unbiased
-    const double m = mean_of(x);
-    double ss = 0.0;
-    for (const double v : x) ss += (v - m) * (v - m);
-    return ss / static_cast<double>(x.size() - 1);
-}
+using spikerate::testing::mean_of;
+using spikerate::testing::variance_of;
 
 // Everything a run of a network produced: spikes of every population and final weights.
 struct RunOutput {
