@@ -352,7 +352,7 @@ TEST_CASE("run file: identical inputs give byte-identical files", "[hdf5][integr
         write_example(writer);
         writer.finish();
         // HDF5 stores times with a resolution of one second: make them differ.
-        std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+        if (name[0] == 'a') std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     }
     const std::string a = file_bytes(dir / "a.h5");
     const std::string b = file_bytes(dir / "b.h5");

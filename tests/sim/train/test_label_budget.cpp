@@ -237,7 +237,10 @@ TEST_CASE(
     "label protocols: first_examples labels from the first training examples in data-set order, "
     "paper from all of them, tested over several presentations",
     "[label_budget][integration]") {
-    const auto task = bars();
+    // Fewer examples than bars(): labelling the whole training set and testing twice present
+    // each of them (the sanitizer run takes about 30 ms per presentation).
+    const auto task =
+        sim::task::make_bars({.grid = 4, .train_examples = 16, .test_examples = 12}, 3);
     TrainingSchedule schedule{.examples = 6};
     const sim::task::ExampleStream stream(task.train.size(), 5, true);
 
