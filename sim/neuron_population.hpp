@@ -279,6 +279,23 @@ class NeuronPopulation final : public Population {
         return {x_.data() + variable_index(variable) * static_cast<Eigen::Index>(size_), size_};
     }
 
+    void copy_variable(std::string_view variable, std::span<const std::uint32_t> neurons,
+                       std::span<double> out) const override {
+        const Eigen::Index k = variable_index(variable);
+        if (!x_behind_) {
+            for (std::size_t j = 0; j < neurons.size(); ++j) {
+                out[j] = x_[k * static_cast<Eigen::Index>(size_) + neurons[j]];
+            }
+            return;
+        }
+        for (std::size_t j = 0; j < neurons.size(); ++j) {  // the parts hold the current state
+            const Part& p =
+                *std::upper_bound(parts_.begin(), parts_.end(), neurons[j],
+                                  [](std::uint32_t i, const Part& part) { return i < part.end; });
+            out[j] = p.x[k * static_cast<Eigen::Index>(p.end - p.begin) + (neurons[j] - p.begin)];
+        }
+    }
+
   private:
     static Integration resolve(Integration integration) {
         if (integration != Integration::automatic) return integration;

@@ -26,6 +26,12 @@ std::span<double> Population::variable(std::string_view variable) {
     throw_unknown_variable(variable);
 }
 
+void Population::copy_variable(std::string_view variable, std::span<const std::uint32_t> neurons,
+                               std::span<double> out) const {
+    const std::span<const double> values = this->variable(variable);
+    for (std::size_t k = 0; k < neurons.size(); ++k) out[k] = values[neurons[k]];
+}
+
 void Population::save_base_state(StateWriter& out) const {
     out.tag("population " + name_);
     out.array(summed_input_);

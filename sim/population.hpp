@@ -93,6 +93,11 @@ class Population {
     std::span<const double> variable(std::string_view variable) const {
         return const_cast<Population*>(this)->variable(variable);
     }
+    // The variable's values of `neurons` into `out` (one each), without writing anything: a
+    // population advanced in parts reads them where its parts keep them (the recorder's path,
+    // every frame).
+    virtual void copy_variable(std::string_view variable, std::span<const std::uint32_t> neurons,
+                               std::span<double> out) const;
 
     // Work done: neuron state updates (N per step for neuron models) and spikes emitted.
     std::uint64_t neuron_updates() const { return neuron_updates_; }

@@ -146,8 +146,9 @@ void Recorder::push_frame(WeightChannel& w, double t) {
 }
 
 void Recorder::push_frame(StateChannel& st) {
-    const std::span<const double> values = st.population->variable(st.variable);
-    for (const auto i : st.neurons) st.frames.push_back(static_cast<float>(values[i]));
+    st.values.resize(st.neurons.size());
+    st.population->copy_variable(st.variable, st.neurons, st.values);
+    for (const double v : st.values) st.frames.push_back(static_cast<float>(v));
     if (st.frames.size() >= buffer_values_) flush_frames(st.frames, st.report, st.neurons.size());
 }
 

@@ -194,14 +194,15 @@ class Recorder {
         std::vector<double> all_weights;  // the projection's weights by synapse id, this frame
     };
     struct StateChannel {
-        // The population's variable, asked for at every frame: a population advanced in parts
-        // brings it up to date only then (sim/neuron_population.hpp).
+        // The population's variable, asked for at every frame (copy_variable: a population
+        // advanced in parts reads it from them, sim/neuron_population.hpp).
         const Population* population;
         std::string variable;
         std::vector<std::uint32_t> neurons;
         std::int64_t every_steps;
         std::size_t report;
         std::vector<float> frames;
+        std::vector<double> values = {};  // this frame's, one per neuron
     };
 
     void record_frames(const Network& network);
