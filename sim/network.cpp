@@ -67,11 +67,16 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) 
 void Network::plan_threads() {
     const std::uint32_t n_parts = spec_.threads;
     pool_ = std::make_unique<WorkerPool>(spec_.threads);
-    constexpr std::uint32_t block = 64;  // neurons; parts start at multiples of it
+    // Parts start at multiples of 8 neurons: 64 bytes of each state variable, the widest SIMD
+    // vector and Eigen's largest alignment, so that each value is computed by the vectorised or
+    // the scalar code as in a whole-population step (sim/neuron_population.hpp). Populations of
+    // at most 64 neurons are not worth a task per part.
+    constexpr std::uint32_t block = 8;
+    constexpr std::uint32_t smallest_split = 64;
     std::vector<std::vector<std::uint32_t>> bounds(populations_.size());
     for (std::size_t p = 0; p < populations_.size(); ++p) {
         Population& pop = *populations_[p];
-        if (!pop.splits_by_neuron() || pop.size() <= block) {
+        if (!pop.splits_by_neuron() || pop.size() <= smallest_split) {
             advance_tasks_.push_back({p, 0});
             continue;
         }

@@ -43,7 +43,7 @@ class Network {
     // long as the network) shares out the two heavy phases as tasks, each claimed by whichever
     // thread is free (sim/worker_pool.hpp):
     //   1. advance    every neuron population of more than 64 neurons in T parts of whole
-    //                 64-neuron blocks, one task each; sources and the other populations whole;
+    //                 8-neuron blocks, one task each; sources and the other populations whole;
     //   -  (caller)   the parts' spikes joined in neuron order, the projections' new spikes
     //                 queued and their work counted (Projection::prepare);
     //   2. propagate  for each population advanced in parts, one task per part delivers every

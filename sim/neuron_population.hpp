@@ -134,8 +134,8 @@ class NeuronPopulation final : public Population {
     // Threads (sim/network.hpp): grid modes with a fixed step (all but dopri5, whose step size
     // depends on every neuron) advance in parts, each on a copy of its neurons' state, with the
     // same arithmetic per neuron as a whole-population step: the models are element-wise and
-    // parts start at multiples of 64 neurons, so the vectorised and scalar code see each
-    // value where a whole-population step does.
+    // parts start at multiples of 8 neurons (64 bytes: the widest vector and alignment), so the
+    // vectorised and scalar code see each value where a whole-population step does.
     bool splits_by_neuron() const override {
         return integration_ != Integration::precise && integration_ != Integration::dopri5;
     }
