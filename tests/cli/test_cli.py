@@ -118,6 +118,14 @@ MALFORMED = {
     "too many threads": (MINIMAL, ["--set", "run.threads=1025"], "run.threads: 1025"),
     "bad --set path": (MINIMAL, ["--set", "populations.n.tau_mm_ms=3"], "tau_mm_ms"),
     "bad --set value": (MINIMAL, ["--set", "run.duration_ms=fast"], "run.duration_ms"),
+    "poisson background onto a source": (
+        MINIMAL + '[populations.src]\nmodel = "poisson"\nsize = 1\n'
+        "poisson_background = { rate_hz = 8.0, weight_pA = 1.0 }\n", [],
+        "populations.src.poisson_background: poisson is a source"),
+    "a redrawn normal weight that can be negative": (
+        MINIMAL + '[projections.p]\npre = "n"\npost = "n"\n'
+        "weight_pA = { normal = [1.0, 1.0], within = [-0.5, inf] }\n", [],
+        "projections.p.weight_pA"),
     "missing spike file": (
         MINIMAL + '[populations.src]\nmodel = "spike_train"\nsize = 1\nfile = "nope.csv"\n', [],
         "nope.csv"),
@@ -136,7 +144,8 @@ def test_malformed_scenarios_exit_2_and_write_nothing(spikerate, tmp_path, case,
     assert files_in(tmp_path) == ["bad.toml"]
 
 
-@pytest.mark.parametrize("name", ["coba", "cuba", "stdp_song2000", "mlp_mnist"])
+@pytest.mark.parametrize("name", ["coba", "cuba", "stdp_song2000", "mlp_mnist",
+                                  "potjans_diesmann_2014"])
 def test_shipped_scenarios_validate(spikerate, scenarios, name):
     result = spikerate("validate", scenarios / f"{name}.toml")
     assert result.returncode == 0, result.stderr
