@@ -2,7 +2,8 @@
 // definition: the Poisson background input of a population (PoissonBackground: the counts are
 // the (step, neuron) draws of the inversion sampler, with Poisson statistics, and lif_curr's
 // membrane responds as shot noise does), normal distributions redrawn within a range (NEST's
-// nest.math.redraw) and the fixed_total_number connection rule.
+// nest.math.redraw) and the fixed_total_number connection rule; then the shipped scenario's
+// rates against NEST's at the same scale.
 
 #include <algorithm>
 #include <cmath>
@@ -11,10 +12,14 @@
 #include <string>
 #include <vector>
 
+#include <array>
+#include <filesystem>
+
 #include <catch2/catch.hpp>
 
 #include "models/error.hpp"
 #include "models/lif_curr.hpp"
+#include "sim/io/scenario.hpp"
 #include "sim/network.hpp"
 #include "sim/random_stream.hpp"
 #include "tests/statistical_tolerance.hpp"
@@ -84,9 +89,8 @@ std::vector<std::vector<std::uint32_t>> received_counts(double rate_hz, std::uin
     return out;
 }
 
-TEST_CASE(
-    "poisson_background: the inversion sampler returns the smallest k with u <= P(K <= k)",
-    "[poisson_background][unit]") {
+TEST_CASE("poisson_background: the inversion sampler returns the smallest k with u <= P(K <= k)",
+          "[poisson_background][unit]") {
     const double mean = GENERATE(0.128, 0.232, 1.0, 4.5, 10.0);
     CAPTURE(mean);
     // u on a grid over (0, 1) and close to 1, where the sum's rounding matters most.
@@ -159,8 +163,8 @@ TEST_CASE(
     CHECK(std::abs(mean - mu) <= n_sd * std::sqrt(mu / m));
     CHECK(std::abs(var - mu) <= n_sd * std::sqrt((mu + 2.0 * mu * mu) / m));
     for (std::uint32_t k = 0; k <= 6; ++k) {
-        const double p = static_cast<double>(poisson_cdf(mu, k) -
-                                             (k == 0 ? 0.0L : poisson_cdf(mu, k - 1)));
+        const double p =
+            static_cast<double>(poisson_cdf(mu, k) - (k == 0 ? 0.0L : poisson_cdf(mu, k - 1)));
         CAPTURE(k, p, frequency[k] / m);
         CHECK(std::abs(frequency[k] - m * p) <= n_sd * std::sqrt(m * p * (1.0 - p)) + 1e-9);
     }
@@ -233,9 +237,9 @@ TEST_CASE("poisson_background: bad values stop the build naming the population a
     };
     using Catch::Matchers::Contains;
     CHECK(error_of(lif({.rate_hz = 1000.0, .weight = 10.0})) == "(no ParamError)");
-    CHECK_THAT(error_of(lif({.rate_hz = -1.0, .weight = 10.0})),
-               Contains("population 'n'") && Contains("poisson_background.rate_hz") &&
-                   Contains(">= 0"));
+    CHECK_THAT(
+        error_of(lif({.rate_hz = -1.0, .weight = 10.0})),
+        Contains("population 'n'") && Contains("poisson_background.rate_hz") && Contains(">= 0"));
     CHECK_THAT(error_of(lif({.rate_hz = 200000.0, .weight = 10.0})),
                Contains("poisson_background.rate_hz") && Contains("20 input spikes expected"));
     CHECK_THAT(error_of(lif({.rate_hz = 100.0, .weight = -5.0})),
@@ -421,6 +425,45 @@ TEST_CASE("connect: fixed_total_number without autapses from one neuron onto one
     }
     spec.projections[0].connection = sim::connect::FixedTotalNumber{.n = 3};  // autapses allowed
     CHECK(sim::Network(spec).projection("a->a").n_synapses() == 3);
+}
+
+// ---- the shipped microcircuit ------------------------------------------------------------------
+
+TEST_CASE(
+    "potjans_diesmann_2014: the scale-0.1 microcircuit's rates lie near NEST's at the same "
+    "scale, in the published order",
+    "[poisson_background][microcircuit][integration][slow]") {
+    // 500 ms, rates over 200-500 ms (after the onset transient). The reference is the NEST
+    // example's own run at this scale (1 s after 500 ms); over 300 ms three seeds of this
+    // scenario spread by up to 15 % around it (L2/3E: 0.42-0.58 against 0.40 spikes/s), so the
+    // band is 30 % + 0.2 spikes/s. The order is the paper's: in every layer the inhibitory
+    // population fires faster than the excitatory one, L2/3E and L6E slowest.
+    const auto file = std::filesystem::path(__FILE__).parent_path() /
+                      "../../data/scenarios/potjans_diesmann_2014.toml";
+    const auto scenario = sim::io::load_scenario(file, {});
+    sim::Network net(scenario.network);
+    const std::array<std::string, 8> names{"L23E", "L23I", "L4E", "L4I",
+                                           "L5E",  "L5I",  "L6E", "L6I"};
+    const std::array<double, 8> nest_scale_0_1{0.402, 2.017, 3.880, 4.958,
+                                               6.575, 7.726, 0.831, 6.986};
+    const std::int64_t transient = 2000, steps = 5000;
+    std::array<double, 8> spikes{};
+    for (std::int64_t k = 0; k < steps; ++k) {
+        net.step();
+        if (k < transient) continue;
+        for (std::size_t p = 0; p < names.size(); ++p) {
+            spikes[p] += static_cast<double>(net.population(names[p]).spikes().size());
+        }
+    }
+    std::array<double, 8> rate{};
+    for (std::size_t p = 0; p < names.size(); ++p) {
+        const double seconds = static_cast<double>(steps - transient) * 0.1e-3;
+        rate[p] = spikes[p] / (net.population(names[p]).size() * seconds);
+        CAPTURE(names[p], rate[p], nest_scale_0_1[p]);
+        CHECK(std::abs(rate[p] - nest_scale_0_1[p]) <= 0.3 * nest_scale_0_1[p] + 0.2);
+    }
+    for (std::size_t layer = 0; layer < 4; ++layer) CHECK(rate[2 * layer] < rate[2 * layer + 1]);
+    CHECK(std::max(rate[0], rate[6]) < std::min({rate[2], rate[4]}));
 }
 
 }  // namespace poisson_background_test
