@@ -113,7 +113,7 @@ class NeuronPopulation final : public Population {
         }
         if (background) {
             background_.emplace(
-                Background{.mean = background->rate_hz * grid_.dt() * 1e-3,
+                Background{.count = PoissonByInversion(background->rate_hz * grid_.dt() * 1e-3),
                            .weight = background->weight,
                            .var = Model::receptor_var[static_cast<int>(background->receptor)],
                            .stream = RandomStream(seed, "poisson_background/" + name_)});
@@ -383,8 +383,8 @@ class NeuronPopulation final : public Population {
         const auto u = static_cast<std::uint64_t>(step);
         std::uint64_t events = 0;
         for (Eigen::Index i = 0; i < count; ++i) {
-            const std::uint32_t k = poisson_by_inversion(
-                bg.mean, bg.stream.uniform(u, first + static_cast<std::uint32_t>(i)));
+            const std::uint32_t k =
+                bg.count(bg.stream.uniform(u, first + static_cast<std::uint32_t>(i)));
             if (k == 0) continue;
             target[i] += bg.weight * static_cast<double>(k);
             events += k;
@@ -729,9 +729,9 @@ class NeuronPopulation final : public Population {
     };
     std::optional<CurrentNoise> noise_;
     struct Background {
-        double mean = 0.0;    // expected input spikes per neuron and step
-        double weight = 0.0;  // [the model's weight unit]
-        int var = 0;          // the state variable the receptor jumps
+        PoissonByInversion count;  // input spikes per neuron and step
+        double weight = 0.0;       // [the model's weight unit]
+        int var = 0;               // the state variable the receptor jumps
         RandomStream stream;
     };
     std::optional<Background> background_;

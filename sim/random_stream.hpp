@@ -49,20 +49,32 @@ inline double open_unit_interval(std::uint32_t hi, std::uint32_t lo) {
 // absolute. Its cost grows with the mean (mean + 1 terms on average) and e^-mean underflows
 // beyond 708, so the simulator takes means up to max_poisson_inversion_mean. Once the terms no
 // longer change the sum (past the mode), the count stops there: u beyond the rounded total has
-// probability about 1e-16.
+// probability about 1e-16. e^-mean is computed once per sampler.
 inline constexpr double max_poisson_inversion_mean = 10.0;
-inline std::uint32_t poisson_by_inversion(double mean, double u) {
-    double term = std::exp(-mean);
-    double cdf = term;
-    std::uint32_t k = 0;
-    while (u > cdf) {
-        ++k;
-        term *= mean / static_cast<double>(k);
-        const double next = cdf + term;
-        if (next == cdf && static_cast<double>(k) > mean) break;
-        cdf = next;
+class PoissonByInversion {
+  public:
+    explicit PoissonByInversion(double mean) : mean_(mean), p0_(std::exp(-mean)) {}
+    double mean() const { return mean_; }
+    std::uint32_t operator()(double u) const {
+        double term = p0_;
+        double cdf = term;
+        std::uint32_t k = 0;
+        while (u > cdf) {
+            ++k;
+            term *= mean_ / static_cast<double>(k);
+            const double next = cdf + term;
+            if (next == cdf && static_cast<double>(k) > mean_) break;
+            cdf = next;
+        }
+        return k;
     }
-    return k;
+
+  private:
+    double mean_;
+    double p0_;  // e^-mean
+};
+inline std::uint32_t poisson_by_inversion(double mean, double u) {
+    return PoissonByInversion(mean)(u);
 }
 
 }  // namespace spikerate::sim
