@@ -168,8 +168,9 @@ inline constexpr std::array receptor_choices{
 // neuron of it): in each step every neuron receives k ~ Poisson(rate_hz dt) input spikes of
 // `weight` on `receptor`, added with the step's synaptic input (a jump of the receptor's
 // variable at the start of the step: I_syn_e += k w for lif_curr). k is drawn from the stream
-// "poisson_background/<population>" with the counter (step, neuron), by inversion of one uniform
-// (poisson_by_inversion), so the same whatever the size, order or thread count.
+// "poisson_background/<population>" with the counter (step, neuron / 2) (two neurons per draw of
+// four words: paired_uniform), by inversion of one uniform// (poisson_by_inversion), so the same
+// whatever the size, order or thread count.
 struct PoissonBackground {
     double rate_hz = 0.0;  // [Hz] input spikes per neuron and second (NEST: K_ext x nu_bg)
     double weight = 0.0;   // [the model's weight unit] >= 0: each spike's jump

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -52,7 +53,7 @@ struct DrivenRhs {
 //
 // Grid modes (rk4, euler, exponential_euler, dopri5, exact), per step from t to t + dt:
 //   1. the summed input of the step jumps the receptor variables (arrival at t), and with Poisson
-//      background input each neuron's count for the step (counter (step, neuron)) times its
+//      background input each neuron's count for the step (counter (step, neuron / 2)) times its
 //      weight jumps the background's receptor variable;
 //   2. the state is integrated to t + dt with the model's right-hand side (odeint) or propagator;
 //      with current noise, each neuron's current for the step is drawn (counter (step, neuron))
@@ -375,16 +376,19 @@ class NeuronPopulation final : public Population {
     }
 
     // Poisson background: each of the neurons first, first + 1, ... (as many as `count`) draws
-    // its input spikes of `step` from its counter (step, neuron) and its receptor variable
-    // (`target`, one value per neuron) jumps by their weight; returns the spikes drawn.
+    // its input spikes of `step` from its uniform (paired_uniform: neurons 2j and 2j + 1 share
+    // the counter (step, j)) and its receptor variable (`target`, one value per neuron) jumps by
+    // their weight; returns the spikes drawn. Parts start at even neurons (multiples of 64).
     std::uint64_t add_background(std::int64_t step, std::uint32_t first, double* target,
                                  Eigen::Index count) const {
         const Background& bg = *background_;
         const auto u = static_cast<std::uint64_t>(step);
         std::uint64_t events = 0;
+        std::array<std::uint32_t, 4> words{};
         for (Eigen::Index i = 0; i < count; ++i) {
-            const std::uint32_t k =
-                bg.count(bg.stream.uniform(u, first + static_cast<std::uint32_t>(i)));
+            const std::uint32_t neuron = first + static_cast<std::uint32_t>(i);
+            if (i == 0 || neuron % 2 == 0) words = bg.stream.bits(u, neuron / 2);
+            const std::uint32_t k = bg.count(paired_uniform(words, neuron));
             if (k == 0) continue;
             target[i] += bg.weight * static_cast<double>(k);
             events += k;

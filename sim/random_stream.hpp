@@ -43,6 +43,16 @@ inline double open_unit_interval(std::uint32_t hi, std::uint32_t lo) {
     return (static_cast<double>(x) + 0.5) * 0x1.0p-52;
 }
 
+// Uniforms drawn two per counter, for element e of a per-element stream: the words 0-1 (e even)
+// or 2-3 (e odd) of the counter (a, e / 2), so one Philox call serves a pair of neurons.
+inline double paired_uniform(const std::array<std::uint32_t, 4>& words, std::uint32_t e) {
+    return e % 2 == 0 ? open_unit_interval(words[0], words[1])
+                      : open_unit_interval(words[2], words[3]);
+}
+inline double paired_uniform(const RandomStream& stream, std::uint64_t a, std::uint32_t e) {
+    return paired_uniform(stream.bits(a, e / 2), e);
+}
+
 // A Poisson count of mean `mean` from one uniform u in (0, 1), by inversion: the smallest k with
 // u <= P(K <= k), the cumulative sum of e^-mean mean^j / j! built term by term. Exact up to the
 // rounding of that sum (a few ulp of 1): the probability of each k is off by about 1e-16

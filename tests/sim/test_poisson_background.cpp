@@ -1,6 +1,6 @@
 // What the Potjans & Diesmann (2014) microcircuit needs of the engine, each against its
 // definition: the Poisson background input of a population (PoissonBackground: the counts are
-// the (step, neuron) draws of the inversion sampler, with Poisson statistics, and lif_curr's
+// (step, neuron / 2) draws of the inversion sampler, with Poisson statistics, and lif_curr's
 // membrane responds as shot noise does), normal distributions redrawn within a range (NEST's
 // nest.math.redraw) and the fixed_total_number connection rule; then the shipped scenario's
 // rates against NEST's at the same scale.
@@ -115,7 +115,7 @@ TEST_CASE("poisson_background: the inversion sampler returns the smallest k with
 
 TEST_CASE(
     "poisson_background: a neuron's count in a step is the sampler's draw for its (step, "
-    "neuron) counter, and every spike is counted",
+    "neuron / 2) counter, and every spike is counted",
     "[poisson_background][unit]") {
     const double rate_hz = 2320.0;  // L6E's background at scale 0.1: 0.232 spikes per step
     std::uint64_t events = 0;
@@ -124,7 +124,7 @@ TEST_CASE(
     std::uint64_t total = 0;
     for (std::int64_t step = 0; step < 30; ++step) {
         for (std::uint32_t i = 0; i < 40; ++i) {
-            const auto u = stream.uniform(static_cast<std::uint64_t>(step), i);
+            const auto u = sim::paired_uniform(stream, static_cast<std::uint64_t>(step), i);
             CHECK(counts[step][i] == sim::poisson_by_inversion(rate_hz * 1e-4, u));
             total += counts[step][i];
         }
@@ -150,18 +150,29 @@ TEST_CASE(
     const std::uint32_t n = 2000;
     const std::int64_t steps = 50;
     const double m = static_cast<double>(n) * static_cast<double>(steps);
-    std::vector<double> x;
+    std::vector<double> x, even, odd;  // odd: the neuron sharing even's counter
     std::map<std::uint32_t, double> frequency;
     for (const auto& row : received_counts(rate_hz, n, steps)) {
-        for (const auto k : row) {
-            x.push_back(k);
-            frequency[k] += 1.0;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            x.push_back(row[i]);
+            frequency[row[i]] += 1.0;
+            (i % 2 == 0 ? even : odd).push_back(row[i]);
         }
     }
     const double mean = mean_of(x), var = variance_of(x);
     CAPTURE(mu, mean, var);
     CHECK(std::abs(mean - mu) <= n_sd * std::sqrt(mu / m));
     CHECK(std::abs(var - mu) <= n_sd * std::sqrt((mu + 2.0 * mu * mu) / m));
+    // The two neurons of a counter are uncorrelated: the sample correlation of m / 2 pairs has
+    // standard deviation about 1 / sqrt(m / 2).
+    const double me = mean_of(even), mo = mean_of(odd);
+    double sxy = 0.0, sxx = 0.0, syy = 0.0;
+    for (std::size_t j = 0; j < even.size(); ++j) {
+        sxy += (even[j] - me) * (odd[j] - mo);
+        sxx += (even[j] - me) * (even[j] - me);
+        syy += (odd[j] - mo) * (odd[j] - mo);
+    }
+    CHECK(std::abs(sxy / std::sqrt(sxx * syy)) <= n_sd / std::sqrt(m / 2.0));
     for (std::uint32_t k = 0; k <= 6; ++k) {
         const double p =
             static_cast<double>(poisson_cdf(mu, k) - (k == 0 ? 0.0L : poisson_cdf(mu, k - 1)));

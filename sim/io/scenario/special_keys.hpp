@@ -44,7 +44,8 @@ inline constexpr std::array population_special_keys{
         "Poisson(r dt) input spikes of weight w (>= 0, the model's weight unit: weight_pA onto "
         "lif_curr) on the receptor, added with the step's synaptic input (NEST's "
         "poisson_generator of rate r connected to every neuron, e.g. K_ext x 8 Hz); r dt <= 10 "
-        "spikes per step; grid integrations (not precise). Drawn with the counter (step, neuron) "
+        "spikes per step; grid integrations (not precise). Drawn with the counter (step, neuron / "
+        "2) "
         "of the stream poisson_background/<population>; the spikes are counted in "
         "/metrics/populations/<name>/background_events"},
 };
