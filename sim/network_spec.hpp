@@ -169,7 +169,7 @@ inline constexpr std::array receptor_choices{
 // `weight` on `receptor`, added with the step's synaptic input (a jump of the receptor's
 // variable at the start of the step: I_syn_e += k w for lif_curr). k is drawn from the stream
 // "poisson_background/<population>" with the counter (step, neuron / 2) (two neurons per draw of
-// four words: paired_uniform), by inversion of one uniform// (poisson_by_inversion), so the same
+// four words: paired_uniform), by inversion of one uniform (PoissonByInversion), so the same
 // whatever the size, order or thread count.
 struct PoissonBackground {
     double rate_hz = 0.0;  // [Hz] input spikes per neuron and second (NEST: K_ext x nu_bg)
