@@ -4,6 +4,9 @@
 #include <cmath>
 #include <tuple>
 
+#include <fmt/format.h>
+
+#include "models/error.hpp"
 #include "sim/overloaded.hpp"
 #include "sim/random_stream.hpp"
 
@@ -25,6 +28,32 @@ namespace {
 
 bool autapse(std::uint32_t pre, std::uint32_t post, bool allowed) {
     return !allowed && pre == post;
+}
+
+// Synapse s from the counter (s, k): the presynaptic neuron from two words, the postsynaptic from
+// the other two; without autapses a same-index pair is drawn again with k + 1. At most half the
+// pairs are same-index (validation refuses one neuron onto one), so 64 draws fail with
+// probability at most 2^-64.
+void add_fixed_total_number(const connect::FixedTotalNumber& c, std::uint32_t n_pre,
+                            std::uint32_t n_post, const RandomStream& stream,
+                            std::vector<SparseConnectivity::Pair>& pairs) {
+    pairs.reserve(c.n);
+    for (std::uint32_t s = 0; s < c.n; ++s) {
+        for (std::uint32_t k = 0;; ++k) {
+            if (k == 64) {
+                throw Error(fmt::format(
+                    "fixed_total_number: synapse {} found no pair of distinct indices in 64 draws",
+                    s));
+            }
+            const auto w = stream.bits(s, k);
+            const auto pre = static_cast<std::uint32_t>(open_unit_interval(w[0], w[1]) * n_pre);
+            const auto post = static_cast<std::uint32_t>(open_unit_interval(w[2], w[3]) * n_post);
+            if (!autapse(pre, post, c.allow_autapses)) {
+                pairs.push_back({pre, post});
+                break;
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -98,6 +127,9 @@ std::vector<SparseConnectivity::Pair> connect_pairs(const ConnectionRule& rule, 
                            }
                            for (const std::uint32_t i : chosen) pairs.push_back({i, j});
                        }
+                   },
+                   [&](const connect::FixedTotalNumber& c) {
+                       add_fixed_total_number(c, n_pre, n_post, stream, pairs);
                    },
                    [&](const connect::FromList& c) {
                        for (std::size_t s = 0; s < c.pre.size(); ++s)

@@ -23,7 +23,7 @@ std::unique_ptr<Population> make_population(const PopulationSpec& spec, const Ti
             if constexpr (NeuronParams<Params>) {
                 return std::make_unique<NeuronPopulation<typename Params::Model>>(
                     spec.name, spec.size, params, spec.integration, grid, spec.initial, seed,
-                    spec.current_noise);
+                    spec.current_noise, spec.poisson_background);
             } else {
                 static_assert(std::is_base_of_v<Population, typename Params::Source>,
                               "a source's engine class derives from Population");

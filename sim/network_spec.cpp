@@ -82,6 +82,9 @@ std::pair<double, std::string> expected_synapses(const ConnectionRule& rule, std
             [&](const connect::FixedInDegree& c) {
                 return std::pair{static_cast<double>(c.k) * post, std::string("connection.k")};
             },
+            [&](const connect::FixedTotalNumber& c) {
+                return std::pair{static_cast<double>(c.n), std::string("connection.n")};
+            },
             [&](const connect::FromList& c) {
                 return std::pair{static_cast<double>(c.pre.size()), std::string("connection")};
             },
@@ -247,14 +250,20 @@ double Distribution::sample(const RandomStream& stream, std::uint64_t a, std::ui
         case Kind::uniform:
             return this->a + (this->b - this->a) * stream.uniform(a, b);
         case Kind::normal:
-            return this->a + this->b * stream.normal(a, b);
+            if (!redraws()) return this->a + this->b * stream.normal(a, b);
+            for (std::uint32_t k = 0; k < max_redraws; ++k) {
+                const double x = this->a + this->b * stream.normal(a, b, k);
+                if (x >= within_low && x <= within_high) return x;
+            }
+            throw Error(fmt::format(
+                "normal(mean {}, sd {}) redrawn within [{}, {}]: no value in the range in {} "
+                "draws (element ({}, {}))",
+                this->a, this->b, within_low, within_high, max_redraws, a, b));
     }
     return this->a;
 }
 
-double Distribution::lowest() const {
-    return kind == Kind::normal ? -std::numeric_limits<double>::infinity() : a;
-}
+double Distribution::lowest() const { return kind == Kind::normal ? within_low : a; }
 
 double Distribution::highest() const {
     switch (kind) {
@@ -263,9 +272,17 @@ double Distribution::highest() const {
         case Kind::uniform:
             return b;
         case Kind::normal:
-            return std::numeric_limits<double>::infinity();
+            return within_high;
     }
     return b;
+}
+
+double Distribution::within_mass() const {
+    if (kind != Kind::normal) return 1.0;
+    if (b == 0.0) return a >= within_low && a <= within_high ? 1.0 : 0.0;
+    // P(X <= x) = erfc(-(x - mean) / (sd sqrt 2)) / 2: accurate in both tails.
+    const auto cdf = [&](double x) { return 0.5 * std::erfc(-(x - a) / (b * std::sqrt(2.0))); };
+    return cdf(within_high) - cdf(within_low);
 }
 
 void Distribution::validate(const std::string& key, const char* unit) const {
@@ -281,6 +298,29 @@ void Distribution::validate(const std::string& key, const char* unit) const {
     if (kind == Kind::normal && !(b >= 0.0)) {
         throw ParamError::value(
             key, fmt::format("normal(mean {} {}, sd {} {}): sd must be >= 0", a, unit, b, unit));
+    }
+    const bool unbounded = within_low == -std::numeric_limits<double>::infinity() &&
+                           within_high == std::numeric_limits<double>::infinity();
+    if (unbounded) return;
+    if (kind != Kind::normal) {
+        throw ParamError::value(key,
+                                "within: only a normal distribution is redrawn within a "
+                                "range (narrow a uniform's bounds instead)");
+    }
+    if (std::isnan(within_low) || std::isnan(within_high) || !(within_low < within_high)) {
+        throw ParamError::value(
+            key, fmt::format("within [{} {}, {} {}]: the lower bound must be below the upper "
+                             "bound (-inf and inf allowed)",
+                             within_low, unit, within_high, unit));
+    }
+    const double mass = within_mass();
+    if (!(mass >= min_within_mass)) {
+        throw ParamError::value(
+            key, fmt::format("normal(mean {} {}, sd {} {}) within [{} {}, {} {}]: the range holds "
+                             "{:.3g} of the distribution, below the {} required (values outside "
+                             "are redrawn, at most {} times)",
+                             a, unit, b, unit, within_low, unit, within_high, unit, mass,
+                             min_within_mass, max_redraws));
     }
 }
 
@@ -345,7 +385,43 @@ void PopulationSpec::validate(double dt_ms) const {
             init.value.validate("initial." + init.variable, "");
         }
         if (current_noise) validate_current_noise();
+        if (poisson_background) validate_poisson_background(dt_ms);
     });
+}
+
+void PoissonBackground::validate(double dt_ms, std::string_view weight_unit) const {
+    if (!(std::isfinite(rate_hz) && rate_hz >= 0.0)) {
+        throw ParamError::value("poisson_background.rate_hz",
+                                fmt::format("{} Hz: must be finite and >= 0", rate_hz));
+    }
+    const double mean = rate_hz * dt_ms * 1e-3;
+    if (mean > max_poisson_inversion_mean) {
+        throw ParamError::value(
+            "poisson_background.rate_hz",
+            fmt::format("{} Hz: {:.4g} input spikes expected per step of dt = {} ms, more than the "
+                        "{} the sampler takes (inversion of one uniform per neuron and step); "
+                        "lower the rate or dt",
+                        rate_hz, mean, dt_ms, max_poisson_inversion_mean));
+    }
+    if (!(std::isfinite(weight) && weight >= 0.0)) {
+        throw ParamError::value(
+            "poisson_background.weight",
+            fmt::format("{} {}: must be finite and >= 0 (a magnitude: the receptor gives the sign)",
+                        weight, weight_unit));
+    }
+}
+
+void PopulationSpec::validate_poisson_background(double dt_ms) const {
+    if (!is_neuron_model(model)) {
+        throw ParamError::value("poisson_background", "sources take no input (neuron models only)");
+    }
+    if (integration == Integration::precise) {
+        throw ParamError::value(
+            "poisson_background",
+            "integration precise keeps every input's time inside the step; the background "
+            "input arrives on the grid (use exact)");
+    }
+    poisson_background->validate(dt_ms, weight_unit(model));
 }
 
 void PopulationSpec::validate_current_noise() const {
@@ -537,6 +613,17 @@ void NetworkSpec::validate() const {
                                              "no presynaptic neuron available");
                         }
                     },
+                    [&](const connect::FixedTotalNumber& c) {
+                        // Without autapses a pair needs two neurons where the sizes allow
+                        // same-index pairs only: one neuron onto one.
+                        if (c.n > 0 && !c.allow_autapses && n_pre == 1 && n_post == 1) {
+                            const std::string detail = fmt::format(
+                                "{} synapses, but without autapses a single neuron onto a single "
+                                "neuron has no pair to draw",
+                                c.n);
+                            throw ParamError("connection.n", std::nullopt, "n = " + detail, detail);
+                        }
+                    },
                     [&](const connect::FromList& c) {
                         if (c.pre.size() != c.post.size()) {
                             const std::string what = fmt::format(
@@ -590,10 +677,15 @@ void NetworkSpec::validate() const {
                 throw ParamError("delay_ms", std::nullopt, what, what);
             }
 
-            if (proj.delay_ms.highest() / dt_ms > std::numeric_limits<std::int32_t>::max()) {
-                const std::string what =
-                    fmt::format("delay_ms can be {} ms, more than 2^31 steps of dt = {} ms",
-                                proj.delay_ms.highest(), dt_ms);
+            // A normal's draws lie within 8.58 sd of the mean (Box-Muller on uniforms of at
+            // least 2^-53: sqrt(-2 ln 2^-53) = 8.57), so an unbounded one has a longest delay.
+            const Distribution& delay = proj.delay_ms;
+            const double longest = delay.kind == Distribution::Kind::normal
+                                       ? std::min(delay.highest(), delay.a + 8.58 * delay.b)
+                                       : delay.highest();
+            if (longest / dt_ms > std::numeric_limits<std::int32_t>::max()) {
+                const std::string what = fmt::format(
+                    "delay_ms can be {} ms, more than 2^31 steps of dt = {} ms", longest, dt_ms);
                 throw ParamError("delay_ms", std::nullopt, what, what);
             }
 

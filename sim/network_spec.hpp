@@ -5,8 +5,10 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -19,19 +21,43 @@ namespace spikerate::sim {
 class RandomStream;
 
 // A number given as a constant or drawn per element.
+//
+// A normal distribution may be redrawn within a range [low, high] (NEST's nest.math.redraw): a
+// value outside it is discarded and drawn again, never clipped, so the values keep the normal's
+// shape restricted to the range. Draw k of an element uses the counter (a, b, k): the first is
+// the draw an unbounded normal makes, so values inside the range are those it would give.
 struct Distribution {
     enum class Kind { constant, uniform, normal };
     Kind kind = Kind::constant;
     double a = 0.0;  // constant: the value; uniform: lower bound; normal: mean
     double b = 0.0;  // uniform: upper bound (exclusive); normal: standard deviation
+    // normal only: redraw below within_low or above within_high (the bounds are accepted)
+    double within_low = -std::numeric_limits<double>::infinity();
+    double within_high = std::numeric_limits<double>::infinity();
+
+    // Draws per element before a redrawn normal gives up (NEST's redraw stops at 1,000 too); the
+    // range must hold at least min_within_mass of the normal, so giving up has probability below
+    // 0.95^1000 ~ 5e-23 per element.
+    static constexpr std::uint32_t max_redraws = 1000;
+    static constexpr double min_within_mass = 0.05;
 
     static Distribution constant(double value) { return {Kind::constant, value, value}; }
     static Distribution uniform(double low, double high) { return {Kind::uniform, low, high}; }
     static Distribution normal(double mean, double sd) { return {Kind::normal, mean, sd}; }
+    static Distribution normal_within(double mean, double sd, double low, double high) {
+        return {Kind::normal, mean, sd, low, high};
+    }
 
+    bool redraws() const {
+        return kind == Kind::normal && (within_low > -std::numeric_limits<double>::infinity() ||
+                                        within_high < std::numeric_limits<double>::infinity());
+    }
+    // Throws Error if a redrawn normal finds no value in the range in max_redraws draws.
     double sample(const RandomStream& stream, std::uint64_t a, std::uint32_t b) const;
-    double lowest() const;   // smallest value it can take (-inf for normal)
-    double highest() const;  // largest value it can take (+inf for normal)
+    double lowest() const;   // smallest value it can take (-inf for normal, or within_low)
+    double highest() const;  // largest value it can take (+inf for normal, or within_high)
+    // The probability a normal's draw lies in [within_low, within_high] (1 for the others).
+    double within_mass() const;
     void validate(const std::string& key, const char* unit) const;
 };
 
@@ -77,6 +103,22 @@ struct FixedInDegree {
         v("allow_multapses", allow_multapses, "", "the same pair may be drawn more than once");
     }
 };
+// NEST's fixed_total_number with multapses: n synapses, each from a presynaptic and onto a
+// postsynaptic neuron drawn uniformly and independently (a pair may be drawn more than once).
+struct FixedTotalNumber {
+    static constexpr std::string_view id = "fixed_total_number";
+    std::uint32_t n = 0;  // synapses of the projection
+    bool allow_autapses = true;
+
+    template <class Visitor>
+    void visit_fields(Visitor&& v) {
+        v("n", n, "",
+          "synapses in total, each between a presynaptic and a postsynaptic neuron drawn "
+          "uniformly and independently (multapses occur, as NEST's rule with allow_multapses) "
+          "(required)");
+        v("allow_autapses", allow_autapses, "", "synapses between neurons with the same index");
+    }
+};
 struct FromList {  // explicit synapses, synapse s from pre[s] to post[s]
     static constexpr std::string_view id = "from_list";
     std::vector<std::uint32_t> pre;
@@ -89,8 +131,9 @@ struct FromList {  // explicit synapses, synapse s from pre[s] to post[s]
     }
 };
 }  // namespace connect
-using ConnectionRule = std::variant<connect::AllToAll, connect::OneToOne, connect::FixedProbability,
-                                    connect::FixedInDegree, connect::FromList>;
+using ConnectionRule =
+    std::variant<connect::AllToAll, connect::OneToOne, connect::FixedProbability,
+                 connect::FixedInDegree, connect::FixedTotalNumber, connect::FromList>;
 
 enum class Integration {
     automatic,  // exact where the model has a propagator, else rk4
@@ -121,6 +164,21 @@ inline constexpr std::array receptor_choices{
     std::pair{"inhibitory", Receptor::inhibitory},
 };
 
+// Poisson background input of a neuron population (NEST's poisson_generator connected to every
+// neuron of it): in each step every neuron receives k ~ Poisson(rate_hz dt) input spikes of
+// `weight` on `receptor`, added with the step's synaptic input (a jump of the receptor's
+// variable at the start of the step: I_syn_e += k w for lif_curr). k is drawn from the stream
+// "poisson_background/<population>" with the counter (step, neuron / 2) (two neurons per draw of
+// four words: paired_uniform), by inversion of one uniform (PoissonByInversion), so the same
+// whatever the size, order or thread count.
+struct PoissonBackground {
+    double rate_hz = 0.0;  // [Hz] input spikes per neuron and second (NEST: K_ext x nu_bg)
+    double weight = 0.0;   // [the model's weight unit] >= 0: each spike's jump
+    Receptor receptor = Receptor::excitatory;
+    // rate_hz x dt must be at most max_poisson_inversion_mean (random_stream.hpp).
+    void validate(double dt_ms, std::string_view weight_unit) const;
+};
+
 struct InitialValue {
     std::string variable;  // a state variable of the model, e.g. "V_m"
     Distribution value;    // in the variable's unit
@@ -136,6 +194,8 @@ struct PopulationSpec {
     // (uniform or normal, in the model's current unit, current_unit()), added to the model's
     // input I; drawn from the stream "current_noise/<name>" with the counter (step, neuron).
     std::optional<Distribution> current_noise;
+    // Neurons only, grid integrations only: Poisson background input (above).
+    std::optional<PoissonBackground> poisson_background;
 
     // The fields a scenario sets as plain keys (name, model and initial are read apart).
     template <class Visitor>
@@ -152,6 +212,7 @@ struct PopulationSpec {
 
   private:
     void validate_current_noise() const;
+    void validate_poisson_background(double dt_ms) const;
 };
 
 enum class Storage {

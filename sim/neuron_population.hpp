@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -51,7 +52,9 @@ struct DrivenRhs {
 // N values (variable k at x.segment(k * N, N)), advanced a whole population at a time.
 //
 // Grid modes (rk4, euler, exponential_euler, dopri5, exact), per step from t to t + dt:
-//   1. the summed input of the step jumps the receptor variables (arrival at t);
+//   1. the summed input of the step jumps the receptor variables (arrival at t), and with Poisson
+//      background input each neuron's count for the step (counter (step, neuron / 2)) times its
+//      weight jumps the background's receptor variable;
 //   2. the state is integrated to t + dt with the model's right-hand side (odeint) or propagator;
 //      with current noise, each neuron's current for the step is drawn (counter (step, neuron))
 //      and held over it: added to dV_m/dt (rk4, euler, dopri5; odeint's steppers even where the
@@ -73,7 +76,8 @@ class NeuronPopulation final : public Population {
     NeuronPopulation(std::string name, std::uint32_t size, const Params& params,
                      Integration integration, const TimeGrid& grid,
                      const std::vector<InitialValue>& initial, std::uint64_t seed,
-                     const std::optional<Distribution>& current_noise = std::nullopt)
+                     const std::optional<Distribution>& current_noise = std::nullopt,
+                     const std::optional<PoissonBackground>& background = std::nullopt)
         : Population(std::move(name), size, integration == Integration::precise),
           model_(params),
           integration_(resolve(integration)),
@@ -108,6 +112,13 @@ class NeuronPopulation final : public Population {
                                         fmt::format("{} takes no injected current", Model::id));
             }
         }
+        if (background) {
+            background_.emplace(
+                Background{.count = PoissonByInversion(background->rate_hz * grid_.dt() * 1e-3),
+                           .weight = background->weight,
+                           .var = Model::receptor_var[static_cast<int>(background->receptor)],
+                           .stream = RandomStream(seed, "poisson_background/" + name_)});
+        }
         check_finite(0);
     }
 
@@ -115,6 +126,7 @@ class NeuronPopulation final : public Population {
     std::string_view weight_unit() const override { return Model::weight_unit; }
     const Model& model() const { return model_; }
     Integration integration() const { return integration_; }
+    bool has_poisson_background() const override { return background_.has_value(); }
     std::int32_t min_delay_steps() const override {
         return integration_ == Integration::precise ? 1 : 0;
     }
@@ -177,6 +189,10 @@ class NeuronPopulation final : public Population {
                 input[i] = 0.0;
             }
         }
+        if (background_) {
+            p.background_events =
+                add_background(step, p.begin, p.x.data() + background_->var * m, m);
+        }
         bool stable = true;
         if constexpr (models::HasFastestRate<Model>) {
             if (integration_ == Integration::rk4 || integration_ == Integration::euler) {
@@ -231,6 +247,7 @@ class NeuronPopulation final : public Population {
         begin_step();
         for (const Part& p : parts_) {
             for (const Spike& s : p.spikes) emit(s.node, s.time);
+            background_events_ += p.background_events;
         }
         neuron_updates_ += size_;
     }
@@ -243,6 +260,7 @@ class NeuronPopulation final : public Population {
         out.vec(refractory_steps_left_);
         out.vec(refractory_neurons());
         out.vec(refractory_left_ms_);
+        if (background_) out.u64(background_events_);  // only then: other checkpoints unchanged
     }
     void load_state(StateReader& in) override {
         load_base_state(in);
@@ -265,6 +283,7 @@ class NeuronPopulation final : public Population {
             for (const auto i : refractory) part_of(i).refractory.push_back(i);
         }
         in.vec_into(refractory_left_ms_, refractory_left_ms_.size(), what + ": refractory time");
+        if (background_) background_events_ = in.u64();
     }
 
     std::span<const std::string_view> variable_names() const override { return Model::var_names; }
@@ -319,6 +338,9 @@ class NeuronPopulation final : public Population {
                 input[i] = 0.0;
             }
         }
+        if (background_) {
+            background_events_ += add_background(step, 0, x_.data() + background_->var * n, n);
+        }
 
         if constexpr (models::HasFastestRate<Model>) {
             if (integration_ == Integration::rk4 || integration_ == Integration::euler) {
@@ -368,6 +390,27 @@ class NeuronPopulation final : public Population {
             current[i] = noise_->distribution.sample(noise_->stream, u,
                                                      first + static_cast<std::uint32_t>(i));
         }
+    }
+
+    // Poisson background: each of the neurons first, first + 1, ... (as many as `count`) draws
+    // its input spikes of `step` from its uniform (paired_uniform: neurons 2j and 2j + 1 share
+    // the counter (step, j)) and its receptor variable (`target`, one value per neuron) jumps by
+    // their weight; returns the spikes drawn. Parts start at even neurons (multiples of 64).
+    std::uint64_t add_background(std::int64_t step, std::uint32_t first, double* target,
+                                 Eigen::Index count) const {
+        const Background& bg = *background_;
+        const auto u = static_cast<std::uint64_t>(step);
+        std::uint64_t events = 0;
+        std::array<std::uint32_t, 4> words{};
+        for (Eigen::Index i = 0; i < count; ++i) {
+            const std::uint32_t neuron = first + static_cast<std::uint32_t>(i);
+            if (i == 0 || neuron % 2 == 0) words = bg.stream.bits(u, neuron / 2);
+            const std::uint32_t k = bg.count(paired_uniform(words, neuron));
+            if (k == 0) continue;
+            target[i] += bg.weight * static_cast<double>(k);
+            events += k;
+        }
+        return events;
     }
 
     // One step of dt from t of the fixed-step modes, on the state x of some neurons (the
@@ -656,8 +699,9 @@ class NeuronPopulation final : public Population {
         Eigen::ArrayXd current;                 // current noise: this step's, per neuron
         std::vector<std::uint32_t> refractory;  // as refractory_, for these neurons
         std::vector<std::uint32_t> crossing;
-        std::vector<Spike> spikes;   // this step's
-        double unstable_rate = 0.0;  // > 0: too fast for the step (not integrated)
+        std::vector<Spike> spikes;            // this step's
+        std::uint64_t background_events = 0;  // this step's Poisson background spikes
+        double unstable_rate = 0.0;           // > 0: too fast for the step (not integrated)
         std::uint32_t unstable_neuron = 0;
         bool not_finite = false;  // a NaN or infinity (not thresholded)
     };
@@ -705,6 +749,13 @@ class NeuronPopulation final : public Population {
         double response = 0.0;   // exact integration: V_m's change per unit current over dt
     };
     std::optional<CurrentNoise> noise_;
+    struct Background {
+        PoissonByInversion count;  // input spikes per neuron and step
+        double weight = 0.0;       // [the model's weight unit]
+        int var = 0;               // the state variable the receptor jumps
+        RandomStream stream;
+    };
+    std::optional<Background> background_;
 };
 
 }  // namespace spikerate::sim

@@ -102,6 +102,10 @@ class Population {
     // Work done: neuron state updates (N per step for neuron models) and spikes emitted.
     std::uint64_t neuron_updates() const { return neuron_updates_; }
     std::uint64_t spike_count() const { return spike_count_; }
+    // Input spikes of the population's Poisson background (PoissonBackground), 0 without one:
+    // events a simulator with generator devices (NEST) delivers as synaptic events.
+    virtual bool has_poisson_background() const { return false; }
+    std::uint64_t background_events() const { return background_events_; }
 
     // Checkpoints (sim/checkpoint.hpp): everything that carries over to the next step, the
     // pending input and the counters included. load_state expects the state of a population
@@ -136,6 +140,7 @@ class Population {
     std::vector<Spike> spikes_;
     std::uint64_t neuron_updates_ = 0;
     std::uint64_t spike_count_ = 0;
+    std::uint64_t background_events_ = 0;  // checkpointed by the populations that have them
 };
 
 }  // namespace spikerate::sim

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 
@@ -40,6 +41,50 @@ inline std::uint64_t fnv1a64(std::string_view s) {
 inline double open_unit_interval(std::uint32_t hi, std::uint32_t lo) {
     const std::uint64_t x = (static_cast<std::uint64_t>(hi) << 32 | lo) >> 12;  // 52 bits
     return (static_cast<double>(x) + 0.5) * 0x1.0p-52;
+}
+
+// Uniforms drawn two per counter, for element e of a per-element stream: the words 0-1 (e even)
+// or 2-3 (e odd) of the counter (a, e / 2), so one Philox call serves a pair of neurons.
+inline double paired_uniform(const std::array<std::uint32_t, 4>& words, std::uint32_t e) {
+    return e % 2 == 0 ? open_unit_interval(words[0], words[1])
+                      : open_unit_interval(words[2], words[3]);
+}
+inline double paired_uniform(const RandomStream& stream, std::uint64_t a, std::uint32_t e) {
+    return paired_uniform(stream.bits(a, e / 2), e);
+}
+
+// A Poisson count of mean `mean` from one uniform u in (0, 1), by inversion: the smallest k with
+// u <= P(K <= k), the cumulative sum of e^-mean mean^j / j! built term by term. Exact up to the
+// rounding of that sum (a few ulp of 1): the probability of each k is off by about 1e-16
+// absolute. Its cost grows with the mean (mean + 1 terms on average) and e^-mean underflows
+// beyond 708, so the simulator takes means up to max_poisson_inversion_mean. Once the terms no
+// longer change the sum (past the mode), the count stops there: u beyond the rounded total has
+// probability about 1e-16. e^-mean is computed once per sampler.
+inline constexpr double max_poisson_inversion_mean = 10.0;
+class PoissonByInversion {
+  public:
+    explicit PoissonByInversion(double mean) : mean_(mean), p0_(std::exp(-mean)) {}
+    double mean() const { return mean_; }
+    std::uint32_t operator()(double u) const {
+        double term = p0_;
+        double cdf = term;
+        std::uint32_t k = 0;
+        while (u > cdf) {
+            ++k;
+            term *= mean_ / static_cast<double>(k);
+            const double next = cdf + term;
+            if (next == cdf && static_cast<double>(k) > mean_) break;
+            cdf = next;
+        }
+        return k;
+    }
+
+  private:
+    double mean_;
+    double p0_;  // e^-mean
+};
+inline std::uint32_t poisson_by_inversion(double mean, double u) {
+    return PoissonByInversion(mean)(u);
 }
 
 }  // namespace spikerate::sim

@@ -108,6 +108,15 @@ void print_network(const sim::Network& net) {
         fmt::print("  {:<24} {:>12} {:>16} {:>18}\n", proj->name(), proj->n_synapses(),
                    proj->synaptic_events(), proj->plasticity_updates());
     }
+    if (std::any_of(net.populations().begin(), net.populations().end(),
+                    [](const auto& pop) { return pop->has_poisson_background(); })) {
+        fmt::print("  {:<24} {:>16}\n", "poisson background", "input spikes");
+        for (const auto& pop : net.populations()) {
+            if (pop->has_poisson_background()) {
+                fmt::print("  {:<24} {:>16}\n", pop->name(), pop->background_events());
+            }
+        }
+    }
     if (net.modulators().empty()) return;
     fmt::print("  {:<24} {:>12} {:>16}\n", "modulator", "events", "pairings");
     for (const auto& mod : net.modulators()) {

@@ -18,6 +18,9 @@ void write_network_metrics(MetricSink& metrics, const Network& net) {
         const std::string base = "populations/" + pop->name() + "/";
         metrics.write_count(base + "spikes", pop->spike_count());
         metrics.write_count(base + "neuron_updates", pop->neuron_updates());
+        if (pop->has_poisson_background()) {
+            metrics.write_count(base + "background_events", pop->background_events());
+        }
         const double rate =
             net.time_ms() > 0.0 ? pop->spike_count() / (pop->size() * net.time_ms() * 1e-3) : 0.0;
         metrics.write_metric(base + "mean_rate", rate, "Hz");

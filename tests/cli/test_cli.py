@@ -118,6 +118,14 @@ MALFORMED = {
     "too many threads": (MINIMAL, ["--set", "run.threads=1025"], "run.threads: 1025"),
     "bad --set path": (MINIMAL, ["--set", "populations.n.tau_mm_ms=3"], "tau_mm_ms"),
     "bad --set value": (MINIMAL, ["--set", "run.duration_ms=fast"], "run.duration_ms"),
+    "poisson background onto a source": (
+        MINIMAL + '[populations.src]\nmodel = "poisson"\nsize = 1\n'
+        "poisson_background = { rate_hz = 8.0, weight_pA = 1.0 }\n", [],
+        "populations.src.poisson_background: poisson is a source"),
+    "a redrawn normal weight that can be negative": (
+        MINIMAL + '[projections.p]\npre = "n"\npost = "n"\n'
+        "weight_pA = { normal = [1.0, 1.0], within = [-0.5, inf] }\n", [],
+        "projections.p.weight_pA"),
     "missing spike file": (
         MINIMAL + '[populations.src]\nmodel = "spike_train"\nsize = 1\nfile = "nope.csv"\n', [],
         "nope.csv"),
@@ -136,7 +144,8 @@ def test_malformed_scenarios_exit_2_and_write_nothing(spikerate, tmp_path, case,
     assert files_in(tmp_path) == ["bad.toml"]
 
 
-@pytest.mark.parametrize("name", ["coba", "cuba", "stdp_song2000", "mlp_mnist"])
+@pytest.mark.parametrize("name", ["coba", "cuba", "stdp_song2000", "mlp_mnist",
+                                  "potjans_diesmann_2014"])
 def test_shipped_scenarios_validate(spikerate, scenarios, name):
     result = spikerate("validate", scenarios / f"{name}.toml")
     assert result.returncode == 0, result.stderr
@@ -341,3 +350,24 @@ spikes = ["n"]
     assert "population 'n' (lif_curr): I_syn_e of neuron 0 became inf at t = 2.05" in result.stderr
     with h5py.File(tmp_path / "out.h5.partial") as f:
         assert f["spikes/n/timestamps"].shape == (0,)
+
+
+def test_the_microcircuit_scenario_is_what_its_script_derives(scenarios):
+    # potjans_diesmann_2014.toml is written by its script from NEST's parameters; an edit of
+    # one without the other fails here.
+    script = scenarios / "potjans_diesmann_2014.py"
+    result = subprocess.run(["/usr/bin/python3", str(script), "--check"], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_microcircuit_counts_its_background_input(spikerate, scenarios, tmp_path):
+    out = tmp_path / "pd.h5"
+    result = spikerate("run", scenarios / "potjans_diesmann_2014.toml", "-o", out, "--set",
+                       "run.duration_ms=20.0")
+    assert result.returncode == 0, result.stderr
+    assert "poisson background" in result.stdout
+    with h5py.File(out) as f:
+        events = f["metrics/populations/L4E/background_events"][()]
+        # 2192 neurons x 210 inputs x 8 Hz x 20 ms = 73,651 expected; Poisson sd 271.
+        assert abs(int(events) - 2192 * 210 * 8.0 * 0.02) < 5 * 271

@@ -336,6 +336,36 @@ CASES = [
     Case("reward readout that does not learn while training", ["run", "s.toml"], 2,
          'spiking.s.plasticity_phases: without "train"',
          files=reward('readout = "reward"', 'readout = "reward"\nplasticity_phases = ["test"]')),
+    # --- the microcircuit's inputs (poisson_background, redrawn normals, fixed_total_number) --
+    Case("poisson background with a negative rate", ["run", "s.toml"], 2,
+         "s.toml:14: populations.n.poisson_background.rate_hz: -8 Hz: must be finite and >= 0",
+         files={"s.toml": NET + "[populations.n.poisson_background]\nrate_hz = -8.0\n"
+                                "weight_nS = 1.0\n"}),
+    Case("poisson background with an infinite rate", ["run", "s.toml"], 2,
+         "populations.n.poisson_background.rate_hz: inf Hz",
+         files={"s.toml": NET + "[populations.n.poisson_background]\nrate_hz = inf\n"
+                                "weight_nS = 1.0\n"}),
+    Case("poisson background on a receptor that does not exist", ["run", "s.toml"], 2,
+         "populations.n.poisson_background.receptor: unknown receptor 'dopamine'",
+         files={"s.toml": NET + "[populations.n.poisson_background]\nrate_hz = 8.0\n"
+                                'weight_nS = 1.0\nreceptor = "dopamine"\n'}),
+    Case("poisson background as a number", ["run", "s.toml"], 2,
+         "populations.n.poisson_background: expected a table",
+         files={"s.toml": NET.replace('model = "lif_cond"',
+                                      'model = "lif_cond"\npoisson_background = 8.0')}),
+    Case("delays redrawn within a range that holds nothing", ["run", "s.toml"], 2,
+         "projections.x.delay_ms: normal(mean 1 ms, sd 0.1 ms) within [5 ms, inf ms]: the range "
+         "holds",
+         files={"s.toml": NET + "delay_ms = { normal = [1.0, 0.1], within = [5.0, inf] }\n"}),
+    Case("delays redrawn within nan", ["run", "s.toml"], 2,
+         "projections.x.delay_ms: within [nan ms, inf ms]",
+         files={"s.toml": NET + "delay_ms = { normal = [1.0, 0.1], within = [nan, inf] }\n"}),
+    Case("fixed_total_number of a negative count", ["run", "s.toml"], 2,
+         "projections.x.connection.n: -5: must be >= 0",
+         files={"s.toml": NET + 'connection = { rule = "fixed_total_number", n = -5 }\n'}),
+    Case("fixed_total_number beyond 2^32 synapses", ["run", "s.toml"], 2,
+         "projections.x.connection.n: 5000000000: must be <= 4294967295",
+         files={"s.toml": NET + 'connection = { rule = "fixed_total_number", n = 5000000000 }\n'}),
     # --- outputs -----------------------------------------------------------------------
     Case("output is the scenario", ["run", "s.toml", "-o", "s.toml", "--force"], 2,
          "is an input of this run", files={"s.toml": NET}),

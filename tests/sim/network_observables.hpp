@@ -19,6 +19,7 @@ inline std::vector<double> network_observables(const sim::Network& net) {
         }
         out.push_back(static_cast<double>(pop->spike_count()));
         out.push_back(static_cast<double>(pop->neuron_updates()));
+        out.push_back(static_cast<double>(pop->background_events()));
     }
     for (const auto& proj : net.projections()) {
         const auto w = proj->weights();

@@ -100,6 +100,9 @@ TEST_CASE("checkpoint: a network continued from its saved state runs on bit for 
     SECTION("CUBA in precise mode: off-grid spikes and inputs") {
         check_continues_exactly(scenario_network("cuba.toml", {"run.mode=\"precise\""}), 777, 1000);
     }
+    SECTION("Potjans & Diesmann: Poisson background, redrawn delays up to 5 ms in flight") {
+        check_continues_exactly(scenario_network("potjans_diesmann_2014.toml", {}), 503, 300);
+    }
 }
 
 TEST_CASE("checkpoint: spikes a spike-train source was given to play continue after a resume",

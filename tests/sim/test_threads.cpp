@@ -150,9 +150,16 @@ TEST_CASE("threads: every neuron model and fixed-step integration gives the same
         I integration;
         double weight;
         std::optional<sim::Distribution> current_noise = std::nullopt;
+        std::optional<sim::PoissonBackground> background = std::nullopt;
     };
     const std::vector<Case> cases = {
         {"lif_curr exact, noise", lif_curr, I::exact, 100.0, sim::Distribution::normal(0.0, 50.0)},
+        {"lif_curr exact, Poisson background", lif_curr, I::exact, 100.0, std::nullopt,
+         sim::PoissonBackground{.rate_hz = 2000.0, .weight = 150.0}},
+        {"lif_cond rk4, Poisson background (inhibitory)", models::LifCondParams{}, I::rk4, 1.0,
+         std::nullopt,
+         sim::PoissonBackground{
+             .rate_hz = 500.0, .weight = 0.5, .receptor = sim::Receptor::inhibitory}},
         {"lif_cond rk4, noise", models::LifCondParams{}, I::rk4, 1.0,
          sim::Distribution::normal(0.0, 50.0)},
         {"izhikevich half steps, noise", izhikevich, I::izhikevich_half_steps, 2.0, noise},
@@ -167,7 +174,7 @@ TEST_CASE("threads: every neuron model and fixed-step integration gives the same
         {"adex_cond rk4", adex_cond, I::rk4, 1.0},
         {"adex_cond rk4, noise", adex_cond, I::rk4, 1.0, sim::Distribution::normal(0.0, 50.0)},
     };
-    for (const auto& [name, model, integration, weight, current_noise] : cases) {
+    for (const auto& [name, model, integration, weight, current_noise, background] : cases) {
         INFO(name);
         sim::NetworkSpec spec{.dt_ms = 0.1, .seed = 17};
         spec.populations = {
@@ -176,7 +183,8 @@ TEST_CASE("threads: every neuron model and fixed-step integration gives the same
              .size = 150,
              .model = model,
              .integration = integration,
-             .current_noise = current_noise},
+             .current_noise = current_noise,
+             .poisson_background = background},
         };
         spec.projections = {{.pre = "input",
                              .post = "n",

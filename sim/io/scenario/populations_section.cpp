@@ -80,6 +80,34 @@ std::string current_noise_key(const Context& ctx, const Table& t, const Populati
     return key;
 }
 
+// poisson_background = { rate_hz = ..., weight_<the model's weight unit> = ..., receptor = ... }
+void read_poisson_background(const Context& ctx, const toml::node& node, const std::string& path,
+                             PopulationSpec& pop, Element& element) {
+    const Table t =
+        as_table(ctx, node, path, "a table { rate_hz = ..., weight_<unit> = ..., receptor = ... }");
+    const std::string_view unit = weight_unit(pop.model);
+    const std::string weight_key = fields::key_of("weight", unit);
+    if (unit.empty()) {
+        ctx.fail(node, path, fmt::format("{} is a source: it takes no input", model_id(pop.model)));
+    }
+    t.reject_unknown({"rate_hz", weight_key, "receptor"});
+    PoissonBackground bg;
+    const toml::node& rate = t.require("rate_hz", "a number >= 0, input spikes per neuron and s");
+    bg.rate_hz = to_number(ctx, rate, t.key_path("rate_hz"));
+    const std::string expected_weight =
+        fmt::format("a number >= 0 in {}, the jump of one input spike", unit);
+    const toml::node& weight = t.require(weight_key, expected_weight);
+    bg.weight = to_number(ctx, weight, t.key_path(weight_key));
+    element.add("poisson_background", &node, &t.table, path);
+    element.add("poisson_background.rate_hz", &rate, &t.table, t.key_path("rate_hz"));
+    element.add("poisson_background.weight", &weight, &t.table, t.key_path(weight_key));
+    if (const toml::node* receptor = t.find("receptor")) {
+        bg.receptor =
+            to_choice(ctx, *receptor, t.key_path("receptor"), "receptor", receptor_choices);
+    }
+    pop.poisson_background = bg;
+}
+
 void read_population(LoadState& state, const Table& t, const std::string& name) {
     const Context& ctx = state.ctx;
     static const std::vector<std::string> ids = alternative_ids<PopulationModel>();
@@ -135,6 +163,9 @@ void read_population(LoadState& state, const Table& t, const std::string& name) 
         read_initial(ctx, as_table(ctx, *initial, t.key_path("initial")), pop, element);
     }
     if (spike_train) read_spike_train(state, t, pop, element);
+    if (const toml::node* background = t.find("poisson_background")) {
+        read_poisson_background(ctx, *background, t.key_path("poisson_background"), pop, element);
+    }
     if (const toml::node* noise = noise_key.empty() ? nullptr : t.find(noise_key)) {
         const std::string path = t.key_path(noise_key);
         pop.current_noise = to_distribution(ctx, *noise, path, current_unit(pop.model));

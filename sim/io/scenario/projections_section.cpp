@@ -29,7 +29,7 @@ std::vector<std::string> all_weight_keys() {
 
 // Connection rule fields without a useful default.
 bool required_connection_field(std::string_view key) {
-    return key == "p" || key == "k" || key == "pre" || key == "post";
+    return key == "p" || key == "k" || key == "n" || key == "pre" || key == "post";
 }
 
 const PopulationSpec& population_ref(const LoadState& state, const Table& t, std::string_view key) {
@@ -124,6 +124,7 @@ ConnectionRule read_connection(LoadState& state, const toml::node& node, const s
                 if (required_connection_field(key)) {
                     t.require(key, key == "p"   ? "a probability in [0, 1]"
                                    : key == "k" ? "an integer, the in-degree"
+                                   : key == "n" ? "an integer, the number of synapses"
                                                 : "an array of neuron indices");
                 }
             }

@@ -313,23 +313,23 @@ Table as_table(const Context& ctx, const toml::node& node, std::string path,
 
 Distribution to_distribution(const Context& ctx, const toml::node& node, const std::string& path,
                              std::string_view unit) {
-    static const std::vector<std::string> kinds{"uniform", "normal"};
+    static const std::vector<std::string> keys{"uniform", "normal", "within"};
     Distribution out;
     if (node.is_number()) {
         out = Distribution::constant(to_number(ctx, node, path));
     } else if (const auto* table = node.as_table()) {
         const Table t{ctx, *table, path};
-        t.reject_unknown(kinds);
-        if (table->size() != 1) {
+        t.reject_unknown(keys);
+        const toml::node* within = t.find("within");
+        if (table->size() != (within != nullptr ? 2U : 1U)) {
             ctx.fail(node, path,
                      "expected exactly one distribution, such as { uniform = [low, high] } or "
-                     "{ normal = [mean, sd] }");
+                     "{ normal = [mean, sd] } (a normal may add within = [low, high])");
         }
-        const auto entry = *table->begin();  // a proxy holding references
-        const toml::key& key = entry.first;
-        const toml::node& value = entry.second;
-        const std::string value_path = t.key_path(key.str());
-        const bool uniform = key.str() == "uniform";
+        const bool uniform = t.find("uniform") != nullptr;
+        const std::string key = uniform ? "uniform" : "normal";
+        const toml::node& value = *t.find(key);
+        const std::string value_path = t.key_path(key);
         const char* expected =
             uniform ? "an array of 2 numbers [low, high]" : "an array of 2 numbers [mean, sd]";
         const toml::array& bounds = to_array(ctx, value, value_path, expected);
@@ -340,10 +340,28 @@ Distribution to_distribution(const Context& ctx, const toml::node& node, const s
         const double a = to_number(ctx, bounds[0], item(value_path, 0));
         const double b = to_number(ctx, bounds[1], item(value_path, 1));
         out = uniform ? Distribution::uniform(a, b) : Distribution::normal(a, b);
+        if (within != nullptr) {
+            const std::string within_path = t.key_path("within");
+            const char* expected_range =
+                "an array of 2 numbers [low, high] (-inf and inf allowed): a normal's values "
+                "outside are redrawn";
+            if (uniform) {
+                ctx.fail(*within, within_path,
+                         "within: only a normal distribution is redrawn within a range (narrow "
+                         "the uniform's bounds instead)");
+            }
+            const toml::array& range = to_array(ctx, *within, within_path, expected_range);
+            if (range.size() != 2) {
+                ctx.fail(*within, within_path,
+                         fmt::format("expected {}, got {} elements", expected_range, range.size()));
+            }
+            out.within_low = to_number(ctx, range[0], item(within_path, 0));
+            out.within_high = to_number(ctx, range[1], item(within_path, 1));
+        }
     } else {
         wrong_type(ctx, node, path,
                    "a number or a distribution such as { uniform = [low, high] } or "
-                   "{ normal = [mean, sd] }");
+                   "{ normal = [mean, sd] } (a normal may add within = [low, high])");
     }
     const std::string unit_string(unit);
     try {

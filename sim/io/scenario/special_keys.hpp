@@ -37,6 +37,17 @@ inline constexpr std::array population_special_keys{
         "{ uniform = [-6.5, 6.5] }); integration rk4, euler, dopri5, izhikevich_half_steps "
         "or exact (lif_curr). Drawn with the counter (step, neuron) of the stream "
         "current_noise/<population>: the same whatever the size, order or thread count"},
+    SpecialKey{
+        "poisson_background", "table", "", "none",
+        "neurons only: { rate_hz = r, weight_<unit> = w, receptor = \"excitatory\" or "
+        "\"inhibitory\" (default excitatory) }: in every step each neuron receives k ~ "
+        "Poisson(r dt) input spikes of weight w (>= 0, the model's weight unit: weight_pA onto "
+        "lif_curr) on the receptor, added with the step's synaptic input (NEST's "
+        "poisson_generator of rate r connected to every neuron, e.g. K_ext x 8 Hz); r dt <= 10 "
+        "spikes per step; grid integrations (not precise). Drawn with the counter (step, neuron / "
+        "2) "
+        "of the stream poisson_background/<population>; the spikes are counted in "
+        "/metrics/populations/<name>/background_events"},
 };
 // spike_train only, instead of times_ms and node_ids.
 inline constexpr SpecialKey spike_file_key{

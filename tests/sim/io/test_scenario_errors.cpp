@@ -190,7 +190,7 @@ initial = { V_mV = -65.0 }
 model = "lif_curr"
 size = 1
 initial = { V_m_mV = { gauss = [-65.0, 5.0] } }
-)", {}, {"bad.toml:4: populations.exc.initial.V_m_mV.gauss: unknown key (expected one of: uniform, normal)"}},
+)", {}, {"bad.toml:4: populations.exc.initial.V_m_mV.gauss: unknown key (expected one of: uniform, normal, within)"}},
 
         {"distribution with one number", R"([populations.exc]
 model = "lif_curr"
@@ -803,6 +803,111 @@ size = 1
 integration = "precise"
 current_noise_pA = { uniform = [-1.0, 1.0] }
 )", {}, {"bad.toml:5: populations.exc.current_noise_pA:", "integration precise", "or exact"}},
+
+        {"poisson background: a negative rate", R"([populations.exc]
+model = "lif_curr"
+size = 1
+poisson_background = { rate_hz = -8.0, weight_pA = 87.8 }
+)", {}, {"bad.toml:4: populations.exc.poisson_background.rate_hz:", "must be finite and >= 0"}},
+
+        {"poisson background: more than the sampler takes per step", R"([populations.exc]
+model = "lif_curr"
+size = 1
+poisson_background = { rate_hz = 2e5, weight_pA = 87.8 }
+)", {}, {"bad.toml:4: populations.exc.poisson_background.rate_hz:", "20 input spikes expected per step", "lower the rate or dt"}},
+
+        {"poisson background: an unknown receptor", R"([populations.exc]
+model = "lif_curr"
+size = 1
+poisson_background = { rate_hz = 8.0, weight_pA = 87.8, receptor = "exitatory" }
+)", {}, {"bad.toml:4: populations.exc.poisson_background.receptor:", "unknown receptor 'exitatory'", "excitatory"}},
+
+        {"poisson background: the weight unit of another model", R"([populations.exc]
+model = "lif_cond"
+size = 1
+poisson_background = { rate_hz = 8.0, weight_pA = 87.8 }
+)", {}, {"bad.toml:4: populations.exc.poisson_background.weight_pA: unknown key", "weight_nS"}},
+
+        {"poisson background: a negative weight", R"([populations.exc]
+model = "lif_curr"
+size = 1
+poisson_background = { rate_hz = 8.0, weight_pA = -87.8 }
+)", {}, {"bad.toml:4: populations.exc.poisson_background.weight_pA:", ">= 0", "receptor gives the sign"}},
+
+        {"poisson background: no rate", R"([populations.exc]
+model = "lif_curr"
+size = 1
+poisson_background = { weight_pA = 87.8 }
+)", {}, {"populations.exc.poisson_background.rate_hz: missing required key"}},
+
+        {"poisson background: a source", R"([populations.in]
+model = "poisson"
+size = 1
+poisson_background = { rate_hz = 8.0, weight_pA = 87.8 }
+)", {}, {"bad.toml:4: populations.in.poisson_background: poisson is a source: it takes no input"}},
+
+        {"poisson background: precise lif_curr", R"([populations.exc]
+model = "lif_curr"
+size = 1
+integration = "precise"
+poisson_background = { rate_hz = 8.0, weight_pA = 87.8 }
+)", {}, {"bad.toml:5: populations.exc.poisson_background:", "integration precise", "use exact"}},
+
+        {"redrawn normal: a range holding almost nothing", R"([populations.exc]
+model = "lif_curr"
+size = 1
+initial = { V_m_mV = { normal = [-65.0, 1.0], within = [-50.0, inf] } }
+)", {}, {"bad.toml:4: populations.exc.initial.V_m_mV:", "the range holds", "below the 0.05 required"}},
+
+        {"redrawn normal: within on a uniform", R"([populations.exc]
+model = "lif_curr"
+size = 1
+initial = { V_m_mV = { uniform = [-70.0, -60.0], within = [-65.0, inf] } }
+)", {}, {"bad.toml:4: populations.exc.initial.V_m_mV.within:", "only a normal distribution is redrawn"}},
+
+        {"redrawn normal: an empty range", R"([populations.exc]
+model = "lif_curr"
+size = 1
+initial = { V_m_mV = { normal = [-65.0, 1.0], within = [-60.0, -70.0] } }
+)", {}, {"bad.toml:4: populations.exc.initial.V_m_mV:", "the lower bound must be below the upper bound"}},
+
+        {"redrawn normal: a range of one number", R"([populations.exc]
+model = "lif_curr"
+size = 1
+initial = { V_m_mV = { normal = [-65.0, 1.0], within = [-60.0] } }
+)", {}, {"bad.toml:4: populations.exc.initial.V_m_mV.within: expected an array of 2 numbers"}},
+
+        {"redrawn normal: a weight whose range allows negative values", R"([populations.a]
+model = "lif_curr"
+size = 2
+
+[projections.p]
+pre = "a"
+post = "a"
+weight_pA = { normal = [10.0, 5.0], within = [-1.0, inf] }
+)", {}, {"bad.toml:8: projections.p.weight_pA:", "weight can be negative"}},
+
+        {"fixed_total_number: no n", R"([populations.a]
+model = "lif_curr"
+size = 2
+
+[projections.p]
+pre = "a"
+post = "a"
+weight_pA = 1.0
+connection = { rule = "fixed_total_number" }
+)", {}, {"projections.p.connection.n: missing required key"}},
+
+        {"fixed_total_number: one neuron onto itself without autapses", R"([populations.a]
+model = "lif_curr"
+size = 1
+
+[projections.p]
+pre = "a"
+post = "a"
+weight_pA = 1.0
+connection = { rule = "fixed_total_number", n = 5, allow_autapses = false }
+)", {}, {"bad.toml:9: projections.p.connection.n:", "no pair to draw"}},
 
         {"current noise: --set onto an unknown population", R"([populations.exc]
 model = "izhikevich"
