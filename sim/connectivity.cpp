@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -44,6 +45,36 @@ void fixed_probability_synapses(const connect::FixedProbability& c, std::uint32_
     }
 }
 
+// fixed_in_degree's synapses, by postsynaptic neuron: emit(pre, post) with post ascending, the
+// presynaptic neurons of one post in the order drawn.
+template <class Emit>
+void fixed_in_degree_synapses(const connect::FixedInDegree& c, std::uint32_t n_pre,
+                              std::uint32_t n_post, const RandomStream& stream, Emit&& emit) {
+    std::vector<std::uint32_t> chosen;
+    for (std::uint32_t j = 0; j < n_post; ++j) {
+        chosen.clear();
+        // Autapses are same-index pairs, as for the other rules.
+        const bool exclude_self = !c.allow_autapses && j < n_pre;
+        const std::uint32_t pool = n_pre - (exclude_self ? 1U : 0U);
+        // Draw from the pool [0, pool) and map around neuron j when it is excluded.
+        const auto pick = [&](std::uint32_t draw, std::uint32_t below) {
+            return static_cast<std::uint32_t>(stream.uniform(j, draw) * below);
+        };
+        const auto to_pre = [&](std::uint32_t x) { return (exclude_self && x >= j) ? x + 1 : x; };
+        if (c.allow_multapses) {
+            for (std::uint32_t d = 0; d < c.k; ++d) chosen.push_back(to_pre(pick(d, pool)));
+        } else {
+            // Floyd's algorithm: k distinct values of [0, pool), k draws.
+            for (std::uint32_t m = pool - c.k, d = 0; m < pool; ++m, ++d) {
+                const std::uint32_t t = pick(d, m + 1);
+                const bool seen =
+                    std::find(chosen.begin(), chosen.end(), to_pre(t)) != chosen.end();
+                chosen.push_back(to_pre(seen ? m : t));
+            }
+        }
+        for (const std::uint32_t i : chosen) emit(i, j);
+    }
+}
 }  // namespace
 
 std::vector<SynapsePair> connect_pairs(const ConnectionRule& rule, std::uint32_t n_pre,
@@ -69,34 +100,10 @@ std::vector<SynapsePair> connect_pairs(const ConnectionRule& rule, std::uint32_t
                                                   });
                    },
                    [&](const connect::FixedInDegree& c) {
-                       std::vector<std::uint32_t> chosen;
-                       for (std::uint32_t j = 0; j < n_post; ++j) {
-                           chosen.clear();
-                           // Autapses are same-index pairs, as for the other rules.
-                           const bool exclude_self = !c.allow_autapses && j < n_pre;
-                           const std::uint32_t pool = n_pre - (exclude_self ? 1U : 0U);
-                           // Draw from the pool [0, pool) and map around neuron j when it is
-                           // excluded.
-                           const auto pick = [&](std::uint32_t draw, std::uint32_t below) {
-                               return static_cast<std::uint32_t>(stream.uniform(j, draw) * below);
-                           };
-                           const auto to_pre = [&](std::uint32_t x) {
-                               return (exclude_self && x >= j) ? x + 1 : x;
-                           };
-                           if (c.allow_multapses) {
-                               for (std::uint32_t d = 0; d < c.k; ++d)
-                                   chosen.push_back(to_pre(pick(d, pool)));
-                           } else {
-                               // Floyd's algorithm: k distinct values of [0, pool), k draws.
-                               for (std::uint32_t m = pool - c.k, d = 0; m < pool; ++m, ++d) {
-                                   const std::uint32_t t = pick(d, m + 1);
-                                   const bool seen = std::find(chosen.begin(), chosen.end(),
-                                                               to_pre(t)) != chosen.end();
-                                   chosen.push_back(to_pre(seen ? m : t));
-                               }
-                           }
-                           for (const std::uint32_t i : chosen) pairs.push_back({i, j});
-                       }
+                       fixed_in_degree_synapses(c, n_pre, n_post, stream,
+                                                [&](std::uint32_t i, std::uint32_t j) {
+                                                    pairs.push_back({i, j});
+                                                });
                    },
                    [&](const connect::FromList& c) {
                        for (std::size_t s = 0; s < c.pre.size(); ++s)
@@ -119,13 +126,17 @@ ConnectionRows connect_rows(const ConnectionRule& rule, std::uint32_t n_pre, std
         return ParamError(fmt::format(
             "{} synapses or more, more than the 2^32 - 1 a projection holds", synapses));
     };
-    // emit(i, j) for the synapses in id order; the rows' ends follow.
+    // emit(i, j) for the synapses in id order; close() ends the rows after the last.
     std::uint32_t pre = 0;
     const auto emit = [&](std::uint32_t i, std::uint32_t j) {
         if (rows.post.size() == max_synapses) throw too_many(max_synapses + 1);
         for (; pre < i; ++pre)
             rows.row_begin[pre + 1] = static_cast<std::uint32_t>(rows.post.size());
         rows.post.push_back(j);
+    };
+    const auto close = [&] {
+        for (; pre < n_pre; ++pre)
+            rows.row_begin[pre + 1] = static_cast<std::uint32_t>(rows.post.size());
     };
     const auto reserve = [&](double expected) {
         rows.post.reserve(
@@ -141,10 +152,12 @@ ConnectionRows connect_rows(const ConnectionRule& rule, std::uint32_t n_pre, std
                                if (!autapse(i, j, c.allow_autapses)) emit(i, j);
                            }
                        }
+                       close();
                    },
                    [&](const connect::OneToOne&) {
                        reserve(n_pre);
                        for (std::uint32_t i = 0; i < n_pre; ++i) emit(i, i);
+                       close();
                    },
                    [&](const connect::FixedProbability& c) {
                        // The expected count and 8 standard deviations more: the vector rarely grows
@@ -153,17 +166,37 @@ ConnectionRows connect_rows(const ConnectionRule& rule, std::uint32_t n_pre, std
                        const double n = c.p * n_pre * n_post;
                        reserve(n + 8.0 * std::sqrt(n * (1.0 - std::min(c.p, 1.0))) + 16.0);
                        fixed_probability_synapses(c, n_pre, n_post, stream, emit);
+                       close();
+                   },
+                   [&](const connect::FixedInDegree& c) {
+                       // Drawn by postsynaptic neuron: counted per presynaptic neuron, then drawn
+                       // again (counter-based: the same synapses) into the rows; posts come
+                       // ascending, so every row is sorted.
+                       std::uint64_t total = 0;
+                       fixed_in_degree_synapses(c, n_pre, n_post, stream,
+                                                [&](std::uint32_t i, std::uint32_t) {
+                                                    ++rows.row_begin[i + 1];
+                                                    ++total;
+                                                });
+                       if (total > max_synapses) throw too_many(total);
+                       std::partial_sum(rows.row_begin.begin(), rows.row_begin.end(),
+                                        rows.row_begin.begin());
+                       rows.post.resize(total);
+                       std::vector<std::uint32_t> fill(rows.row_begin.begin(),
+                                                       rows.row_begin.end() - 1);
+                       fixed_in_degree_synapses(
+                           c, n_pre, n_post, stream,
+                           [&](std::uint32_t i, std::uint32_t j) { rows.post[fill[i]++] = j; });
                    },
                    [&](const auto&) {
                        std::vector<SynapsePair> pairs = connect_pairs(rule, n_pre, n_post, stream);
                        if (pairs.size() > max_synapses) throw too_many(pairs.size());
                        rows.post.reserve(pairs.size());
                        for (const SynapsePair& p : pairs) emit(p.pre, p.post);
+                       close();
                    },
                },
                rule);
-    for (; pre < n_pre; ++pre)
-        rows.row_begin[pre + 1] = static_cast<std::uint32_t>(rows.post.size());
     return rows;
 }
 

@@ -92,9 +92,8 @@ std::int32_t SynapseLayout::delay_of(std::size_t synapse) const {
 }
 
 std::size_t SynapseLayout::memory_bytes() const {
-    return sizeof(std::uint32_t) *
-               (row_begin_.capacity() + run_begin_.capacity() + post_.capacity() +
-                entry_.capacity()) +
+    return sizeof(std::uint32_t) * (row_begin_.capacity() + run_begin_.capacity() +
+                                    post_.capacity() + entry_.capacity()) +
            sizeof(Run) * runs_.capacity();
 }
 
@@ -106,13 +105,15 @@ double estimated_projection_bytes(const ProjectionSpec& spec, double synapses, s
     double per_synapse = 4.0 + (drawn_delays ? 4.0 + sizeof(SynapseLayout::Run) : 0.0);
     if (plastic || spec.weight.kind != Distribution::Kind::constant) per_synapse += 8.0;
     if (plastic) per_synapse += static_cast<double>(synapse_state_bytes) + 4.0;  // + index
-    // Rules that do not draw by presynaptic neuron build their pairs first (8 B per synapse,
+    // Rules that connect_rows does not fill directly build their pairs first (8 B per synapse,
     // up to twice that while the vector grows, and the stable sort's buffer) beside the targets.
-    const bool by_row = std::holds_alternative<connect::AllToAll>(spec.connection) ||
-                        std::holds_alternative<connect::OneToOne>(spec.connection) ||
-                        std::holds_alternative<connect::FixedProbability>(spec.connection);
-    if (!by_row) per_synapse = std::max(per_synapse, 28.0);
-    // Per presynaptic neuron its row, its runs' start and one run; per postsynaptic neuron of a
+    const bool into_rows = std::holds_alternative<connect::AllToAll>(spec.connection) ||
+                           std::holds_alternative<connect::OneToOne>(spec.connection) ||
+                           std::holds_alternative<connect::FixedProbability>(spec.connection) ||
+                           std::holds_alternative<connect::FixedInDegree>(spec.connection);
+    if (!into_rows) per_synapse = std::max(per_synapse, 28.0);
+    // Per presynaptic neuron its row, its runs' start and one run (fixed_in_degree: the rows'
+    // fill positions while drawn, fewer bytes); per postsynaptic neuron of a
     // plastic projection its index, post term and the rule's state (at most 64 B so far).
     const double per_pre = 8.0 + sizeof(SynapseLayout::Run);
     const double per_post = plastic ? 4.0 + 8.0 + 64.0 : 0.0;

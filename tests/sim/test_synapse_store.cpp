@@ -51,9 +51,10 @@ std::size_t layout_bytes(std::size_t n_pre, std::size_t synapses, std::size_t ru
 
 }  // namespace
 
-TEST_CASE("store: a static projection with a constant weight keeps one weight, and one per "
-          "synapse once set_weights gives different ones",
-          "[projection][store][unit]") {
+TEST_CASE(
+    "store: a static projection with a constant weight keeps one weight, and one per "
+    "synapse once set_weights gives different ones",
+    "[projection][store][unit]") {
     const std::uint32_t n_pre = 6, n_post = 5, n = n_pre * n_post;
     auto spec = store_spec(n_pre, n_post, sim::connect::AllToAll{},
                            sim::Distribution::constant(2.5), sim::Distribution::constant(1.0));
@@ -85,9 +86,10 @@ TEST_CASE("store: a static projection with a constant weight keeps one weight, a
     CHECK(projection.memory_bytes() == one_weight + 8 * n);
 }
 
-TEST_CASE("store: drawn delays that reorder rows: targets, delays and weights by synapse id, "
-          "stored grouped by delay",
-          "[projection][store][unit]") {
+TEST_CASE(
+    "store: drawn delays that reorder rows: targets, delays and weights by synapse id, "
+    "stored grouped by delay",
+    "[projection][store][unit]") {
     // A list out of order, with a repeated pair and a neuron without synapses (in 2).
     const sim::connect::FromList list{.pre = {3, 0, 1, 0, 3, 1, 0, 4, 3, 0, 1, 4},
                                       .post = {2, 4, 0, 1, 0, 3, 1, 2, 4, 3, 2, 0}};
@@ -149,9 +151,10 @@ TEST_CASE("store: drawn delays that reorder rows: targets, delays and weights by
     CHECK(projection.weights() == by_id);
 }
 
-TEST_CASE("store: the bytes of static and plastic projections follow the layout, within the "
-          "estimate that refuses what cannot fit",
-          "[projection][store][memory][unit]") {
+TEST_CASE(
+    "store: the bytes of static and plastic projections follow the layout, within the "
+    "estimate that refuses what cannot fit",
+    "[projection][store][memory][unit]") {
     const std::uint32_t n_pre = 40, n_post = 30;
     const std::size_t n = std::size_t{n_pre} * n_post;
     SECTION("static, constant weight and delay: targets, rows and one run per neuron") {
@@ -161,23 +164,22 @@ TEST_CASE("store: the bytes of static and plastic projections follow the layout,
         sim::Network net(spec);
         const auto& projection = net.projection("in->out");
         CHECK(projection.memory_bytes() == layout_bytes(n_pre, n, n_pre));
-        CHECK(sim::estimated_projection_bytes(spec.projections[0], static_cast<double>(n), n_pre, n_post, 0) >=
-              projection.memory_bytes());
+        CHECK(sim::estimated_projection_bytes(spec.projections[0], static_cast<double>(n), n_pre,
+                                              n_post, 0) >= projection.memory_bytes());
     }
     SECTION("static, drawn weights: 8 B more per synapse") {
-        const auto spec = store_spec(n_pre, n_post, sim::connect::AllToAll{},
-                                     sim::Distribution::uniform(0.5, 1.5),
-                                     sim::Distribution::constant(0.5));
+        const auto spec =
+            store_spec(n_pre, n_post, sim::connect::AllToAll{},
+                       sim::Distribution::uniform(0.5, 1.5), sim::Distribution::constant(0.5));
         sim::Network net(spec);
         const auto& projection = net.projection("in->out");
         CHECK(projection.memory_bytes() == layout_bytes(n_pre, n, n_pre) + 8 * n);
-        CHECK(sim::estimated_projection_bytes(spec.projections[0], static_cast<double>(n), n_pre, n_post, 0) >=
-              projection.memory_bytes());
+        CHECK(sim::estimated_projection_bytes(spec.projections[0], static_cast<double>(n), n_pre,
+                                              n_post, 0) >= projection.memory_bytes());
     }
     SECTION("plastic (pair_stdp): weights, traces and the index by postsynaptic neuron") {
-        auto spec =
-            store_spec(n_pre, n_post, sim::connect::AllToAll{}, sim::Distribution::constant(1.0),
-                       sim::Distribution::constant(0.5));
+        auto spec = store_spec(n_pre, n_post, sim::connect::AllToAll{},
+                               sim::Distribution::constant(1.0), sim::Distribution::constant(0.5));
         spec.projections[0].plasticity = models::PairStdpParams{};
         sim::Network net(spec);
         const auto& projection = net.projection("in->out");
@@ -186,14 +188,15 @@ TEST_CASE("store: the bytes of static and plastic projections follow the layout,
         CHECK(projection.memory_bytes() == layout_bytes(n_pre, n, n_pre) +
                                                (8 + synapse_state + 4) * n + per_post * n_post +
                                                4 * (n_post + 1));
-        CHECK(sim::estimated_projection_bytes(spec.projections[0], static_cast<double>(n), n_pre, n_post,
-                                              synapse_state) >= projection.memory_bytes());
+        CHECK(sim::estimated_projection_bytes(spec.projections[0], static_cast<double>(n), n_pre,
+                                              n_post, synapse_state) >= projection.memory_bytes());
     }
 }
 
-TEST_CASE("store: checkpoints round-trip one weight and reordered plastic synapses, in the bytes "
-          "of one weight per synapse",
-          "[projection][store][checkpoint][unit]") {
+TEST_CASE(
+    "store: checkpoints round-trip one weight and reordered plastic synapses, in the bytes "
+    "of one weight per synapse",
+    "[projection][store][checkpoint][unit]") {
     SECTION("one weight: saved as the vector it stands for, loaded back as one weight") {
         const std::uint32_t n_pre = 4, n_post = 3, n = n_pre * n_post;
         const auto spec =
@@ -235,5 +238,36 @@ TEST_CASE("store: checkpoints round-trip one weight and reordered plastic synaps
         }
         CHECK(spikerate::testing::network_observables(resumed) ==
               spikerate::testing::network_observables(whole));
+    }
+}
+
+TEST_CASE("store: connect_rows gives connect_pairs' synapses, in its order, for every rule",
+          "[projection][store][connect][unit]") {
+    const sim::RandomStream stream(9, "connect/rows");
+    const std::uint32_t n_pre = 23, n_post = 17;
+    const std::vector<sim::ConnectionRule> rules{
+        sim::connect::AllToAll{.allow_autapses = false},
+        sim::connect::OneToOne{},
+        sim::connect::FixedProbability{.p = 0.3, .allow_autapses = false},
+        sim::connect::FixedInDegree{.k = 6},  // multapses likely: 6 of 23, 17 times
+        sim::connect::FixedInDegree{.k = 9, .allow_autapses = false, .allow_multapses = false},
+        sim::connect::FromList{.pre = {5, 1, 5, 0, 22}, .post = {3, 2, 3, 16, 0}},
+    };
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+        CAPTURE(r);
+        const std::uint32_t n_target = r == 1 ? n_pre : n_post;  // one_to_one: equal sizes
+        const auto pairs = sim::connect_pairs(rules[r], n_pre, n_target, stream);
+        const auto rows = sim::connect_rows(rules[r], n_pre, n_target, stream);
+        REQUIRE(rows.row_begin.size() == n_pre + 1);
+        REQUIRE(rows.post.size() == pairs.size());
+        CHECK(rows.row_begin.front() == 0);
+        CHECK(rows.row_begin.back() == pairs.size());
+        for (std::uint32_t i = 0; i < n_pre; ++i) {
+            for (std::uint32_t s = rows.row_begin[i]; s < rows.row_begin[i + 1]; ++s) {
+                CAPTURE(i, s);
+                CHECK(pairs[s].pre == i);
+                CHECK(pairs[s].post == rows.post[s]);
+            }
+        }
     }
 }
