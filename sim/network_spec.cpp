@@ -37,7 +37,7 @@ void in_context(const char* kind, const std::string& name, const std::string& co
 
 // The bytes per synapse of a rule's state (0 for static synapses), for the memory a projection
 // needs (sim/synapse_layout.hpp).
-std::size_t synapse_state_bytes(const PlasticityParams& plasticity) {
+std::size_t rule_bytes_per_synapse(const PlasticityParams& plasticity) {
     return std::visit(
         []<class Params>(const Params&) -> std::size_t {
             if constexpr (std::same_as<Params, NoPlasticity>) {
@@ -634,8 +634,8 @@ void NetworkSpec::validate() const {
                     "about {:.3g} synapses, more than the 2^32 - 1 a projection holds", synapses);
                 throw ParamError(key, std::nullopt, what, what);
             }
-            const double bytes = estimated_projection_bytes(proj, synapses, n_pre, n_post,
-                                                            synapse_state_bytes(proj.plasticity));
+            const double bytes = estimated_projection_bytes(
+                proj, synapses, n_pre, n_post, rule_bytes_per_synapse(proj.plasticity));
             require_memory(bytes, key, fmt::format("about {:.3g} synapses", synapses));
             total_bytes += bytes;
         });

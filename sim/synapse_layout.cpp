@@ -116,7 +116,9 @@ double estimated_projection_bytes(const ProjectionSpec& spec, double synapses, s
     // fill positions while drawn, fewer bytes); per postsynaptic neuron of a
     // plastic projection its index, post term and the rule's state (at most 64 B so far).
     const double per_pre = 8.0 + sizeof(SynapseLayout::Run);
-    const double per_post = plastic ? 4.0 + 8.0 + 64.0 : 0.0;
+    // Drawn delays: one row sorted at a time, (delay, id) and its targets (12 B per synapse of a
+    // row of at most n_post, multapses aside).
+    const double per_post = (plastic ? 4.0 + 8.0 + 64.0 : 0.0) + (drawn_delays ? 12.0 : 0.0);
     return synapses * per_synapse + per_pre * (n_pre + 1.0) + per_post * (n_post + 1.0);
 }
 
