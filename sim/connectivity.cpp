@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numeric>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -11,18 +13,6 @@
 #include "sim/random_stream.hpp"
 
 namespace spikerate::sim {
-
-SparseConnectivity::SparseConnectivity(std::uint32_t n_pre, const std::vector<Pair>& pairs)
-    : row_begin_(std::size_t{n_pre} + 1, 0) {
-    pre_.reserve(pairs.size());
-    post_.reserve(pairs.size());
-    for (const Pair& p : pairs) {
-        pre_.push_back(p.pre);
-        post_.push_back(p.post);
-        ++row_begin_[std::size_t{p.pre} + 1];
-    }
-    for (std::size_t i = 0; i < n_pre; ++i) row_begin_[i + 1] += row_begin_[i];
-}
 
 namespace {
 
@@ -36,7 +26,7 @@ bool autapse(std::uint32_t pre, std::uint32_t post, bool allowed) {
 // probability at most 2^-64.
 void add_fixed_total_number(const connect::FixedTotalNumber& c, std::uint32_t n_pre,
                             std::uint32_t n_post, const RandomStream& stream,
-                            std::vector<SparseConnectivity::Pair>& pairs) {
+                            std::vector<SynapsePair>& pairs) {
     pairs.reserve(c.n);
     for (std::uint32_t s = 0; s < c.n; ++s) {
         for (std::uint32_t k = 0;; ++k) {
@@ -56,12 +46,67 @@ void add_fixed_total_number(const connect::FixedTotalNumber& c, std::uint32_t n_
     }
 }
 
+// fixed_probability's synapses, row by row: emit(pre, post) with pre ascending, then post.
+// Geometric skipping along each row: the gap to the next synapse is floor(log(u) / log(1 - p)),
+// one draw per synapse instead of per pair.
+template <class Emit>
+void fixed_probability_synapses(const connect::FixedProbability& c, std::uint32_t n_pre,
+                                std::uint32_t n_post, const RandomStream& stream, Emit&& emit) {
+    if (c.p <= 0.0) return;
+    const double log_q = std::log1p(-c.p);
+    for (std::uint32_t i = 0; i < n_pre; ++i) {
+        std::uint64_t j = 0;
+        for (std::uint32_t draw = 0;; ++draw) {
+            if (c.p < 1.0) {
+                // Compared as a double first: for tiny p the gap overflows integers.
+                const double gap = std::floor(std::log(stream.uniform(i, draw)) / log_q);
+                if (gap >= static_cast<double>(n_post - j)) break;
+                j += static_cast<std::uint64_t>(gap);
+            }
+            if (j >= n_post) break;
+            const auto post = static_cast<std::uint32_t>(j);
+            if (!autapse(i, post, c.allow_autapses)) emit(i, post);
+            ++j;
+        }
+    }
+}
+
+// fixed_in_degree's synapses, by postsynaptic neuron: emit(pre, post) with post ascending, the
+// presynaptic neurons of one post in the order drawn.
+template <class Emit>
+void fixed_in_degree_synapses(const connect::FixedInDegree& c, std::uint32_t n_pre,
+                              std::uint32_t n_post, const RandomStream& stream, Emit&& emit) {
+    std::vector<std::uint32_t> chosen;
+    for (std::uint32_t j = 0; j < n_post; ++j) {
+        chosen.clear();
+        // Autapses are same-index pairs, as for the other rules.
+        const bool exclude_self = !c.allow_autapses && j < n_pre;
+        const std::uint32_t pool = n_pre - (exclude_self ? 1U : 0U);
+        // Draw from the pool [0, pool) and map around neuron j when it is excluded.
+        const auto pick = [&](std::uint32_t draw, std::uint32_t below) {
+            return static_cast<std::uint32_t>(stream.uniform(j, draw) * below);
+        };
+        const auto to_pre = [&](std::uint32_t x) { return (exclude_self && x >= j) ? x + 1 : x; };
+        if (c.allow_multapses) {
+            for (std::uint32_t d = 0; d < c.k; ++d) chosen.push_back(to_pre(pick(d, pool)));
+        } else {
+            // Floyd's algorithm: k distinct values of [0, pool), k draws.
+            for (std::uint32_t m = pool - c.k, d = 0; m < pool; ++m, ++d) {
+                const std::uint32_t t = pick(d, m + 1);
+                const bool seen =
+                    std::find(chosen.begin(), chosen.end(), to_pre(t)) != chosen.end();
+                chosen.push_back(to_pre(seen ? m : t));
+            }
+        }
+        for (const std::uint32_t i : chosen) emit(i, j);
+    }
+}
+
 }  // namespace
 
-std::vector<SparseConnectivity::Pair> connect_pairs(const ConnectionRule& rule, std::uint32_t n_pre,
-                                                    std::uint32_t n_post,
-                                                    const RandomStream& stream) {
-    using Pair = SparseConnectivity::Pair;
+std::vector<SynapsePair> connect_pairs(const ConnectionRule& rule, std::uint32_t n_pre,
+                                       std::uint32_t n_post, const RandomStream& stream) {
+    using Pair = SynapsePair;
     std::vector<Pair> pairs;
     std::visit(Overloaded{
                    [&](const connect::AllToAll& c) {
@@ -76,57 +121,16 @@ std::vector<SparseConnectivity::Pair> connect_pairs(const ConnectionRule& rule, 
                        for (std::uint32_t i = 0; i < n_pre; ++i) pairs.push_back({i, i});
                    },
                    [&](const connect::FixedProbability& c) {
-                       if (c.p <= 0.0) return;
-                       // Geometric skipping along each row: the gap to the next synapse is
-                       // floor(log(u) / log(1 - p)), one draw per synapse instead of per pair.
-                       const double log_q = std::log1p(-c.p);
-                       for (std::uint32_t i = 0; i < n_pre; ++i) {
-                           std::uint64_t j = 0;
-                           for (std::uint32_t draw = 0;; ++draw) {
-                               if (c.p < 1.0) {
-                                   // Compared as a double first: for tiny p the gap overflows
-                                   // integers.
-                                   const double gap =
-                                       std::floor(std::log(stream.uniform(i, draw)) / log_q);
-                                   if (gap >= static_cast<double>(n_post - j)) break;
-                                   j += static_cast<std::uint64_t>(gap);
-                               }
-                               if (j >= n_post) break;
-                               const auto post = static_cast<std::uint32_t>(j);
-                               if (!autapse(i, post, c.allow_autapses)) pairs.push_back({i, post});
-                               ++j;
-                           }
-                       }
+                       fixed_probability_synapses(c, n_pre, n_post, stream,
+                                                  [&](std::uint32_t i, std::uint32_t j) {
+                                                      pairs.push_back({i, j});
+                                                  });
                    },
                    [&](const connect::FixedInDegree& c) {
-                       std::vector<std::uint32_t> chosen;
-                       for (std::uint32_t j = 0; j < n_post; ++j) {
-                           chosen.clear();
-                           // Autapses are same-index pairs, as for the other rules.
-                           const bool exclude_self = !c.allow_autapses && j < n_pre;
-                           const std::uint32_t pool = n_pre - (exclude_self ? 1U : 0U);
-                           // Draw from the pool [0, pool) and map around neuron j when it is
-                           // excluded.
-                           const auto pick = [&](std::uint32_t draw, std::uint32_t below) {
-                               return static_cast<std::uint32_t>(stream.uniform(j, draw) * below);
-                           };
-                           const auto to_pre = [&](std::uint32_t x) {
-                               return (exclude_self && x >= j) ? x + 1 : x;
-                           };
-                           if (c.allow_multapses) {
-                               for (std::uint32_t d = 0; d < c.k; ++d)
-                                   chosen.push_back(to_pre(pick(d, pool)));
-                           } else {
-                               // Floyd's algorithm: k distinct values of [0, pool), k draws.
-                               for (std::uint32_t m = pool - c.k, d = 0; m < pool; ++m, ++d) {
-                                   const std::uint32_t t = pick(d, m + 1);
-                                   const bool seen = std::find(chosen.begin(), chosen.end(),
-                                                               to_pre(t)) != chosen.end();
-                                   chosen.push_back(to_pre(seen ? m : t));
-                               }
-                           }
-                           for (const std::uint32_t i : chosen) pairs.push_back({i, j});
-                       }
+                       fixed_in_degree_synapses(c, n_pre, n_post, stream,
+                                                [&](std::uint32_t i, std::uint32_t j) {
+                                                    pairs.push_back({i, j});
+                                                });
                    },
                    [&](const connect::FixedTotalNumber& c) {
                        add_fixed_total_number(c, n_pre, n_post, stream, pairs);
@@ -141,6 +145,89 @@ std::vector<SparseConnectivity::Pair> connect_pairs(const ConnectionRule& rule, 
         return std::tie(a.pre, a.post) < std::tie(b.pre, b.post);
     });
     return pairs;
+}
+
+ConnectionRows connect_rows(const ConnectionRule& rule, std::uint32_t n_pre, std::uint32_t n_post,
+                            const RandomStream& stream) {
+    ConnectionRows rows;
+    rows.row_begin.assign(std::size_t{n_pre} + 1, 0);
+    constexpr std::uint64_t max_synapses = std::numeric_limits<std::uint32_t>::max();
+    const auto too_many = [](std::uint64_t synapses) {
+        return ParamError(fmt::format(
+            "{} synapses or more, more than the 2^32 - 1 a projection holds", synapses));
+    };
+    // emit(i, j) for the synapses in id order; close() ends the rows after the last.
+    std::uint32_t pre = 0;
+    const auto emit = [&](std::uint32_t i, std::uint32_t j) {
+        if (rows.post.size() == max_synapses) throw too_many(max_synapses + 1);
+        for (; pre < i; ++pre)
+            rows.row_begin[pre + 1] = static_cast<std::uint32_t>(rows.post.size());
+        rows.post.push_back(j);
+    };
+    const auto close = [&] {
+        for (; pre < n_pre; ++pre)
+            rows.row_begin[pre + 1] = static_cast<std::uint32_t>(rows.post.size());
+    };
+    const auto reserve = [&](double expected) {
+        rows.post.reserve(
+            static_cast<std::size_t>(std::min(expected, static_cast<double>(max_synapses))));
+    };
+    std::visit(Overloaded{
+                   [&](const connect::AllToAll& c) {
+                       const std::uint64_t all = std::uint64_t{n_pre} * n_post;
+                       if (all > max_synapses) throw too_many(all);
+                       reserve(static_cast<double>(all));
+                       for (std::uint32_t i = 0; i < n_pre; ++i) {
+                           for (std::uint32_t j = 0; j < n_post; ++j) {
+                               if (!autapse(i, j, c.allow_autapses)) emit(i, j);
+                           }
+                       }
+                       close();
+                   },
+                   [&](const connect::OneToOne&) {
+                       reserve(n_pre);
+                       for (std::uint32_t i = 0; i < n_pre; ++i) emit(i, i);
+                       close();
+                   },
+                   [&](const connect::FixedProbability& c) {
+                       // The expected count and 8 standard deviations more: the vector rarely grows
+                       // (growing would hold the old and the new array at once), and the untouched
+                       // end of the reservation costs no resident memory.
+                       const double n = c.p * n_pre * n_post;
+                       reserve(n + 8.0 * std::sqrt(n * (1.0 - std::min(c.p, 1.0))) + 16.0);
+                       fixed_probability_synapses(c, n_pre, n_post, stream, emit);
+                       close();
+                   },
+                   [&](const connect::FixedInDegree& c) {
+                       // Drawn by postsynaptic neuron: counted per presynaptic neuron, then drawn
+                       // again (counter-based: the same synapses) into the rows; posts come
+                       // ascending, so every row is sorted.
+                       std::uint64_t total = 0;
+                       fixed_in_degree_synapses(c, n_pre, n_post, stream,
+                                                [&](std::uint32_t i, std::uint32_t) {
+                                                    ++rows.row_begin[i + 1];
+                                                    ++total;
+                                                });
+                       if (total > max_synapses) throw too_many(total);
+                       std::partial_sum(rows.row_begin.begin(), rows.row_begin.end(),
+                                        rows.row_begin.begin());
+                       rows.post.resize(total);
+                       std::vector<std::uint32_t> fill(rows.row_begin.begin(),
+                                                       rows.row_begin.end() - 1);
+                       fixed_in_degree_synapses(
+                           c, n_pre, n_post, stream,
+                           [&](std::uint32_t i, std::uint32_t j) { rows.post[fill[i]++] = j; });
+                   },
+                   [&](const auto&) {
+                       std::vector<SynapsePair> pairs = connect_pairs(rule, n_pre, n_post, stream);
+                       if (pairs.size() > max_synapses) throw too_many(pairs.size());
+                       rows.post.reserve(pairs.size());
+                       for (const SynapsePair& p : pairs) emit(p.pre, p.post);
+                       close();
+                   },
+               },
+               rule);
+    return rows;
 }
 
 }  // namespace spikerate::sim

@@ -8,61 +8,33 @@
 
 namespace spikerate::sim {
 
-// Which synapses a projection has, and their ids: the outgoing synapses of a presynaptic neuron
-// have consecutive ids, ascending by postsynaptic neuron. (A projection stores its synapses in an
-// order of its own, for delivery, and maps the ids to it.)
-
-// All-to-all as an n_pre x n_post matrix: synapse pre * n_post + post.
-class DenseConnectivity {
-  public:
-    DenseConnectivity(std::uint32_t n_pre, std::uint32_t n_post) : n_pre_(n_pre), n_post_(n_post) {}
-
-    std::size_t n_synapses() const { return std::size_t{n_pre_} * n_post_; }
-    std::uint32_t pre_of(std::size_t s) const { return static_cast<std::uint32_t>(s / n_post_); }
-    std::uint32_t post_of(std::size_t s) const { return static_cast<std::uint32_t>(s % n_post_); }
-
-    template <class F>  // f(synapse, post)
-    void for_each_outgoing(std::uint32_t pre, F&& f) const {
-        const std::size_t base = std::size_t{pre} * n_post_;
-        for (std::uint32_t j = 0; j < n_post_; ++j) f(base + j, j);
-    }
-
-  private:
-    std::uint32_t n_pre_;
-    std::uint32_t n_post_;
-};
-
-// Compressed sparse rows by presynaptic neuron.
-class SparseConnectivity {
-  public:
-    struct Pair {
-        std::uint32_t pre;
-        std::uint32_t post;
-    };
-    // pairs must be sorted by pre; synapse s is pairs[s].
-    SparseConnectivity(std::uint32_t n_pre, const std::vector<Pair>& pairs);
-
-    std::size_t n_synapses() const { return post_.size(); }
-    std::uint32_t pre_of(std::size_t s) const { return pre_[s]; }
-    std::uint32_t post_of(std::size_t s) const { return post_[s]; }
-
-    template <class F>
-    void for_each_outgoing(std::uint32_t pre, F&& f) const {
-        for (std::size_t s = row_begin_[pre]; s < row_begin_[pre + 1]; ++s) f(s, post_[s]);
-    }
-
-  private:
-    std::vector<std::size_t> row_begin_;  // n_pre + 1
-    std::vector<std::uint32_t> pre_;      // per synapse
-    std::vector<std::uint32_t> post_;     // per synapse
-};
-
 class RandomStream;
+
+// Which synapses a projection has, and their ids: the synapses sorted by presynaptic neuron, then
+// postsynaptic neuron (stable: a list's repeated pairs keep their order), are synapses 0, 1, ...
+// (A projection stores them in an order of its own, for delivery, and maps the ids to it.)
+
+struct SynapsePair {
+    std::uint32_t pre;
+    std::uint32_t post;
+};
 
 // The (pre, post) pairs a rule creates, sorted by pre then post. Random rules draw from
 // `stream` with counters keyed by neuron, so the result depends only on seed and names.
-std::vector<SparseConnectivity::Pair> connect_pairs(const ConnectionRule& rule, std::uint32_t n_pre,
-                                                    std::uint32_t n_post,
-                                                    const RandomStream& stream);
+std::vector<SynapsePair> connect_pairs(const ConnectionRule& rule, std::uint32_t n_pre,
+                                       std::uint32_t n_post, const RandomStream& stream);
+
+// The same synapses as rows by presynaptic neuron: the synapses of neuron i are the ids
+// [row_begin[i], row_begin[i + 1]), and post[s] is the target of synapse s. all_to_all,
+// one_to_one and fixed_probability fill the rows as they draw, fixed_in_degree counts the rows
+// first and draws twice; the others go through connect_pairs (8 bytes per synapse, and its sort's
+// buffer, for the time of the conversion). Throws ParamError when there are more than 2^32 - 1
+// synapses.
+struct ConnectionRows {
+    std::vector<std::uint32_t> row_begin;  // n_pre + 1
+    std::vector<std::uint32_t> post;       // per synapse
+};
+ConnectionRows connect_rows(const ConnectionRule& rule, std::uint32_t n_pre, std::uint32_t n_post,
+                            const RandomStream& stream);
 
 }  // namespace spikerate::sim

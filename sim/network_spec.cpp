@@ -17,6 +17,7 @@
 #include "sim/memory.hpp"
 #include "sim/overloaded.hpp"
 #include "sim/random_stream.hpp"
+#include "sim/synapse_layout.hpp"
 #include "sim/time_grid.hpp"
 
 namespace spikerate::sim {
@@ -34,23 +35,15 @@ void in_context(const char* kind, const std::string& name, const std::string& co
     }
 }
 
-// Memory per element once built, for refusing what cannot fit before building (sim/memory.hpp).
-// A synapse: its weight (8 B), delay (4), stored id and target (4 + 4), the build's connection
-// pairs (8) and ring-buffer and CSR overhead; a plastic one also its traces and the index by
-// postsynaptic neuron (8 B) and the rule's per-synapse state (a pair_stdp trace: 16 B;
-// reward_stdp's trace, eligibility, concentration and time: 40 B). Upper estimates: a refusal must
-// never be wrong.
-constexpr double bytes_per_synapse = 40.0;
-double bytes_per_synapse_of(const PlasticityParams& plasticity) {
+// The bytes per synapse of a rule's state (0 for static synapses), for the memory a projection
+// needs (sim/synapse_layout.hpp).
+std::size_t rule_bytes_per_synapse(const PlasticityParams& plasticity) {
     return std::visit(
-        []<class Params>(const Params&) {
+        []<class Params>(const Params&) -> std::size_t {
             if constexpr (std::same_as<Params, NoPlasticity>) {
-                return bytes_per_synapse;
+                return 0;
             } else {
-                // At least 64 B, the estimate before rules kept more than a trace per synapse.
-                return std::max(
-                    64.0, bytes_per_synapse + 8.0 +
-                              static_cast<double>(sizeof(typename Params::Rule::SynapseState)));
+                return sizeof(typename Params::Rule::SynapseState);
             }
         },
         plasticity);
@@ -733,7 +726,8 @@ void NetworkSpec::validate() const {
                     "about {:.3g} synapses, more than the 2^32 - 1 a projection holds", synapses);
                 throw ParamError(key, std::nullopt, what, what);
             }
-            const double bytes = synapses * bytes_per_synapse_of(proj.plasticity);
+            const double bytes = estimated_projection_bytes(
+                proj, synapses, n_pre, n_post, rule_bytes_per_synapse(proj.plasticity));
             require_memory(bytes, key, fmt::format("about {:.3g} synapses", synapses));
             total_bytes += bytes;
         });

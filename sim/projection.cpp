@@ -1,6 +1,7 @@
 #include "projection.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -14,6 +15,7 @@
 #include "sim/connectivity.hpp"
 #include "sim/overloaded.hpp"
 #include "sim/random_stream.hpp"
+#include "sim/synapse_layout.hpp"
 
 namespace spikerate::sim {
 
@@ -40,25 +42,28 @@ struct RuleState<Rule> {
     std::vector<typename Rule::PostState> post;        // per postsynaptic neuron
 };
 
-template <class Connectivity, class Rule>
+// Weights in stored order: one per synapse, or (static projections) one for all when `each` is
+// empty.
+struct StoredWeights {
+    std::vector<double> each;
+    double all = 0.0;
+};
+
+template <class Rule>
 class ProjectionOf final : public Projection {
   public:
     ProjectionOf(std::string name, Population& pre, Population& post, Receptor receptor,
-                 const TimeGrid& grid, Connectivity connectivity, std::vector<double> weights,
-                 std::vector<std::int32_t> delays, RuleState<Rule> rule_state)
+                 const TimeGrid& grid, SynapseLayout layout, bool dense, StoredWeights weights,
+                 RuleState<Rule> rule_state)
         : Projection(std::move(name), pre, post, receptor),
           grid_(grid),
-          connectivity_(std::move(connectivity)),
-          delays_(std::move(delays)),
+          layout_(std::move(layout)),
+          dense_(dense),
           plasticity_(std::move(rule_state)) {
-        build_layout();
-        weights_.resize(stored_synapse_.size());
-        set_weights(weights);
-        std::int32_t max_delay = 1;
-        for (const auto d : delays_) max_delay = std::max(max_delay, d);
+        take_stored_weights(std::move(weights));
         // Spikes of step n carry stamps n or n + 1 and arrive up to max_delay steps later (stamp
         // n + 1 with delay 0: in slot n + 1 itself); slot n + 1 is emptied before step n ends.
-        arrivals_.resize(static_cast<std::size_t>(max_delay) + 2);
+        arrivals_.resize(static_cast<std::size_t>(std::max(layout_.max_delay(), 1)) + 2);
         if constexpr (is_plastic<Rule>) {
             build_incoming_index();
             post_term_.resize(post.size());
@@ -69,9 +74,15 @@ class ProjectionOf final : public Projection {
 
     void save_state(StateWriter& out) const override {
         out.tag(fmt::format("projection {} ({})", name_, Rule::id));
-        out.u64(weights_.size());
+        const std::size_t n = n_synapses();
+        out.u64(n);
         out.u64(arrivals_.size());
-        out.vec(weights_);
+        if (one_weight_) {  // the bytes of the vector it stands for
+            out.u64(n);
+            for (std::size_t k = 0; k < n; ++k) out.f64(weight_);
+        } else {
+            out.vec(weights_);
+        }
         if constexpr (is_plastic<Rule>) {
             out.vec(plasticity_.synapse);
             out.vec(plasticity_.post);
@@ -86,10 +97,13 @@ class ProjectionOf final : public Projection {
     void load_state(StateReader& in) override {
         in.tag(fmt::format("projection {} ({})", name_, Rule::id));
         const std::string what = fmt::format("projection '{}'", name_);
-        if (in.u64() != weights_.size() || in.u64() != arrivals_.size()) {
+        const std::size_t n = n_synapses();
+        if (in.u64() != n || in.u64() != arrivals_.size()) {
             in.fail(what + ": other synapses or delays than this run's");
         }
-        in.vec_into(weights_, weights_.size(), what + ": weights");
+        std::vector<double> weights;
+        in.vec_into(weights, n, what + ": weights");
+        take_stored_weights({.each = std::move(weights)});
         if constexpr (is_plastic<Rule>) {
             in.vec_into(plasticity_.synapse, plasticity_.synapse.size(), what + ": synapse traces");
             in.vec_into(plasticity_.post, plasticity_.post.size(), what + ": post traces");
@@ -97,8 +111,7 @@ class ProjectionOf final : public Projection {
         for (auto& slot : arrivals_) {
             slot = in.vec<Arrival>();
             for (const Arrival& a : slot) {
-                if (a.begin > a.end || a.end > weights_.size())
-                    in.fail(what + ": spikes in flight");
+                if (a.begin > a.end || a.end > n) in.fail(what + ": spikes in flight");
             }
         }
         synaptic_events_ = in.u64();
@@ -123,23 +136,41 @@ class ProjectionOf final : public Projection {
                                     name_, Rule::id, t));
         }
     }
-    bool is_dense() const override { return std::is_same_v<Connectivity, DenseConnectivity>; }
-    std::size_t n_synapses() const override { return weights_.size(); }
-    std::uint32_t pre_of(std::size_t s) const override { return connectivity_.pre_of(s); }
-    std::uint32_t post_of(std::size_t s) const override { return connectivity_.post_of(s); }
-    std::span<const std::int32_t> delay_steps() const override { return delays_; }
+    bool is_dense() const override { return dense_; }
+    std::size_t n_synapses() const override { return layout_.n_synapses(); }
+    std::uint32_t pre_of(std::size_t s) const override { return layout_.pre_of(s); }
+    std::uint32_t post_of(std::size_t s) const override { return layout_.post_of(s); }
+    std::int32_t delay_of(std::size_t s) const override { return layout_.delay_of(s); }
+    std::size_t memory_bytes() const override {
+        std::size_t bytes = layout_.memory_bytes() + sizeof(double) * weights_.capacity();
+        if constexpr (is_plastic<Rule>) {
+            bytes +=
+                sizeof(typename Rule::SynapseState) * plasticity_.synapse.capacity() +
+                sizeof(typename Rule::PostState) * plasticity_.post.capacity() +
+                sizeof(std::uint32_t) * (incoming_begin_.capacity() + incoming_entry_.capacity()) +
+                sizeof(double) * post_term_.capacity();
+        }
+        return bytes;
+    }
 
     void copy_weights(std::span<double> by_synapse_id) const override {
         check_size(by_synapse_id.size());
-        for (std::size_t k = 0; k < weights_.size(); ++k) {
-            by_synapse_id[stored_synapse_[k]] = weights_[k];
+        if (one_weight_) {
+            std::fill(by_synapse_id.begin(), by_synapse_id.end(), weight_);
+        } else if (layout_.in_id_order()) {
+            std::copy(weights_.begin(), weights_.end(), by_synapse_id.begin());
+        } else {
+            for (std::size_t s = 0; s < by_synapse_id.size(); ++s) {
+                by_synapse_id[s] = weights_[layout_.entry_of(s)];
+            }
         }
     }
     void copy_weights_at(std::span<double> by_synapse_id, double t) const override {
         if constexpr (is_plastic<Rule> && models::HasWeightDrift<Rule>) {
             check_size(by_synapse_id.size());
-            for (std::size_t k = 0; k < weights_.size(); ++k) {
-                by_synapse_id[stored_synapse_[k]] =
+            for (std::size_t s = 0; s < by_synapse_id.size(); ++s) {
+                const std::size_t k = layout_.entry_of(s);
+                by_synapse_id[s] =
                     plasticity_.rule.weight_at(plasticity_.synapse[k], weights_[k], t);
             }
         } else {
@@ -148,19 +179,28 @@ class ProjectionOf final : public Projection {
     }
     void set_weights(std::span<const double> by_synapse_id) override {
         check_size(by_synapse_id.size());
-        for (std::size_t k = 0; k < weights_.size(); ++k) {
-            weights_[k] = by_synapse_id[stored_synapse_[k]];
+        if constexpr (!is_plastic<Rule>) {
+            if (all_the_same(by_synapse_id)) {
+                keep_one_weight(by_synapse_id.empty() ? 0.0 : by_synapse_id[0]);
+                return;
+            }
+        }
+        materialise_weights();
+        for (std::size_t s = 0; s < by_synapse_id.size(); ++s) {
+            weights_[layout_.entry_of(s)] = by_synapse_id[s];
         }
     }
-    std::span<double> stored_weights() override { return weights_; }
-    std::span<const std::uint32_t> stored_post() const override { return stored_post_; }
+    std::span<double> stored_weights() override {
+        materialise_weights();
+        return weights_;
+    }
+    std::span<const std::uint32_t> stored_post() const override { return layout_.stored_post(); }
 
     void prepare(std::int64_t step) override {
         // A spike queues one entry per distinct delay of its neuron's synapses, not one per
         // synapse: the synapses of a run share the delay and arrive together.
         for (const Spike& spike : pre_.spikes()) {
-            for (std::uint32_t r = run_begin_[spike.node]; r < run_begin_[spike.node + 1]; ++r) {
-                const Run& run = runs_[r];
+            for (const Run& run : layout_.runs_of(spike.node)) {
                 slot(spike.time.step + run.delay)
                     .push_back(Arrival{run.begin, run.end, spike.time.offset});
             }
@@ -199,7 +239,7 @@ class ProjectionOf final : public Projection {
     }
 
     bool delivers_by_target_range() const override {
-        return runs_sorted_by_target_ && !post_.keeps_input_times();
+        return layout_.runs_sorted_by_target() && !post_.keeps_input_times();
     }
 
     void deliver(std::int64_t step, std::uint32_t target_begin, std::uint32_t target_end) override {
@@ -220,13 +260,7 @@ class ProjectionOf final : public Projection {
     void finish(std::int64_t step) override { slot(step + 1).clear(); }
 
   private:
-    // The outgoing synapses of one presynaptic neuron that share one delay: stored entries
-    // [begin, end).
-    struct Run {
-        std::int32_t delay;  // [steps]
-        std::uint32_t begin;
-        std::uint32_t end;
-    };
+    using Run = SynapseLayout::Run;
     struct Arrival {  // a run arriving in a step
         std::uint32_t begin;
         std::uint32_t end;
@@ -244,86 +278,95 @@ class ProjectionOf final : public Projection {
         bool all;
     };
     // The stored entries of an arriving run [begin, end) onto `targets`: a run's entries are
-    // ordered by postsynaptic neuron (runs_sorted_by_target_), so they are consecutive.
+    // ordered by postsynaptic neuron (SynapseLayout::runs_sorted_by_target), so they are
+    // consecutive.
     std::pair<std::uint32_t, std::uint32_t> entries_onto(const Arrival& a,
                                                          const Targets& targets) const {
         if (targets.all) return {a.begin, a.end};
-        const std::uint32_t* const first = stored_post_.data() + a.begin;
-        const std::uint32_t* const last = stored_post_.data() + a.end;
+        const std::uint32_t* const stored_post = layout_.stored_post().data();
+        const std::uint32_t* const first = stored_post + a.begin;
+        const std::uint32_t* const last = stored_post + a.end;
         const std::uint32_t* const lo = std::lower_bound(first, last, targets.begin);
         const std::uint32_t* const hi = std::lower_bound(lo, last, targets.end);
-        return {static_cast<std::uint32_t>(lo - stored_post_.data()),
-                static_cast<std::uint32_t>(hi - stored_post_.data())};
+        return {static_cast<std::uint32_t>(lo - stored_post),
+                static_cast<std::uint32_t>(hi - stored_post)};
     }
 
     void check_size(std::size_t n) const {
-        if (n != weights_.size()) {
+        if (n != n_synapses()) {
             throw Error(fmt::format("projection '{}': {} weights given for {} synapses", name_, n,
-                                    weights_.size()));
+                                    n_synapses()));
         }
     }
 
-    // The stored order: each presynaptic neuron's outgoing synapses (neurons ascending), grouped
-    // by delay (stable: by synapse id within a delay), so that a spike's arriving run reads
-    // consecutive weights and synapse states.
-    void build_layout() {
-        const std::uint32_t n_pre = pre_.size();
-        run_begin_.assign(std::size_t{n_pre} + 1, 0);
-        stored_synapse_.reserve(connectivity_.n_synapses());
-        stored_post_.reserve(connectivity_.n_synapses());
-        std::vector<std::pair<std::uint32_t, std::uint32_t>> outgoing;  // (synapse, post)
-        for (std::uint32_t i = 0; i < n_pre; ++i) {
-            outgoing.clear();
-            connectivity_.for_each_outgoing(i, [&](std::size_t s, std::uint32_t post) {
-                outgoing.emplace_back(static_cast<std::uint32_t>(s), post);
-            });
-            std::stable_sort(outgoing.begin(), outgoing.end(), [&](const auto& a, const auto& b) {
-                return delays_[a.first] < delays_[b.first];
-            });
-            for (std::size_t k = 0; k < outgoing.size(); ++k) {
-                const std::int32_t delay = delays_[outgoing[k].first];
-                if (k == 0 || delay != runs_.back().delay) {
-                    const auto at = static_cast<std::uint32_t>(stored_synapse_.size());
-                    runs_.push_back(Run{delay, at, at});
-                }
-                stored_synapse_.push_back(outgoing[k].first);
-                stored_post_.push_back(outgoing[k].second);
-                ++runs_.back().end;
-            }
-            run_begin_[i + 1] = static_cast<std::uint32_t>(runs_.size());
-        }
-        for (const Run& run : runs_) {
-            if (!std::is_sorted(stored_post_.begin() + run.begin, stored_post_.begin() + run.end)) {
-                runs_sorted_by_target_ = false;
+    static bool all_the_same(std::span<const double> w) {
+        return std::all_of(w.begin(), w.end(), [&](double x) {
+            return std::bit_cast<std::uint64_t>(x) == std::bit_cast<std::uint64_t>(w[0]);
+        });
+    }
+    // Static synapses with one weight: weights_ freed (plastic ones keep theirs per synapse).
+    void keep_one_weight(double w) requires(!is_plastic<Rule>) {
+        one_weight_ = true;
+        weight_ = w;
+        weights_ = std::vector<double>();
+    }
+    void materialise_weights() {
+        if (!one_weight_) return;
+        weights_.assign(n_synapses(), weight_);
+        one_weight_ = false;
+    }
+    // Weights in stored order: a static projection keeps one when they are all the same.
+    void take_stored_weights(StoredWeights w) {
+        if constexpr (!is_plastic<Rule>) {
+            if (w.each.empty() || all_the_same(w.each)) {
+                keep_one_weight(w.each.empty() ? w.all : w.each[0]);
+                return;
             }
         }
+        if (w.each.size() != n_synapses()) {
+            throw Error(fmt::format("projection '{}': {} weights for {} synapses", name_,
+                                    w.each.size(), n_synapses()));
+        }
+        weights_ = std::move(w.each);
+        one_weight_ = false;
     }
 
     // For on_post: the stored entries onto each postsynaptic neuron, ascending.
     void build_incoming_index() {
         const std::uint32_t n_post = post_.size();
+        const auto stored_post = layout_.stored_post();
         incoming_begin_.assign(std::size_t{n_post} + 1, 0);
-        for (const auto j : stored_post_) ++incoming_begin_[j + 1];
+        for (const auto j : stored_post) ++incoming_begin_[j + 1];
         for (std::uint32_t j = 0; j < n_post; ++j) incoming_begin_[j + 1] += incoming_begin_[j];
-        incoming_entry_.resize(stored_post_.size());
+        incoming_entry_.resize(stored_post.size());
         std::vector<std::uint32_t> fill(incoming_begin_.begin(), incoming_begin_.end() - 1);
-        for (std::uint32_t k = 0; k < stored_post_.size(); ++k) {
-            incoming_entry_[fill[stored_post_[k]]++] = k;
+        for (std::uint32_t k = 0; k < stored_post.size(); ++k) {
+            incoming_entry_[fill[stored_post[k]]++] = k;
         }
     }
 
     // Static synapses: the weights go to the target's receptor.
     void deliver_static(ArrivalIt first, ArrivalIt last, const Targets& targets) {
+        if (one_weight_) {
+            deliver_static_with(first, last, targets, [w = weight_](std::uint32_t) { return w; });
+        } else {
+            deliver_static_with(first, last, targets, [weights = weights_.data()](std::uint32_t k) {
+                return weights[k];
+            });
+        }
+    }
+    template <class WeightOf>  // WeightOf(stored entry) -> weight
+    void deliver_static_with(ArrivalIt first, ArrivalIt last, const Targets& targets,
+                             WeightOf weight_of) {
         double* const summed = post_.summed_input(receptor_);
-        const std::uint32_t* const post = stored_post_.data();
-        const double* const weights = weights_.data();
+        const std::uint32_t* const post = layout_.stored_post().data();
         for (auto a = first; a != last; ++a) {
             const auto [begin, end] = entries_onto(*a, targets);
             if (summed != nullptr) {
-                for (std::uint32_t k = begin; k < end; ++k) summed[post[k]] += weights[k];
+                for (std::uint32_t k = begin; k < end; ++k) summed[post[k]] += weight_of(k);
             } else {
                 for (std::uint32_t k = begin; k < end; ++k) {
-                    post_.receive(post[k], receptor_, a->offset, weights[k]);
+                    post_.receive(post[k], receptor_, a->offset, weight_of(k));
                 }
             }
         }
@@ -348,7 +391,7 @@ class ProjectionOf final : public Projection {
             }
         }
         double* const summed = post_.summed_input(receptor_);
-        const std::uint32_t* const post = stored_post_.data();
+        const std::uint32_t* const post = layout_.stored_post().data();
         double* const weights = weights_.data();
         auto* const synapse = plasticity_.synapse.data();
         const double* const post_term = post_term_.data();
@@ -382,7 +425,7 @@ class ProjectionOf final : public Projection {
             const double t = t_step + a->offset;
             const auto [begin, end] = entries_onto(*a, targets);
             for (std::uint32_t k = begin; k < end; ++k) {
-                const std::uint32_t target = stored_post_[k];
+                const std::uint32_t target = layout_.stored_post()[k];
                 double& w = weights_[k];
                 const auto update = [&] {
                     w = rule.bounds().clip(
@@ -414,57 +457,50 @@ class ProjectionOf final : public Projection {
     }
 
     TimeGrid grid_;
-    Connectivity connectivity_;
-    std::vector<std::int32_t> delays_;  // [steps] >= pre_.min_delay_steps(), by synapse id
+    SynapseLayout layout_;
+    bool dense_;
     [[no_unique_address]] RuleState<Rule> plasticity_;  // synapse states in stored order
-    std::vector<std::uint32_t> run_begin_;  // per presynaptic neuron: its runs, n_pre + 1
-    std::vector<Run> runs_;
-    std::vector<std::uint32_t> stored_synapse_;   // stored entry -> synapse id
-    std::vector<std::uint32_t> stored_post_;      // stored entry -> postsynaptic neuron
-    std::vector<double> weights_;                 // stored order
+    std::vector<double> weights_;                       // stored order; empty while one_weight_
+    double weight_ = 0.0;                         // the weight of every synapse while one_weight_
+    bool one_weight_ = false;                     // static synapses whose weights are all the same
     std::vector<std::vector<Arrival>> arrivals_;  // ring buffer by arrival step
     // Plastic: stored entries onto each postsynaptic neuron, and the rule's post terms.
     std::vector<std::uint32_t> incoming_begin_;
     std::vector<std::uint32_t> incoming_entry_;
     std::vector<double> post_term_;
-    std::size_t on_grid_arrivals_ = 0;   // of the arrivals being delivered: the first ones
-    bool runs_sorted_by_target_ = true;  // (pre, post) pairs come sorted: always, so far
+    std::size_t on_grid_arrivals_ = 0;  // of the arrivals being delivered: the first ones
 };
 
-template <class Connectivity, class Rule, class... RuleParams>
+template <class Rule, class... RuleParams>
 std::unique_ptr<Projection> build(const ProjectionSpec& spec, Population& pre, Population& post,
-                                  const TimeGrid& grid, Connectivity connectivity,
-                                  std::vector<double> weights, std::vector<std::int32_t> delays,
-                                  const RuleParams&... rule_params) {
+                                  const TimeGrid& grid, SynapseLayout layout, bool dense,
+                                  StoredWeights weights, const RuleParams&... rule_params) {
     RuleState<Rule> state = [&] {
         if constexpr (is_plastic<Rule>) {
-            return RuleState<Rule>(rule_params..., weights.size(), post.size());
+            return RuleState<Rule>(rule_params..., layout.n_synapses(), post.size());
         } else {
             return RuleState<Rule>{};
         }
     }();
-    return std::make_unique<ProjectionOf<Connectivity, Rule>>(
-        spec.resolved_name(), pre, post, spec.receptor, grid, std::move(connectivity),
-        std::move(weights), std::move(delays), std::move(state));
+    return std::make_unique<ProjectionOf<Rule>>(spec.resolved_name(), pre, post, spec.receptor,
+                                                grid, std::move(layout), dense, std::move(weights),
+                                                std::move(state));
 }
 
 // Static synapses, or the rule whose parameters the spec holds (the list is the catalog).
-template <class Connectivity>
 std::unique_ptr<Projection> build_with_rule(const ProjectionSpec& spec, Population& pre,
                                             Population& post, const TimeGrid& grid,
-                                            Connectivity connectivity, std::vector<double> weights,
-                                            std::vector<std::int32_t> delays) {
+                                            SynapseLayout layout, bool dense,
+                                            StoredWeights weights) {
     return std::visit(
         [&](const auto& params) {
             using Params = std::decay_t<decltype(params)>;
             if constexpr (std::is_same_v<Params, NoPlasticity>) {
-                return build<Connectivity, StaticSynapses>(spec, pre, post, grid,
-                                                           std::move(connectivity),
-                                                           std::move(weights), std::move(delays));
+                return build<StaticSynapses>(spec, pre, post, grid, std::move(layout), dense,
+                                             std::move(weights));
             } else {
-                return build<Connectivity, typename Params::Rule>(
-                    spec, pre, post, grid, std::move(connectivity), std::move(weights),
-                    std::move(delays), params);
+                return build<typename Params::Rule>(spec, pre, post, grid, std::move(layout), dense,
+                                                    std::move(weights), params);
             }
         },
         spec.plasticity);
@@ -478,6 +514,12 @@ std::vector<double> Projection::weights() const {
     return w;
 }
 
+std::vector<std::int32_t> Projection::delays() const {
+    std::vector<std::int32_t> d(n_synapses());
+    for (std::size_t s = 0; s < d.size(); ++s) d[s] = delay_of(s);
+    return d;
+}
+
 std::unique_ptr<Projection> make_projection(const ProjectionSpec& spec, Population& pre,
                                             Population& post, const TimeGrid& grid,
                                             std::uint64_t seed) {
@@ -487,41 +529,27 @@ std::unique_ptr<Projection> make_projection(const ProjectionSpec& spec, Populati
     const bool dense =
         spec.storage == Storage::dense || (spec.storage == Storage::automatic && complete);
 
-    std::vector<SparseConnectivity::Pair> pairs;
-    std::size_t n_synapses = std::size_t{pre.size()} * post.size();
-    if (!dense) {
-        pairs = connect_pairs(spec.connection, pre.size(), post.size(),
-                              RandomStream(seed, "connect/" + name));
-        n_synapses = pairs.size();
+    ConnectionRows rows;
+    try {
+        rows = connect_rows(spec.connection, pre.size(), post.size(),
+                            RandomStream(seed, "connect/" + name));
+    } catch (const ParamError& e) {
+        throw ParamError(fmt::format("projection '{}': {}", name, e.what()));
     }
-    if (n_synapses > std::numeric_limits<std::uint32_t>::max()) {
-        throw ParamError(fmt::format("projection '{}': {} synapses exceed the 2^32 - 1 supported",
-                                     name, n_synapses));
-    }
+    SynapseLayout layout(std::move(rows), spec.delay_ms, name, grid, pre.min_delay_steps(), seed);
 
-    std::vector<double> weights(n_synapses);
-    std::vector<std::int32_t> delays(n_synapses);
-    const RandomStream weight_stream(seed, "weights/" + name);
-    const RandomStream delay_stream(seed, "delays/" + name);
-    for (std::size_t s = 0; s < n_synapses; ++s) {
-        weights[s] = spec.weight.sample(weight_stream, s, 0);
-        const double delay_ms = spec.delay_ms.sample(delay_stream, s, 0);
-        const double steps = std::round(delay_ms / grid.dt());
-        if (!(steps >= pre.min_delay_steps() &&
-              steps <= std::numeric_limits<std::int32_t>::max())) {
-            throw ParamError(fmt::format(
-                "projection '{}': delay of synapse {} = {} ms is not in [{} ms, 2^31 steps]", name,
-                s, delay_ms, pre.min_delay_steps() * grid.dt()));
+    // Drawn straight into stored order, with the synapse id as counter; a static projection's
+    // constant weight is kept once.
+    StoredWeights weights{.all = spec.weight.a};
+    if (!std::holds_alternative<NoPlasticity>(spec.plasticity) ||
+        spec.weight.kind != Distribution::Kind::constant) {
+        weights.each.resize(layout.n_synapses());
+        const RandomStream weight_stream(seed, "weights/" + name);
+        for (std::size_t s = 0; s < layout.n_synapses(); ++s) {
+            weights.each[layout.entry_of(s)] = spec.weight.sample(weight_stream, s, 0);
         }
-        delays[s] = static_cast<std::int32_t>(steps);
     }
-
-    if (dense) {
-        return build_with_rule(spec, pre, post, grid, DenseConnectivity(pre.size(), post.size()),
-                               std::move(weights), std::move(delays));
-    }
-    return build_with_rule(spec, pre, post, grid, SparseConnectivity(pre.size(), pairs),
-                           std::move(weights), std::move(delays));
+    return build_with_rule(spec, pre, post, grid, std::move(layout), dense, std::move(weights));
 }
 
 }  // namespace spikerate::sim

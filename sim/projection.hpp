@@ -39,10 +39,17 @@ class Projection {
     virtual std::size_t n_synapses() const = 0;
     virtual std::uint32_t pre_of(std::size_t synapse) const = 0;
     virtual std::uint32_t post_of(std::size_t synapse) const = 0;
-    virtual std::span<const std::int32_t> delay_steps() const = 0;  // by synapse id
+    virtual std::int32_t delay_of(std::size_t synapse) const = 0;  // [steps]
+    std::vector<std::int32_t> delays() const;                      // [steps] a copy, by synapse id
+
+    // The bytes the synapse store holds (sim/synapse_layout.hpp: targets, runs, rows, the map of
+    // ids when the stored order is not theirs; the weights, one per synapse or one for all; the
+    // rule's state and index by postsynaptic neuron), without the spikes in flight.
+    virtual std::size_t memory_bytes() const = 0;
 
     // Weights by synapse id: copied out, or set from outside the plasticity rule (the caller
-    // keeps them within the rule's bounds).
+    // keeps them within the rule's bounds). A static projection whose weights are all the same
+    // (bit for bit) keeps one weight; set_weights with different values gives it one per synapse.
     virtual void copy_weights(std::span<double> by_synapse_id) const = 0;
     virtual void set_weights(std::span<const double> by_synapse_id) = 0;
     std::vector<double> weights() const;  // a copy, by synapse id
@@ -55,6 +62,7 @@ class Projection {
     // the order of delivery), with the postsynaptic neuron of each entry: for changes that
     // treat every synapse onto a neuron alike, such as Diehl & Cook's normalisation. Entries
     // of one presynaptic neuron are consecutive, and presynaptic neurons come in ascending order.
+    // A static projection that kept one weight gets one per synapse from the first call on.
     virtual std::span<double> stored_weights() = 0;
     virtual std::span<const std::uint32_t> stored_post() const = 0;
 

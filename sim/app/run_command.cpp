@@ -102,11 +102,15 @@ void print_network(const sim::Network& net) {
         fmt::print("  {:<16} {:<12} {:>8} {:>10} {:>14.2f}\n", pop->name(), pop->model_id(),
                    pop->size(), pop->spike_count(), rate);
     }
-    fmt::print("  {:<24} {:>12} {:>16} {:>18}\n", "projection", "synapses", "synaptic events",
-               "plasticity updates");
+    fmt::print("  {:<24} {:>12} {:>16} {:>18} {:>16}\n", "projection", "synapses",
+               "synaptic events", "plasticity updates", "store [B/syn]");
     for (const auto& proj : net.projections()) {
-        fmt::print("  {:<24} {:>12} {:>16} {:>18}\n", proj->name(), proj->n_synapses(),
-                   proj->synaptic_events(), proj->plasticity_updates());
+        const double per_synapse = proj->n_synapses() > 0
+                                       ? static_cast<double>(proj->memory_bytes()) /
+                                             static_cast<double>(proj->n_synapses())
+                                       : 0.0;
+        fmt::print("  {:<24} {:>12} {:>16} {:>18} {:>16.1f}\n", proj->name(), proj->n_synapses(),
+                   proj->synaptic_events(), proj->plasticity_updates(), per_synapse);
     }
     if (std::any_of(net.populations().begin(), net.populations().end(),
                     [](const auto& pop) { return pop->has_poisson_background(); })) {

@@ -71,7 +71,7 @@ TEST_CASE("connect: all_to_all creates n_pre x n_post synapses, dense, ordered b
     }
     CHECK(pairs_of(projection) == expected);
     CHECK(projection.weights().size() == 35);
-    CHECK(projection.delay_steps().size() == 35);
+    CHECK(projection.delays().size() == 35);
 }
 
 TEST_CASE("connect: all_to_all without autapses creates n (n - 1) synapses and no i -> i",
@@ -228,7 +228,7 @@ TEST_CASE(
 
     CHECK(pairs_of(pa) == pairs_of(pb));
     CHECK(vec(pa.weights()) == vec(pb.weights()));
-    CHECK(vec(pa.delay_steps()) == vec(pb.delay_steps()));
+    CHECK(pa.delays() == pb.delays());
     CHECK(pairs_of(pa) != pairs_of(pc));
     CHECK(vec(pa.weights()) != vec(pc.weights()));
 }
@@ -262,6 +262,6 @@ TEST_CASE("connect: a projection's synapses do not depend on the order of the sp
         CAPTURE(name);
         CHECK(pairs_of(a.projection(name)) == pairs_of(b.projection(name)));
         CHECK(vec(a.projection(name).weights()) == vec(b.projection(name).weights()));
-        CHECK(vec(a.projection(name).delay_steps()) == vec(b.projection(name).delay_steps()));
+        CHECK(a.projection(name).delays() == b.projection(name).delays());
     }
 }

@@ -361,7 +361,7 @@ TEST_CASE("distribution: redrawn normal weights keep their sign through a networ
     const auto& proj = net.projection("a->b");
     const auto w = proj.weights();
     CHECK(*std::min_element(w.begin(), w.end()) >= 0.0);
-    const auto delays = proj.delay_steps();
+    const auto delays = proj.delays();
     CHECK(*std::min_element(delays.begin(), delays.end()) == 1);  // 0.05 ms rounds to one step
 }
 

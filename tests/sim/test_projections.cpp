@@ -142,7 +142,7 @@ TEST_CASE(
                          .weight = sim::Distribution::constant(w),
                          .delay_ms = sim::Distribution::constant(delay)}};
     sim::Network net(spec);
-    REQUIRE(net.projection("src->tgt").delay_steps()[0] == std::lround(delay / dt));
+    REQUIRE(net.projection("src->tgt").delay_of(0) == std::lround(delay / dt));
 
     const auto I_syn_e = [&] { return net.population("tgt").variable("I_syn_e")[0]; };
     const std::int64_t arrival = step_of(t_spike + delay, dt);
@@ -174,7 +174,7 @@ TEST_CASE("delay: per-synapse delays from a distribution each act delay_steps af
                          .delay_ms = sim::Distribution::uniform(0.1, 6.0)}};
     sim::Network net(spec);
     const auto& projection = net.projection("src->tgt");
-    const auto delays = projection.delay_steps();
+    const auto delays = projection.delays();
 
     // uniform(0.1, 6.0) ms rounds to 1..60 steps; 60 draws that all agree would mean the
     // distribution is ignored (probability ~ 60^-59 otherwise).
@@ -216,7 +216,7 @@ TEST_CASE(
                          .weight = sim::Distribution::constant(100.0),
                          .delay_ms = sim::Distribution::constant(delay_steps * dt)}};
     sim::Network net(spec);
-    REQUIRE(net.projection("a->b").delay_steps()[0] == delay_steps);
+    REQUIRE(net.projection("a->b").delay_of(0) == delay_steps);
 
     std::int64_t a_spike_stamp = -1;
     std::int64_t b_first_input_step = -1;
@@ -514,7 +514,7 @@ TEST_CASE("counters: sparse synaptic events count each delivered spike once per 
             const std::int64_t stamp = std::llround(spikes.times_ms()[k] / dt);
             for (std::size_t s = 0; s < projection.n_synapses(); ++s) {
                 if (projection.pre_of(s) != spikes.node_ids()[k]) continue;
-                if (stamp + projection.delay_steps()[s] <= net.steps_done()) {
+                if (stamp + projection.delay_of(s) <= net.steps_done()) {
                     ++delivered;
                 } else {
                     ++in_flight;

@@ -1,0 +1,125 @@
+#include "sim/synapse_layout.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "models/error.hpp"
+#include "sim/random_stream.hpp"
+
+namespace spikerate::sim {
+
+SynapseLayout::SynapseLayout(ConnectionRows rows, const Distribution& delay_ms,
+                             const std::string& name, const TimeGrid& grid,
+                             std::int32_t min_delay_steps, std::uint64_t seed)
+    : row_begin_(std::move(rows.row_begin)), post_(std::move(rows.post)) {
+    const auto n_pre = static_cast<std::uint32_t>(row_begin_.size() - 1);
+    const RandomStream stream(seed, "delays/" + name);
+    const auto steps_of = [&](std::size_t s) {
+        const double delay = delay_ms.sample(stream, s, 0);
+        const double steps = std::round(delay / grid.dt());
+        if (!(steps >= min_delay_steps && steps <= std::numeric_limits<std::int32_t>::max())) {
+            throw ParamError(fmt::format(
+                "projection '{}': delay of synapse {} = {} ms is not in [{} ms, 2^31 steps]", name,
+                s, delay, min_delay_steps * grid.dt()));
+        }
+        return static_cast<std::int32_t>(steps);
+    };
+    const bool constant = delay_ms.kind == Distribution::Kind::constant;
+    const std::int32_t constant_steps = constant && !post_.empty() ? steps_of(0) : 0;
+
+    run_begin_.assign(std::size_t{n_pre} + 1, 0);
+    if (constant) runs_.reserve(n_pre);
+    std::vector<std::pair<std::int32_t, std::uint32_t>> row;  // (delay, synapse id)
+    std::vector<std::uint32_t> row_post;
+    for (std::uint32_t i = 0; i < n_pre; ++i) {
+        const std::uint32_t begin = row_begin_[i];
+        const std::uint32_t end = row_begin_[i + 1];
+        if (constant) {
+            if (begin < end) runs_.push_back(Run{constant_steps, begin, end});
+        } else {
+            row.clear();
+            for (std::uint32_t s = begin; s < end; ++s) row.emplace_back(steps_of(s), s);
+            std::stable_sort(row.begin(), row.end(),
+                             [](const auto& a, const auto& b) { return a.first < b.first; });
+            bool reordered = false;
+            for (std::uint32_t k = 0; k < row.size(); ++k) reordered |= row[k].second != begin + k;
+            if (reordered) {
+                if (entry_.empty()) {
+                    entry_.resize(post_.size());
+                    std::iota(entry_.begin(), entry_.end(), 0U);
+                }
+                row_post.assign(post_.begin() + begin, post_.begin() + end);
+                for (std::uint32_t k = 0; k < row.size(); ++k) {
+                    post_[begin + k] = row_post[row[k].second - begin];
+                    entry_[row[k].second] = begin + k;
+                }
+            }
+            for (std::uint32_t k = 0; k < row.size(); ++k) {
+                if (k == 0 || row[k].first != runs_.back().delay) {
+                    runs_.push_back(Run{row[k].first, begin + k, begin + k});
+                }
+                ++runs_.back().end;
+            }
+        }
+        run_begin_[i + 1] = static_cast<std::uint32_t>(runs_.size());
+    }
+    runs_.shrink_to_fit();  // grown run by run when delays are drawn: a few per neuron
+    for (const Run& run : runs_) {
+        max_delay_ = std::max(max_delay_, run.delay);
+        if (!std::is_sorted(post_.begin() + run.begin, post_.begin() + run.end)) {
+            runs_sorted_by_target_ = false;
+        }
+    }
+}
+
+std::uint32_t SynapseLayout::pre_of(std::size_t synapse) const {
+    // The last row that begins at or before the synapse (empty rows begin where the next does).
+    const auto after = std::upper_bound(row_begin_.begin(), row_begin_.end(), synapse);
+    return static_cast<std::uint32_t>(after - row_begin_.begin() - 1);
+}
+
+std::int32_t SynapseLayout::delay_of(std::size_t synapse) const {
+    const std::size_t entry = entry_of(synapse);
+    for (const Run& run : runs_of(pre_of(synapse))) {
+        if (entry < run.end) return run.delay;
+    }
+    return runs_.back().delay;  // not reached: the runs of a row cover its entries
+}
+
+std::size_t SynapseLayout::memory_bytes() const {
+    return sizeof(std::uint32_t) * (row_begin_.capacity() + run_begin_.capacity() +
+                                    post_.capacity() + entry_.capacity()) +
+           sizeof(Run) * runs_.capacity();
+}
+
+double estimated_projection_bytes(const ProjectionSpec& spec, double synapses, std::uint32_t n_pre,
+                                  std::uint32_t n_post, std::size_t synapse_state_bytes) {
+    const bool plastic = synapse_state_bytes > 0;
+    const bool drawn_delays = spec.delay_ms.kind != Distribution::Kind::constant;
+    // Targets; drawn delays: the entry of each id, and at worst one run per synapse.
+    double per_synapse = 4.0 + (drawn_delays ? 4.0 + sizeof(SynapseLayout::Run) : 0.0);
+    if (plastic || spec.weight.kind != Distribution::Kind::constant) per_synapse += 8.0;
+    if (plastic) per_synapse += static_cast<double>(synapse_state_bytes) + 4.0;  // + index
+    // Rules that connect_rows does not fill directly build their pairs first (8 B per synapse,
+    // up to twice that while the vector grows, and the stable sort's buffer) beside the targets.
+    const bool into_rows = std::holds_alternative<connect::AllToAll>(spec.connection) ||
+                           std::holds_alternative<connect::OneToOne>(spec.connection) ||
+                           std::holds_alternative<connect::FixedProbability>(spec.connection) ||
+                           std::holds_alternative<connect::FixedInDegree>(spec.connection);
+    if (!into_rows) per_synapse = std::max(per_synapse, 28.0);
+    // Per presynaptic neuron its row, its runs' start and one run (fixed_in_degree: the rows'
+    // fill positions while drawn, fewer bytes); per postsynaptic neuron of a
+    // plastic projection its index, post term and the rule's state (at most 64 B so far).
+    const double per_pre = 8.0 + sizeof(SynapseLayout::Run);
+    // Drawn delays: one row sorted at a time, (delay, id) and its targets (12 B per synapse of a
+    // row of at most n_post, multapses aside).
+    const double per_post = (plastic ? 4.0 + 8.0 + 64.0 : 0.0) + (drawn_delays ? 12.0 : 0.0);
+    return synapses * per_synapse + per_pre * (n_pre + 1.0) + per_post * (n_post + 1.0);
+}
+
+}  // namespace spikerate::sim

@@ -1,0 +1,273 @@
+// The synapse store (sim/synapse_layout.hpp, Projection): one weight for a static projection
+// whose weights are a constant, ids mapped to stored entries only when delays reorder a row,
+// delays per run, the bytes it holds against the layout's formula, and checkpoints.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "models/lif_curr.hpp"
+#include "models/pair_stdp.hpp"
+#include "sim/checkpoint.hpp"
+#include "sim/connectivity.hpp"
+#include "sim/network.hpp"
+#include "sim/random_stream.hpp"
+#include "sim/synapse_layout.hpp"
+#include "tests/sim/network_observables.hpp"
+#include "tests/sim/small_networks.hpp"
+
+namespace {
+
+namespace sim = spikerate::sim;
+namespace models = spikerate::models;
+
+constexpr std::size_t run_bytes = sizeof(sim::SynapseLayout::Run);
+
+// "in" (n_pre spike-train sources) -> "out" (n_post lif_curr neurons, no spikes of their own).
+sim::NetworkSpec store_spec(std::uint32_t n_pre, std::uint32_t n_post, sim::ConnectionRule rule,
+                            sim::Distribution weight, sim::Distribution delay_ms) {
+    sim::NetworkSpec spec{.dt_ms = 0.1, .seed = 3};
+    spec.populations = {
+        {.name = "in", .size = n_pre, .model = sim::SpikeTrainSourceParams{}},
+        {.name = "out", .size = n_post, .model = models::LifCurrParams{}},
+    };
+    spec.projections = {{.pre = "in",
+                         .post = "out",
+                         .connection = std::move(rule),
+                         .weight = weight,
+                         .delay_ms = delay_ms}};
+    return spec;
+}
+
+// Rows, runs' starts and targets: what every projection's layout holds.
+std::size_t layout_bytes(std::size_t n_pre, std::size_t synapses, std::size_t runs) {
+    return 4 * (n_pre + 1) * 2 + 4 * synapses + run_bytes * runs;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "store: a static projection with a constant weight keeps one weight, and one per "
+    "synapse once set_weights gives different ones",
+    "[projection][store][unit]") {
+    const std::uint32_t n_pre = 6, n_post = 5, n = n_pre * n_post;
+    auto spec = store_spec(n_pre, n_post, sim::connect::AllToAll{},
+                           sim::Distribution::constant(2.5), sim::Distribution::constant(1.0));
+    spec.populations[0].model = sim::SpikeTrainSourceParams{.times_ms = {1.0}, .node_ids = {0}};
+    sim::Network net(spec);
+    auto& projection = net.projection("in->out");
+    const std::size_t one_weight = layout_bytes(n_pre, n, n_pre);  // constant delay: a run per row
+    CHECK(projection.memory_bytes() == one_weight);
+    CHECK(projection.weights() == std::vector<double>(n, 2.5));
+
+    std::vector<double> w(n);
+    std::iota(w.begin(), w.end(), 1.0);  // synapse (i, j) = i * n_post + j weighs s + 1
+    projection.set_weights(w);
+    CHECK(projection.memory_bytes() == one_weight + 8 * n);
+    CHECK(projection.weights() == w);
+
+    // Delivered per synapse: neuron 0's spike at 1 ms gives target j the weight j + 1.
+    while (net.time_ms() < 2.5) net.step();
+    const auto I = net.population("out").variable("I_syn_e");
+    REQUIRE(I[0] > 0.0);
+    for (std::uint32_t j = 0; j < n_post; ++j) CHECK(I[j] == Approx((j + 1) * I[0]));
+
+    projection.set_weights(std::vector<double>(n, 1.5));  // the same again: one weight
+    CHECK(projection.memory_bytes() == one_weight);
+    CHECK(projection.weights() == std::vector<double>(n, 1.5));
+
+    const auto stored = projection.stored_weights();  // per synapse from now on
+    CHECK(std::vector(stored.begin(), stored.end()) == std::vector<double>(n, 1.5));
+    CHECK(projection.memory_bytes() == one_weight + 8 * n);
+}
+
+TEST_CASE(
+    "store: drawn delays that reorder rows: targets, delays and weights by synapse id, "
+    "stored grouped by delay",
+    "[projection][store][unit]") {
+    // A list out of order, with a repeated pair and a neuron without synapses (in 2).
+    const sim::connect::FromList list{.pre = {3, 0, 1, 0, 3, 1, 0, 4, 3, 0, 1, 4},
+                                      .post = {2, 4, 0, 1, 0, 3, 1, 2, 4, 3, 2, 0}};
+    const std::uint32_t n_pre = 5, n_post = 5;
+    const auto delay = sim::Distribution::uniform(0.1, 0.5);  // 1..5 steps
+    const auto weight = sim::Distribution::uniform(1.0, 2.0);
+    const auto spec = store_spec(n_pre, n_post, list, weight, delay);
+    sim::Network net(spec);
+    auto& projection = net.projection("in->out");
+    const std::size_t n = list.pre.size();
+    REQUIRE(projection.n_synapses() == n);
+
+    // Ids: the pairs sorted by pre, then post (stable), as connect_pairs gives them.
+    const auto pairs = sim::connect_pairs(list, n_pre, n_post, sim::RandomStream(3, "connect/x"));
+    const sim::RandomStream delays(3, "delays/in->out");
+    const sim::RandomStream weights(3, "weights/in->out");
+    std::vector<std::int32_t> expected_delay(n);
+    std::vector<double> expected_weight(n);
+    for (std::size_t s = 0; s < n; ++s) {
+        CAPTURE(s);
+        CHECK(projection.pre_of(s) == pairs[s].pre);
+        CHECK(projection.post_of(s) == pairs[s].post);
+        expected_delay[s] = static_cast<std::int32_t>(std::round(delay.sample(delays, s, 0) / 0.1));
+        expected_weight[s] = weight.sample(weights, s, 0);
+        CHECK(projection.delay_of(s) == expected_delay[s]);
+    }
+    CHECK(projection.delays() == expected_delay);
+    CHECK(projection.weights() == expected_weight);
+
+    // Stored: each row's synapses stably sorted by delay.
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), 0U);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return std::pair(pairs[a].pre, expected_delay[a]) <
+               std::pair(pairs[b].pre, expected_delay[b]);
+    });
+    REQUIRE_FALSE(std::is_sorted(order.begin(), order.end()));  // the test needs a reordering
+    std::vector<std::uint32_t> stored_post;
+    std::vector<double> stored_weight;
+    std::size_t runs = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        stored_post.push_back(pairs[order[k]].post);
+        stored_weight.push_back(expected_weight[order[k]]);
+        const bool new_run = k == 0 || pairs[order[k]].pre != pairs[order[k - 1]].pre ||
+                             expected_delay[order[k]] != expected_delay[order[k - 1]];
+        runs += new_run ? 1 : 0;
+    }
+    const auto post = projection.stored_post();
+    CHECK(std::vector(post.begin(), post.end()) == stored_post);
+    const auto w = projection.stored_weights();
+    CHECK(std::vector(w.begin(), w.end()) == stored_weight);
+    // The map of ids to entries (4 B per synapse) and the drawn weights (8 B).
+    CHECK(projection.memory_bytes() == layout_bytes(n_pre, n, runs) + 4 * n + 8 * n);
+
+    // set_weights by id lands where copy_weights reads it back.
+    std::vector<double> by_id(n);
+    std::iota(by_id.begin(), by_id.end(), 10.0);
+    projection.set_weights(by_id);
+    CHECK(projection.weights() == by_id);
+}
+
+TEST_CASE(
+    "store: the bytes of static and plastic projections follow the layout, within the "
+    "estimate that refuses what cannot fit",
+    "[projection][store][memory][unit]") {
+    const std::uint32_t n_pre = 40, n_post = 30;
+    const std::size_t n = std::size_t{n_pre} * n_post;
+    SECTION("static, constant weight and delay: targets, rows and one run per neuron") {
+        const auto spec =
+            store_spec(n_pre, n_post, sim::connect::AllToAll{}, sim::Distribution::constant(1.0),
+                       sim::Distribution::constant(0.5));
+        sim::Network net(spec);
+        const auto& projection = net.projection("in->out");
+        CHECK(projection.memory_bytes() == layout_bytes(n_pre, n, n_pre));
+        CHECK(sim::estimated_projection_bytes(spec.projections[0], static_cast<double>(n), n_pre,
+                                              n_post, 0) >= projection.memory_bytes());
+    }
+    SECTION("static, drawn weights: 8 B more per synapse") {
+        const auto spec =
+            store_spec(n_pre, n_post, sim::connect::AllToAll{},
+                       sim::Distribution::uniform(0.5, 1.5), sim::Distribution::constant(0.5));
+        sim::Network net(spec);
+        const auto& projection = net.projection("in->out");
+        CHECK(projection.memory_bytes() == layout_bytes(n_pre, n, n_pre) + 8 * n);
+        CHECK(sim::estimated_projection_bytes(spec.projections[0], static_cast<double>(n), n_pre,
+                                              n_post, 0) >= projection.memory_bytes());
+    }
+    SECTION("plastic (pair_stdp): weights, traces and the index by postsynaptic neuron") {
+        auto spec = store_spec(n_pre, n_post, sim::connect::AllToAll{},
+                               sim::Distribution::constant(1.0), sim::Distribution::constant(0.5));
+        spec.projections[0].plasticity = models::PairStdpParams{};
+        sim::Network net(spec);
+        const auto& projection = net.projection("in->out");
+        const std::size_t synapse_state = sizeof(models::PairStdp::SynapseState);
+        const std::size_t per_post = sizeof(models::PairStdp::PostState) + 8;  // + post term
+        CHECK(projection.memory_bytes() == layout_bytes(n_pre, n, n_pre) +
+                                               (8 + synapse_state + 4) * n + per_post * n_post +
+                                               4 * (n_post + 1));
+        CHECK(sim::estimated_projection_bytes(spec.projections[0], static_cast<double>(n), n_pre,
+                                              n_post, synapse_state) >= projection.memory_bytes());
+    }
+}
+
+TEST_CASE(
+    "store: checkpoints round-trip one weight and reordered plastic synapses, in the bytes "
+    "of one weight per synapse",
+    "[projection][store][checkpoint][unit]") {
+    SECTION("one weight: saved as the vector it stands for, loaded back as one weight") {
+        const std::uint32_t n_pre = 4, n_post = 3, n = n_pre * n_post;
+        const auto spec =
+            store_spec(n_pre, n_post, sim::connect::AllToAll{}, sim::Distribution::constant(2.0),
+                       sim::Distribution::constant(1.0));
+        sim::Network saved(spec);
+        sim::StateWriter one;
+        saved.save_state(one);
+        saved.projection("in->out").stored_weights();  // one weight per synapse, the same values
+        sim::StateWriter each;
+        saved.save_state(each);
+        CHECK(one.bytes() == each.bytes());
+
+        sim::Network loaded(spec);
+        auto& projection = loaded.projection("in->out");
+        const std::size_t one_weight_bytes = projection.memory_bytes();
+        std::vector<double> other(n);
+        std::iota(other.begin(), other.end(), 0.0);
+        projection.set_weights(other);
+        sim::StateReader in(one.bytes(), "test");
+        loaded.load_state(in);
+        in.expect_end();
+        CHECK(projection.weights() == std::vector<double>(n, 2.0));
+        CHECK(projection.memory_bytes() == one_weight_bytes);
+    }
+    SECTION("plastic synapses with drawn delays, spikes in flight: continued bit for bit") {
+        const auto spec = spikerate::testing::small_plastic_network();
+        sim::Network whole(spec);
+        for (int k = 0; k < 317; ++k) whole.step();
+        sim::StateWriter out;
+        whole.save_state(out);
+        sim::Network resumed(spec);
+        sim::StateReader in(out.bytes(), "test");
+        resumed.load_state(in);
+        in.expect_end();
+        for (int k = 0; k < 400; ++k) {
+            whole.step();
+            resumed.step();
+        }
+        CHECK(spikerate::testing::network_observables(resumed) ==
+              spikerate::testing::network_observables(whole));
+    }
+}
+
+TEST_CASE("store: connect_rows gives connect_pairs' synapses, in its order, for every rule",
+          "[projection][store][connect][unit]") {
+    const sim::RandomStream stream(9, "connect/rows");
+    const std::uint32_t n_pre = 23, n_post = 17;
+    const std::vector<sim::ConnectionRule> rules{
+        sim::connect::AllToAll{.allow_autapses = false},
+        sim::connect::OneToOne{},
+        sim::connect::FixedProbability{.p = 0.3, .allow_autapses = false},
+        sim::connect::FixedInDegree{.k = 6},  // multapses likely: 6 of 23, 17 times
+        sim::connect::FixedInDegree{.k = 9, .allow_autapses = false, .allow_multapses = false},
+        sim::connect::FromList{.pre = {5, 1, 5, 0, 22}, .post = {3, 2, 3, 16, 0}},
+    };
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+        CAPTURE(r);
+        const std::uint32_t n_target = r == 1 ? n_pre : n_post;  // one_to_one: equal sizes
+        const auto pairs = sim::connect_pairs(rules[r], n_pre, n_target, stream);
+        const auto rows = sim::connect_rows(rules[r], n_pre, n_target, stream);
+        REQUIRE(rows.row_begin.size() == n_pre + 1);
+        REQUIRE(rows.post.size() == pairs.size());
+        CHECK(rows.row_begin.front() == 0);
+        CHECK(rows.row_begin.back() == pairs.size());
+        for (std::uint32_t i = 0; i < n_pre; ++i) {
+            for (std::uint32_t s = rows.row_begin[i]; s < rows.row_begin[i + 1]; ++s) {
+                CAPTURE(i, s);
+                CHECK(pairs[s].pre == i);
+                CHECK(pairs[s].post == rows.post[s]);
+            }
+        }
+    }
+}
