@@ -74,10 +74,14 @@ void Network::plan_threads() {
     constexpr std::uint32_t block = 8;
     constexpr std::uint32_t smallest_split = 64;
     std::vector<std::vector<std::uint32_t>> bounds(populations_.size());
+    std::vector<std::uint32_t> whole_home(populations_.size(), 0);
+    std::uint32_t next_whole_home = 0;
     for (std::size_t p = 0; p < populations_.size(); ++p) {
         Population& pop = *populations_[p];
         if (!pop.splits_by_neuron() || pop.size() <= smallest_split) {
+            whole_home[p] = next_whole_home++ % n_parts;
             advance_tasks_.push_back({p, 0});
+            advance_home_.push_back(whole_home[p]);
             continue;
         }
         const std::uint32_t blocks = (pop.size() + block - 1) / block;
@@ -87,7 +91,10 @@ void Network::plan_threads() {
                 std::min<std::uint64_t>(std::uint64_t{c} * per_part, pop.size())));
         }
         pop.split(bounds[p]);
-        for (std::uint32_t c = 0; c < n_parts; ++c) advance_tasks_.push_back({p, c});
+        for (std::uint32_t c = 0; c < n_parts; ++c) {
+            advance_tasks_.push_back({p, c});
+            advance_home_.push_back(c);
+        }
     }
     // Deliveries by target: the projections onto a population, in their order, for one range
     // of its neurons. A population's input is written by range only when every projection onto
@@ -111,9 +118,11 @@ void Network::plan_threads() {
         if (by_range) {
             for (std::uint32_t c = 0; c < n_parts; ++c) {
                 deliver_tasks_.push_back({first, last, bounds[p][c], bounds[p][c + 1]});
+                deliver_home_.push_back(c);
             }
         } else {
             deliver_tasks_.push_back({first, last, 0, populations_[p]->size()});
+            deliver_home_.push_back(whole_home[p]);
         }
     }
 }
@@ -131,18 +140,24 @@ void Network::step() {
 
 void Network::step_on_threads() {
     const std::int64_t step = step_;
-    pool_->run(static_cast<std::uint32_t>(advance_tasks_.size()), [&](std::uint32_t i) {
-        const AdvanceTask& task = advance_tasks_[i];
-        populations_[task.population]->advance_part(step, task.part);
-    });
+    pool_->run(
+        static_cast<std::uint32_t>(advance_tasks_.size()),
+        [&](std::uint32_t i) {
+            const AdvanceTask& task = advance_tasks_[i];
+            populations_[task.population]->advance_part(step, task.part);
+        },
+        advance_home_);
     for (auto& population : populations_) population->finish_parts(step);
     for (auto& projection : projections_) projection->prepare(step);
-    pool_->run(static_cast<std::uint32_t>(deliver_tasks_.size()), [&](std::uint32_t i) {
-        const DeliverTask& task = deliver_tasks_[i];
-        for (std::uint32_t d = task.first; d < task.last; ++d) {
-            projections_[deliveries_[d]]->deliver(step, task.target_begin, task.target_end);
-        }
-    });
+    pool_->run(
+        static_cast<std::uint32_t>(deliver_tasks_.size()),
+        [&](std::uint32_t i) {
+            const DeliverTask& task = deliver_tasks_[i];
+            for (std::uint32_t d = task.first; d < task.last; ++d) {
+                projections_[deliveries_[d]]->deliver(step, task.target_begin, task.target_end);
+            }
+        },
+        deliver_home_);
     for (auto& projection : projections_) projection->finish(step);
     for (auto& modulator : modulators_) modulator->after_step(step);
     ++step_;

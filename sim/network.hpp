@@ -116,6 +116,11 @@ class Network {
     std::unique_ptr<WorkerPool> pool_;
     std::vector<AdvanceTask> advance_tasks_;
     std::vector<DeliverTask> deliver_tasks_;
+    // Each task's home thread (WorkerPool): part c of a population on thread c, in both phases,
+    // so that the part's state, input and synapses stay in one core's cache; the populations
+    // advanced whole spread over the threads, their deliveries on the same thread.
+    std::vector<std::uint32_t> advance_home_;
+    std::vector<std::uint32_t> deliver_home_;
     std::vector<std::size_t> deliveries_;  // projection indices, grouped by target population
 };
 

@@ -690,7 +690,7 @@ class NeuronPopulation final : public Population {
     std::vector<std::uint32_t> refractory_;              // neurons with steps left
     std::vector<std::uint32_t> crossing_;                // this step's spiking neurons
     // Threads: the parts the population advances in (none: one whole-population step).
-    struct Part {
+    struct alignas(64) Part {  // on cache lines of its own: parts are written by different threads
         std::uint32_t begin = 0;  // neurons [begin, end)
         std::uint32_t end = 0;
         Eigen::ArrayXd x;  // their state, variable k at x.segment(k * (end - begin), end - begin)

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <span>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -16,6 +17,10 @@ namespace spikerate::sim {
 // (on a machine busier than its cores, a descheduled worker only means fewer hands); nothing is
 // allocated per call, and idle workers spin briefly (yielding the core) before they sleep.
 // Which thread runs a task must not matter to the result: tasks write disjoint data.
+// Each task has a home thread (thread 0 is the caller, 1 ... threads - 1 the workers): a thread
+// claims its own tasks first and then those the others have not claimed yet. Giving the same
+// part of the data the same home at every call keeps it in that core's cache (COBA on 2 threads:
+// 2.1-2.3 s with tasks taken by whichever thread came first, 1.4-1.5 s with homes).
 //
 // An exception thrown by a task is caught; run() rethrows the one of the lowest task index after
 // every task has returned, so the pool stays usable.
@@ -32,25 +37,35 @@ class WorkerPool {
     std::uint32_t threads() const { return static_cast<std::uint32_t>(workers_.size()) + 1; }
     static constexpr std::uint32_t max_tasks = (1U << 24) - 1;  // in one call
 
+    // Task i's home is home[i] % threads() (one per task), or i % threads() without `home`.
     template <class Task>
-    void run(std::uint32_t n_tasks, Task&& task) {
+    void run(std::uint32_t n_tasks, Task&& task, std::span<const std::uint32_t> home = {}) {
         run_erased(
             n_tasks,
             [](void* context, std::uint32_t i) { (*static_cast<std::decay_t<Task>*>(context))(i); },
-            const_cast<void*>(static_cast<const void*>(&task)));
+            const_cast<void*>(static_cast<const void*>(&task)), home);
     }
 
   private:
     using Erased = void (*)(void* context, std::uint32_t task);
-    void run_erased(std::uint32_t n_tasks, Erased function, void* context);
-    void work();
-    // Claims and runs tasks of the batch `generation` until none is left.
-    void take_tasks(std::uint32_t generation);
+    void run_erased(std::uint32_t n_tasks, Erased function, void* context,
+                    std::span<const std::uint32_t> home);
+    void work(std::uint32_t self);
+    // Claims and runs tasks of the batch `generation`, its own queue first, until none is left.
+    void take_tasks(std::uint32_t generation, std::uint32_t self);
 
-    // The batch: generation, task count and next unclaimed task in one word (worker_pool.cpp),
-    // so a claim can never take a task of another batch.
+    // The batch's generation and task count (worker_pool.cpp), which the workers wait on.
     std::atomic<std::uint64_t> batch_{0};
-    std::atomic<std::uint32_t> done_{0};  // tasks of the batch that have returned
+    // Per thread, the tasks whose home it is: generation, count and next unclaimed one in one
+    // word (as the batch), so a claim can never take a task of another batch; a cache line each.
+    struct alignas(64) Queue {
+        std::atomic<std::uint64_t> word{0};
+    };
+    std::vector<Queue> queues_;
+    std::vector<std::uint32_t> order_;        // the batch's tasks grouped by home thread
+    std::vector<std::uint32_t> queue_begin_;  // threads + 1: each queue's tasks in order_
+    std::vector<std::uint32_t> queue_fill_;   // threads: scratch for grouping them
+    std::atomic<std::uint32_t> done_{0};      // tasks of the batch that have returned
     Erased function_ = nullptr;
     void* context_ = nullptr;
     std::vector<std::exception_ptr> errors_;  // by task

@@ -1,8 +1,10 @@
 // Threads (sim/network.hpp): a network advanced on any number of threads gives the same bits as
 // on one: spikes, state variables, weights, counters, recordings and a trainer's results.
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -115,6 +117,28 @@ TEST_CASE("worker pool: every task runs once per call, errors reach the caller",
     pool.run(1, [&](std::uint32_t i) { ++calls[i]; });  // still usable
     CHECK(calls[0] == 1001);
     CHECK_THROWS_AS(sim::WorkerPool(0), ParamError);
+
+    // Home threads: every task still runs exactly once, whichever thread its home is (all on one
+    // thread, homes beyond the pool's threads, every task elsewhere), and the homes must match
+    // the tasks.
+    for (const std::uint32_t pattern : {0u, 1u, 2u}) {
+        INFO("home pattern " << pattern);
+        std::vector<std::uint32_t> home(40);
+        for (std::uint32_t i = 0; i < 40; ++i)
+            home[i] = pattern == 0 ? 0 : pattern == 1 ? 7 * i + 5 : 39 - i;
+        std::vector<std::atomic<int>> runs(40);
+        for (int k = 0; k < 200; ++k) {
+            const auto count = static_cast<std::uint32_t>(1 + k % 40);
+            pool.run(
+                count, [&](std::uint32_t i) { ++runs[i]; },
+                std::span<const std::uint32_t>(home).first(count));
+        }
+        for (std::uint32_t i = 0; i < 40; ++i) CHECK(runs[i] == 5 * (40 - static_cast<int>(i)));
+    }
+    const std::vector<std::uint32_t> too_few(3, 0);
+    CHECK_THROWS_AS(pool.run(
+                        4, [](std::uint32_t) {}, too_few),
+                    Error);
 }
 
 TEST_CASE("threads: a network gives the same bits on 1, 2, 3, 4 and 16 threads",
