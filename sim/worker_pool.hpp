@@ -19,8 +19,8 @@ namespace spikerate::sim {
 // Which thread runs a task must not matter to the result: tasks write disjoint data.
 // Each task has a home thread (thread 0 is the caller, 1 ... threads - 1 the workers): a thread
 // claims its own tasks first and then those the others have not claimed yet. Giving the same
-// part of the data the same home at every call keeps it in that core's cache (COBA on 2 threads:
-// 2.1-2.3 s with tasks taken by whichever thread came first, 1.4-1.5 s with homes).
+// part of the data the same home at every call keeps it in that core's cache instead of moving
+// it between cores at every step, as tasks taken by whichever thread comes first would.
 //
 // An exception thrown by a task is caught; run() rethrows the one of the lowest task index after
 // every task has returned, so the pool stays usable.
