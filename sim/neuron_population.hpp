@@ -395,7 +395,7 @@ class NeuronPopulation final : public Population {
     // Poisson background: each of the neurons first, first + 1, ... (as many as `count`) draws
     // its input spikes of `step` from its uniform (paired_uniform: neurons 2j and 2j + 1 share
     // the counter (step, j)) and its receptor variable (`target`, one value per neuron) jumps by
-    // their weight; returns the spikes drawn. Parts start at even neurons (multiples of 64).
+    // their weight; returns the spikes drawn. Parts start at even neurons (multiples of 8).
     std::uint64_t add_background(std::int64_t step, std::uint32_t first, double* target,
                                  Eigen::Index count) const {
         const Background& bg = *background_;
