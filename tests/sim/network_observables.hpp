@@ -1,10 +1,12 @@
 #pragma once
 
-// Everything observable about a network at one moment, as one vector: for tests that compare
-// two networks that must agree exactly (a checkpoint resumed, another thread count).
+// Everything observable about a network at one moment, as one vector, and one network continued
+// from another's state: for tests that compare two networks that must agree exactly (a
+// checkpoint resumed, another thread count).
 
 #include <vector>
 
+#include "sim/checkpoint.hpp"
 #include "sim/network.hpp"
 
 namespace spikerate::testing {
@@ -30,6 +32,16 @@ inline std::vector<double> network_observables(const sim::Network& net) {
         out.push_back(static_cast<double>(proj->post_term_evaluations()));
     }
     return out;
+}
+
+// `to` continues from `from`'s state: a checkpoint written by one and read whole by the other
+// (built from the same description).
+inline void load_state_of(const sim::Network& from, sim::Network& to) {
+    sim::StateWriter out;
+    from.save_state(out);
+    sim::StateReader in(out.bytes(), "test");
+    to.load_state(in);
+    in.expect_end();
 }
 
 }  // namespace spikerate::testing

@@ -43,6 +43,7 @@ struct Trace {
     }
 };
 
+using testing::load_state_of;
 using testing::network_observables;
 
 // Runs `spec` for first + second steps without a break, and for `first` steps, saved, loaded
@@ -58,12 +59,8 @@ void check_continues_exactly(const sim::NetworkSpec& spec, std::int64_t first,
 
     sim::Network before(spec);
     for (std::int64_t k = 0; k < first; ++k) before.step();
-    sim::StateWriter out;
-    before.save_state(out);
     sim::Network after(spec);
-    sim::StateReader in(out.bytes(), "test");
-    after.load_state(in);
-    in.expect_end();
+    load_state_of(before, after);
     CHECK(after.steps_done() == first);
     // Compared as bools: Catch2 would print every value of a long vector that differs.
     CHECK((network_observables(after) == network_observables(before)));
@@ -136,12 +133,8 @@ TEST_CASE("checkpoint: spikes a spike-train source was given to play continue af
     for (int k = 0; k < 100; ++k) whole.step();
     whole.population_as<sim::SpikeTrainSource>("input").play(example, 100);
     for (int k = 0; k < 60; ++k) whole.step();  // two of the six played
-    sim::StateWriter out;
-    whole.save_state(out);
     sim::Network resumed(spec);
-    sim::StateReader in(out.bytes(), "test");
-    resumed.load_state(in);
-    in.expect_end();
+    load_state_of(whole, resumed);
     const auto expected = spikes_after(whole);
     // The played spikes at 19.05 ms (node 1) and 40 ms (node 0) come after the checkpoint.
     REQUIRE(std::count(expected.begin(), expected.end(),

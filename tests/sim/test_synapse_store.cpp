@@ -226,12 +226,8 @@ TEST_CASE(
         const auto spec = spikerate::testing::small_plastic_network();
         sim::Network whole(spec);
         for (int k = 0; k < 317; ++k) whole.step();
-        sim::StateWriter out;
-        whole.save_state(out);
         sim::Network resumed(spec);
-        sim::StateReader in(out.bytes(), "test");
-        resumed.load_state(in);
-        in.expect_end();
+        spikerate::testing::load_state_of(whole, resumed);
         for (int k = 0; k < 400; ++k) {
             whole.step();
             resumed.step();
