@@ -49,9 +49,17 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) 
     for (const auto& pop : spec_.populations) {
         populations_.push_back(make_population(pop, grid_, spec_.seed));
     }
+    // Before the projections: their synapses are grouped by the parts of their targets.
+    if (spec_.threads > 1) plan_parts();
     for (const auto& proj : spec_.projections) {
-        projections_.push_back(
-            make_projection(proj, population(proj.pre), population(proj.post), grid_, spec_.seed));
+        Population& post = population(proj.post);
+        const auto target = static_cast<std::size_t>(
+            std::find_if(populations_.begin(), populations_.end(),
+                         [&](const auto& pop) { return pop.get() == &post; }) -
+            populations_.begin());
+        projections_.push_back(make_projection(
+            proj, population(proj.pre), post, grid_, spec_.seed,
+            part_bounds_.empty() ? std::span<const std::uint32_t>() : part_bounds_[target]));
     }
     for (const auto& mod : spec_.modulators) {
         std::vector<Projection*> targets;
@@ -64,33 +72,41 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) 
     if (spec_.threads > 1) plan_threads();
 }
 
-void Network::plan_threads() {
+void Network::plan_parts() {
     const std::uint32_t n_parts = spec_.threads;
-    pool_ = std::make_unique<WorkerPool>(spec_.threads);
     // Parts start at multiples of 8 neurons: 64 bytes of each state variable, the widest SIMD
     // vector and Eigen's largest alignment, so that each value is computed by the vectorised or
     // the scalar code as in a whole-population step (sim/neuron_population.hpp). Populations of
     // at most 64 neurons are not worth a task per part.
     constexpr std::uint32_t block = 8;
     constexpr std::uint32_t smallest_split = 64;
-    std::vector<std::vector<std::uint32_t>> bounds(populations_.size());
+    part_bounds_.assign(populations_.size(), {});
+    for (std::size_t p = 0; p < populations_.size(); ++p) {
+        Population& pop = *populations_[p];
+        if (!pop.splits_by_neuron() || pop.size() <= smallest_split) continue;
+        const std::uint32_t blocks = (pop.size() + block - 1) / block;
+        const std::uint32_t per_part = (blocks + n_parts - 1) / n_parts * block;
+        for (std::uint32_t c = 0; c <= n_parts; ++c) {
+            part_bounds_[p].push_back(static_cast<std::uint32_t>(
+                std::min<std::uint64_t>(std::uint64_t{c} * per_part, pop.size())));
+        }
+        pop.split(part_bounds_[p]);
+    }
+}
+
+void Network::plan_threads() {
+    const std::uint32_t n_parts = spec_.threads;
+    pool_ = std::make_unique<WorkerPool>(spec_.threads);
+    const auto& bounds = part_bounds_;
     std::vector<std::uint32_t> whole_home(populations_.size(), 0);
     std::uint32_t next_whole_home = 0;
     for (std::size_t p = 0; p < populations_.size(); ++p) {
-        Population& pop = *populations_[p];
-        if (!pop.splits_by_neuron() || pop.size() <= smallest_split) {
+        if (bounds[p].empty()) {
             whole_home[p] = next_whole_home++ % n_parts;
             advance_tasks_.push_back({p, 0});
             advance_home_.push_back(whole_home[p]);
             continue;
         }
-        const std::uint32_t blocks = (pop.size() + block - 1) / block;
-        const std::uint32_t per_part = (blocks + n_parts - 1) / n_parts * block;
-        for (std::uint32_t c = 0; c <= n_parts; ++c) {
-            bounds[p].push_back(static_cast<std::uint32_t>(
-                std::min<std::uint64_t>(std::uint64_t{c} * per_part, pop.size())));
-        }
-        pop.split(bounds[p]);
         for (std::uint32_t c = 0; c < n_parts; ++c) {
             advance_tasks_.push_back({p, c});
             advance_home_.push_back(c);

@@ -48,7 +48,9 @@ class Network {
     //                 queued and their work counted (Projection::prepare);
     //   2. propagate  for each population advanced in parts, one task per part delivers every
     //                 projection onto it (in their order) to the part's neurons, with the
-    //                 plasticity of their synapses; the projections onto other populations (or
+    //                 plasticity of their synapses (a projection's synapses are stored grouped
+    //                 by the parts of its target, sim/synapse_layout.hpp, so that a task writes
+    //                 no cache line of another's); the projections onto other populations (or
     //                 onto one with a projection that cannot deliver by range) in one task per
     //                 target population;
     //   3. (caller)   the modulators, as above.
@@ -100,8 +102,12 @@ class Network {
     std::vector<std::unique_ptr<Modulator>> modulators_;
     std::int64_t step_ = 0;
 
-    // Threads (spec_.threads > 1): the pool and the tasks of the two parallel phases.
+    // Threads (spec_.threads > 1): the parts of the populations (part_bounds_[p]: the first
+    // neuron of each part and the size; empty for a population advanced whole), the pool and the
+    // tasks of the two parallel phases.
+    void plan_parts();
     void plan_threads();
+    std::vector<std::vector<std::uint32_t>> part_bounds_;
     void step_on_threads();
     struct AdvanceTask {
         std::size_t population;

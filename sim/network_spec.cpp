@@ -727,7 +727,7 @@ void NetworkSpec::validate() const {
                 throw ParamError(key, std::nullopt, what, what);
             }
             const double bytes = estimated_projection_bytes(
-                proj, synapses, n_pre, n_post, rule_bytes_per_synapse(proj.plasticity));
+                proj, synapses, n_pre, n_post, rule_bytes_per_synapse(proj.plasticity), threads);
             require_memory(bytes, key, fmt::format("about {:.3g} synapses", synapses));
             total_bytes += bytes;
         });

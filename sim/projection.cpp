@@ -74,20 +74,34 @@ class ProjectionOf final : public Projection {
 
     void save_state(StateWriter& out) const override {
         out.tag(fmt::format("projection {} ({})", name_, Rule::id));
+        // In the whole order (SynapseLayout): the same bytes on any thread count.
         const std::size_t n = n_synapses();
+        const bool whole = layout_.parts() == 1;
+        const std::vector<std::uint32_t> to_whole =
+            whole ? std::vector<std::uint32_t>() : layout_.whole_entries();
+        const auto write_per_synapse = [&](const auto& stored) {
+            if (whole) {
+                out.vec(stored);
+            } else {
+                std::remove_cvref_t<decltype(stored)> in_whole_order(stored.size());
+                for (std::size_t k = 0; k < stored.size(); ++k)
+                    in_whole_order[to_whole[k]] = stored[k];
+                out.vec(in_whole_order);
+            }
+        };
         out.u64(n);
         out.u64(arrivals_.size());
         if (one_weight_) {  // the bytes of the vector it stands for
             out.u64(n);
             for (std::size_t k = 0; k < n; ++k) out.f64(weight_);
         } else {
-            out.vec(weights_);
+            write_per_synapse(weights_);
         }
         if constexpr (is_plastic<Rule>) {
-            out.vec(plasticity_.synapse);
+            write_per_synapse(plasticity_.synapse);
             out.vec(plasticity_.post);
         }
-        for (const auto& slot : arrivals_) out.vec(slot);
+        for (const auto& slot : arrivals_) out.vec(whole ? slot : whole_arrivals(slot));
         out.u64(synaptic_events_);
         out.u64(plasticity_updates_);
         out.u64(plasticity_post_updates_);
@@ -101,17 +115,36 @@ class ProjectionOf final : public Projection {
         if (in.u64() != n || in.u64() != arrivals_.size()) {
             in.fail(what + ": other synapses or delays than this run's");
         }
+        // Written in the whole order (SynapseLayout), stored in this layout's.
+        const bool whole = layout_.parts() == 1;
+        const std::vector<std::uint32_t> to_whole =
+            whole ? std::vector<std::uint32_t>() : layout_.whole_entries();
+        const auto to_stored_order = [&](auto& values) {
+            if (whole) return;
+            const auto in_whole_order = values;
+            for (std::size_t k = 0; k < values.size(); ++k) values[k] = in_whole_order[to_whole[k]];
+        };
         std::vector<double> weights;
         in.vec_into(weights, n, what + ": weights");
+        to_stored_order(weights);
         take_stored_weights({.each = std::move(weights)});
         if constexpr (is_plastic<Rule>) {
             in.vec_into(plasticity_.synapse, plasticity_.synapse.size(), what + ": synapse traces");
+            to_stored_order(plasticity_.synapse);
             in.vec_into(plasticity_.post, plasticity_.post.size(), what + ": post traces");
         }
         for (auto& slot : arrivals_) {
-            slot = in.vec<Arrival>();
-            for (const Arrival& a : slot) {
-                if (a.begin > a.end || a.end > n) in.fail(what + ": spikes in flight");
+            const auto saved = in.vec<Arrival>();
+            for (const Arrival& a : saved) {  // a queued run is never empty
+                if (a.begin >= a.end || a.end > n) in.fail(what + ": spikes in flight");
+            }
+            if (whole) {
+                slot = saved;
+            } else {
+                slot.clear();
+                for (const Arrival& a : saved) {
+                    if (!add_arrival_in_parts(slot, a)) in.fail(what + ": spikes in flight");
+                }
             }
         }
         synaptic_events_ = in.u64();
@@ -269,6 +302,50 @@ class ProjectionOf final : public Projection {
     std::vector<Arrival>& slot(std::int64_t step) {
         return arrivals_[static_cast<std::size_t>(step) % arrivals_.size()];
     }
+
+    // Checkpoints of a layout in parts. A spike queues one run per part for each delay of its
+    // neuron, consecutive in the slot and in the order of the parts; the whole order has one run
+    // per delay. whole_arrivals: each such group as the run of the whole order it makes up.
+    std::vector<Arrival> whole_arrivals(const std::vector<Arrival>& in_parts) const {
+        std::vector<Arrival> whole;
+        std::uint32_t group_pre = 0;
+        std::size_t group_run = 0;  // the group's last run, in runs_of(group_pre)
+        for (const Arrival& a : in_parts) {
+            const std::uint32_t pre = layout_.pre_of(a.begin);
+            const auto runs = layout_.runs_of(pre);
+            const auto run = static_cast<std::size_t>(
+                std::find_if(runs.begin(), runs.end(),
+                             [&](const Run& r) { return r.begin == a.begin; }) -
+                runs.begin());
+            const std::int32_t delay = runs[run].delay;
+            const bool same_group = !whole.empty() && pre == group_pre && run > group_run &&
+                                    runs[group_run].delay == delay &&
+                                    std::bit_cast<std::uint64_t>(whole.back().offset) ==
+                                        std::bit_cast<std::uint64_t>(a.offset);
+            if (!same_group) {
+                for (const Run& r : layout_.whole_runs_of(pre)) {
+                    if (r.delay == delay) whole.push_back(Arrival{r.begin, r.end, a.offset});
+                }
+            }
+            group_pre = pre;
+            group_run = run;
+        }
+        return whole;
+    }
+    // The runs in parts that a run of the whole order stands for, added to `slot`; false when
+    // [a.begin, a.end) (not empty, inside the projection) is no run of the whole order.
+    bool add_arrival_in_parts(std::vector<Arrival>& slot, const Arrival& a) const {
+        const std::uint32_t pre = layout_.pre_of(a.begin);
+        const auto whole = layout_.whole_runs_of(pre);
+        const auto it = std::find_if(whole.begin(), whole.end(), [&](const Run& r) {
+            return r.begin == a.begin && r.end == a.end;
+        });
+        if (it == whole.end()) return false;
+        for (const Run& r : layout_.runs_of(pre)) {
+            if (r.delay == it->delay) slot.push_back(Arrival{r.begin, r.end, a.offset});
+        }
+        return true;
+    }
     using ArrivalIt = typename std::vector<Arrival>::iterator;
 
     // The postsynaptic neurons [begin, end) one delivery is for (all: the whole target).
@@ -280,10 +357,16 @@ class ProjectionOf final : public Projection {
     // The stored entries of an arriving run [begin, end) onto `targets`: a run's entries are
     // ordered by postsynaptic neuron (SynapseLayout::runs_sorted_by_target), so they are
     // consecutive.
+    // With the layout's parts the same as the threads' (sim/network.cpp), a run lies wholly
+    // inside or outside the targets: two loads, no search.
     std::pair<std::uint32_t, std::uint32_t> entries_onto(const Arrival& a,
                                                          const Targets& targets) const {
         if (targets.all) return {a.begin, a.end};
         const std::uint32_t* const stored_post = layout_.stored_post().data();
+        const std::uint32_t first_target = stored_post[a.begin];
+        const std::uint32_t last_target = stored_post[a.end - 1];  // runs are not empty
+        if (first_target >= targets.end || last_target < targets.begin) return {a.begin, a.begin};
+        if (first_target >= targets.begin && last_target < targets.end) return {a.begin, a.end};
         const std::uint32_t* const first = stored_post + a.begin;
         const std::uint32_t* const last = stored_post + a.end;
         const std::uint32_t* const lo = std::lower_bound(first, last, targets.begin);
@@ -522,7 +605,8 @@ std::vector<std::int32_t> Projection::delays() const {
 
 std::unique_ptr<Projection> make_projection(const ProjectionSpec& spec, Population& pre,
                                             Population& post, const TimeGrid& grid,
-                                            std::uint64_t seed) {
+                                            std::uint64_t seed,
+                                            std::span<const std::uint32_t> target_parts) {
     const std::string name = spec.resolved_name();
     const auto* all = std::get_if<connect::AllToAll>(&spec.connection);
     const bool complete = all != nullptr && all->allow_autapses;
@@ -536,7 +620,8 @@ std::unique_ptr<Projection> make_projection(const ProjectionSpec& spec, Populati
     } catch (const ParamError& e) {
         throw ParamError(fmt::format("projection '{}': {}", name, e.what()));
     }
-    SynapseLayout layout(std::move(rows), spec.delay_ms, name, grid, pre.min_delay_steps(), seed);
+    SynapseLayout layout(std::move(rows), spec.delay_ms, name, grid, pre.min_delay_steps(), seed,
+                         target_parts);
 
     // Drawn straight into stored order, with the synapse id as counter; a static projection's
     // constant weight is kept once.

@@ -127,9 +127,12 @@ class Projection {
 
 // Builds the projection a validated spec describes. Weights are drawn from the stream
 // "weights/<name>" and delays from "delays/<name>", counter (synapse, 0); connections from
-// "connect/<name>".
+// "connect/<name>". `target_parts`: the bounds of the parts `post` advances in on threads (empty:
+// whole), for which the synapses are grouped (sim/synapse_layout.hpp); the results do not
+// depend on them.
 std::unique_ptr<Projection> make_projection(const ProjectionSpec& spec, Population& pre,
                                             Population& post, const TimeGrid& grid,
-                                            std::uint64_t seed);
+                                            std::uint64_t seed,
+                                            std::span<const std::uint32_t> target_parts = {});
 
 }  // namespace spikerate::sim

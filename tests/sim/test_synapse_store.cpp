@@ -267,3 +267,102 @@ TEST_CASE("store: connect_rows gives connect_pairs' synapses, in its order, for 
         }
     }
 }
+
+TEST_CASE(
+    "store: grouped by the parts of the targets, each run lies in one part, the order onto each "
+    "target is the whole layout's, and the whole order is recovered",
+    "[projection][store][threads][unit]") {
+    const sim::RandomStream stream(5, "connect/parts");
+    const std::uint32_t n_pre = 31, n_post = 40;
+    const sim::TimeGrid grid(0.1);
+    const auto drawn = sim::Distribution::uniform(0.1, 0.6);  // 1..6 steps: rows reorder
+    const auto constant = sim::Distribution::constant(0.3);
+    struct Case {
+        const char* name;
+        sim::ConnectionRule rule;
+        sim::Distribution delay;
+        std::vector<std::uint32_t> parts;
+    };
+    const std::vector<Case> cases{
+        {"fixed_probability, drawn delays, 3 parts",
+         sim::connect::FixedProbability{.p = 0.4},
+         drawn,
+         {0, 16, 32, 40}},
+        {"fixed_probability, constant delay, 2 parts",
+         sim::connect::FixedProbability{.p = 0.4},
+         constant,
+         {0, 24, 40}},
+        {"fixed_in_degree with multapses, drawn delays, an empty part",
+         sim::connect::FixedInDegree{.k = 12},
+         drawn,
+         {0, 8, 8, 40}},
+        {"a list out of order, drawn delays, 4 parts",
+         sim::connect::FromList{.pre = {3, 0, 1, 0, 3, 1, 0, 30, 3, 0, 1, 30, 3},
+                                .post = {39, 4, 0, 17, 0, 33, 1, 2, 24, 3, 20, 0, 39}},
+         drawn,
+         {0, 8, 16, 32, 40}},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        const auto rows = [&] { return sim::connect_rows(c.rule, n_pre, n_post, stream); };
+        const sim::SynapseLayout whole(rows(), c.delay, "p", grid, 1, 7);
+        const sim::SynapseLayout in_parts(rows(), c.delay, "p", grid, 1, 7, c.parts);
+        REQUIRE(whole.parts() == 1);
+        REQUIRE(in_parts.parts() == c.parts.size() - 1);
+        const std::size_t n = whole.n_synapses();
+        REQUIRE(in_parts.n_synapses() == n);
+        const auto part_of = [&](std::uint32_t target) {
+            return std::upper_bound(c.parts.begin() + 1, c.parts.end() - 1, target) -
+                   (c.parts.begin() + 1);
+        };
+        std::size_t runs_in_parts = 0;
+        std::size_t runs_whole = 0;
+        for (std::uint32_t i = 0; i < n_pre; ++i) {
+            CAPTURE(i);
+            runs_whole += whole.runs_of(i).size();
+            // Runs in (part, delay) order, each in one part, sorted by target.
+            const auto runs = in_parts.runs_of(i);
+            runs_in_parts += runs.size();
+            for (std::size_t r = 0; r < runs.size(); ++r) {
+                const auto post =
+                    in_parts.stored_post().subspan(runs[r].begin, runs[r].end - runs[r].begin);
+                REQUIRE_FALSE(post.empty());
+                CHECK(part_of(post.front()) == part_of(post.back()));
+                CHECK(std::is_sorted(post.begin(), post.end()));
+                if (r > 0) {
+                    CHECK(runs[r].begin == runs[r - 1].end);
+                    const auto before = std::pair(
+                        part_of(in_parts.stored_post()[runs[r - 1].begin]), runs[r - 1].delay);
+                    CHECK(before < std::pair(part_of(post.front()), runs[r].delay));
+                }
+            }
+            // The whole order's runs: those of the one-part layout.
+            const auto expected = whole.runs_of(i);
+            const auto got = in_parts.whole_runs_of(i);
+            REQUIRE(got.size() == expected.size());
+            for (std::size_t r = 0; r < got.size(); ++r) {
+                CHECK(got[r].delay == expected[r].delay);
+                CHECK(got[r].begin == expected[r].begin);
+                CHECK(got[r].end == expected[r].end);
+            }
+        }
+        CHECK(runs_in_parts > runs_whole);  // the parts split runs
+        // By synapse id: the same synapse, delay and presynaptic neuron; whole_entries maps each
+        // stored entry to the one-part layout's entry of the same id.
+        const auto to_whole = in_parts.whole_entries();
+        std::vector<std::vector<std::size_t>> onto_whole(n_post), onto_parts(n_post);
+        for (std::size_t s = 0; s < n; ++s) {
+            CAPTURE(s);
+            CHECK(in_parts.post_of(s) == whole.post_of(s));
+            CHECK(in_parts.pre_of(s) == whole.pre_of(s));
+            CHECK(in_parts.delay_of(s) == whole.delay_of(s));
+            CHECK(to_whole[in_parts.entry_of(s)] == whole.entry_of(s));
+        }
+        // Onto each target, the synapses in the same order (sums per target: the same bits).
+        for (std::size_t k = 0; k < n; ++k) {
+            onto_whole[whole.stored_post()[k]].push_back(k);
+            onto_parts[in_parts.stored_post()[k]].push_back(to_whole[k]);
+        }
+        CHECK(onto_parts == onto_whole);
+    }
+}
