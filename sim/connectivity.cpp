@@ -23,11 +23,10 @@ bool autapse(std::uint32_t pre, std::uint32_t post, bool allowed) {
 // Synapse s from the counter (s, k): the presynaptic neuron from two words, the postsynaptic from
 // the other two; without autapses a same-index pair is drawn again with k + 1. At most half the
 // pairs are same-index (validation refuses one neuron onto one), so 64 draws fail with
-// probability at most 2^-64.
-void add_fixed_total_number(const connect::FixedTotalNumber& c, std::uint32_t n_pre,
-                            std::uint32_t n_post, const RandomStream& stream,
-                            std::vector<SynapsePair>& pairs) {
-    pairs.reserve(c.n);
+// probability at most 2^-64. emit(pre, post) in the order of s.
+template <class Emit>
+void fixed_total_number_synapses(const connect::FixedTotalNumber& c, std::uint32_t n_pre,
+                                 std::uint32_t n_post, const RandomStream& stream, Emit&& emit) {
     for (std::uint32_t s = 0; s < c.n; ++s) {
         for (std::uint32_t k = 0;; ++k) {
             if (k == 64) {
@@ -39,7 +38,7 @@ void add_fixed_total_number(const connect::FixedTotalNumber& c, std::uint32_t n_
             const auto pre = static_cast<std::uint32_t>(open_unit_interval(w[0], w[1]) * n_pre);
             const auto post = static_cast<std::uint32_t>(open_unit_interval(w[2], w[3]) * n_post);
             if (!autapse(pre, post, c.allow_autapses)) {
-                pairs.push_back({pre, post});
+                emit(pre, post);
                 break;
             }
         }
@@ -133,7 +132,11 @@ std::vector<SynapsePair> connect_pairs(const ConnectionRule& rule, std::uint32_t
                                                 });
                    },
                    [&](const connect::FixedTotalNumber& c) {
-                       add_fixed_total_number(c, n_pre, n_post, stream, pairs);
+                       pairs.reserve(c.n);
+                       fixed_total_number_synapses(c, n_pre, n_post, stream,
+                                                   [&](std::uint32_t i, std::uint32_t j) {
+                                                       pairs.push_back({i, j});
+                                                   });
                    },
                    [&](const connect::FromList& c) {
                        for (std::size_t s = 0; s < c.pre.size(); ++s)
@@ -172,6 +175,28 @@ ConnectionRows connect_rows(const ConnectionRule& rule, std::uint32_t n_pre, std
         rows.post.reserve(
             static_cast<std::size_t>(std::min(expected, static_cast<double>(max_synapses))));
     };
+    // Rules whose synapses do not come by presynaptic neuron: draw(to_rows) calls to_rows(i, j)
+    // for every synapse, the same ones each time (counter-based streams, or a list). Counted per
+    // presynaptic neuron first, then drawn again into the rows in that order: no pairs held.
+    const auto fill_rows = [&](const auto& draw) {
+        std::uint64_t total = 0;
+        draw([&](std::uint32_t i, std::uint32_t) {
+            ++rows.row_begin[i + 1];
+            ++total;
+        });
+        if (total > max_synapses) throw too_many(total);
+        std::partial_sum(rows.row_begin.begin(), rows.row_begin.end(), rows.row_begin.begin());
+        rows.post.resize(total);
+        std::vector<std::uint32_t> fill(rows.row_begin.begin(), rows.row_begin.end() - 1);
+        draw([&](std::uint32_t i, std::uint32_t j) { rows.post[fill[i]++] = j; });
+    };
+    // connect_pairs' order within each row: by postsynaptic neuron (equal pairs are alike).
+    const auto sort_rows = [&] {
+        for (std::uint32_t i = 0; i < n_pre; ++i) {
+            std::sort(rows.post.begin() + rows.row_begin[i],
+                      rows.post.begin() + rows.row_begin[i + 1]);
+        }
+    };
     std::visit(Overloaded{
                    [&](const connect::AllToAll& c) {
                        const std::uint64_t all = std::uint64_t{n_pre} * n_post;
@@ -199,31 +224,24 @@ ConnectionRows connect_rows(const ConnectionRule& rule, std::uint32_t n_pre, std
                        close();
                    },
                    [&](const connect::FixedInDegree& c) {
-                       // Drawn by postsynaptic neuron: counted per presynaptic neuron, then drawn
-                       // again (counter-based: the same synapses) into the rows; posts come
-                       // ascending, so every row is sorted.
-                       std::uint64_t total = 0;
-                       fixed_in_degree_synapses(c, n_pre, n_post, stream,
-                                                [&](std::uint32_t i, std::uint32_t) {
-                                                    ++rows.row_begin[i + 1];
-                                                    ++total;
-                                                });
-                       if (total > max_synapses) throw too_many(total);
-                       std::partial_sum(rows.row_begin.begin(), rows.row_begin.end(),
-                                        rows.row_begin.begin());
-                       rows.post.resize(total);
-                       std::vector<std::uint32_t> fill(rows.row_begin.begin(),
-                                                       rows.row_begin.end() - 1);
-                       fixed_in_degree_synapses(
-                           c, n_pre, n_post, stream,
-                           [&](std::uint32_t i, std::uint32_t j) { rows.post[fill[i]++] = j; });
+                       // Drawn by postsynaptic neuron; posts come ascending, so every row is
+                       // sorted.
+                       fill_rows([&](auto&& to_rows) {
+                           fixed_in_degree_synapses(c, n_pre, n_post, stream, to_rows);
+                       });
                    },
-                   [&](const auto&) {
-                       std::vector<SynapsePair> pairs = connect_pairs(rule, n_pre, n_post, stream);
-                       if (pairs.size() > max_synapses) throw too_many(pairs.size());
-                       rows.post.reserve(pairs.size());
-                       for (const SynapsePair& p : pairs) emit(p.pre, p.post);
-                       close();
+                   [&](const connect::FixedTotalNumber& c) {
+                       fill_rows([&](auto&& to_rows) {
+                           fixed_total_number_synapses(c, n_pre, n_post, stream, to_rows);
+                       });
+                       sort_rows();
+                   },
+                   [&](const connect::FromList& c) {
+                       fill_rows([&](auto&& to_rows) {
+                           for (std::size_t s = 0; s < c.pre.size(); ++s)
+                               to_rows(c.pre[s], c.post[s]);
+                       });
+                       sort_rows();
                    },
                },
                rule);

@@ -26,10 +26,10 @@ std::vector<SynapsePair> connect_pairs(const ConnectionRule& rule, std::uint32_t
 
 // The same synapses as rows by presynaptic neuron: the synapses of neuron i are the ids
 // [row_begin[i], row_begin[i + 1]), and post[s] is the target of synapse s. all_to_all,
-// one_to_one and fixed_probability fill the rows as they draw, fixed_in_degree counts the rows
-// first and draws twice; the others go through connect_pairs (8 bytes per synapse, and its sort's
-// buffer, for the time of the conversion). Throws ParamError when there are more than 2^32 - 1
-// synapses.
+// one_to_one and fixed_probability fill the rows as they draw; fixed_in_degree,
+// fixed_total_number and from_list count the rows first, then draw (or read) again into them,
+// and the last two sort each row by target: no pairs are held. Throws ParamError when there are
+// more than 2^32 - 1 synapses.
 struct ConnectionRows {
     std::vector<std::uint32_t> row_begin;  // n_pre + 1
     std::vector<std::uint32_t> post;       // per synapse

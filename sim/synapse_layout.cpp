@@ -163,15 +163,9 @@ double estimated_projection_bytes(const ProjectionSpec& spec, double synapses, s
     double per_synapse = 4.0 + (drawn_delays ? 4.0 + sizeof(SynapseLayout::Run) : 0.0);
     if (plastic || spec.weight.kind != Distribution::Kind::constant) per_synapse += 8.0;
     if (plastic) per_synapse += static_cast<double>(synapse_state_bytes) + 4.0;  // + index
-    // Rules that connect_rows does not fill directly build their pairs first (8 B per synapse,
-    // up to twice that while the vector grows, and the stable sort's buffer) beside the targets.
-    const bool into_rows = std::holds_alternative<connect::AllToAll>(spec.connection) ||
-                           std::holds_alternative<connect::OneToOne>(spec.connection) ||
-                           std::holds_alternative<connect::FixedProbability>(spec.connection) ||
-                           std::holds_alternative<connect::FixedInDegree>(spec.connection);
-    if (!into_rows) per_synapse = std::max(per_synapse, 28.0);
     // Per presynaptic neuron its row, its runs' start and one run per part of the targets
-    // (fixed_in_degree: the rows' fill positions while drawn, fewer bytes); per postsynaptic
+    // (fixed_in_degree, fixed_total_number, from_list: the rows' fill positions while drawn,
+    // fewer bytes); per postsynaptic
     // neuron of a plastic projection its index, post term and the rule's state (at most 64 B so
     // far).
     const double per_pre = 8.0 + sizeof(SynapseLayout::Run) * target_parts;

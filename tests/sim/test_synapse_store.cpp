@@ -248,6 +248,8 @@ TEST_CASE("store: connect_rows gives connect_pairs' synapses, in its order, for 
         sim::connect::FixedInDegree{.k = 6},  // multapses likely: 6 of 23, 17 times
         sim::connect::FixedInDegree{.k = 9, .allow_autapses = false, .allow_multapses = false},
         sim::connect::FromList{.pre = {5, 1, 5, 0, 22}, .post = {3, 2, 3, 16, 0}},
+        sim::connect::FixedTotalNumber{.n = 300},  // repeated pairs likely: 300 of 391
+        sim::connect::FixedTotalNumber{.n = 120, .allow_autapses = false},
     };
     for (std::size_t r = 0; r < rules.size(); ++r) {
         CAPTURE(r);
