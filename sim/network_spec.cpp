@@ -713,6 +713,30 @@ void NetworkSpec::validate() const {
                     throw ParamError("plasticity", std::nullopt, what, what);
                 }
             }
+            if (proj.weight_precision == WeightPrecision::float32 &&
+                !std::holds_alternative<NoPlasticity>(proj.plasticity)) {
+                throw ParamError::value(
+                    "weight_precision",
+                    "float32 is for static projections: a plasticity rule updates its weights "
+                    "in float64");
+            }
+            if (proj.weight_precision == WeightPrecision::float32) {
+                // Beyond float32's range a weight would become infinite: ten standard deviations
+                // of a normal must fit (a redrawn one's range must).
+                const Distribution& w = proj.weight;
+                const double reach =
+                    w.kind == Distribution::Kind::normal
+                        ? std::max(std::abs(std::max(w.lowest(), w.a - 10.0 * w.b)),
+                                   std::abs(std::min(w.highest(), w.a + 10.0 * w.b)))
+                        : std::max(std::abs(w.a), std::abs(w.b));
+                if (!(reach <= std::numeric_limits<float>::max())) {
+                    throw ParamError::value(
+                        "weight_precision",
+                        fmt::format("float32 holds weights up to {:g} in magnitude; these weights "
+                                    "reach {:g}",
+                                    std::numeric_limits<float>::max(), reach));
+                }
+            }
             if (proj.storage == Storage::dense) {
                 const auto* all = std::get_if<connect::AllToAll>(&proj.connection);
                 if (all == nullptr || !all->allow_autapses) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -44,17 +45,23 @@ struct RuleState<Rule> {
 
 // Weights in stored order: one per synapse, or (static projections) one for all when `each` is
 // empty.
+template <class Weight>
 struct StoredWeights {
-    std::vector<double> each;
+    std::vector<Weight> each;
     double all = 0.0;
 };
 
-template <class Rule>
+// Weight: double, or float for static projections with weight_precision = float32 (every
+// weight a float32 value, summed into the target's double input).
+template <class Rule, class Weight = double>
 class ProjectionOf final : public Projection {
+    static_assert(std::is_same_v<Weight, double> || !is_plastic<Rule>,
+                  "plastic weights are double: the rules update them in double");
+
   public:
     ProjectionOf(std::string name, Population& pre, Population& post, Receptor receptor,
-                 const TimeGrid& grid, SynapseLayout layout, bool dense, StoredWeights weights,
-                 RuleState<Rule> rule_state)
+                 const TimeGrid& grid, SynapseLayout layout, bool dense,
+                 StoredWeights<Weight> weights, RuleState<Rule> rule_state)
         : Projection(std::move(name), pre, post, receptor),
           grid_(grid),
           layout_(std::move(layout)),
@@ -79,13 +86,15 @@ class ProjectionOf final : public Projection {
         const bool whole = layout_.parts() == 1;
         const std::vector<std::uint32_t> to_whole =
             whole ? std::vector<std::uint32_t>() : layout_.whole_entries();
-        const auto write_per_synapse = [&](const auto& stored) {
-            if (whole) {
+        // (float32 weights: as the doubles they stand for, the bytes of a float64 projection's)
+        const auto write_per_synapse = [&]<class T>(const std::vector<T>& stored) {
+            using Written = std::conditional_t<std::is_same_v<T, float>, double, T>;
+            if (whole && std::is_same_v<T, Written>) {
                 out.vec(stored);
             } else {
-                std::remove_cvref_t<decltype(stored)> in_whole_order(stored.size());
+                std::vector<Written> in_whole_order(stored.size());
                 for (std::size_t k = 0; k < stored.size(); ++k)
-                    in_whole_order[to_whole[k]] = stored[k];
+                    in_whole_order[whole ? k : to_whole[k]] = stored[k];
                 out.vec(in_whole_order);
             }
         };
@@ -127,7 +136,7 @@ class ProjectionOf final : public Projection {
         std::vector<double> weights;
         in.vec_into(weights, n, what + ": weights");
         to_stored_order(weights);
-        take_stored_weights({.each = std::move(weights)});
+        take_stored_weights(as_stored_weights(std::move(weights)));
         if constexpr (is_plastic<Rule>) {
             in.vec_into(plasticity_.synapse, plasticity_.synapse.size(), what + ": synapse traces");
             to_stored_order(plasticity_.synapse);
@@ -175,7 +184,7 @@ class ProjectionOf final : public Projection {
     std::uint32_t post_of(std::size_t s) const override { return layout_.post_of(s); }
     std::int32_t delay_of(std::size_t s) const override { return layout_.delay_of(s); }
     std::size_t memory_bytes() const override {
-        std::size_t bytes = layout_.memory_bytes() + sizeof(double) * weights_.capacity();
+        std::size_t bytes = layout_.memory_bytes() + sizeof(Weight) * weights_.capacity();
         if constexpr (is_plastic<Rule>) {
             bytes +=
                 sizeof(typename Rule::SynapseState) * plasticity_.synapse.capacity() +
@@ -220,12 +229,19 @@ class ProjectionOf final : public Projection {
         }
         materialise_weights();
         for (std::size_t s = 0; s < by_synapse_id.size(); ++s) {
-            weights_[layout_.entry_of(s)] = by_synapse_id[s];
+            weights_[layout_.entry_of(s)] = static_cast<Weight>(by_synapse_id[s]);
         }
     }
     std::span<double> stored_weights() override {
-        materialise_weights();
-        return weights_;
+        if constexpr (std::is_same_v<Weight, double>) {
+            materialise_weights();
+            return weights_;
+        } else {
+            throw Error(
+                fmt::format("projection '{}' holds float32 weights: stored_weights() "
+                            "gives float64 ones only (copy_weights gives any)",
+                            name_));
+        }
     }
     std::span<const std::uint32_t> stored_post() const override { return layout_.stored_post(); }
 
@@ -382,24 +398,37 @@ class ProjectionOf final : public Projection {
         }
     }
 
-    static bool all_the_same(std::span<const double> w) {
-        return std::all_of(w.begin(), w.end(), [&](double x) {
-            return std::bit_cast<std::uint64_t>(x) == std::bit_cast<std::uint64_t>(w[0]);
+    template <class T>
+    static bool all_the_same(std::span<const T> w) {
+        return std::all_of(w.begin(), w.end(), [&](T x) {
+            return std::memcmp(&x, &w[0], sizeof(T)) == 0;  // bit for bit
         });
     }
+    template <class T>
+    static bool all_the_same(const std::vector<T>& w) {
+        return all_the_same(std::span<const T>(w));
+    }
     // Static synapses with one weight: weights_ freed (plastic ones keep theirs per synapse).
+    // A float32 projection's weight is a float32 value too.
     void keep_one_weight(double w) requires(!is_plastic<Rule>) {
         one_weight_ = true;
-        weight_ = w;
-        weights_ = std::vector<double>();
+        weight_ = static_cast<Weight>(w);
+        weights_ = std::vector<Weight>();
     }
     void materialise_weights() {
         if (!one_weight_) return;
-        weights_.assign(n_synapses(), weight_);
+        weights_.assign(n_synapses(), static_cast<Weight>(weight_));
         one_weight_ = false;
     }
+    static StoredWeights<Weight> as_stored_weights(std::vector<double> w) {
+        if constexpr (std::is_same_v<Weight, double>) {
+            return {.each = std::move(w)};
+        } else {
+            return {.each = std::vector<Weight>(w.begin(), w.end())};
+        }
+    }
     // Weights in stored order: a static projection keeps one when they are all the same.
-    void take_stored_weights(StoredWeights w) {
+    void take_stored_weights(StoredWeights<Weight> w) {
         if constexpr (!is_plastic<Rule>) {
             if (w.each.empty() || all_the_same(w.each)) {
                 keep_one_weight(w.each.empty() ? w.all : w.each[0]);
@@ -543,7 +572,7 @@ class ProjectionOf final : public Projection {
     SynapseLayout layout_;
     bool dense_;
     [[no_unique_address]] RuleState<Rule> plasticity_;  // synapse states in stored order
-    std::vector<double> weights_;                       // stored order; empty while one_weight_
+    std::vector<Weight> weights_;                       // stored order; empty while one_weight_
     double weight_ = 0.0;                         // the weight of every synapse while one_weight_
     bool one_weight_ = false;                     // static synapses whose weights are all the same
     std::vector<std::vector<Arrival>> arrivals_;  // ring buffer by arrival step
@@ -554,10 +583,10 @@ class ProjectionOf final : public Projection {
     std::size_t on_grid_arrivals_ = 0;  // of the arrivals being delivered: the first ones
 };
 
-template <class Rule, class... RuleParams>
+template <class Rule, class Weight, class... RuleParams>
 std::unique_ptr<Projection> build(const ProjectionSpec& spec, Population& pre, Population& post,
                                   const TimeGrid& grid, SynapseLayout layout, bool dense,
-                                  StoredWeights weights, const RuleParams&... rule_params) {
+                                  StoredWeights<Weight> weights, const RuleParams&... rule_params) {
     RuleState<Rule> state = [&] {
         if constexpr (is_plastic<Rule>) {
             return RuleState<Rule>(rule_params..., layout.n_synapses(), post.size());
@@ -565,23 +594,49 @@ std::unique_ptr<Projection> build(const ProjectionSpec& spec, Population& pre, P
             return RuleState<Rule>{};
         }
     }();
-    return std::make_unique<ProjectionOf<Rule>>(spec.resolved_name(), pre, post, spec.receptor,
-                                                grid, std::move(layout), dense, std::move(weights),
-                                                std::move(state));
+    return std::make_unique<ProjectionOf<Rule, Weight>>(
+        spec.resolved_name(), pre, post, spec.receptor, grid, std::move(layout), dense,
+        std::move(weights), std::move(state));
 }
 
-// Static synapses, or the rule whose parameters the spec holds (the list is the catalog).
+// The weights a spec describes, drawn straight into stored order with the synapse id as counter
+// (as float32 values for a float32 projection); a static projection's constant weight is kept
+// once.
+template <class Weight>
+StoredWeights<Weight> draw_weights(const ProjectionSpec& spec, const SynapseLayout& layout,
+                                   std::uint64_t seed) {
+    StoredWeights<Weight> weights{.all = spec.weight.a};
+    if (!std::holds_alternative<NoPlasticity>(spec.plasticity) ||
+        spec.weight.kind != Distribution::Kind::constant) {
+        weights.each.resize(layout.n_synapses());
+        const RandomStream weight_stream(seed, "weights/" + spec.resolved_name());
+        for (std::size_t s = 0; s < layout.n_synapses(); ++s) {
+            weights.each[layout.entry_of(s)] =
+                static_cast<Weight>(spec.weight.sample(weight_stream, s, 0));
+        }
+    }
+    return weights;
+}
+
+// Static synapses (float64 or float32 weights), or the rule whose parameters the spec holds (the
+// list is the catalog).
 std::unique_ptr<Projection> build_with_rule(const ProjectionSpec& spec, Population& pre,
                                             Population& post, const TimeGrid& grid,
-                                            SynapseLayout layout, bool dense,
-                                            StoredWeights weights) {
+                                            SynapseLayout layout, bool dense, std::uint64_t seed) {
     return std::visit(
         [&](const auto& params) {
             using Params = std::decay_t<decltype(params)>;
             if constexpr (std::is_same_v<Params, NoPlasticity>) {
+                if (spec.weight_precision == WeightPrecision::float32) {
+                    auto weights = draw_weights<float>(spec, layout, seed);
+                    return build<StaticSynapses>(spec, pre, post, grid, std::move(layout), dense,
+                                                 std::move(weights));
+                }
+                auto weights = draw_weights<double>(spec, layout, seed);
                 return build<StaticSynapses>(spec, pre, post, grid, std::move(layout), dense,
                                              std::move(weights));
             } else {
+                auto weights = draw_weights<double>(spec, layout, seed);
                 return build<typename Params::Rule>(spec, pre, post, grid, std::move(layout), dense,
                                                     std::move(weights), params);
             }
@@ -623,18 +678,7 @@ std::unique_ptr<Projection> make_projection(const ProjectionSpec& spec, Populati
     SynapseLayout layout(std::move(rows), spec.delay_ms, name, grid, pre.min_delay_steps(), seed,
                          target_parts);
 
-    // Drawn straight into stored order, with the synapse id as counter; a static projection's
-    // constant weight is kept once.
-    StoredWeights weights{.all = spec.weight.a};
-    if (!std::holds_alternative<NoPlasticity>(spec.plasticity) ||
-        spec.weight.kind != Distribution::Kind::constant) {
-        weights.each.resize(layout.n_synapses());
-        const RandomStream weight_stream(seed, "weights/" + name);
-        for (std::size_t s = 0; s < layout.n_synapses(); ++s) {
-            weights.each[layout.entry_of(s)] = spec.weight.sample(weight_stream, s, 0);
-        }
-    }
-    return build_with_rule(spec, pre, post, grid, std::move(layout), dense, std::move(weights));
+    return build_with_rule(spec, pre, post, grid, std::move(layout), dense, seed);
 }
 
 }  // namespace spikerate::sim

@@ -161,7 +161,9 @@ double estimated_projection_bytes(const ProjectionSpec& spec, double synapses, s
     const bool drawn_delays = spec.delay_ms.kind != Distribution::Kind::constant;
     // Targets; drawn delays: the entry of each id, and at worst one run per synapse.
     double per_synapse = 4.0 + (drawn_delays ? 4.0 + sizeof(SynapseLayout::Run) : 0.0);
-    if (plastic || spec.weight.kind != Distribution::Kind::constant) per_synapse += 8.0;
+    if (plastic || spec.weight.kind != Distribution::Kind::constant) {
+        per_synapse += spec.weight_precision == WeightPrecision::float32 ? 4.0 : 8.0;
+    }
     if (plastic) per_synapse += static_cast<double>(synapse_state_bytes) + 4.0;  // + index
     // Per presynaptic neuron its row, its runs' start and one run per part of the targets
     // (fixed_in_degree, fixed_total_number, from_list: the rows' fill positions while drawn,

@@ -123,7 +123,9 @@ def scenario_text():
     w("# sd 10 % redrawn to keep their sign; delays normal 1.5 +- 0.75 ms (excitatory) and")
     w("# 0.75 +- 0.375 ms (inhibitory) redrawn below 0.05 ms, rounded to the 0.1 ms step; Poisson")
     w("# background K_ext x 0.1 x 8 Hz per neuron of weight 277.7 pA; I_e gives back the input the")
-    w("# in-degree scaling removes (at the example's full-scale rates).")
+    w("# in-degree scaling removes (at the example's full-scale rates). Weights are stored as float32")
+    w("# (weight_precision: 4 bytes per synapse less; the rates are those of float64 weights within")
+    w("# the spread over seeds).")
     w("#")
     w("# population  size  in-degree (recurrent, mean)  external inputs  I_e [pA]")
     for i, name in enumerate(POPULATIONS):
@@ -171,6 +173,7 @@ def scenario_text():
             w(f'receptor = "{"inhibitory" if inhibitory else "excitatory"}"')
             w(f"weight_pA = {{ normal = [{g(round(weight, 6))}, "
               f"{g(round(weight * WEIGHT_REL_SD, 6))}], within = [0.0, inf] }}")
+            w('weight_precision = "float32"')
             w(f"delay_ms = {{ normal = [{g(delay)}, {g(delay * DELAY_REL_SD)}], "
               f"within = [{g(DT / 2)}, inf] }}")
     w("")

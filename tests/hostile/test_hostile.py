@@ -230,6 +230,11 @@ CASES = [
     Case("dense storage of a sparse rule", ["run", "s.toml"], 2, "dense needs a complete",
          files={"s.toml": NET + 'connection = { rule = "fixed_probability", p = 0.5 }\n'
                                 'storage = "dense"\n'}),
+    Case("float32 weights of a plastic projection", ["run", "s.toml"], 2,
+         "weight_precision: float32 is for static projections",
+         files={"s.toml": NET + 'weight_precision = "float32"\nplasticity = "pair_stdp"\n'}),
+    Case("weight precision 'float16'", ["run", "s.toml"], 2, "expected one of: float64, float32",
+         files={"s.toml": NET + 'weight_precision = "float16"\n'}),
     Case("unknown plasticity rule", ["run", "s.toml"], 2, "unknown plasticity rule 'stdp'",
          files={"s.toml": NET + 'plasticity = "stdp"\n'}),
     Case("initial weights beyond the bounds", ["run", "s.toml"], 2, "initial weights can leave",

@@ -368,3 +368,82 @@ TEST_CASE(
         CHECK(onto_parts == onto_whole);
     }
 }
+
+TEST_CASE(
+    "store: float32 weights are the drawn weights rounded once, 4 bytes per synapse, delivered "
+    "and checkpointed as the doubles they stand for",
+    "[projection][store][unit]") {
+    const std::uint32_t n_pre = 30, n_post = 20;
+    const auto weight = sim::Distribution::uniform(1.0, 2.0);
+    const auto delay = sim::Distribution::constant(0.1);
+    auto spec64 =
+        store_spec(n_pre, n_post, sim::connect::FixedProbability{.p = 0.5}, weight, delay);
+    // Every input neuron fires at 1 ms: each target receives the sum of its weights.
+    std::vector<double> times(n_pre, 1.0);
+    std::vector<std::uint32_t> ids(n_pre);
+    std::iota(ids.begin(), ids.end(), 0U);
+    spec64.populations[0].model = sim::SpikeTrainSourceParams{.times_ms = times, .node_ids = ids};
+    auto spec32 = spec64;
+    spec32.projections[0].weight_precision = sim::WeightPrecision::float32;
+    sim::Network net64(spec64);
+    sim::Network net32(spec32);
+    auto& p64 = net64.projection("in->out");
+    auto& p32 = net32.projection("in->out");
+    const std::size_t n = p64.n_synapses();
+    REQUIRE(n > 200);
+    REQUIRE(p32.n_synapses() == n);
+
+    // The same draws, each rounded to the nearest float32, and some of them not representable.
+    const auto w64 = p64.weights();
+    const auto w32 = p32.weights();
+    std::size_t rounded = 0;
+    for (std::size_t s = 0; s < n; ++s) {
+        CAPTURE(s);
+        CHECK(w32[s] == static_cast<double>(static_cast<float>(w64[s])));
+        rounded += w32[s] != w64[s] ? 1 : 0;
+    }
+    CHECK(rounded > n / 2);
+    CHECK(p64.memory_bytes() - p32.memory_bytes() == 4 * n);
+
+    // Delivered: the same input as a float64 projection holding the same values (each target's
+    // double sum of its weights, in the same order).
+    p64.set_weights(w32);
+    while (net32.time_ms() < 1.25) {
+        net32.step();
+        net64.step();
+    }
+    const auto I32 = net32.population("out").variable("I_syn_e");
+    const auto I64 = net64.population("out").variable("I_syn_e");
+    for (std::uint32_t j = 0; j < n_post; ++j) {
+        CAPTURE(j);
+        CHECK(I32[j] > 0.0);
+        CHECK(I32[j] == I64[j]);
+    }
+
+    // set_weights rounds; stored_weights is for float64 ones only; a constant is rounded too.
+    std::vector<double> by_id(n, 0.1);
+    by_id[0] = 0.3;
+    p32.set_weights(by_id);
+    CHECK(p32.weights()[0] == static_cast<double>(0.3F));
+    CHECK(p32.weights()[1] == static_cast<double>(0.1F));
+    CHECK_THROWS_WITH(p32.stored_weights(), Catch::Contains("holds float32 weights"));
+    p32.set_weights(std::vector<double>(n, 0.1));  // all the same: one weight, float32 too
+    CHECK(p32.weights() == std::vector<double>(n, static_cast<double>(0.1F)));
+
+    // Checkpoints: the doubles the weights stand for, the layout of a float64 projection's; a
+    // float32 network continues bit for bit from its own.
+    p32.set_weights(w32);
+    sim::StateWriter saved32, saved64;
+    net32.save_state(saved32);
+    net64.save_state(saved64);
+    CHECK(saved32.bytes() == saved64.bytes());
+    sim::Network resumed(spec32);
+    spikerate::testing::load_state_of(net32, resumed);
+    CHECK(resumed.projection("in->out").weights() == w32);
+    for (int k = 0; k < 30; ++k) {
+        net32.step();
+        resumed.step();
+    }
+    CHECK(spikerate::testing::network_observables(resumed) ==
+          spikerate::testing::network_observables(net32));
+}

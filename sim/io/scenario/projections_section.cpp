@@ -12,7 +12,10 @@ namespace spikerate::sim::io::reader {
 
 namespace {
 
-bool is_weight_key(std::string_view key) { return key == "weight" || key.starts_with("weight_"); }
+// weight, weight_<unit> (weight_precision is a plain key of its own).
+bool is_weight_key(std::string_view key) {
+    return key == "weight" || (key.starts_with("weight_") && key != "weight_precision");
+}
 
 // weight_<unit> of every population model of the catalog.
 std::vector<std::string> all_weight_keys() {

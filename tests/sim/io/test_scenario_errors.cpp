@@ -419,6 +419,37 @@ connection = { rule = "fixed_probability", p = 0.5 }
 storage = "dense"
 )", {}, {"bad.toml:9: projections.x.storage: dense needs a complete all-to-all connection"}},
 
+        {"float32 weights of a plastic projection", R"([populations.exc]
+model = "lif_curr"
+size = 2
+[projections.x]
+pre = "exc"
+post = "exc"
+weight_pA = 1.0
+weight_precision = "float32"
+plasticity = "pair_stdp"
+)", {}, {"bad.toml:8: projections.x.weight_precision: float32 is for static projections"}},
+
+        {"float32 weights beyond float32's range", R"([populations.exc]
+model = "lif_curr"
+size = 2
+[projections.x]
+pre = "exc"
+post = "exc"
+weight_pA = { uniform = [0.0, 1e39] }
+weight_precision = "float32"
+)", {}, {"bad.toml:8: projections.x.weight_precision: float32 holds weights up to 3.40282e+38 in magnitude; these weights reach 1e+39"}},
+
+        {"unknown weight precision", R"([populations.exc]
+model = "lif_curr"
+size = 2
+[projections.x]
+pre = "exc"
+post = "exc"
+weight_pA = 1.0
+weight_precision = "half"
+)", {}, {"bad.toml:8: projections.x.weight_precision: unknown weight_precision 'half'"}},
+
         {"unknown plasticity rule", R"([populations.exc]
 model = "lif_curr"
 size = 2
