@@ -228,7 +228,7 @@ inline constexpr std::array storage_choices{
 
 enum class WeightPrecision {
     float64,  // double: every projection
-    float32,  // float: static projections whose weights need no more (4 bytes per synapse less)
+    float32,  // float: 4 bytes per synapse less; updates computed in double, stored rounded
 };
 inline constexpr std::array weight_precision_choices{
     std::pair{"float64", WeightPrecision::float64},
@@ -259,9 +259,10 @@ struct ProjectionSpec {
           "automatic: dense for a complete all-to-all connection, else sparse; dense: complete "
           "all-to-all only");
         v("weight_precision", weight_precision, weight_precision_choices,
-          "float64: weights stored as doubles; float32: as floats, 4 bytes per synapse less "
-          "(static projections only: each weight is rounded to the nearest float32 once, when "
-          "drawn or set, and summed into the target's double input)");
+          "float64: weights stored as doubles; float32: as floats, 4 bytes per synapse less: "
+          "each weight is the float32 nearest the value drawn or set, summed into the target's "
+          "double input; a plasticity rule computes every update in double and stores the "
+          "float32 nearest the result within its bounds");
     }
     std::string resolved_name() const { return name.empty() ? pre + "->" + post : name; }
 };

@@ -12,6 +12,7 @@
 
 #include "models/concepts.hpp"
 #include "models/error.hpp"
+#include "models/weight_normalisation.hpp"
 #include "sim/checkpoint.hpp"
 #include "sim/connectivity.hpp"
 #include "sim/overloaded.hpp"
@@ -51,13 +52,11 @@ struct StoredWeights {
     double all = 0.0;
 };
 
-// Weight: double, or float for static projections with weight_precision = float32 (every
-// weight a float32 value, summed into the target's double input).
+// Weight: double, or float with weight_precision = float32: every weight a float32 value, summed
+// into the target's double input; a rule computes each update in double from it, clips it to its
+// bounds and stores the float32 nearest (within the bounds).
 template <class Rule, class Weight = double>
 class ProjectionOf final : public Projection {
-    static_assert(std::is_same_v<Weight, double> || !is_plastic<Rule>,
-                  "plastic weights are double: the rules update them in double");
-
   public:
     ProjectionOf(std::string name, Population& pre, Population& post, Receptor receptor,
                  const TimeGrid& grid, SynapseLayout layout, bool dense,
@@ -168,8 +167,9 @@ class ProjectionOf final : public Projection {
         if constexpr (models::HasModulator<Rule>) {
             const auto& rule = plasticity_.rule;
             for (std::size_t k = 0; k < weights_.size(); ++k) {
-                double& w = weights_[k];
-                w = rule.bounds().clip(w + rule.on_modulator(plasticity_.synapse[k], value, w, t));
+                const double w = weights_[k];
+                weights_[k] = static_cast<Weight>(as_stored(rule.bounds().clip(
+                    w + rule.on_modulator(plasticity_.synapse[k], value, w, t))));
             }
             plasticity_updates_ += weights_.size();
             plasticity_modulator_updates_ += weights_.size();
@@ -229,7 +229,7 @@ class ProjectionOf final : public Projection {
         }
         materialise_weights();
         for (std::size_t s = 0; s < by_synapse_id.size(); ++s) {
-            weights_[layout_.entry_of(s)] = static_cast<Weight>(by_synapse_id[s]);
+            weights_[layout_.entry_of(s)] = static_cast<Weight>(as_stored(by_synapse_id[s]));
         }
     }
     std::span<double> stored_weights() override {
@@ -244,6 +244,20 @@ class ProjectionOf final : public Projection {
         }
     }
     std::span<const std::uint32_t> stored_post() const override { return layout_.stored_post(); }
+    std::size_t normalise_incoming(double target, const models::WeightBounds& bounds) override {
+        materialise_weights();
+        if constexpr (std::is_same_v<Weight, double>) {
+            return models::normalise_incoming(weights_, layout_.stored_post(), post_.size(), target,
+                                              bounds);
+        } else {
+            std::vector<double> w(weights_.begin(), weights_.end());
+            const std::size_t missed =
+                models::normalise_incoming(w, layout_.stored_post(), post_.size(), target, bounds);
+            for (std::size_t k = 0; k < w.size(); ++k)
+                weights_[k] = static_cast<Weight>(as_stored(w[k]));
+            return missed;
+        }
+    }
 
     void prepare(std::int64_t step) override {
         // A spike queues one entry per distinct delay of its neuron's synapses, not one per
@@ -420,6 +434,25 @@ class ProjectionOf final : public Projection {
         weights_.assign(n_synapses(), static_cast<Weight>(weight_));
         one_weight_ = false;
     }
+    // A weight as the projection stores it: itself (float64), or the nearest float32, moved by
+    // one float32 step back inside the rule's bounds when rounding left them (validation makes
+    // sure a float32 lies within them).
+    double as_stored(double w) const {
+        if constexpr (std::is_same_v<Weight, double>) {
+            return w;
+        } else {
+            auto f = static_cast<float>(w);
+            if constexpr (is_plastic<Rule>) {
+                const models::WeightBounds& bounds = plasticity_.rule.bounds();
+                if (f > bounds.w_max) {
+                    f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+                } else if (f < bounds.w_min) {
+                    f = std::nextafter(f, std::numeric_limits<float>::infinity());
+                }
+            }
+            return f;
+        }
+    }
     static StoredWeights<Weight> as_stored_weights(std::vector<double> w) {
         if constexpr (std::is_same_v<Weight, double>) {
             return {.each = std::move(w)};
@@ -441,6 +474,9 @@ class ProjectionOf final : public Projection {
         }
         weights_ = std::move(w.each);
         one_weight_ = false;
+        if constexpr (is_plastic<Rule> && !std::is_same_v<Weight, double>) {
+            for (Weight& x : weights_) x = static_cast<Weight>(as_stored(x));
+        }
     }
 
     // For on_post: the stored entries onto each postsynaptic neuron, ascending.
@@ -504,27 +540,26 @@ class ProjectionOf final : public Projection {
         }
         double* const summed = post_.summed_input(receptor_);
         const std::uint32_t* const post = layout_.stored_post().data();
-        double* const weights = weights_.data();
+        Weight* const weights = weights_.data();
         auto* const synapse = plasticity_.synapse.data();
         const double* const post_term = post_term_.data();
         for (auto a = first; a != last; ++a) {
             const auto [begin, end] = entries_onto(*a, targets);
             for (std::uint32_t k = begin; k < end; ++k) {
                 const std::uint32_t target = post[k];
-                double& w = weights[k];
-                if constexpr (models::DeliversUpdatedWeight<Rule>) {
-                    w = rule.bounds().clip(w +
-                                           rule.on_pre(synapse[k], post_term[target], w, t_step));
-                }
+                double w = weights[k];
+                const auto update = [&] {
+                    w = as_stored(rule.bounds().clip(
+                        w + rule.on_pre(synapse[k], post_term[target], w, t_step)));
+                    weights[k] = static_cast<Weight>(w);
+                };
+                if constexpr (models::DeliversUpdatedWeight<Rule>) update();
                 if (summed != nullptr) {
                     summed[target] += w;
                 } else {
                     post_.receive(target, receptor_, 0.0, w);
                 }
-                if constexpr (!models::DeliversUpdatedWeight<Rule>) {
-                    w = rule.bounds().clip(w +
-                                           rule.on_pre(synapse[k], post_term[target], w, t_step));
-                }
+                if constexpr (!models::DeliversUpdatedWeight<Rule>) update();
             }
         }
     }
@@ -538,11 +573,12 @@ class ProjectionOf final : public Projection {
             const auto [begin, end] = entries_onto(*a, targets);
             for (std::uint32_t k = begin; k < end; ++k) {
                 const std::uint32_t target = layout_.stored_post()[k];
-                double& w = weights_[k];
+                double w = weights_[k];
                 const auto update = [&] {
-                    w = rule.bounds().clip(
+                    w = as_stored(rule.bounds().clip(
                         w + rule.on_pre(plasticity_.synapse[k],
-                                        rule.post_term(plasticity_.post[target], t), w, t));
+                                        rule.post_term(plasticity_.post[target], t), w, t)));
+                    weights_[k] = static_cast<Weight>(w);
                 };
                 if constexpr (models::DeliversUpdatedWeight<Rule>) update();
                 post_.receive(target, receptor_, a->offset, w);
@@ -561,8 +597,9 @@ class ProjectionOf final : public Projection {
             for (std::uint32_t e = incoming_begin_[spike.node]; e < incoming_begin_[spike.node + 1];
                  ++e) {
                 const std::uint32_t k = incoming_entry_[e];
-                double& w = weights_[k];
-                w = rule.bounds().clip(w + rule.on_post(plasticity_.synapse[k], post_state, w, t));
+                const double w = weights_[k];
+                weights_[k] = static_cast<Weight>(as_stored(rule.bounds().clip(
+                    w + rule.on_post(plasticity_.synapse[k], post_state, w, t))));
             }
             rule.after_post(post_state, t);
         }
@@ -618,28 +655,36 @@ StoredWeights<Weight> draw_weights(const ProjectionSpec& spec, const SynapseLayo
     return weights;
 }
 
-// Static synapses (float64 or float32 weights), or the rule whose parameters the spec holds (the
-// list is the catalog).
+template <class Params>
+struct RuleOf {
+    using type = typename Params::Rule;
+};
+template <>
+struct RuleOf<NoPlasticity> {
+    using type = StaticSynapses;
+};
+
+// Static synapses, or the rule whose parameters the spec holds (the list is the catalog), with
+// float64 or float32 weights.
 std::unique_ptr<Projection> build_with_rule(const ProjectionSpec& spec, Population& pre,
                                             Population& post, const TimeGrid& grid,
                                             SynapseLayout layout, bool dense, std::uint64_t seed) {
     return std::visit(
         [&](const auto& params) {
             using Params = std::decay_t<decltype(params)>;
-            if constexpr (std::is_same_v<Params, NoPlasticity>) {
-                if (spec.weight_precision == WeightPrecision::float32) {
-                    auto weights = draw_weights<float>(spec, layout, seed);
-                    return build<StaticSynapses>(spec, pre, post, grid, std::move(layout), dense,
-                                                 std::move(weights));
+            using Rule = typename RuleOf<Params>::type;
+            const auto build_with = [&]<class Weight>(Weight) {
+                auto weights = draw_weights<Weight>(spec, layout, seed);
+                if constexpr (is_plastic<Rule>) {
+                    return build<Rule>(spec, pre, post, grid, std::move(layout), dense,
+                                       std::move(weights), params);
+                } else {
+                    return build<Rule>(spec, pre, post, grid, std::move(layout), dense,
+                                       std::move(weights));
                 }
-                auto weights = draw_weights<double>(spec, layout, seed);
-                return build<StaticSynapses>(spec, pre, post, grid, std::move(layout), dense,
-                                             std::move(weights));
-            } else {
-                auto weights = draw_weights<double>(spec, layout, seed);
-                return build<typename Params::Rule>(spec, pre, post, grid, std::move(layout), dense,
-                                                    std::move(weights), params);
-            }
+            };
+            return spec.weight_precision == WeightPrecision::float32 ? build_with(float{})
+                                                                     : build_with(double{});
         },
         spec.plasticity);
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/weight_bounds.hpp"
 #include "sim/network_spec.hpp"
 #include "sim/population.hpp"
 #include "sim/time_grid.hpp"
@@ -63,8 +64,14 @@ class Projection {
     // treat every synapse onto a neuron alike, such as Diehl & Cook's normalisation. Entries
     // of one presynaptic neuron are consecutive, and presynaptic neurons come in ascending order.
     // A static projection that kept one weight gets one per synapse from the first call on.
+    // float64 weights only (a float32 projection throws Error: copy_weights gives any).
     virtual std::span<double> stored_weights() = 0;
     virtual std::span<const std::uint32_t> stored_post() const = 0;
+    // Diehl & Cook's normalisation (models/weight_normalisation.hpp) of the weights onto each
+    // postsynaptic neuron, in stored order: on the weights themselves (float64), or on their
+    // doubles, each result stored as its nearest float32 within the rule's bounds (float32).
+    // Returns the neurons the normaliser could not bring to the target.
+    virtual std::size_t normalise_incoming(double target, const models::WeightBounds& bounds) = 0;
 
     // After the populations advanced over step n (to t_{n+1}): queues the source's new spikes
     // for t_spike + delay, then processes, in time order, what happens from t_{n+1} on: hands

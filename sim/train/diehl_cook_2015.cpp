@@ -126,7 +126,8 @@ NetworkSpec diehl_cook_2015_network(const DiehlCook2015Params& params, std::uint
         .weight = Distribution::uniform(params.input_weight_low, params.input_weight_high),
         .delay_ms = Distribution::uniform(params.input_delay_low_ms, params.input_delay_high_ms),
         .receptor = Receptor::excitatory,
-        .storage = Storage::dense};
+        .storage = Storage::dense,
+        .weight_precision = params.weight_precision};
     if (learning) input_exc.plasticity = params.stdp;
     spec.projections = {
         input_exc,

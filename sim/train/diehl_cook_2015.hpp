@@ -37,6 +37,8 @@ struct DiehlCook2015Params {
     // then locks into a synchronous oscillation that outlives the input (seen here with 400
     // neurons after 43 examples); exponential Euler cannot overshoot, so it is the default.
     Integration integration = Integration::exponential_euler;
+    // The learned input -> exc weights as float64 or float32 (ProjectionSpec::weight_precision).
+    WeightPrecision weight_precision = WeightPrecision::float64;
 
     // Presentation protocol.
     double presentation_ms = 350.0;  // [ms] input on
@@ -100,6 +102,9 @@ struct DiehlCook2015Params {
           std::array{std::pair{"exponential_euler", Integration::exponential_euler},
                      std::pair{"euler", Integration::euler}, std::pair{"rk4", Integration::rk4}},
           "euler is the released code's; it can diverge (see below)");
+        v("weight_precision", weight_precision, weight_precision_choices,
+          "of the learned input -> exc weights: float32 stores each as the float32 nearest its "
+          "update (computed in double), 4 bytes per synapse less");
         v("presentation", presentation_ms, "ms", "> 0: input on");
         v("rest", rest_ms, "ms", ">= 0: input off after every presentation; state is never reset");
         v("input_rate_step", input_rate_step_hz, "Hz",

@@ -504,11 +504,9 @@ void StdpTrainer::train_one() {
     std::function<void()> normalise;
     if (spec_.weight_sum > 0.0) {
         auto& learned = network_.projection(spec_.learned_projection);
-        const std::size_t n_post = learned.post().size();
         const models::WeightBounds bounds = spec_.learned_bounds();
-        normalise = [&, n_post, bounds] {
-            weight_normalisation_misses_ += models::normalise_incoming(
-                learned.stored_weights(), learned.stored_post(), n_post, spec_.weight_sum, bounds);
+        normalise = [&, bounds] {
+            weight_normalisation_misses_ += learned.normalise_incoming(spec_.weight_sum, bounds);
         };
     }
     std::function<void(const Network&)> record;

@@ -230,9 +230,11 @@ CASES = [
     Case("dense storage of a sparse rule", ["run", "s.toml"], 2, "dense needs a complete",
          files={"s.toml": NET + 'connection = { rule = "fixed_probability", p = 0.5 }\n'
                                 'storage = "dense"\n'}),
-    Case("float32 weights of a plastic projection", ["run", "s.toml"], 2,
-         "weight_precision: float32 is for static projections",
-         files={"s.toml": NET + 'weight_precision = "float32"\nplasticity = "pair_stdp"\n'}),
+    Case("float32 weights with no float32 within the plasticity bounds", ["run", "s.toml"], 2,
+         "weight_precision: float32 has no value within the plasticity bounds",
+         files={"s.toml": NET.replace("weight_nS = 1.0", "weight_nS = 0.1")
+                + 'weight_precision = "float32"\n'
+                  'plasticity = { rule = "pair_stdp", w_min = 0.1, w_max = 0.100000001 }\n'}),
     Case("weight precision 'float16'", ["run", "s.toml"], 2, "expected one of: float64, float32",
          files={"s.toml": NET + 'weight_precision = "float16"\n'}),
     Case("unknown plasticity rule", ["run", "s.toml"], 2, "unknown plasticity rule 'stdp'",

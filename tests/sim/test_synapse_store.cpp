@@ -447,3 +447,44 @@ TEST_CASE(
     CHECK(spikerate::testing::network_observables(resumed) ==
           spikerate::testing::network_observables(net32));
 }
+
+TEST_CASE(
+    "store: float32 plastic weights: each update computed in double and stored as the nearest "
+    "float32 within the rule's bounds",
+    "[projection][store][unit]") {
+    // pair STDP with w_max = 150.3, which float32 rounds up (to 150.300003...): weights that
+    // reach the bound must stay at or below it.
+    auto spec64 = spikerate::testing::small_plastic_network();
+    auto& stdp = std::get<models::PairStdpParams>(spec64.projections[0].plasticity);
+    stdp.A_plus = 40.0;
+    stdp.bounds.w_max = 150.3;
+    spec64.projections[0].weight = sim::Distribution::uniform(50.0, 150.0);
+    REQUIRE(static_cast<double>(static_cast<float>(150.3)) > 150.3);
+    auto spec32 = spec64;
+    spec32.projections[0].weight_precision = sim::WeightPrecision::float32;
+    sim::Network net64(spec64);
+    sim::Network net32(spec32);
+    const auto initial = net32.projection("input->exc").weights();
+    for (int k = 0; k < 2000; ++k) {
+        net64.step();
+        net32.step();
+    }
+    const auto w64 = net64.projection("input->exc").weights();
+    const auto w32 = net32.projection("input->exc").weights();
+    const double top = static_cast<double>(std::nextafter(static_cast<float>(150.3), 0.0F));
+    std::size_t at_top = 0, changed = 0;
+    for (std::size_t s = 0; s < w32.size(); ++s) {
+        CAPTURE(s, w32[s], w64[s]);
+        CHECK(static_cast<double>(static_cast<float>(w32[s])) == w32[s]);
+        CHECK((w32[s] >= 0.0 && w32[s] <= 150.3));
+        at_top += w32[s] == top ? 1 : 0;
+        changed += w32[s] != initial[s] ? 1 : 0;
+        // The same learning: rounding moves a weight by at most half a float32 step (2^-24
+        // relative) per update.
+        CHECK(w32[s] == Approx(w64[s]).epsilon(1e-5));
+    }
+    CHECK(at_top > 0);
+    CHECK(changed > w32.size() / 2);
+    CHECK(net32.projection("input->exc").memory_bytes() + 4 * w32.size() ==
+          net64.projection("input->exc").memory_bytes());
+}

@@ -68,8 +68,8 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
 
 // 300 Poisson inputs onto 301 self-driven lif_curr neurons (parts of 80, 80, 80 and 61 on 4
 // threads; on 16, 12 parts of 24, one of 13 and three empty ones) through pair STDP, with static
-// recurrent synapses (float32 weights) onto the same population, and static synapses onto a
-// population in precise mode (whose timed input is delivered whole, on its thread).
+// recurrent synapses onto the same population (both with float32 weights), and static synapses
+// onto a population in precise mode (whose timed input is delivered whole, on its thread).
 sim::NetworkSpec mixed_network() {
     sim::NetworkSpec spec = testing::small_plastic_network();
     spec.populations[0].size = 300;
@@ -90,6 +90,7 @@ sim::NetworkSpec mixed_network() {
     onto_precise.plasticity = sim::NoPlasticity{};
     spec.projections.push_back(recurrent);
     spec.projections.push_back(onto_precise);
+    spec.projections[0].weight_precision = sim::WeightPrecision::float32;
     return spec;
 }
 

@@ -419,16 +419,16 @@ connection = { rule = "fixed_probability", p = 0.5 }
 storage = "dense"
 )", {}, {"bad.toml:9: projections.x.storage: dense needs a complete all-to-all connection"}},
 
-        {"float32 weights of a plastic projection", R"([populations.exc]
+        {"float32 weights with no float32 within the plasticity bounds", R"([populations.exc]
 model = "lif_curr"
 size = 2
 [projections.x]
 pre = "exc"
 post = "exc"
-weight_pA = 1.0
+weight_pA = 0.1
 weight_precision = "float32"
-plasticity = "pair_stdp"
-)", {}, {"bad.toml:8: projections.x.weight_precision: float32 is for static projections"}},
+plasticity = { rule = "pair_stdp", w_min = 0.1, w_max = 0.100000001 }
+)", {}, {"bad.toml:8: projections.x.weight_precision: float32 has no value within the plasticity bounds [w_min, w_max] = [0.1, 0.100000001]"}},
 
         {"float32 weights beyond float32's range", R"([populations.exc]
 model = "lif_curr"

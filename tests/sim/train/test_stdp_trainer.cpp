@@ -38,9 +38,12 @@ task::Dataset uniform_images(float pixel, std::size_t n) {
     return d;
 }
 
-train::SpikingNetworkSpec small_spec(std::uint32_t n_exc) {
+train::SpikingNetworkSpec small_spec(
+    std::uint32_t n_exc,
+    spikerate::sim::WeightPrecision precision = spikerate::sim::WeightPrecision::float64) {
     train::DiehlCook2015Params params;
     params.n_exc = n_exc;
+    params.weight_precision = precision;
     train::SpikingNetworkSpec section;
     section.name = "dc";
     return train::diehl_cook_2015_learner(params, 784, 1, section);
@@ -140,6 +143,41 @@ TEST_CASE(
     }
     CHECK(changed);  // learning happened after the normalisation
     for (const double x : w) CHECK((x >= 0.0 && x <= 1.0));
+}
+
+TEST_CASE(
+    "float32 input weights: every weight a float32 value in [0, 1], normalised to weight_sum "
+    "within float32 rounding",
+    "[stdp_trainer][integration]") {
+    const task::Task& mnist = mnist_subset();
+    train::TrainingSchedule schedule;
+    schedule.examples = 3;
+    auto spec = small_spec(20, spikerate::sim::WeightPrecision::float32);
+    train::StdpTrainer trainer(spec, mnist.train, mnist.test,
+                               task::ExampleStream(mnist.train.size(), 1, true), schedule, 1,
+                               nullptr, nullptr);
+    trainer.train_until(3);
+    auto& proj = trainer.network().projection("input->exc");
+    const auto is_float32_in_bounds = [](const std::vector<double>& w) {
+        for (const double x : w) {
+            if (!(x >= 0.0 && x <= 1.0 && static_cast<double>(static_cast<float>(x)) == x)) {
+                return false;
+            }
+        }
+        return true;
+    };
+    const auto learned = proj.weights();
+    CHECK(is_float32_in_bounds(learned));
+    CHECK(proj.normalise_incoming(78.0, {.w_min = 0.0, .w_max = 1.0}) == 0);
+    const auto w = proj.weights();
+    CHECK(w != learned);
+    CHECK(is_float32_in_bounds(w));
+    for (std::size_t j = 0; j < 20; ++j) {
+        double sum = 0.0;
+        for (std::size_t i = 0; i < 784; ++i) sum += w[i * 20 + j];
+        CAPTURE(j);
+        CHECK(sum == Approx(78.0).epsilon(1e-6));  // 784 roundings of at most 2^-25 relative
+    }
 }
 
 TEST_CASE("a small network learns MNIST digits without labels, deterministically",
