@@ -1,6 +1,7 @@
 // The Diehl & Cook protocol on the engine: the retry rule, determinism, and a small network
 // that learns MNIST digits without labels.
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -47,6 +48,19 @@ train::SpikingNetworkSpec small_spec(
     train::SpikingNetworkSpec section;
     section.name = "dc";
     return train::diehl_cook_2015_learner(params, 784, 1, section);
+}
+
+// 20 neurons trained on 3 MNIST digits, the input weights normalised before each.
+std::unique_ptr<train::StdpTrainer> trained_on_three_digits(
+    spikerate::sim::WeightPrecision precision) {
+    const task::Task& mnist = mnist_subset();
+    train::TrainingSchedule schedule;
+    schedule.examples = 3;
+    auto trainer = std::make_unique<train::StdpTrainer>(
+        small_spec(20, precision), mnist.train, mnist.test,
+        task::ExampleStream(mnist.train.size(), 1, true), schedule, 1, nullptr, nullptr);
+    trainer->train_until(3);
+    return trainer;
 }
 
 }  // namespace
@@ -123,17 +137,10 @@ TEST_CASE(
     "normalisation before every training example: input weights of each neuron sum to "
     "weight_sum",
     "[stdp_trainer][integration]") {
-    const task::Task& mnist = mnist_subset();
-    train::TrainingSchedule schedule;
-    schedule.examples = 3;
-    auto spec = small_spec(20);
-    train::StdpTrainer trainer(spec, mnist.train, mnist.test,
-                               task::ExampleStream(mnist.train.size(), 1, true), schedule, 1,
-                               nullptr, nullptr);
-    trainer.train_until(3);
+    const auto trainer = trained_on_three_digits(spikerate::sim::WeightPrecision::float64);
     // After training, STDP has moved the weights since the last normalisation; normalising the
     // current weights by hand must give sums of 78 and keep [0, 1].
-    auto& proj = trainer.network().projection("input->exc");
+    auto& proj = trainer->network().projection("input->exc");
     const auto w = proj.weights();
     bool changed = false;
     for (std::size_t j = 0; j < 20; ++j) {
@@ -149,15 +156,8 @@ TEST_CASE(
     "float32 input weights: every weight a float32 value in [0, 1], normalised to weight_sum "
     "within float32 rounding",
     "[stdp_trainer][integration]") {
-    const task::Task& mnist = mnist_subset();
-    train::TrainingSchedule schedule;
-    schedule.examples = 3;
-    auto spec = small_spec(20, spikerate::sim::WeightPrecision::float32);
-    train::StdpTrainer trainer(spec, mnist.train, mnist.test,
-                               task::ExampleStream(mnist.train.size(), 1, true), schedule, 1,
-                               nullptr, nullptr);
-    trainer.train_until(3);
-    auto& proj = trainer.network().projection("input->exc");
+    const auto trainer = trained_on_three_digits(spikerate::sim::WeightPrecision::float32);
+    auto& proj = trainer->network().projection("input->exc");
     const auto is_float32_in_bounds = [](const std::vector<double>& w) {
         for (const double x : w) {
             if (!(x >= 0.0 && x <= 1.0 && static_cast<double>(static_cast<float>(x)) == x)) {
