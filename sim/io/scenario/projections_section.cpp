@@ -1,6 +1,7 @@
 // [projections.<name>]: pre, post, the weight in the target's unit, delay, connection rule,
 // receptor, storage and plasticity rule (a rule of the catalog).
 
+#include <algorithm>
 #include <iterator>
 
 #include <fmt/format.h>
@@ -12,9 +13,12 @@ namespace spikerate::sim::io::reader {
 
 namespace {
 
-// weight, weight_<unit> (weight_precision is a plain key of its own).
+// weight, weight_<unit>: "weight" or "weight_..." but not one of the plain keys of a projection
+// (weight_precision).
 bool is_weight_key(std::string_view key) {
-    return key == "weight" || (key.starts_with("weight_") && key != "weight_precision");
+    static const std::vector<std::string> plain = keys_of(ProjectionSpec{});
+    return key == "weight" ||
+           (key.starts_with("weight_") && std::ranges::find(plain, key) == plain.end());
 }
 
 // weight_<unit> of every population model of the catalog.

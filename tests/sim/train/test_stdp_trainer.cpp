@@ -50,6 +50,13 @@ train::SpikingNetworkSpec small_spec(
     return train::diehl_cook_2015_learner(params, 784, 1, section);
 }
 
+// The input weights onto each of n_exc neurons summed (weights by id: input-major).
+std::vector<double> incoming_sums(const std::vector<double>& w, std::size_t n_exc) {
+    std::vector<double> sums(n_exc, 0.0);
+    for (std::size_t k = 0; k < w.size(); ++k) sums[k % n_exc] += w[k];
+    return sums;
+}
+
 // 20 neurons trained on 3 MNIST digits, the input weights normalised before each.
 std::unique_ptr<train::StdpTrainer> trained_on_three_digits(
     spikerate::sim::WeightPrecision precision) {
@@ -143,11 +150,7 @@ TEST_CASE(
     auto& proj = trainer->network().projection("input->exc");
     const auto w = proj.weights();
     bool changed = false;
-    for (std::size_t j = 0; j < 20; ++j) {
-        double sum = 0.0;
-        for (std::size_t i = 0; i < 784; ++i) sum += w[i * 20 + j];
-        if (std::abs(sum - 78.0) > 1e-9) changed = true;
-    }
+    for (const double sum : incoming_sums(w, 20)) changed |= std::abs(sum - 78.0) > 1e-9;
     CHECK(changed);  // learning happened after the normalisation
     for (const double x : w) CHECK((x >= 0.0 && x <= 1.0));
 }
@@ -172,10 +175,7 @@ TEST_CASE(
     const auto w = proj.weights();
     CHECK(w != learned);
     CHECK(is_float32_in_bounds(w));
-    for (std::size_t j = 0; j < 20; ++j) {
-        double sum = 0.0;
-        for (std::size_t i = 0; i < 784; ++i) sum += w[i * 20 + j];
-        CAPTURE(j);
+    for (const double sum : incoming_sums(w, 20)) {
         CHECK(sum == Approx(78.0).epsilon(1e-6));  // 784 roundings of at most 2^-25 relative
     }
 }
