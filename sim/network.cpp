@@ -53,13 +53,10 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) 
     if (spec_.threads > 1) plan_parts();
     for (const auto& proj : spec_.projections) {
         Population& post = population(proj.post);
-        const auto target = static_cast<std::size_t>(
-            std::find_if(populations_.begin(), populations_.end(),
-                         [&](const auto& pop) { return pop.get() == &post; }) -
-            populations_.begin());
-        projections_.push_back(make_projection(
-            proj, population(proj.pre), post, grid_, spec_.seed,
-            part_bounds_.empty() ? std::span<const std::uint32_t>() : part_bounds_[target]));
+        projections_.push_back(make_projection(proj, population(proj.pre), post, grid_, spec_.seed,
+                                               part_bounds_.empty()
+                                                   ? std::span<const std::uint32_t>()
+                                                   : part_bounds_[index_of(post)]));
     }
     for (const auto& mod : spec_.modulators) {
         std::vector<Projection*> targets;
@@ -70,6 +67,13 @@ Network::Network(NetworkSpec spec) : spec_(std::move(spec)), grid_(spec_.dt_ms) 
             pairing ? &population(mod.post) : nullptr, grid_, spec_.seed));
     }
     if (spec_.threads > 1) plan_threads();
+}
+
+std::size_t Network::index_of(const Population& population) const {
+    return static_cast<std::size_t>(
+        std::find_if(populations_.begin(), populations_.end(),
+                     [&](const auto& pop) { return pop.get() == &population; }) -
+        populations_.begin());
 }
 
 void Network::plan_parts() {
@@ -117,10 +121,7 @@ void Network::plan_threads() {
     // it can deliver by range; otherwise one task delivers all of them whole.
     std::vector<std::vector<std::size_t>> onto(populations_.size());
     for (std::size_t j = 0; j < projections_.size(); ++j) {
-        const auto it =
-            std::find_if(populations_.begin(), populations_.end(),
-                         [&](const auto& pop) { return pop.get() == &projections_[j]->post(); });
-        onto[static_cast<std::size_t>(it - populations_.begin())].push_back(j);
+        onto[index_of(projections_[j]->post())].push_back(j);
     }
     for (std::size_t p = 0; p < populations_.size(); ++p) {
         if (onto[p].empty()) continue;

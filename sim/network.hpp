@@ -107,6 +107,7 @@ class Network {
     // tasks of the two parallel phases.
     void plan_parts();
     void plan_threads();
+    std::size_t index_of(const Population& population) const;  // in populations_
     std::vector<std::vector<std::uint32_t>> part_bounds_;
     void step_on_threads();
     struct AdvanceTask {

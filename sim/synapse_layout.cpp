@@ -167,9 +167,8 @@ double estimated_projection_bytes(const ProjectionSpec& spec, double synapses, s
     if (plastic) per_synapse += static_cast<double>(synapse_state_bytes) + 4.0;  // + index
     // Per presynaptic neuron its row, its runs' start and one run per part of the targets
     // (fixed_in_degree, fixed_total_number, from_list: the rows' fill positions while drawn,
-    // fewer bytes); per postsynaptic
-    // neuron of a plastic projection its index, post term and the rule's state (at most 64 B so
-    // far).
+    // fewer bytes); per postsynaptic neuron of a plastic projection its index, post term and the
+    // rule's state (at most 64 B so far).
     const double per_pre = 8.0 + sizeof(SynapseLayout::Run) * target_parts;
     // Drawn delays or parts: one row sorted at a time, (part and delay, id) and its targets
     // (20 B per synapse of a row of at most n_post, multapses aside).
