@@ -713,22 +713,22 @@ void NetworkSpec::validate() const {
                     throw ParamError("plasticity", std::nullopt, what, what);
                 }
             }
-            if (proj.weight_precision == WeightPrecision::float32 && bounds != nullptr) {
-                // A float32 weight must fit within the rule's bounds: the smallest float32 at or
-                // above w_min may not pass w_max.
-                auto lowest = static_cast<float>(bounds->w_min);
-                if (lowest < bounds->w_min) {
-                    lowest = std::nextafter(lowest, std::numeric_limits<float>::infinity());
-                }
-                if (!(lowest <= bounds->w_max)) {
-                    throw ParamError::value(
-                        "weight_precision",
-                        fmt::format("float32 has no value within the plasticity bounds [w_min, "
-                                    "w_max] = [{}, {}]",
-                                    bounds->w_min, bounds->w_max));
-                }
-            }
             if (proj.weight_precision == WeightPrecision::float32) {
+                if (bounds != nullptr) {
+                    // A float32 weight must fit within the rule's bounds: the smallest float32 at
+                    // or above w_min may not pass w_max.
+                    auto lowest = static_cast<float>(bounds->w_min);
+                    if (lowest < bounds->w_min) {
+                        lowest = std::nextafter(lowest, std::numeric_limits<float>::infinity());
+                    }
+                    if (!(lowest <= bounds->w_max)) {
+                        throw ParamError::value(
+                            "weight_precision",
+                            fmt::format("float32 has no value within the plasticity bounds [w_min, "
+                                        "w_max] = [{}, {}]",
+                                        bounds->w_min, bounds->w_max));
+                    }
+                }
                 // Beyond float32's range a weight would become infinite: ten standard deviations
                 // of a normal must fit (a redrawn one's range must).
                 const Distribution& w = proj.weight;
