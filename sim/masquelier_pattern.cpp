@@ -225,11 +225,9 @@ MasquelierStretch generate_masquelier_stretch(const MasquelierPatternParams& p, 
         is_pasted[s] = 1;
         out.onsets_ms.push_back(static_cast<double>(s) * section_ms);
     }
-    if (!pasted.empty()) {
-        out.pattern_section = pasted[std::min<std::uint64_t>(
-            static_cast<std::uint64_t>(pattern.uniform(0, 1) * static_cast<double>(pasted.size())),
-            pasted.size() - 1)];
-    }
+    // The pattern is the first pasted section's activity, as in the authors' code (Hathway &
+    // Goodman's port of it: startCPindex).
+    if (!pasted.empty()) out.pattern_section = pasted.front();
     const double source_onset = static_cast<double>(out.pattern_section) * section_ms;
 
     std::vector<std::uint64_t> packed;  // bin << 32 | offset << 16 | afferent

@@ -16,10 +16,12 @@
 //    are spread over the first max_silence_ms instead of all falling in one bin.
 // 2. The stretch is cut into sections of pattern_duration_ms. round(pattern_fraction x sections)
 //    of them, never two in a row and never section 0 (so the pattern neither opens a stretch nor
-//    follows itself where the stretch repeats), are drawn uniformly among such sets. One of them,
-//    drawn at random, is the pattern: its spikes of the first pattern_afferents afferents. In
-//    every drawn section (that one included) those afferents' spikes are replaced by the
-//    pattern's, each moved by Gaussian jitter of SD jitter_ms (wrapped around the stretch).
+//    follows itself where the stretch repeats), are drawn uniformly among such sets. The first
+//    of them is the pattern: its spikes of the first pattern_afferents afferents (the authors'
+//    code takes the first pasted section too; a section drawn at random instead made the task
+//    measurably harder, README "Masquelier et al. 2008"). In every drawn section (that one
+//    included) those afferents' spikes are replaced by the pattern's, each moved by Gaussian
+//    jitter of SD jitter_ms (wrapped around the stretch).
 // 3. Spontaneous Poisson spikes at spontaneous_rate on every afferent, all the time (64 Hz in all
 //    in the paper's setting).
 // Random numbers come from the streams "masquelier_pattern/<name>/..." of the run's seed (walk,
