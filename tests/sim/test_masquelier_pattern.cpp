@@ -184,7 +184,7 @@ TEST_CASE("masquelier_pattern: spontaneous spikes alone are Poisson at spontaneo
 
 TEST_CASE(
     "masquelier_pattern: a quarter of the sections hold the pattern, never two in a row "
-    "nor section 0, spread over the stretch; the first of them is the pattern",
+    "nor section 0, spread over the stretch, and the first of them is the pattern",
     "[masquelier][unit]") {
     MasquelierPatternParams p{};
     p.stretch_ms = 150000.0;
